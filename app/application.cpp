@@ -1,0 +1,111 @@
+#include "application.hpp"
+
+#include "admin_routes.hpp"
+#include "http/server.hpp"
+#include "module_registry.hpp"
+
+#include <kernel/log.hpp>
+#include <kernel/migrations.hpp>
+#include <migrations/embedded.hpp>
+
+#include <boost/json/object.hpp>
+
+namespace mart {
+
+Application::Application(Config config, eventbus::BusOptions bus_options)
+    : config_(std::move(config)), bus_([&] {
+        bus_options.retry.max_attempts = config_.bus_max_attempts;
+        bus_options.retry.initial_backoff = config_.bus_initial_backoff;
+        bus_options.batch_size = config_.bus_batch_size;
+        return bus_options;
+      }()) {}
+
+Application::~Application() { stop(); }
+
+void Application::open() {
+  for (const auto& name : config_.modules) {
+    if (!find_module(name)) {
+      if (config_.modules_all) continue;  // "all" means every module this build has
+      throw ConfigError("invalid modules: module '" + name + "' is not available in this build "
+                        "yet (available: products)");
+    }
+    hosted_.push_back(name);
+  }
+  if (!config_.in_memory) std::filesystem::create_directories(config_.data_dir);
+
+  for (const auto& entry : available_modules()) {
+    if (std::find(hosted_.begin(), hosted_.end(), entry.name) == hosted_.end()) continue;
+    auto db = config_.in_memory
+                  ? kernel::Database::open_in_memory(entry.name)
+                  : kernel::Database::open(entry.name, config_.data_dir / (entry.name + ".db"));
+    kernel::apply_migrations(*db, "eventbus", migrations::for_scope("eventbus"));
+    kernel::apply_migrations(*db, entry.name, migrations::for_scope(entry.name));
+    databases_.push_back(db);
+    auto& module_bus = bus_.attach(entry.name, db);
+    modules_.push_back(entry.make(module_bus));
+  }
+  for (auto& module : modules_) module->add_routes(router_);
+  add_admin_routes(router_, bus_);
+  add_operational_routes();
+}
+
+void Application::add_operational_routes() {
+  router_.get("/healthz", [](kernel::Request&) {
+    return kernel::Response::json(200, boost::json::object{{"status", "ok"}});
+  });
+  router_.get("/readyz", [this](kernel::Request&) {
+    boost::json::object checks;
+    bool ready = true;
+    for (const auto& db : databases_) {
+      try {
+        db->read([](kernel::Connection& c) {
+          auto& probe = c.prepare("SELECT COUNT(*) FROM schema_migrations");
+          probe.executeStep();
+          probe.reset();
+        });
+        checks["database:" + db->name()] = "ok";
+      } catch (const std::exception& error) {
+        checks["database:" + db->name()] = std::string("failed: ") + error.what();
+        ready = false;
+      }
+    }
+    bool relay = bus_.running();
+    checks["relay"] = relay ? "running" : "stopped";
+    ready = ready && relay;
+    boost::json::object body{{"status", ready ? "ready" : "not ready"}, {"checks", checks}};
+    return kernel::Response::json(ready ? 200 : 503, body);
+  });
+}
+
+std::uint16_t Application::start() {
+  bus_.start();
+  http::ServerOptions options;
+  options.host = config_.host;
+  options.port = config_.port;
+  options.io_threads = config_.io_threads;
+  options.body_limit = config_.http_body_limit;
+  options.read_timeout = config_.http_read_timeout;
+  options.idle_timeout = config_.http_idle_timeout;
+  options.shutdown_grace = config_.shutdown_grace;
+  server_ = std::make_unique<http::Server>(
+      options, [this](kernel::Request& request) { return handle(request); });
+  return server_->start();
+}
+
+void Application::wait_for_signal() {
+  if (server_) server_->wait_for_signal();
+}
+
+void Application::stop() {
+  if (server_) {
+    server_->stop();
+    server_.reset();
+  }
+  bus_.stop();
+}
+
+kernel::Response Application::handle(kernel::Request& request) const {
+  return router_.dispatch(request);
+}
+
+}  // namespace mart

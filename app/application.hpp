@@ -1,0 +1,57 @@
+#pragma once
+// The composition root: configuration → databases (migrated) → event bus → modules → router →
+// HTTP server; and the orderly shutdown in reverse.
+
+#include "config/config.hpp"
+
+#include <eventbus/bus.hpp>
+#include <kernel/module.hpp>
+#include <kernel/router.hpp>
+
+#include <memory>
+#include <vector>
+
+namespace mart {
+
+namespace http {
+class Server;
+}
+
+class Application {
+ public:
+  explicit Application(Config config, eventbus::BusOptions bus_options = {});
+  ~Application();
+  Application(const Application&) = delete;
+  Application& operator=(const Application&) = delete;
+
+  // Opens and migrates every hosted module's database, hosts the modules, builds the routes.
+  // Throws ConfigError for a module this build cannot host, std::runtime_error otherwise.
+  void open();
+
+  // Starts event delivery and the HTTP server; returns the bound port.
+  std::uint16_t start();
+  // Blocks until SIGINT/SIGTERM.
+  void wait_for_signal();
+  // Stops accepting, finishes in-flight requests, lets delivery finish its batch, closes.
+  void stop();
+
+  // Dispatches a request exactly as the HTTP server does (for in-process tests).
+  kernel::Response handle(kernel::Request& request) const;
+
+  eventbus::Bus& bus() { return bus_; }
+  const Config& config() const { return config_; }
+  const std::vector<std::string>& hosted() const { return hosted_; }
+
+ private:
+  void add_operational_routes();
+
+  Config config_;
+  eventbus::Bus bus_;
+  std::vector<std::string> hosted_;
+  std::vector<std::shared_ptr<kernel::Database>> databases_;
+  std::vector<std::unique_ptr<kernel::Module>> modules_;
+  kernel::Router router_;
+  std::unique_ptr<http::Server> server_;
+};
+
+}  // namespace mart

@@ -1,0 +1,251 @@
+#include "config/config.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+namespace mart {
+namespace {
+
+const std::vector<std::string> kModuleNames = {"products", "orders", "payments",
+                                               "inventory", "notifications", "users"};
+
+struct Setting {
+  SettingInfo info;
+  std::function<void(Config&, const std::string&)> apply;  // throws std::invalid_argument
+};
+
+std::int64_t parse_integer(const std::string& text, std::int64_t low, std::int64_t high) {
+  std::int64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || value < low || value > high) {
+    throw std::invalid_argument("must be an integer from " + std::to_string(low) + " to " +
+                                std::to_string(high));
+  }
+  return value;
+}
+
+std::chrono::milliseconds parse_millis(const std::string& text) {
+  return std::chrono::milliseconds(parse_integer(text, 1, 24LL * 3600 * 1000));
+}
+
+std::vector<std::string> parse_modules(const std::string& text, bool* all) {
+  *all = false;
+  if (text == "all") {
+    *all = true;
+    return kModuleNames;
+  }
+  if (text == "none") return {};
+  std::vector<std::string> out;
+  std::stringstream stream(text);
+  std::string name;
+  while (std::getline(stream, name, ',')) {
+    name.erase(std::remove_if(name.begin(), name.end(), ::isspace), name.end());
+    if (std::find(kModuleNames.begin(), kModuleNames.end(), name) == kModuleNames.end()) {
+      throw std::invalid_argument("unknown module '" + name + "' (known: products, orders, "
+                                  "payments, inventory, notifications, users; or all, none)");
+    }
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  }
+  if (out.empty()) throw std::invalid_argument("must list modules, or say all or none");
+  return out;
+}
+
+Setting make(std::string key, std::string default_value, std::string help,
+             std::function<void(Config&, const std::string&)> apply) {
+  std::string env = "MART_" + key;
+  std::replace(env.begin(), env.end(), '.', '_');
+  std::transform(env.begin(), env.end(), env.begin(), ::toupper);
+  std::string flag = "--" + key;
+  std::replace(flag.begin(), flag.end(), '.', '-');
+  std::replace(flag.begin(), flag.end(), '_', '-');
+  return {{key, env, flag, std::move(default_value), std::move(help)}, std::move(apply)};
+}
+
+const std::vector<Setting>& table() {
+  static const std::vector<Setting> settings = {
+      make("host", "127.0.0.1", "address to listen on",
+           [](Config& c, const std::string& v) {
+             if (v.empty()) throw std::invalid_argument("must not be empty");
+             c.host = v;
+           }),
+      make("port", "8080", "TCP port to listen on (0 picks a free one)",
+           [](Config& c, const std::string& v) {
+             c.port = static_cast<std::uint16_t>(parse_integer(v, 0, 65535));
+           }),
+      make("data_dir", "./data", "directory of the module databases",
+           [](Config& c, const std::string& v) {
+             if (v.empty()) throw std::invalid_argument("must not be empty");
+             c.data_dir = v;
+           }),
+      make("modules", "all", "modules this process hosts: all, none, or a comma-separated list",
+           [](Config& c, const std::string& v) { c.modules = parse_modules(v, &c.modules_all); }),
+      make("io_threads", "2", "HTTP I/O threads",
+           [](Config& c, const std::string& v) {
+             c.io_threads = static_cast<int>(parse_integer(v, 1, 256));
+           }),
+      make("log_level", "info", "debug, info, warn, error or off",
+           [](Config& c, const std::string& v) {
+             static const std::set<std::string> levels = {"debug", "info", "warn", "error", "off"};
+             if (!levels.count(v)) throw std::invalid_argument("must be debug, info, warn, error or off");
+             c.log_level = v;
+           }),
+      make("http.body_limit", "1048576", "largest request body in bytes (larger: 413)",
+           [](Config& c, const std::string& v) {
+             c.http_body_limit = static_cast<std::size_t>(parse_integer(v, 1, 1LL << 30));
+           }),
+      make("http.read_timeout_ms", "10000", "time a client has to send one whole request",
+           [](Config& c, const std::string& v) { c.http_read_timeout = parse_millis(v); }),
+      make("http.idle_timeout_ms", "30000", "keep-alive idle time before a connection is closed",
+           [](Config& c, const std::string& v) { c.http_idle_timeout = parse_millis(v); }),
+      make("shutdown_grace_ms", "5000", "time in-flight requests get to finish on SIGTERM",
+           [](Config& c, const std::string& v) { c.shutdown_grace = parse_millis(v); }),
+      make("bus.max_attempts", "5", "handler attempts before an event is dead-lettered",
+           [](Config& c, const std::string& v) {
+             c.bus_max_attempts = static_cast<int>(parse_integer(v, 1, 100));
+           }),
+      make("bus.initial_backoff_ms", "200", "first retry delay; doubles per attempt up to 30 s",
+           [](Config& c, const std::string& v) { c.bus_initial_backoff = parse_millis(v); }),
+      make("bus.batch_size", "512", "events handled per subscriber transaction",
+           [](Config& c, const std::string& v) {
+             c.bus_batch_size = static_cast<int>(parse_integer(v, 1, 100'000));
+           }),
+  };
+  return settings;
+}
+
+const Setting* find_by(const std::string& text, std::string SettingInfo::*field) {
+  for (const auto& s : table()) {
+    if (s.info.*field == text) return &s;
+  }
+  return nullptr;
+}
+
+void apply(Config& config, const Setting& setting, const std::string& value,
+           const std::string& origin) {
+  try {
+    setting.apply(config, value);
+  } catch (const std::invalid_argument& error) {
+    throw ConfigError("invalid " + setting.info.key + " = '" + value + "' (from " + origin +
+                      "): " + error.what());
+  }
+}
+
+std::string trim(const std::string& text) {
+  auto begin = text.find_first_not_of(" \t\r");
+  if (begin == std::string::npos) return {};
+  auto end = text.find_last_not_of(" \t\r");
+  return text.substr(begin, end - begin + 1);
+}
+
+}  // namespace
+
+const std::vector<SettingInfo>& settings() {
+  static const std::vector<SettingInfo> infos = [] {
+    std::vector<SettingInfo> out;
+    for (const auto& s : table()) out.push_back(s.info);
+    return out;
+  }();
+  return infos;
+}
+
+std::map<std::string, std::string> parse_config_file(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw ConfigError("cannot read config file " + file.string());
+  std::map<std::string, std::string> out;
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    auto hash = line.find('#');
+    if (hash != std::string::npos) line.erase(hash);
+    line = trim(line);
+    if (line.empty()) continue;
+    auto eq = line.find('=');
+    if (eq == std::string::npos) {
+      throw ConfigError(file.string() + ":" + std::to_string(number) +
+                        ": expected 'key = value'");
+    }
+    auto key = trim(line.substr(0, eq));
+    auto value = trim(line.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+Config load_config(const std::vector<std::string>& args,
+                   const std::map<std::string, std::string>& env) {
+  Config config;
+  config.modules = kModuleNames;
+
+  // Flags first into a list, so --config is known before the file is read.
+  std::vector<std::pair<const Setting*, std::string>> flags;
+  std::optional<std::string> config_file;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string word = args[i];
+    std::string value;
+    bool has_value = false;
+    if (auto eq = word.find('='); word.starts_with("--") && eq != std::string::npos) {
+      value = word.substr(eq + 1);
+      word = word.substr(0, eq);
+      has_value = true;
+    }
+    if (word != "--config" && !find_by(word, &SettingInfo::flag)) {
+      throw ConfigError("unknown option " + word + " (see --help)");
+    }
+    if (!has_value) {
+      if (i + 1 >= args.size()) throw ConfigError("option " + word + " needs a value");
+      value = args[++i];
+    }
+    if (word == "--config") {
+      config_file = value;
+    } else {
+      flags.emplace_back(find_by(word, &SettingInfo::flag), value);
+    }
+  }
+  if (!config_file) {
+    if (auto it = env.find("MART_CONFIG"); it != env.end() && !it->second.empty()) {
+      config_file = it->second;
+    }
+  }
+
+  if (config_file) {
+    for (const auto& [key, value] : parse_config_file(*config_file)) {
+      const auto* setting = find_by(key, &SettingInfo::key);
+      if (!setting) throw ConfigError("unknown setting '" + key + "' in " + *config_file);
+      apply(config, *setting, value, *config_file);
+    }
+  }
+  for (const auto& [name, value] : env) {
+    if (!name.starts_with("MART_") || name == "MART_CONFIG") continue;
+    const auto* setting = find_by(name, &SettingInfo::env);
+    if (!setting) throw ConfigError("unknown environment setting " + name);
+    apply(config, *setting, value, "environment " + name);
+  }
+  for (const auto& [setting, value] : flags) apply(config, *setting, value, setting->info.flag);
+  return config;
+}
+
+std::string usage() {
+  std::string text =
+      "Usage: mart [OPTIONS]                  serve the HTTP API\n"
+      "       mart dead-letters list [OPTIONS]\n"
+      "       mart dead-letters replay ID [OPTIONS]\n"
+      "       mart --help | --version\n\n"
+      "Every option can also be set in the config file (key = value) or as an environment\n"
+      "variable; precedence: flag > environment > file > default.\n\n"
+      "  --config FILE  (MART_CONFIG)\n      config file to read\n";
+  for (const auto& s : settings()) {
+    text += "  " + s.flag + " VALUE  (" + s.env + ", file key " + s.key + ", default " +
+            s.default_value + ")\n      " + s.help + "\n";
+  }
+  return text;
+}
+
+}  // namespace mart

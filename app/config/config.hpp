@@ -1,0 +1,60 @@
+#pragma once
+// Mart's settings: built-in default < config file < MART_* environment < command-line flag.
+// A bad value or an unknown key stops start-up (exit status 2) naming the setting.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace mart {
+
+struct Config {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  std::filesystem::path data_dir = "./data";
+  std::vector<std::string> modules;  // empty after loading means: host none
+  bool modules_all = true;
+  int io_threads = 2;
+  std::string log_level = "info";
+
+  std::size_t http_body_limit = 1 << 20;
+  std::chrono::milliseconds http_read_timeout{10'000};
+  std::chrono::milliseconds http_idle_timeout{30'000};
+  std::chrono::milliseconds shutdown_grace{5'000};
+
+  int bus_max_attempts = 5;
+  std::chrono::milliseconds bus_initial_backoff{200};
+  int bus_batch_size = 512;
+
+  bool in_memory = false;  // tests only: every database in memory (not a setting)
+};
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct SettingInfo {
+  std::string key;   // "http.body_limit"
+  std::string env;   // "MART_HTTP_BODY_LIMIT"
+  std::string flag;  // "--http-body-limit"
+  std::string default_value;
+  std::string help;
+};
+
+const std::vector<SettingInfo>& settings();
+
+// Loads the configuration. `args` are the command-line words after the program name (and after a
+// subcommand); `env` is the process environment (only MART_* entries are read). Throws ConfigError.
+Config load_config(const std::vector<std::string>& args, const std::map<std::string, std::string>& env);
+
+// Reads key = value lines ('#' starts a comment) into a map; throws ConfigError on bad syntax.
+std::map<std::string, std::string> parse_config_file(const std::filesystem::path& file);
+
+std::string usage();
+
+}  // namespace mart

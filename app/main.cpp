@@ -1,0 +1,134 @@
+// flags → config → Application → signals → run.
+
+#include "admin_routes.hpp"
+#include "application.hpp"
+
+#include <kernel/log.hpp>
+
+#include <boost/json/serialize.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+extern char** environ;
+
+namespace {
+
+constexpr int kExitConfig = 2;
+
+std::map<std::string, std::string> environment() {
+  std::map<std::string, std::string> out;
+  for (char** entry = environ; entry && *entry; ++entry) {
+    std::string text(*entry);
+    auto eq = text.find('=');
+    if (eq != std::string::npos) out[text.substr(0, eq)] = text.substr(eq + 1);
+  }
+  return out;
+}
+
+int serve(mart::Config config) {
+  mart::Application app(std::move(config));
+  app.open();
+  auto port = app.start();
+  kernel::log::info("app", "listening on " + app.config().host + ":" + std::to_string(port));
+  app.wait_for_signal();
+  kernel::log::info("app", "shutting down");
+  app.stop();
+  kernel::log::info("app", "stopped");
+  return 0;
+}
+
+int dead_letters(const std::vector<std::string>& words, mart::Config config) {
+  mart::Application app(std::move(config));
+  app.open();
+  if (words.empty()) {
+    std::cerr << "mart dead-letters: say list or replay ID\n";
+    return kExitConfig;
+  }
+  if (words[0] == "list") {
+    for (const auto& parked : app.bus().dead_letters(std::nullopt, 1000)) {
+      std::cout << boost::json::serialize(mart::to_json(parked)) << "\n";
+    }
+    return 0;
+  }
+  if (words[0] == "replay" && words.size() == 2) {
+    std::int64_t id = 0;
+    try {
+      id = std::stoll(words[1]);
+    } catch (const std::exception&) {
+      std::cerr << "mart dead-letters replay: '" << words[1] << "' is not an id\n";
+      return kExitConfig;
+    }
+    try {
+      auto outcome = app.bus().replay(id);
+      using Result = eventbus::Bus::ReplayOutcome::Result;
+      if (outcome.result == Result::delivered) {
+        std::cout << "dead letter " << id << " delivered\n";
+        return 0;
+      }
+      if (outcome.result == Result::failed_again) {
+        std::cout << "dead letter " << id << " failed again (" << outcome.entry->last_error
+                  << "); it will be retried\n";
+        return 1;
+      }
+      std::cout << "event " << id << " is not dead; it is being retried\n";
+      return 1;
+    } catch (const std::out_of_range&) {
+      std::cerr << "no dead letter " << id << "\n";
+      return 1;
+    }
+  }
+  std::cerr << "mart dead-letters: say list or replay ID\n";
+  return kExitConfig;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::vector<std::string> command;
+  if (!args.empty() && args[0] == "dead-letters") {
+    command.push_back(args[0]);
+    args.erase(args.begin());
+    while (!args.empty() && !args[0].starts_with("--")) {
+      command.push_back(args[0]);
+      args.erase(args.begin());
+    }
+  }
+  for (const auto& word : args) {
+    if (word == "--help" || word == "-h") {
+      std::cout << mart::usage();
+      return 0;
+    }
+    if (word == "--version") {
+      std::cout << "mart " << MART_VERSION << "\n";
+      return 0;
+    }
+  }
+
+  mart::Config config;
+  try {
+    config = mart::load_config(args, environment());
+  } catch (const mart::ConfigError& error) {
+    std::cerr << "mart: " << error.what() << "\n";
+    return kExitConfig;
+  }
+  kernel::log::Level level{};
+  kernel::log::parse_level(config.log_level, &level);
+  kernel::log::set_level(level);
+
+  try {
+    if (!command.empty()) {
+      command.erase(command.begin());
+      return dead_letters(command, std::move(config));
+    }
+    return serve(std::move(config));
+  } catch (const mart::ConfigError& error) {
+    std::cerr << "mart: " << error.what() << "\n";
+    return kExitConfig;
+  } catch (const std::exception& error) {
+    std::cerr << "mart: " << error.what() << "\n";
+    kernel::log::error("app", std::string("start-up failed: ") + error.what());
+    return 1;
+  }
+}

@@ -1,0 +1,24 @@
+#pragma once
+// The modules this build can host, by name. The composition root is the only place that knows
+// every module's entry point.
+
+#include <eventbus/bus.hpp>
+#include <kernel/module.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mart {
+
+struct ModuleEntry {
+  std::string name;
+  std::function<std::unique_ptr<kernel::Module>(eventbus::ModuleBus&)> make;
+};
+
+// In start-up order.
+const std::vector<ModuleEntry>& available_modules();
+const ModuleEntry* find_module(std::string_view name);
+
+}  // namespace mart

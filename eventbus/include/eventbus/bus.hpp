@@ -1,0 +1,184 @@
+#pragma once
+// The durable in-process event bus.
+//
+//  publish   ModuleBus::transact(trace, fn) runs fn(Tx&) in the module's write transaction; every
+//            Tx::publish lands in that module's outbox in the same commit.
+//  deliver   each hosting module has a consumer that reads the outboxes of the modules it
+//            subscribes to, in seq order, and handles a batch in ONE transaction of its own
+//            database: per event a savepoint, the handler's effects, an inbox row, and at the end
+//            the advanced read position. A crash anywhere re-reads from the committed position; the
+//            inbox makes a re-delivered event change nothing.
+//  fail      a throwing handler's savepoint is rolled back and the event is parked for retry with
+//            back-off; later events of the same key (per subscriber) park behind it so per-key order
+//            holds, while other keys flow on. After max_attempts it becomes a dead letter, which an
+//            operator can list and replay.
+
+#include "eventbus/event.hpp"
+#include "eventbus/tx.hpp"
+
+#include <kernel/database.hpp>
+#include <kernel/time.hpp>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value_to.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace eventbus {
+
+struct RetryPolicy {
+  int max_attempts = 5;
+  std::chrono::milliseconds initial_backoff{200};
+  std::chrono::milliseconds max_backoff{30'000};
+  std::chrono::milliseconds backoff_after(int attempts) const;
+};
+
+struct BusOptions {
+  const kernel::Clock* clock = nullptr;  // the system clock when null
+  RetryPolicy retry;
+  int batch_size = 512;                  // events per consumer transaction
+  std::chrono::milliseconds idle_poll{250};
+};
+
+// What a subscriber's handler gets: its own module's open transaction and the event's envelope.
+// Events published through `tx` carry the incoming event's correlation id.
+struct HandlerContext {
+  Tx& tx;
+  const Envelope& event;
+};
+
+using RawHandler = std::function<void(HandlerContext&)>;
+
+struct ModuleStatus {
+  std::string module;
+  std::int64_t outbox_waiting = 0;        // published, not yet handled by every subscriber
+  std::int64_t oldest_waiting_age_ms = 0;
+  std::int64_t retrying = 0;              // parked deliveries still being retried
+  std::int64_t dead_letters = 0;
+};
+
+struct ParkedEvent {
+  std::int64_t id = 0;  // unique across modules (see Bus::dead_letters)
+  std::string module;   // the consuming module
+  std::string subscriber;
+  std::string status;   // "pending" | "dead"
+  int attempts = 0;
+  std::string last_error;
+  std::int64_t parked_ms = 0;
+  std::int64_t updated_ms = 0;
+  Envelope event;
+};
+
+class Bus;
+
+// One module's connection to the bus: its database, its outbox, its subscriptions.
+class ModuleBus {
+ public:
+  ModuleBus(Bus& bus, std::string module, std::shared_ptr<kernel::Database> db);
+
+  const std::string& module() const { return module_; }
+  kernel::Database& db() { return *db_; }
+  const std::shared_ptr<kernel::Database>& db_handle() const { return db_; }
+  const kernel::Clock& clock() const;
+
+  // fn(Tx&) inside one write transaction; subscribers are woken after the commit.
+  template <class F>
+  decltype(auto) transact(const Trace& trace, F&& fn);
+
+  // fn(const E&, HandlerContext&) is called once per event of type E, inside this module's
+  // transaction. `subscriber` names the reaction, e.g. "products.on_stock_level_changed".
+  template <Event E, class F>
+  void subscribe(std::string subscriber, F&& fn) {
+    add_subscription(std::string(E::kType), std::move(subscriber),
+                     [fn = std::forward<F>(fn)](HandlerContext& ctx) {
+                       auto event = boost::json::value_to<E>(boost::json::parse(ctx.event.payload));
+                       fn(event, ctx);
+                     });
+  }
+
+  void add_subscription(std::string type, std::string subscriber, RawHandler handler);
+
+ private:
+  Bus& bus_;
+  std::string module_;
+  std::shared_ptr<kernel::Database> db_;
+};
+
+class Bus {
+ public:
+  explicit Bus(BusOptions options = {});
+  ~Bus();
+  Bus(const Bus&) = delete;
+  Bus& operator=(const Bus&) = delete;
+
+  // Registers a hosted module; call for every module before start() or run_until_idle().
+  ModuleBus& attach(std::string module, std::shared_ptr<kernel::Database> db);
+  ModuleBus* find(std::string_view module);
+
+  // One delivery thread per hosting module.
+  void start();
+  // Lets each thread finish its current batch, then joins them.
+  void stop();
+  bool running() const;
+
+  // Deterministic delivery for tests: pumps every consumer until nothing moves (retries whose
+  // back-off has not elapsed on the clock stay parked). Returns the number of events handled.
+  std::size_t run_until_idle();
+
+  void notify_published(std::string_view module);
+
+  std::vector<ModuleStatus> status();
+  // Dead letters of every hosted module, ordered by id, after the given id.
+  std::vector<ParkedEvent> dead_letters(std::optional<std::int64_t> after, int limit);
+  // Hands a dead letter back to its subscriber now. Throws std::out_of_range for an unknown id.
+  struct ReplayOutcome {
+    enum class Result { delivered, failed_again, not_dead };
+    Result result = Result::not_dead;
+    std::optional<ParkedEvent> entry;  // the parked entry afterwards (absent when delivered)
+  };
+  ReplayOutcome replay(std::int64_t id);
+
+  const kernel::Clock& clock() const { return *clock_; }
+  const BusOptions& options() const { return options_; }
+
+  struct Impl;
+
+ private:
+  friend class ModuleBus;
+  void add_subscription(const std::string& module, std::string type, std::string subscriber,
+                        RawHandler handler);
+
+  BusOptions options_;
+  kernel::SystemClock system_clock_;
+  const kernel::Clock* clock_;
+  std::unique_ptr<Impl> impl_;
+};
+
+template <class F>
+decltype(auto) ModuleBus::transact(const Trace& trace, F&& fn) {
+  int published = 0;
+  auto run = [&](kernel::Connection& c) -> decltype(auto) {
+    Tx tx(c, module_, trace, bus_.clock());
+    struct Count {
+      Tx& tx;
+      int& out;
+      ~Count() { out = tx.published(); }
+    } count{tx, published};
+    return fn(tx);
+  };
+  if constexpr (std::is_void_v<decltype(fn(std::declval<Tx&>()))>) {
+    db_->write(run);
+    if (published > 0) bus_.notify_published(module_);
+  } else {
+    auto result = db_->write(run);
+    if (published > 0) bus_.notify_published(module_);
+    return result;
+  }
+}
+
+}  // namespace eventbus

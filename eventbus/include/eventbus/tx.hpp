@@ -1,0 +1,44 @@
+#pragma once
+// An open write transaction of one module's database that can publish events: publishing writes
+// the event into the module's outbox in this same transaction (transactional outbox).
+
+#include "eventbus/event.hpp"
+
+#include <kernel/database.hpp>
+#include <kernel/time.hpp>
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
+
+namespace eventbus {
+
+class Tx {
+ public:
+  Tx(kernel::Connection& connection, std::string_view module, const Trace& trace,
+     const kernel::Clock& clock)
+      : connection_(connection), module_(module), trace_(trace), clock_(clock) {}
+
+  kernel::Connection& db() { return connection_; }
+  const Trace& trace() const { return trace_; }
+  std::string_view module() const { return module_; }
+
+  template <Event E>
+  void publish(const E& event) {
+    append(E::kType, E::kTopic, event.key(), boost::json::serialize(boost::json::value_from(event)));
+  }
+
+  // Untyped form, for the bridge and tests.
+  void append(std::string_view type, std::string_view topic, const std::string& key,
+              const std::string& payload);
+
+  int published() const { return published_; }
+
+ private:
+  kernel::Connection& connection_;
+  std::string_view module_;
+  const Trace& trace_;
+  const kernel::Clock& clock_;
+  int published_ = 0;
+};
+
+}  // namespace eventbus

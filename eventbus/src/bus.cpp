@@ -1,0 +1,283 @@
+#include "eventbus/bus.hpp"
+
+#include "consumer.hpp"
+#include "outbox_sql.hpp"
+
+#include <kernel/log.hpp>
+
+#include <algorithm>
+#include <array>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace eventbus {
+namespace {
+
+// Dead-letter ids are unique across modules: local id * 16 + a fixed module code.
+constexpr std::array<std::string_view, 6> kModuleCodes = {"products",  "orders",
+                                                           "payments", "inventory",
+                                                           "notifications", "users"};
+constexpr std::int64_t kCodeSpace = 16;
+
+}  // namespace
+
+std::chrono::milliseconds RetryPolicy::backoff_after(int attempts) const {
+  auto delay = initial_backoff;
+  for (int i = 1; i < attempts && delay < max_backoff; ++i) delay *= 2;
+  return std::min(delay, max_backoff);
+}
+
+struct Bus::Impl {
+  struct Worker {
+    std::unique_ptr<detail::Consumer> consumer;
+    std::thread thread;
+    std::mutex mutex;
+    std::condition_variable wake;
+    bool signalled = false;
+    std::int64_t code = 0;
+    std::int64_t last_marked = -1;
+  };
+
+  std::map<std::string, std::unique_ptr<ModuleBus>, std::less<>> modules;
+  std::map<std::string, std::unique_ptr<Worker>, std::less<>> workers;
+  std::map<std::string, std::shared_ptr<kernel::Database>, std::less<>> databases;
+  bool connected = false;
+  std::atomic<bool> running{false};
+  std::atomic<bool> stopping{false};
+
+  void connect() {
+    if (connected) return;
+    for (auto& [name, worker] : workers) worker->consumer->connect(databases);
+    connected = true;
+  }
+
+  void wake(Worker& worker) {
+    {
+      std::lock_guard lock(worker.mutex);
+      worker.signalled = true;
+    }
+    worker.wake.notify_one();
+  }
+
+  // The highest seq of `publisher` that every in-process consumer of it has handled.
+  std::optional<std::int64_t> delivered_position(std::string_view publisher) {
+    std::optional<std::int64_t> low;
+    for (auto& [name, worker] : workers) {
+      auto position = worker->consumer->position(publisher);
+      if (position && (!low || *position < *low)) low = position;
+    }
+    return low;
+  }
+
+  void mark_delivered(Worker& worker, const kernel::Clock& clock) {
+    const auto& module = worker.consumer->module();
+    auto& db = *databases.at(module);
+    auto position = delivered_position(module);
+    if (!position) {
+      // Nobody in process consumes this module: everything counts as delivered.
+      position = db.read([](kernel::Connection& c) {
+        auto& max = c.prepare(sql::kOutboxMaxSeq);
+        max.executeStep();
+        return max.getColumn(0).getInt64();
+      });
+    }
+    if (worker.last_marked < 0) {
+      worker.last_marked = db.read([](kernel::Connection& c) {
+        auto& last = c.prepare(sql::kLastMarked);
+        last.executeStep();
+        return last.getColumn(0).getInt64();
+      });
+    }
+    if (*position <= worker.last_marked) return;
+    db.write([&](kernel::Connection& c) {
+      auto& mark = c.prepare(sql::kMarkDelivered);
+      mark.bind(1, kernel::to_unix_millis(clock.now()));
+      mark.bind(2, worker.last_marked);
+      mark.bind(3, *position);
+      mark.exec();
+    });
+    worker.last_marked = *position;
+  }
+
+  void run(Worker& worker, const BusOptions& options, const kernel::Clock& clock) {
+    auto last_mark = std::chrono::steady_clock::now() - std::chrono::hours(1);
+    auto failure_delay = options.idle_poll;
+    while (!stopping.load()) {
+      std::size_t work = 0;
+      try {
+        work = worker.consumer->pump_once();
+        if (std::chrono::steady_clock::now() - last_mark > std::chrono::milliseconds(500)) {
+          mark_delivered(worker, clock);
+          last_mark = std::chrono::steady_clock::now();
+        }
+        failure_delay = options.idle_poll;
+      } catch (const std::exception& error) {
+        // A batch that could not commit (disk full, I/O error) is retried from the saved position.
+        kernel::log::error("eventbus", "delivery to " + worker.consumer->module() +
+                                           " failed, retrying: " + error.what());
+        std::unique_lock lock(worker.mutex);
+        worker.wake.wait_for(lock, failure_delay, [&] { return stopping.load(); });
+        failure_delay = std::min(failure_delay * 2, std::chrono::milliseconds(5000));
+        continue;
+      }
+      if (work > 0) continue;
+      std::unique_lock lock(worker.mutex);
+      worker.wake.wait_for(lock, options.idle_poll,
+                           [&] { return worker.signalled || stopping.load(); });
+      worker.signalled = false;
+    }
+  }
+};
+
+ModuleBus::ModuleBus(Bus& bus, std::string module, std::shared_ptr<kernel::Database> db)
+    : bus_(bus), module_(std::move(module)), db_(std::move(db)) {}
+
+const kernel::Clock& ModuleBus::clock() const { return bus_.clock(); }
+
+void ModuleBus::add_subscription(std::string type, std::string subscriber, RawHandler handler) {
+  bus_.add_subscription(module_, std::move(type), std::move(subscriber), std::move(handler));
+}
+
+Bus::Bus(BusOptions options)
+    : options_(options),
+      clock_(options.clock ? options.clock : &system_clock_),
+      impl_(std::make_unique<Impl>()) {}
+
+Bus::~Bus() { stop(); }
+
+ModuleBus& Bus::attach(std::string module, std::shared_ptr<kernel::Database> db) {
+  if (impl_->running) throw std::logic_error("attach after the bus started");
+  if (impl_->modules.count(module)) throw std::logic_error("module attached twice: " + module);
+  auto code = std::int64_t{0};
+  for (std::size_t i = 0; i < kModuleCodes.size(); ++i) {
+    if (kModuleCodes[i] == module) code = static_cast<std::int64_t>(i) + 1;
+  }
+  if (code == 0) code = static_cast<std::int64_t>(kModuleCodes.size() + 1 + impl_->modules.size());
+  if (code >= kCodeSpace) throw std::logic_error("too many modules on one bus");
+
+  auto worker = std::make_unique<Impl::Worker>();
+  worker->consumer = std::make_unique<detail::Consumer>(module, db, options_, *clock_);
+  worker->consumer->on_published([this](std::string_view m) { notify_published(m); });
+  worker->code = code;
+  impl_->workers.emplace(module, std::move(worker));
+  impl_->databases.emplace(module, db);
+  auto [it, inserted] =
+      impl_->modules.emplace(module, std::make_unique<ModuleBus>(*this, module, std::move(db)));
+  impl_->connected = false;
+  return *it->second;
+}
+
+ModuleBus* Bus::find(std::string_view module) {
+  auto it = impl_->modules.find(module);
+  return it == impl_->modules.end() ? nullptr : it->second.get();
+}
+
+void Bus::add_subscription(const std::string& module, std::string type, std::string subscriber,
+                           RawHandler handler) {
+  if (impl_->running) throw std::logic_error("subscribe after the bus started");
+  impl_->workers.at(module)->consumer->add(
+      {std::move(type), std::move(subscriber), std::move(handler)});
+  impl_->connected = false;
+}
+
+void Bus::start() {
+  if (impl_->running.exchange(true)) return;
+  impl_->stopping = false;
+  impl_->connect();
+  for (auto& [name, worker] : impl_->workers) {
+    auto* w = worker.get();
+    w->thread = std::thread([this, w] { impl_->run(*w, options_, *clock_); });
+  }
+}
+
+void Bus::stop() {
+  if (!impl_->running.exchange(false)) return;
+  impl_->stopping = true;
+  for (auto& [name, worker] : impl_->workers) impl_->wake(*worker);
+  for (auto& [name, worker] : impl_->workers) {
+    if (worker->thread.joinable()) worker->thread.join();
+  }
+}
+
+bool Bus::running() const { return impl_->running.load(); }
+
+std::size_t Bus::run_until_idle() {
+  if (impl_->running) throw std::logic_error("run_until_idle while the delivery threads run");
+  impl_->connect();
+  std::size_t total = 0;
+  for (;;) {
+    std::size_t round = 0;
+    for (auto& [name, worker] : impl_->workers) round += worker->consumer->pump_once();
+    total += round;
+    if (round == 0) break;
+  }
+  for (auto& [name, worker] : impl_->workers) impl_->mark_delivered(*worker, *clock_);
+  return total;
+}
+
+void Bus::notify_published(std::string_view module) {
+  for (auto& [name, worker] : impl_->workers) {
+    if (worker->consumer->subscribes_to(module)) impl_->wake(*worker);
+  }
+}
+
+std::vector<ModuleStatus> Bus::status() {
+  impl_->connect();
+  std::vector<ModuleStatus> out;
+  auto now = kernel::to_unix_millis(clock_->now());
+  for (auto& [name, worker] : impl_->workers) {
+    ModuleStatus s;
+    s.module = name;
+    auto& db = *impl_->databases.at(name);
+    auto position = impl_->delivered_position(name);
+    db.read([&](kernel::Connection& c) {
+      if (position) {
+        auto& waiting = c.prepare(sql::kOutboxWaiting);
+        waiting.bind(1, *position);
+        waiting.executeStep();
+        s.outbox_waiting = waiting.getColumn(0).getInt64();
+        if (!waiting.getColumn(1).isNull()) {
+          s.oldest_waiting_age_ms = std::max<std::int64_t>(0, now - waiting.getColumn(1).getInt64());
+        }
+      }
+      auto& counts = c.prepare(sql::kParkedCounts);
+      counts.executeStep();
+      s.retrying = counts.getColumn(0).getInt64();
+      s.dead_letters = counts.getColumn(1).getInt64();
+    });
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<ParkedEvent> Bus::dead_letters(std::optional<std::int64_t> after, int limit) {
+  impl_->connect();
+  std::vector<ParkedEvent> all;
+  for (auto& [name, worker] : impl_->workers) {
+    // Every local id above after/16 may hold a global id above `after`.
+    auto local_after = after ? *after / kCodeSpace - 1 : std::int64_t{0};
+    for (auto& p : worker->consumer->dead_letters(std::max<std::int64_t>(0, local_after), limit + 1)) {
+      p.id = p.id * kCodeSpace + worker->code;
+      if (!after || p.id > *after) all.push_back(std::move(p));
+    }
+  }
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  if (static_cast<int>(all.size()) > limit) all.resize(static_cast<std::size_t>(limit));
+  return all;
+}
+
+Bus::ReplayOutcome Bus::replay(std::int64_t id) {
+  impl_->connect();
+  if (id <= 0) throw std::out_of_range("no dead letter with that id");
+  for (auto& [name, worker] : impl_->workers) {
+    if (id % kCodeSpace != worker->code) continue;
+    auto outcome = worker->consumer->replay(id / kCodeSpace);
+    if (outcome.entry) outcome.entry->id = id;
+    return outcome;
+  }
+  throw std::out_of_range("no dead letter with that id");
+}
+
+}  // namespace eventbus

@@ -1,0 +1,362 @@
+#include "consumer.hpp"
+
+#include "outbox_sql.hpp"
+
+#include <kernel/log.hpp>
+
+#include <set>
+
+namespace eventbus::detail {
+namespace {
+
+Envelope read_envelope(SQLite::Statement& row, std::string_view source) {
+  Envelope e;
+  e.seq = row.getColumn(0).getInt64();
+  e.id = row.getColumn(1).getString();
+  e.type = row.getColumn(2).getString();
+  e.topic = row.getColumn(3).getString();
+  e.key = row.getColumn(4).getString();
+  e.occurred_ms = row.getColumn(5).getInt64();
+  e.correlation_id = row.getColumn(6).getString();
+  e.causation_id = row.getColumn(7).getString();
+  e.payload = row.getColumn(8).getString();
+  e.source = std::string(source);
+  return e;
+}
+
+ParkedEvent read_parked(SQLite::Statement& row, const std::string& module) {
+  ParkedEvent p;
+  p.id = row.getColumn(0).getInt64();
+  p.module = module;
+  p.subscriber = row.getColumn(1).getString();
+  p.status = row.getColumn(2).getString();
+  p.attempts = row.getColumn(3).getInt();
+  p.last_error = row.getColumn(4).getString();
+  p.parked_ms = row.getColumn(5).getInt64();
+  p.updated_ms = row.getColumn(6).getInt64();
+  p.event = envelope_from_json(row.getColumn(7).getString());
+  return p;
+}
+
+}  // namespace
+
+Consumer::Consumer(std::string module, std::shared_ptr<kernel::Database> db,
+                   const BusOptions& options, const kernel::Clock& clock)
+    : module_(std::move(module)), db_(std::move(db)), options_(options), clock_(clock) {}
+
+void Consumer::add(Subscription subscription) {
+  for (const auto& existing : subscriptions_) {
+    if (existing.subscriber == subscription.subscriber && existing.type == subscription.type) {
+      throw std::logic_error("subscriber " + subscription.subscriber + " subscribed twice to " +
+                             subscription.type);
+    }
+  }
+  subscriptions_.push_back(std::move(subscription));
+}
+
+bool Consumer::subscribes_to(std::string_view source) const {
+  for (const auto& s : subscriptions_) {
+    if (source_of(s.type) == source) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> Consumer::sources() const {
+  std::set<std::string> names;
+  for (const auto& s : subscriptions_) names.emplace(source_of(s.type));
+  return {names.begin(), names.end()};
+}
+
+void Consumer::connect(
+    const std::map<std::string, std::shared_ptr<kernel::Database>, std::less<>>& hosted) {
+  sources_.clear();
+  std::map<std::string, std::int64_t> saved;
+  db_->read([&](kernel::Connection& c) {
+    auto& select = c.prepare(sql::kReadPositions);
+    while (select.executeStep()) {
+      saved[select.getColumn(0).getString()] = select.getColumn(1).getInt64();
+    }
+  });
+  for (const auto& name : sources()) {
+    auto it = hosted.find(name);
+    if (it == hosted.end()) continue;  // not hosted here: fed from Kafka in split mode
+    auto source = std::make_unique<Source>();
+    source->name = name;
+    source->db = it->second;
+    source->position = saved.count(name) ? saved[name] : 0;
+    sources_.push_back(std::move(source));
+  }
+  refresh_pending();
+}
+
+std::optional<std::int64_t> Consumer::position(std::string_view source) const {
+  for (const auto& s : sources_) {
+    if (s->name == source) return s->position.load();
+  }
+  return std::nullopt;
+}
+
+std::size_t Consumer::pump_once() {
+  std::size_t work = 0;
+  for (auto& source : sources_) work += deliver_from(*source);
+  work += retry_due();
+  return work;
+}
+
+const Subscription* Consumer::find(std::string_view subscriber, std::string_view type) const {
+  for (const auto& s : subscriptions_) {
+    if (s.subscriber == subscriber && s.type == type) return &s;
+  }
+  return nullptr;
+}
+
+Consumer::Outcome Consumer::handle(kernel::Connection& c, const Subscription& subscription,
+                                   const Envelope& event, std::string* error) {
+  c.prepare(sql::kSavepoint).exec();
+  try {
+    auto& inbox = c.prepare(sql::kInsertInbox);
+    inbox.bind(1, subscription.subscriber);
+    inbox.bind(2, event.id);
+    inbox.bind(3, event.source);
+    inbox.bind(4, kernel::to_unix_millis(clock_.now()));
+    inbox.exec();
+    if (c.changes() == 0) {
+      c.prepare(sql::kRelease).exec();
+      return Outcome::duplicate;
+    }
+    Trace trace{event.correlation_id, event.id};
+    Tx tx(c, module_, trace, clock_);
+    HandlerContext ctx{tx, event};
+    subscription.handler(ctx);
+    c.prepare(sql::kRelease).exec();
+    published_in_tx_ += tx.published();
+    return Outcome::handled;
+  } catch (const std::exception& failure) {
+    *error = failure.what();
+    if (error->empty()) *error = "handler failed";
+  }
+  // Undo only this event's effects; the rest of the batch stands. If the whole transaction is
+  // gone (SQLite aborted it), this throws and the batch is retried from the saved position.
+  c.prepare(sql::kRollbackTo).exec();
+  c.prepare(sql::kRelease).exec();
+  return Outcome::failed;
+}
+
+void Consumer::park(kernel::Connection& c, const Subscription& subscription, const Envelope& event,
+                    int attempts, const std::string& error) {
+  auto now = kernel::to_unix_millis(clock_.now());
+  bool dead = attempts >= options_.retry.max_attempts;
+  auto next = attempts == 0 ? 0 : now + options_.retry.backoff_after(attempts).count();
+  auto& insert = c.prepare(sql::kPark);
+  insert.bind(1, subscription.subscriber);
+  insert.bind(2, event.key);
+  insert.bind(3, event.id);
+  insert.bind(4, event.type);
+  insert.bind(5, event.source);
+  insert.bind(6, envelope_to_json(event));
+  insert.bind(7, dead ? "dead" : "pending");
+  insert.bind(8, attempts);
+  insert.bind(9, next);
+  insert.bind(10, error);
+  insert.bind(11, now);
+  insert.bind(12, now);
+  insert.exec();
+  if (attempts > 0) {
+    kernel::log::warn("eventbus", subscription.subscriber + " failed on " + event.type + " " +
+                                      event.id + " (attempt " + std::to_string(attempts) +
+                                      (dead ? ", dead-lettered" : ", will retry") + "): " + error);
+  }
+}
+
+std::size_t Consumer::deliver_from(Source& source) {
+  std::vector<Envelope> batch;
+  source.db->read([&](kernel::Connection& c) {
+    auto& select = c.prepare(sql::kReadOutboxAfter);
+    select.bind(1, source.position.load());
+    select.bind(2, options_.batch_size);
+    while (select.executeStep()) batch.push_back(read_envelope(select, source.name));
+  });
+  if (batch.empty()) return 0;
+
+  int parked = 0;
+  int published = 0;
+  db_->write([&](kernel::Connection& c) {
+    published_in_tx_ = 0;
+    parked = 0;
+    published = 0;
+    for (const auto& event : batch) {
+      for (const auto& subscription : subscriptions_) {
+        if (subscription.type != event.type) continue;
+        if (pending_.load() + parked > 0) {
+          auto& blocked = c.prepare(sql::kKeyBlocked);
+          blocked.bind(1, subscription.subscriber);
+          blocked.bind(2, event.key);
+          bool is_blocked = blocked.executeStep();
+          blocked.reset();
+          if (is_blocked) {
+            park(c, subscription, event, 0, "");
+            ++parked;
+            continue;
+          }
+        }
+        std::string error;
+        if (handle(c, subscription, event, &error) == Outcome::failed) {
+          park(c, subscription, event, 1, error);
+          ++parked;
+        }
+      }
+    }
+    auto& save = c.prepare(sql::kSavePosition);
+    save.bind(1, source.name);
+    save.bind(2, batch.back().seq);
+    save.exec();
+  });
+  source.position = batch.back().seq;
+  after_commit();
+  if (parked > 0) refresh_pending();
+  return batch.size();
+}
+
+std::size_t Consumer::retry_due() {
+  if (pending_.load() == 0) return 0;
+  struct Entry {
+    std::int64_t id;
+    std::string subscriber;
+    std::string key;
+    Envelope event;
+    int attempts;
+    std::int64_t next_attempt_ms;
+  };
+  std::size_t resolved = 0;
+  auto now = kernel::to_unix_millis(clock_.now());
+  db_->write([&](kernel::Connection& c) {
+    published_in_tx_ = 0;
+    resolved = 0;
+    std::vector<Entry> entries;
+    auto& select = c.prepare(sql::kPendingBatch);
+    select.bind(1, options_.batch_size);
+    while (select.executeStep()) {
+      entries.push_back({select.getColumn(0).getInt64(), select.getColumn(1).getString(),
+                         select.getColumn(2).getString(),
+                         envelope_from_json(select.getColumn(3).getString()),
+                         select.getColumn(4).getInt(), select.getColumn(5).getInt64()});
+    }
+    select.reset();
+    std::set<std::pair<std::string, std::string>> blocked;
+    for (auto& entry : entries) {
+      auto key = std::make_pair(entry.subscriber, entry.key);
+      if (blocked.count(key)) continue;
+      if (entry.next_attempt_ms > now) {
+        blocked.insert(key);
+        continue;
+      }
+      const auto* subscription = find(entry.subscriber, entry.event.type);
+      std::string error = "no subscriber named " + entry.subscriber + " handles " +
+                          entry.event.type + " in this build";
+      auto outcome = subscription ? handle(c, *subscription, entry.event, &error) : Outcome::failed;
+      if (outcome != Outcome::failed) {
+        auto& remove = c.prepare(sql::kDeleteParked);
+        remove.bind(1, entry.id);
+        remove.exec();
+        ++resolved;
+        continue;
+      }
+      int attempts = subscription ? entry.attempts + 1 : options_.retry.max_attempts;
+      bool dead = attempts >= options_.retry.max_attempts;
+      auto& update = c.prepare(sql::kUpdateParked);
+      update.bind(1, dead ? "dead" : "pending");
+      update.bind(2, attempts);
+      update.bind(3, now + options_.retry.backoff_after(attempts).count());
+      update.bind(4, error);
+      update.bind(5, now);
+      update.bind(6, entry.id);
+      update.exec();
+      kernel::log::warn("eventbus", entry.subscriber + " failed on " + entry.event.type + " " +
+                                        entry.event.id + " (attempt " + std::to_string(attempts) +
+                                        (dead ? ", dead-lettered" : ", will retry") + "): " +
+                                        error);
+      if (dead) {
+        ++resolved;  // it no longer holds back its key
+      } else {
+        blocked.insert(key);
+      }
+    }
+  });
+  after_commit();
+  refresh_pending();
+  return resolved;
+}
+
+void Consumer::after_commit() {
+  if (published_in_tx_ > 0 && notify_) notify_(module_);
+  published_in_tx_ = 0;
+}
+
+void Consumer::refresh_pending() {
+  pending_ = db_->read([](kernel::Connection& c) {
+    auto& count = c.prepare(sql::kPendingCount);
+    count.executeStep();
+    auto n = count.getColumn(0).getInt64();
+    count.reset();
+    return n;
+  });
+}
+
+std::optional<ParkedEvent> Consumer::parked(std::int64_t local_id) {
+  return db_->read([&](kernel::Connection& c) -> std::optional<ParkedEvent> {
+    auto& select = c.prepare(sql::kParkedById);
+    select.bind(1, local_id);
+    std::optional<ParkedEvent> out;
+    if (select.executeStep()) out = read_parked(select, module_);
+    select.reset();
+    return out;
+  });
+}
+
+std::vector<ParkedEvent> Consumer::dead_letters(std::int64_t after_local_id, int limit) {
+  return db_->read([&](kernel::Connection& c) {
+    std::vector<ParkedEvent> out;
+    auto& select = c.prepare(sql::kDeadAfter);
+    select.bind(1, after_local_id);
+    select.bind(2, limit);
+    while (select.executeStep()) out.push_back(read_parked(select, module_));
+    return out;
+  });
+}
+
+Bus::ReplayOutcome Consumer::replay(std::int64_t local_id) {
+  using Result = Bus::ReplayOutcome::Result;
+  auto entry = parked(local_id);
+  if (!entry) throw std::out_of_range("no dead letter with that id");
+  if (entry->status != "dead") return {Result::not_dead, entry};
+  bool delivered = false;
+  const auto* subscription = find(entry->subscriber, entry->event.type);
+  auto now = kernel::to_unix_millis(clock_.now());
+  db_->write([&](kernel::Connection& c) {
+    published_in_tx_ = 0;
+    std::string error = "no subscriber named " + entry->subscriber + " in this build";
+    auto outcome = subscription ? handle(c, *subscription, entry->event, &error) : Outcome::failed;
+    if (outcome != Outcome::failed) {
+      auto& remove = c.prepare(sql::kDeleteParked);
+      remove.bind(1, local_id);
+      remove.exec();
+      delivered = true;
+      return;
+    }
+    // Failed again: back on the normal retry schedule, from a fresh count.
+    auto& update = c.prepare(sql::kUpdateParked);
+    update.bind(1, "pending");
+    update.bind(2, 1);
+    update.bind(3, now + options_.retry.backoff_after(1).count());
+    update.bind(4, error);
+    update.bind(5, now);
+    update.bind(6, local_id);
+    update.exec();
+  });
+  after_commit();
+  refresh_pending();
+  if (delivered) return {Result::delivered, std::nullopt};
+  return {Result::failed_again, parked(local_id)};
+}
+
+}  // namespace eventbus::detail

@@ -1,0 +1,78 @@
+#pragma once
+// The delivery side of one hosting module: reads the outboxes it subscribes to and handles their
+// events in batches inside its own database's transactions (see bus.hpp for the guarantees).
+
+#include "eventbus/bus.hpp"
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace eventbus::detail {
+
+struct Subscription {
+  std::string type;
+  std::string subscriber;
+  RawHandler handler;
+};
+
+class Consumer {
+ public:
+  Consumer(std::string module, std::shared_ptr<kernel::Database> db, const BusOptions& options,
+           const kernel::Clock& clock);
+
+  const std::string& module() const { return module_; }
+  // Called after a commit in which this module's handlers published events.
+  void on_published(std::function<void(std::string_view)> notify) { notify_ = std::move(notify); }
+  void add(Subscription subscription);
+  bool subscribes_to(std::string_view source) const;
+  std::vector<std::string> sources() const;  // publisher modules this consumer reads
+
+  // Attaches the publishers that are hosted in this process and loads the saved positions.
+  void connect(const std::map<std::string, std::shared_ptr<kernel::Database>, std::less<>>& hosted);
+
+  // One round: a batch from each source, then the due retries. Returns the events consumed or
+  // resolved; 0 means there was nothing to do.
+  std::size_t pump_once();
+
+  // Position in `source`'s outbox; nullopt when this consumer does not read it.
+  std::optional<std::int64_t> position(std::string_view source) const;
+
+  std::int64_t pending() const { return pending_.load(); }
+  Bus::ReplayOutcome replay(std::int64_t local_id);
+  std::vector<ParkedEvent> dead_letters(std::int64_t after_local_id, int limit);
+  std::optional<ParkedEvent> parked(std::int64_t local_id);
+
+ private:
+  struct Source {
+    std::string name;
+    std::shared_ptr<kernel::Database> db;
+    std::atomic<std::int64_t> position{0};
+  };
+  enum class Outcome { handled, duplicate, failed };
+
+  std::size_t deliver_from(Source& source);
+  std::size_t retry_due();
+  Outcome handle(kernel::Connection& c, const Subscription& subscription, const Envelope& event,
+                 std::string* error);
+  void park(kernel::Connection& c, const Subscription& subscription, const Envelope& event,
+            int attempts, const std::string& error);
+  const Subscription* find(std::string_view subscriber, std::string_view type) const;
+  void refresh_pending();
+
+  std::string module_;
+  std::shared_ptr<kernel::Database> db_;
+  const BusOptions& options_;
+  const kernel::Clock& clock_;
+  std::vector<Subscription> subscriptions_;
+  std::vector<std::unique_ptr<Source>> sources_;
+  std::atomic<std::int64_t> pending_{0};
+  int published_in_tx_ = 0;
+  std::function<void(std::string_view)> notify_;
+  void after_commit();
+};
+
+}  // namespace eventbus::detail

@@ -1,0 +1,58 @@
+#pragma once
+// SQL of the bus tables (migrations/eventbus), one place for every statement.
+
+namespace eventbus::sql {
+
+inline constexpr const char* kAppendOutbox =
+    "INSERT INTO bus_outbox(event_id, type, topic, aggregate_key, correlation_id, causation_id, "
+    "occurred_ms, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+inline constexpr const char* kReadOutboxAfter =
+    "SELECT seq, event_id, type, topic, aggregate_key, occurred_ms, correlation_id, causation_id, "
+    "payload FROM bus_outbox WHERE seq > ? ORDER BY seq LIMIT ?";
+inline constexpr const char* kOutboxWaiting =
+    "SELECT COUNT(*), MIN(occurred_ms) FROM bus_outbox WHERE seq > ?";
+inline constexpr const char* kOutboxMaxSeq = "SELECT COALESCE(MAX(seq), 0) FROM bus_outbox";
+inline constexpr const char* kMarkDelivered =
+    "UPDATE bus_outbox SET delivered_ms = ? WHERE seq > ? AND seq <= ? AND delivered_ms IS NULL";
+inline constexpr const char* kLastMarked =
+    "SELECT COALESCE(MAX(seq), 0) FROM bus_outbox WHERE delivered_ms IS NOT NULL";
+
+inline constexpr const char* kInsertInbox =
+    "INSERT OR IGNORE INTO bus_inbox(subscriber, event_id, source, handled_ms) VALUES (?, ?, ?, ?)";
+
+inline constexpr const char* kReadPositions = "SELECT source, seq FROM bus_positions";
+inline constexpr const char* kSavePosition =
+    "INSERT INTO bus_positions(source, seq) VALUES (?, ?) "
+    "ON CONFLICT(source) DO UPDATE SET seq = excluded.seq";
+
+inline constexpr const char* kSavepoint = "SAVEPOINT bus_event";
+inline constexpr const char* kRelease = "RELEASE bus_event";
+inline constexpr const char* kRollbackTo = "ROLLBACK TO bus_event";
+
+inline constexpr const char* kKeyBlocked =
+    "SELECT 1 FROM bus_parked WHERE subscriber = ? AND aggregate_key = ? AND status = 'pending' "
+    "LIMIT 1";
+inline constexpr const char* kPark =
+    "INSERT OR IGNORE INTO bus_parked(subscriber, aggregate_key, event_id, event_type, source, "
+    "envelope, status, attempts, next_attempt_ms, last_error, parked_ms, updated_ms) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+inline constexpr const char* kPendingCount =
+    "SELECT COUNT(*) FROM bus_parked WHERE status = 'pending'";
+inline constexpr const char* kPendingBatch =
+    "SELECT id, subscriber, aggregate_key, envelope, attempts, next_attempt_ms FROM bus_parked "
+    "WHERE status = 'pending' ORDER BY id LIMIT ?";
+inline constexpr const char* kDeleteParked = "DELETE FROM bus_parked WHERE id = ?";
+inline constexpr const char* kUpdateParked =
+    "UPDATE bus_parked SET status = ?, attempts = ?, next_attempt_ms = ?, last_error = ?, "
+    "updated_ms = ? WHERE id = ?";
+inline constexpr const char* kParkedCounts =
+    "SELECT COALESCE(SUM(status = 'pending' AND attempts > 0), 0), "
+    "COALESCE(SUM(status = 'dead'), 0) FROM bus_parked";
+inline constexpr const char* kDeadAfter =
+    "SELECT id, subscriber, status, attempts, last_error, parked_ms, updated_ms, envelope "
+    "FROM bus_parked WHERE status = 'dead' AND id > ? ORDER BY id LIMIT ?";
+inline constexpr const char* kParkedById =
+    "SELECT id, subscriber, status, attempts, last_error, parked_ms, updated_ms, envelope "
+    "FROM bus_parked WHERE id = ?";
+
+}  // namespace eventbus::sql

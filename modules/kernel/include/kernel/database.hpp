@@ -1,0 +1,129 @@
+#pragma once
+// A module's SQLite database: one serialized writer connection (SQLite allows one writer, and a
+// second writer thread only adds lock contention) plus a pool of reader connections (WAL lets
+// them read while the writer writes). Statements are prepared once per connection and cached.
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace kernel {
+
+class Connection {
+ public:
+  explicit Connection(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {}
+
+  // A cached prepared statement, reset and with bindings cleared. `sql` must outlive the
+  // connection (use named constants).
+  SQLite::Statement& prepare(const char* sql);
+  void exec(const char* sql) { db_->exec(sql); }
+  std::int64_t last_insert_rowid() const { return db_->getLastInsertRowid(); }
+  int changes() const { return db_->getChanges(); }
+  SQLite::Database& raw() { return *db_; }
+  // Resets every cached statement so none holds a read snapshot open after its use.
+  void reset_statements();
+
+ private:
+  std::unique_ptr<SQLite::Database> db_;
+  std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
+};
+
+struct DatabaseOptions {
+  int busy_timeout_ms = 5000;
+  bool synchronous_full = false;  // NORMAL in WAL mode is durable against process crashes
+};
+
+class Database {
+ public:
+  // Opens (creating) `file` in WAL mode with foreign keys on and a busy timeout.
+  static std::shared_ptr<Database> open(std::string name, const std::filesystem::path& file,
+                                        DatabaseOptions options = {});
+  // A private in-memory database; readers share the writer connection.
+  static std::shared_ptr<Database> open_in_memory(std::string name);
+
+  const std::string& name() const { return name_; }
+  bool in_memory() const { return in_memory_; }
+
+  // Runs fn(Connection&) inside BEGIN IMMEDIATE ... COMMIT, serialized with every other writer.
+  // An exception rolls the transaction back and propagates.
+  template <class F>
+  decltype(auto) write(F&& fn) {
+    std::lock_guard lock(write_mutex_);
+    Transaction tx(*writer_);
+    if constexpr (std::is_void_v<decltype(fn(*writer_))>) {
+      fn(*writer_);
+      tx.commit();
+    } else {
+      decltype(auto) result = fn(*writer_);
+      tx.commit();
+      return result;
+    }
+  }
+
+  // Runs fn(Connection&) on a reader connection (no explicit transaction: use one statement, or
+  // open one yourself for multi-statement consistency).
+  template <class F>
+  decltype(auto) read(F&& fn) {
+    if (in_memory_) {
+      std::lock_guard lock(write_mutex_);
+      return fn(*writer_);
+    }
+    Lease lease(*this);
+    return fn(lease.connection());
+  }
+
+  // Without a transaction; for pragmas and maintenance.
+  template <class F>
+  decltype(auto) with_writer(F&& fn) {
+    std::lock_guard lock(write_mutex_);
+    return fn(*writer_);
+  }
+
+ private:
+  Database(std::string name, std::filesystem::path file, bool in_memory, DatabaseOptions options);
+  std::unique_ptr<Connection> connect(bool reader) const;
+
+  class Transaction {
+   public:
+    explicit Transaction(Connection& c);
+    ~Transaction();
+    void commit();
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+
+   private:
+    Connection& connection_;
+    bool done_ = false;
+  };
+
+  class Lease {
+   public:
+    explicit Lease(Database& db);
+    ~Lease();
+    Connection& connection() { return *connection_; }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+
+   private:
+    Database& db_;
+    std::unique_ptr<Connection> connection_;
+  };
+
+  std::string name_;
+  std::filesystem::path file_;
+  bool in_memory_;
+  DatabaseOptions options_;
+  std::mutex write_mutex_;
+  std::unique_ptr<Connection> writer_;
+  std::mutex pool_mutex_;
+  std::vector<std::unique_ptr<Connection>> readers_;
+};
+
+}  // namespace kernel

@@ -1,0 +1,55 @@
+#pragma once
+// The kernel's framework-free view of HTTP. Modules see only these types; Beast stops at the
+// adapter in app/http.
+
+#include <boost/json/value.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace kernel {
+
+using Header = std::pair<std::string, std::string>;
+
+// Header names compare case-insensitively (RFC 9110).
+class Headers {
+ public:
+  void set(std::string name, std::string value);
+  void add(std::string name, std::string value);
+  std::optional<std::string_view> get(std::string_view name) const;
+  const std::vector<Header>& all() const { return items_; }
+
+ private:
+  std::vector<Header> items_;
+};
+
+struct Request {
+  std::string method;  // upper case, e.g. "GET"
+  std::string target;  // as received, e.g. "/api/v1/products?q=tea"
+  std::string path;    // percent-decoded path without query
+  std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
+  Headers headers;
+  std::string body;
+  std::string request_id;
+  std::string client_address;
+  std::vector<std::pair<std::string, std::string>> path_params;  // filled by the router
+
+  std::optional<std::string_view> header(std::string_view name) const { return headers.get(name); }
+  std::optional<std::string> query_param(std::string_view name) const;
+  // The named path parameter; the router guarantees it exists for the matched route.
+  std::string_view param(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+
+  static Response json(int status, const boost::json::value& body);
+  static Response no_content();
+};
+
+}  // namespace kernel

@@ -1,0 +1,90 @@
+#include "kernel/database.hpp"
+
+#include <SQLiteCpp/Exception.h>
+
+#include <sqlite3.h>
+
+namespace kernel {
+
+SQLite::Statement& Connection::prepare(const char* sql) {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) {
+    it = statements_.emplace(sql, std::make_unique<SQLite::Statement>(*db_, sql)).first;
+  } else {
+    it->second->reset();
+    it->second->clearBindings();
+  }
+  return *it->second;
+}
+
+void Connection::reset_statements() {
+  for (auto& [sql, statement] : statements_) statement->tryReset();
+}
+
+Database::Database(std::string name, std::filesystem::path file, bool in_memory,
+                   DatabaseOptions options)
+    : name_(std::move(name)), file_(std::move(file)), in_memory_(in_memory), options_(options) {
+  writer_ = connect(false);
+  if (!in_memory_) {
+    writer_->exec("PRAGMA journal_mode=WAL");
+    writer_->exec(options_.synchronous_full ? "PRAGMA synchronous=FULL"
+                                            : "PRAGMA synchronous=NORMAL");
+  }
+}
+
+std::shared_ptr<Database> Database::open(std::string name, const std::filesystem::path& file,
+                                         DatabaseOptions options) {
+  return std::shared_ptr<Database>(new Database(std::move(name), file, false, options));
+}
+
+std::shared_ptr<Database> Database::open_in_memory(std::string name) {
+  return std::shared_ptr<Database>(new Database(std::move(name), ":memory:", true, {}));
+}
+
+std::unique_ptr<Connection> Database::connect(bool reader) const {
+  int flags = reader ? SQLite::OPEN_READONLY : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  auto db = std::make_unique<SQLite::Database>(file_.string(), flags | SQLITE_OPEN_NOMUTEX,
+                                               options_.busy_timeout_ms);
+  db->exec("PRAGMA foreign_keys=ON");
+  if (!reader) db->exec("PRAGMA temp_store=MEMORY");
+  return std::make_unique<Connection>(std::move(db));
+}
+
+Database::Transaction::Transaction(Connection& c) : connection_(c) {
+  connection_.exec("BEGIN IMMEDIATE");
+}
+
+Database::Transaction::~Transaction() {
+  if (done_) return;
+  try {
+    connection_.reset_statements();
+    connection_.exec("ROLLBACK");
+  } catch (const SQLite::Exception&) {
+    // The transaction may already be gone (SQLite rolls back on some errors itself).
+  }
+}
+
+void Database::Transaction::commit() {
+  connection_.reset_statements();
+  connection_.exec("COMMIT");
+  done_ = true;
+}
+
+Database::Lease::Lease(Database& db) : db_(db) {
+  {
+    std::lock_guard lock(db_.pool_mutex_);
+    if (!db_.readers_.empty()) {
+      connection_ = std::move(db_.readers_.back());
+      db_.readers_.pop_back();
+    }
+  }
+  if (!connection_) connection_ = db_.connect(true);
+}
+
+Database::Lease::~Lease() {
+  connection_->reset_statements();
+  std::lock_guard lock(db_.pool_mutex_);
+  db_.readers_.push_back(std::move(connection_));
+}
+
+}  // namespace kernel

@@ -1,0 +1,43 @@
+#include "kernel/ids.hpp"
+
+#include <sodium.h>
+
+#include <array>
+#include <cstdint>
+
+namespace kernel {
+namespace {
+
+std::array<unsigned char, 16> random_bytes() {
+  static const bool ready = sodium_init() >= 0;
+  (void)ready;
+  std::array<unsigned char, 16> bytes{};
+  randombytes_buf(bytes.data(), bytes.size());
+  return bytes;
+}
+
+}  // namespace
+
+std::string random_hex_id() {
+  auto bytes = random_bytes();
+  std::string out(32, '0');
+  sodium_bin2hex(out.data(), out.size() + 1, bytes.data(), bytes.size());
+  return out;
+}
+
+std::string random_uuid() {
+  auto bytes = random_bytes();
+  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);
+  bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += kHex[bytes[i] >> 4];
+    out += kHex[bytes[i] & 0x0f];
+  }
+  return out;
+}
+
+}  // namespace kernel

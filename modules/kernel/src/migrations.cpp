@@ -1,0 +1,103 @@
+#include "kernel/migrations.hpp"
+
+#include "kernel/time.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <map>
+
+namespace kernel {
+namespace {
+
+constexpr const char* kCreateTable = R"sql(
+CREATE TABLE IF NOT EXISTS schema_migrations (
+  scope      TEXT    NOT NULL,
+  version    INTEGER NOT NULL,
+  name       TEXT    NOT NULL,
+  checksum   TEXT    NOT NULL,
+  applied_at TEXT    NOT NULL,
+  PRIMARY KEY (scope, version)
+))sql";
+constexpr const char* kSelectApplied =
+    "SELECT version, name, checksum FROM schema_migrations WHERE scope = ?";
+constexpr const char* kInsertApplied =
+    "INSERT INTO schema_migrations(scope, version, name, checksum, applied_at) "
+    "VALUES (?, ?, ?, ?, ?)";
+
+struct Applied {
+  std::string name;
+  std::string checksum;
+};
+
+}  // namespace
+
+std::string migration_checksum(const std::string& sql) {
+  unsigned char hash[crypto_generichash_BYTES];
+  crypto_generichash(hash, sizeof hash, reinterpret_cast<const unsigned char*>(sql.data()),
+                     sql.size(), nullptr, 0);
+  std::string hex(sizeof hash * 2, '0');
+  sodium_bin2hex(hex.data(), hex.size() + 1, hash, sizeof hash);
+  return hex;
+}
+
+int apply_migrations(Database& db, const std::string& scope, const std::vector<Migration>& set) {
+  std::vector<Migration> ordered = set;
+  std::sort(ordered.begin(), ordered.end(),
+            [](const Migration& a, const Migration& b) { return a.version < b.version; });
+
+  std::map<int, Applied> applied;
+  db.with_writer([&](Connection& c) {
+    c.exec(kCreateTable);
+    auto& select = c.prepare(kSelectApplied);
+    select.bind(1, scope);
+    while (select.executeStep()) {
+      applied[select.getColumn(0).getInt()] = {select.getColumn(1).getString(),
+                                               select.getColumn(2).getString()};
+    }
+  });
+
+  for (const auto& [version, record] : applied) {
+    auto known = std::find_if(ordered.begin(), ordered.end(),
+                              [&](const Migration& m) { return m.version == version; });
+    if (known == ordered.end()) {
+      throw MigrationError("database " + db.name() + " has migration " + scope + "/" +
+                           record.name + " applied, which this build does not know; "
+                           "it was written by a newer version of mart");
+    }
+  }
+
+  int count = 0;
+  for (const auto& migration : ordered) {
+    auto checksum = migration_checksum(migration.sql);
+    if (auto it = applied.find(migration.version); it != applied.end()) {
+      if (it->second.checksum != checksum) {
+        throw MigrationError("migration " + scope + "/" + migration.name +
+                             " was edited after it was applied to database " + db.name() +
+                             " (recorded checksum " + it->second.checksum.substr(0, 12) +
+                             ", file now " + checksum.substr(0, 12) +
+                             "); add a new migration instead of editing an applied one");
+      }
+      continue;
+    }
+    try {
+      db.write([&](Connection& c) {
+        c.exec(migration.sql.c_str());
+        auto& insert = c.prepare(kInsertApplied);
+        insert.bind(1, scope);
+        insert.bind(2, migration.version);
+        insert.bind(3, migration.name);
+        insert.bind(4, checksum);
+        insert.bind(5, format_rfc3339(SystemClock().now()));
+        insert.exec();
+      });
+    } catch (const std::exception& error) {
+      throw MigrationError("migration " + scope + "/" + migration.name + " failed on database " +
+                           db.name() + ": " + error.what());
+    }
+    ++count;
+  }
+  return count;
+}
+
+}  // namespace kernel

@@ -1,0 +1,72 @@
+#include "kernel/problem.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace kernel {
+
+ApiError::ApiError(int status, std::string title, std::string detail, FieldErrors errors)
+    : std::runtime_error(detail),
+      status_(status),
+      title_(std::move(title)),
+      detail_(std::move(detail)),
+      errors_(std::move(errors)) {}
+
+ApiError ApiError::bad_request(std::string detail) {
+  return {400, "Bad Request", std::move(detail)};
+}
+ApiError ApiError::not_found(std::string detail) { return {404, "Not Found", std::move(detail)}; }
+ApiError ApiError::conflict(std::string detail) { return {409, "Conflict", std::move(detail)}; }
+ApiError ApiError::unprocessable(std::string detail, FieldErrors errors) {
+  return {422, "Unprocessable Content", std::move(detail), std::move(errors)};
+}
+ApiError ApiError::unsupported_media_type(std::string detail) {
+  return {415, "Unsupported Media Type", std::move(detail)};
+}
+
+std::string_view status_title(int status) {
+  switch (status) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "Error";
+  }
+}
+
+Response problem_response(int status, std::string_view title, std::string_view detail,
+                          const FieldErrors& errors) {
+  boost::json::object body;
+  body["type"] = "about:blank";
+  body["title"] = title;
+  body["status"] = status;
+  body["detail"] = detail;
+  if (!errors.empty()) {
+    boost::json::object fields;
+    for (const auto& [field, message] : errors) fields[field] = message;
+    body["errors"] = std::move(fields);
+  }
+  Response response;
+  response.status = status;
+  response.headers.set("Content-Type", "application/problem+json");
+  response.body = boost::json::serialize(body);
+  return response;
+}
+
+Response problem_response(const ApiError& error) {
+  return problem_response(error.status(), error.title(), error.detail(), error.errors());
+}
+
+}  // namespace kernel

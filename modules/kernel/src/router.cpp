@@ -1,0 +1,98 @@
+#include "kernel/router.hpp"
+
+#include "kernel/log.hpp"
+#include "kernel/problem.hpp"
+
+#include <algorithm>
+
+namespace kernel {
+namespace {
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> segments;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    auto end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    if (end > start) segments.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return segments;
+}
+
+bool is_param(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+}  // namespace
+
+void Router::add(std::string method, std::string_view pattern, Handler handler) {
+  Route route{std::move(method), std::string(pattern), {}, std::move(handler)};
+  for (auto segment : split_path(pattern)) route.segments.emplace_back(segment);
+  routes_.push_back(std::move(route));
+}
+
+bool Router::match(const Route& route, const std::vector<std::string_view>& segments,
+                   std::vector<std::pair<std::string, std::string>>* params) {
+  if (route.segments.size() != segments.size()) return false;
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    const auto& expected = route.segments[i];
+    if (is_param(expected)) {
+      if (params) params->emplace_back(expected.substr(1, expected.size() - 2), segments[i]);
+    } else if (expected != segments[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string Router::route_template(const Request& request) const {
+  auto segments = split_path(request.path);
+  for (const auto& route : routes_) {
+    if (match(route, segments, nullptr)) return route.pattern;
+  }
+  return {};
+}
+
+Response Router::dispatch(Request& request) const {
+  auto segments = split_path(request.path);
+  std::string allowed;
+  Response response;
+  const Route* chosen = nullptr;
+  for (const auto& route : routes_) {
+    if (!match(route, segments, nullptr)) continue;
+    if (route.method == request.method ||
+        (request.method == "HEAD" && route.method == "GET")) {
+      chosen = &route;
+      break;
+    }
+    if (allowed.find(route.method) == std::string::npos) {
+      if (!allowed.empty()) allowed += ", ";
+      allowed += route.method;
+    }
+  }
+  if (chosen) {
+    request.path_params.clear();
+    match(*chosen, segments, &request.path_params);
+    try {
+      response = chosen->handler(request);
+    } catch (const ApiError& error) {
+      response = problem_response(error);
+    } catch (const std::exception& error) {
+      log::error("http", "unhandled error in " + chosen->pattern + ": " + error.what(),
+                 request.request_id);
+      response = problem_response(500, "Internal Server Error",
+                                  "The server failed to handle the request.");
+    }
+  } else if (!allowed.empty()) {
+    response = problem_response(405, "Method Not Allowed",
+                                "Method " + request.method + " is not allowed on this path.");
+    response.headers.set("Allow", allowed);
+  } else {
+    response = problem_response(404, "Not Found", "No route matches " + request.path + ".");
+  }
+  if (!request.request_id.empty()) response.headers.set("X-Request-Id", request.request_id);
+  return response;
+}
+
+}  // namespace kernel

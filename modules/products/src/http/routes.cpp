@@ -1,0 +1,101 @@
+#include "http/routes.hpp"
+
+#include <kernel/json_body.hpp>
+#include <kernel/pagination.hpp>
+
+#include <boost/json/object.hpp>
+
+#include <charconv>
+
+namespace products::http {
+namespace {
+
+constexpr std::string_view kBase = "/api/v1/products";
+
+boost::json::object to_json(const Product& p) {
+  boost::json::object o;
+  o["id"] = p.id;
+  o["name"] = p.name;
+  o["description"] = p.description;
+  o["price_cents"] = p.price_cents;
+  o["currency"] = p.currency;
+  if (p.sku) {
+    o["sku"] = *p.sku;
+  } else {
+    o["sku"] = nullptr;
+  }
+  o["in_stock"] = p.in_stock;
+  o["created_at"] = p.created_at;
+  o["updated_at"] = p.updated_at;
+  return o;
+}
+
+// Ids in paths are positive integers; anything else names no product.
+std::int64_t product_id(const kernel::Request& request) {
+  auto text = request.param("id");
+  std::int64_t id = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || ptr != text.data() + text.size() || id <= 0) {
+    throw kernel::ApiError::not_found("Product " + std::string(text) + " not found.");
+  }
+  return id;
+}
+
+ProductChanges read_changes(const kernel::Request& request) {
+  auto body = kernel::JsonBody::parse(request);
+  ProductChanges changes;
+  changes.name = body.string("name");
+  if (const auto* description = body.value("description"); description && description->is_null()) {
+    changes.description = std::string();
+  } else {
+    changes.description = body.string("description");
+  }
+  changes.price_cents = body.integer("price_cents");
+  changes.currency = body.string("currency");
+  if (const auto* sku = body.value("sku"); sku && sku->is_null()) {
+    changes.sku = std::optional<std::string>();
+  } else if (auto text = body.string("sku")) {
+    changes.sku = std::optional<std::string>(*text);
+  }
+  body.finish();
+  return changes;
+}
+
+eventbus::Trace trace_of(const kernel::Request& request) { return {request.request_id, ""}; }
+
+}  // namespace
+
+void add_routes(kernel::Router& router, Catalog& catalog) {
+  router.get(kBase, [&catalog](kernel::Request& request) {
+    auto page = kernel::parse_page(request);
+    auto result = catalog.list(request.query_param("q").value_or(""), page.after.value_or(0),
+                               page.limit);
+    boost::json::array items;
+    for (const auto& product : result.items) items.push_back(to_json(product));
+    return kernel::page_response(std::move(items), result.next_after);
+  });
+
+  router.get(std::string(kBase) + "/{id}", [&catalog](kernel::Request& request) {
+    return kernel::Response::json(200, to_json(catalog.get(product_id(request))));
+  });
+
+  router.post(kBase, [&catalog](kernel::Request& request) {
+    auto product = catalog.create(read_changes(request), trace_of(request));
+    auto response = kernel::Response::json(201, to_json(product));
+    response.headers.set("Location", std::string(kBase) + "/" + std::to_string(product.id));
+    return response;
+  });
+
+  router.patch(std::string(kBase) + "/{id}", [&catalog](kernel::Request& request) {
+    auto id = product_id(request);
+    auto product = catalog.update(id, read_changes(request), trace_of(request));
+    return kernel::Response::json(200, to_json(product));
+  });
+
+  router.del(std::string(kBase) + "/{id}", [&catalog](kernel::Request& request) {
+    catalog.remove(product_id(request), trace_of(request));
+    return kernel::Response::no_content();
+  });
+}
+
+}  // namespace products::http
