@@ -1,3 +1,4 @@
+cmake_policy(VERSION 3.25)
 # Scans the #include lines under modules/ and reports every breach of design.md's boundary rules:
 #  - a module includes another module's header other than <other>/events.hpp;
 #  - an include climbs with "../";

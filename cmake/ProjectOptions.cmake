@@ -3,7 +3,7 @@ add_library(mart_warnings INTERFACE)
 add_library(mart::warnings ALIAS mart_warnings)
 target_compile_options(mart_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
                                                -Wold-style-cast -Wcast-align -Wunused -Woverloaded-virtual
-                                               -Wnull-dereference -Wdouble-promotion -Wformat=2)
+                                               -Wdouble-promotion -Wformat=2)
 
 add_library(mart_options INTERFACE)
 add_library(mart::options ALIAS mart_options)

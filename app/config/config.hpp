@@ -16,7 +16,8 @@ struct Config {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
   std::filesystem::path data_dir = "./data";
-  std::vector<std::string> modules;  // empty after loading means: host none
+  std::vector<std::string> modules = {"products",  "orders",        "payments",
+                                      "inventory", "notifications", "users"};  // empty: none
   bool modules_all = true;
   int io_threads = 2;
   std::string log_level = "info";

@@ -1,0 +1,133 @@
+#include "server_process.hpp"
+
+#include "http/client.hpp"
+
+#include <kernel/ids.hpp>
+
+#include <csignal>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace mart::test {
+namespace {
+
+pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+            const std::filesystem::path& log) {
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    // A clean environment with only what the test sets, so no MART_* of the caller leaks in.
+    std::vector<std::string> env_text;
+    env_text.push_back("PATH=/usr/bin:/bin");
+    for (const auto& [k, v] : env) env_text.push_back(k + "=" + v);
+    std::vector<char*> envp;
+    for (auto& e : env_text) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    std::vector<std::string> words = args;
+    words.insert(words.begin(), MART_BINARY);
+    std::vector<char*> argv;
+    for (auto& w : words) argv.push_back(w.data());
+    argv.push_back(nullptr);
+    execve(MART_BINARY, argv.data(), envp.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int wait_exit(pid_t pid, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    pid_t done = waitpid(pid, &status, WNOHANG);
+    if (done == pid) {
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ::kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  throw std::runtime_error("mart did not exit in time");
+}
+
+std::string read_file(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+ServerProcess::ServerProcess(std::filesystem::path data_dir, std::vector<std::string> args,
+                             std::map<std::string, std::string> env)
+    : log_(std::filesystem::temp_directory_path() / ("mart-e2e-" + kernel::random_hex_id() + ".log")) {
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    port_ = free_port();
+    std::vector<std::string> words = {"--port", std::to_string(port_), "--data-dir",
+                                      data_dir.string()};
+    words.insert(words.end(), args.begin(), args.end());
+    pid_ = spawn(words, env, log_);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        break;  // exited (port taken by someone else between probe and bind?): try again
+      }
+      try {
+        HttpClient client(port_, std::chrono::milliseconds(500));
+        if (client.get("/healthz").status == 200) return;
+      } catch (const std::exception&) {
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
+  }
+  throw std::runtime_error("mart did not become healthy; output:\n" + read_file(log_));
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) kill9();
+  std::error_code ignored;
+  std::filesystem::remove(log_, ignored);
+}
+
+int ServerProcess::terminate(std::chrono::milliseconds timeout) {
+  ::kill(pid_, SIGTERM);
+  int status = wait_exit(pid_, timeout);
+  pid_ = -1;
+  return status;
+}
+
+void ServerProcess::kill9() {
+  ::kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+std::string ServerProcess::output() const { return read_file(log_); }
+
+std::pair<int, std::string> run_mart(std::vector<std::string> args,
+                                     std::map<std::string, std::string> env) {
+  auto log = std::filesystem::temp_directory_path() / ("mart-run-" + kernel::random_hex_id());
+  pid_t pid = spawn(args, env, log);
+  int status = wait_exit(pid, std::chrono::seconds(20));
+  auto text = read_file(log);
+  std::filesystem::remove(log);
+  return {status, text};
+}
+
+}  // namespace mart::test

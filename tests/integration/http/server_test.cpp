@@ -1,0 +1,454 @@
+// In-process tests of app/http's Server over real sockets on 127.0.0.1.
+
+#include "http/client.hpp"
+#include "http/server.hpp"
+#include "kernel/router.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <functional>
+#include <future>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include <unistd.h>
+
+namespace {
+
+using namespace std::chrono_literals;
+using mart::http::RequestHandler;
+using mart::http::Server;
+using mart::http::ServerOptions;
+using mart::test::HttpClient;
+using mart::test::send_raw;
+using SteadyClock = std::chrono::steady_clock;
+
+ServerOptions test_options() {
+  ServerOptions options;
+  options.port = 0;
+  options.io_threads = 2;
+  options.shutdown_grace = 3s;
+  return options;
+}
+
+std::chrono::milliseconds since(SteadyClock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start);
+}
+
+// Polls `done` every few milliseconds; false if it is still not true after `limit`.
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit = 2s) {
+  auto deadline = SteadyClock::now() + limit;
+  while (!done()) {
+    if (SteadyClock::now() > deadline) return false;
+    std::this_thread::sleep_for(5ms);
+  }
+  return true;
+}
+
+bool contains(const std::string& text, std::string_view part) {
+  return text.find(part) != std::string::npos;
+}
+
+// Everything the handler saw, as JSON.
+kernel::Response echo(kernel::Request& request) {
+  boost::json::object body;
+  body["method"] = request.method;
+  body["target"] = request.target;
+  body["path"] = request.path;
+  boost::json::array query;
+  for (const auto& [key, value] : request.query) query.push_back(boost::json::array{key, value});
+  body["query"] = std::move(query);
+  body["word"] = request.param("word");
+  body["body"] = request.body;
+  body["request_id"] = request.request_id;
+  body["client_address"] = request.client_address;
+  return kernel::Response::json(200, body);
+}
+
+// A router-backed handler: /hello, /echo/{word} (GET, POST, PURGE), and /slow which calls
+// `on_slow` (if set) and answers after 200 ms.
+RequestHandler router_handler(std::function<void()> on_slow = {}) {
+  auto router = std::make_shared<kernel::Router>();
+  router->get("/hello", [](kernel::Request&) {
+    return kernel::Response::json(200, boost::json::object{{"hello", "world"}});
+  });
+  for (const char* method : {"GET", "POST", "PURGE"}) router->add(method, "/echo/{word}", echo);
+  router->get("/slow", [on_slow = std::move(on_slow)](kernel::Request&) {
+    if (on_slow) on_slow();
+    std::this_thread::sleep_for(200ms);
+    return kernel::Response::json(200, boost::json::object{{"slow", "done"}});
+  });
+  return [router](kernel::Request& request) { return router->dispatch(request); };
+}
+
+bool is_hex_id(const std::string& id) {
+  return id.size() == 32 && id.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+}  // namespace
+
+TEST_SUITE("http") {
+  TEST_CASE("[Server] serves several requests over one keep-alive connection") {
+    Server server(test_options(), router_handler());
+    auto port = server.start();
+    HttpClient client(port);
+    for (int i = 0; i < 3; ++i) {
+      auto response = client.get("/hello");
+      REQUIRE(response.status == 200);
+      CHECK(response.json().at("hello") == "world");
+      CHECK(response.header("Server") == "mart");
+      CHECK(response.header("Content-Type") == "application/json");
+    }
+    CHECK(client.connections_opened() == 1);
+    CHECK(server.open_connections() == 1);
+  }
+
+  TEST_CASE("[Server] echoes a valid X-Request-Id and generates one otherwise") {
+    Server server(test_options(), router_handler());
+    HttpClient client(server.start());
+
+    SUBCASE("given") {
+      auto response = client.get("/echo/x", {{"X-Request-Id", "req-42 abc"}});
+      CHECK(response.header("X-Request-Id") == "req-42 abc");
+      CHECK(response.json().at("request_id") == "req-42 abc");
+    }
+    SUBCASE("absent") {
+      auto response = client.get("/echo/x");
+      CHECK(is_hex_id(response.header("X-Request-Id")));
+      CHECK(response.json().at("request_id").as_string() == response.header("X-Request-Id"));
+    }
+    SUBCASE("too long") {
+      auto response = client.get("/echo/x", {{"X-Request-Id", std::string(129, 'a')}});
+      CHECK(is_hex_id(response.header("X-Request-Id")));
+    }
+    SUBCASE("not printable ASCII") {
+      auto response = client.get("/echo/x", {{"X-Request-Id", "caf\xc3\xa9"}});
+      CHECK(is_hex_id(response.header("X-Request-Id")));
+    }
+    SUBCASE("on a 404 from the router") {
+      auto response = client.get("/nowhere", {{"X-Request-Id", "r-404"}});
+      CHECK(response.status == 404);
+      CHECK(response.header("X-Request-Id") == "r-404");
+    }
+  }
+
+  TEST_CASE("[Server] delivers the percent-decoded path and query to the handler") {
+    Server server(test_options(), router_handler());
+    HttpClient client(server.start());
+    auto response = client.get("/echo/hello%20w%C3%B6rld?q=caf%C3%A9&x=a%2Bb&y=1+2&flag");
+    REQUIRE(response.status == 200);
+    auto body = response.json().as_object();
+    CHECK(body.at("method") == "GET");
+    CHECK(body.at("target") == "/echo/hello%20w%C3%B6rld?q=caf%C3%A9&x=a%2Bb&y=1+2&flag");
+    CHECK(body.at("path") == "/echo/hello w\xc3\xb6rld");
+    CHECK(body.at("word") == "hello w\xc3\xb6rld");
+    CHECK(body.at("client_address") == "127.0.0.1");
+    const auto& query = body.at("query").as_array();
+    REQUIRE(query.size() == 4);
+    CHECK(query[0] == boost::json::array{"q", "caf\xc3\xa9"});
+    CHECK(query[1] == boost::json::array{"x", "a+b"});
+    CHECK(query[2] == boost::json::array{"y", "1 2"});
+    CHECK(query[3] == boost::json::array{"flag", ""});
+  }
+
+  TEST_CASE("[Server] passes the body and upper-cases the method, unknown verbs included") {
+    Server server(test_options(), router_handler());
+    auto port = server.start();
+
+    SUBCASE("POST body") {
+      HttpClient client(port);
+      auto response = client.post("/echo/x", R"({"a":1})");
+      CHECK(response.status == 200);
+      CHECK(response.json().at("body") == R"({"a":1})");
+    }
+    SUBCASE("lower-case unknown verb") {
+      auto reply =
+          send_raw(port, "purge /echo/x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 2s);
+      CHECK(reply.rfind("HTTP/1.1 200", 0) == 0);
+      CHECK(contains(reply, R"("method":"PURGE")"));
+    }
+  }
+
+  TEST_CASE("[Server] answers 413 problem+json to a body over the limit") {
+    auto options = test_options();
+    options.body_limit = 1024;
+    Server server(options, router_handler());
+    auto port = server.start();
+
+    SUBCASE("announced by Content-Length") {
+      HttpClient client(port);
+      auto response = client.post("/echo/x", std::string(64 * 1024, 'x'), {{"X-Request-Id", "big"}});
+      CHECK(response.status == 413);
+      CHECK(response.header("Content-Type") == "application/problem+json");
+      CHECK(response.header("Connection") == "close");
+      CHECK(response.header("X-Request-Id") == "big");
+      CHECK(response.json().at("status") == 413);
+      // The connection was closed; the client reconnects and the limit still lets small bodies in.
+      auto small = client.post("/echo/x", std::string(1024, 'y'));
+      CHECK(small.status == 200);
+      CHECK(client.connections_opened() == 2);
+    }
+    SUBCASE("chunked") {
+      std::string request =
+          "POST /echo/x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n" +
+          std::string(0x800, 'z') + "\r\n0\r\n\r\n";
+      auto reply = send_raw(port, request, 2s);
+      CHECK(reply.rfind("HTTP/1.1 413", 0) == 0);
+      CHECK(contains(reply, "application/problem+json"));
+    }
+  }
+
+  TEST_CASE("[Server] answers 400 to bytes that are not HTTP, and closes") {
+    Server server(test_options(), router_handler());
+    auto port = server.start();
+    auto start = SteadyClock::now();
+    auto reply = send_raw(port, "NOT HTTP\r\n\r\n", 2s);
+    CHECK(since(start) < 1s);  // closed by the server, not by our deadline
+    CHECK(reply.rfind("HTTP/1.1 400", 0) == 0);
+    CHECK(contains(reply, "Content-Type: application/problem+json"));
+    CHECK(contains(reply, "X-Request-Id: "));
+    CHECK(contains(reply, "Connection: close"));
+  }
+
+  TEST_CASE("[Server] answers 400 to a target that is not a valid URI") {
+    Server server(test_options(), router_handler());
+    auto reply = send_raw(server.start(),
+                          "GET /%zz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 2s);
+    CHECK(reply.rfind("HTTP/1.1 400", 0) == 0);
+    CHECK(contains(reply, "application/problem+json"));
+    CHECK(contains(reply, "not a valid URI"));
+  }
+
+  TEST_CASE("[Server] answers 431 to a request head over the header limit") {
+    auto options = test_options();
+    options.header_limit = 1024;
+    Server server(options, router_handler());
+    HttpClient client(server.start());
+    auto response = client.get("/hello", {{"X-Filler", std::string(4096, 'f')}});
+    CHECK(response.status == 431);
+    CHECK(response.header("Content-Type") == "application/problem+json");
+    CHECK(is_hex_id(response.header("X-Request-Id")));
+  }
+
+  TEST_CASE("[Server] a stalled half request neither delays others nor outlives read_timeout") {
+    auto options = test_options();
+    options.io_threads = 1;  // the stalled connection shares the only I/O thread
+    options.read_timeout = 300ms;
+    Server server(options, router_handler());
+    auto port = server.start();
+
+    auto stalled = std::async(std::launch::async, [port] {
+      auto start = SteadyClock::now();
+      auto reply = send_raw(
+          port, "POST /echo/x HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nabc", 5s);
+      return std::make_pair(reply, since(start));
+    });
+    REQUIRE(wait_until([&] { return server.open_connections() == 1; }));
+
+    HttpClient other(port);
+    auto start = SteadyClock::now();
+    auto response = other.get("/hello");
+    CHECK(response.status == 200);
+    CHECK(since(start) < 250ms);
+
+    REQUIRE(stalled.wait_for(3s) == std::future_status::ready);
+    auto [reply, elapsed] = stalled.get();
+    CHECK(reply.empty());
+    CHECK(elapsed >= 250ms);
+    CHECK(elapsed < 2s);
+  }
+
+  TEST_CASE("[Server] closes a silent connection after read_timeout") {
+    auto options = test_options();
+    options.read_timeout = 200ms;
+    Server server(options, router_handler());
+    auto port = server.start();
+    auto start = SteadyClock::now();
+    auto reply = send_raw(port, "", 3s);
+    CHECK(reply.empty());
+    CHECK(since(start) < 1500ms);
+  }
+
+  TEST_CASE("[Server] closes an idle keep-alive connection after idle_timeout") {
+    auto options = test_options();
+    options.idle_timeout = 200ms;
+    Server server(options, router_handler());
+    HttpClient client(server.start());
+    CHECK(client.get("/hello").status == 200);
+    CHECK(wait_until([&] { return server.open_connections() == 0; }));
+    CHECK(client.get("/hello").status == 200);  // the client notices and reconnects
+    CHECK(client.connections_opened() == 2);
+  }
+
+  TEST_CASE("[Server] answers pipelined requests in order and honours HTTP/1.0") {
+    Server server(test_options(), router_handler());
+    auto port = server.start();
+
+    SUBCASE("pipelined") {
+      auto reply = send_raw(port,
+                            "GET /echo/one HTTP/1.1\r\nHost: t\r\n\r\n"
+                            "GET /echo/two HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+                            2s);
+      auto first = reply.find(R"("word":"one")");
+      auto second = reply.find(R"("word":"two")");
+      REQUIRE(first != std::string::npos);
+      REQUIRE(second != std::string::npos);
+      CHECK(first < second);
+      CHECK(reply.rfind("HTTP/1.1 200", 0) == 0);
+      CHECK(reply.find("HTTP/1.1 200", 1) != std::string::npos);
+    }
+    SUBCASE("HTTP/1.0 closes after the answer") {
+      auto start = SteadyClock::now();
+      auto reply = send_raw(port, "GET /hello HTTP/1.0\r\n\r\n", 2s);
+      CHECK(since(start) < 1s);
+      CHECK(reply.rfind("HTTP/1.0 200", 0) == 0);
+      CHECK(contains(reply, R"({"hello":"world"})"));
+    }
+    SUBCASE("HTTP/1.0 with keep-alive") {
+      auto reply = send_raw(port, "GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", 300ms);
+      CHECK(reply.rfind("HTTP/1.0 200", 0) == 0);
+      CHECK(contains(reply, "Connection: keep-alive"));
+    }
+  }
+
+  TEST_CASE("[Server] answers HEAD with the headers and no body") {
+    Server server(test_options(), router_handler());
+    auto reply = send_raw(server.start(),
+                          "HEAD /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 2s);
+    CHECK(reply.rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(contains(reply, "Content-Length: 17\r\n"));
+    auto end_of_head = reply.find("\r\n\r\n");
+    REQUIRE(end_of_head != std::string::npos);
+    CHECK(reply.size() == end_of_head + 4);
+  }
+
+  TEST_CASE("[Server] answers Expect: 100-continue before reading the body") {
+    Server server(test_options(), router_handler());
+    auto reply = send_raw(server.start(),
+                          "POST /echo/x HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n"
+                          "Expect: 100-continue\r\nConnection: close\r\n\r\nhello",
+                          2s);
+    CHECK(reply.rfind("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200", 0) == 0);
+    CHECK(contains(reply, R"("body":"hello")"));
+  }
+
+  TEST_CASE("[Server] a throwing handler becomes a 500 problem") {
+    Server server(test_options(),
+                  [](kernel::Request&) -> kernel::Response { throw std::runtime_error("boom"); });
+    HttpClient client(server.start());
+    auto response = client.get("/anything", {{"X-Request-Id", "r-500"}});
+    CHECK(response.status == 500);
+    CHECK(response.header("Content-Type") == "application/problem+json");
+    CHECK(response.header("X-Request-Id") == "r-500");
+    CHECK(client.get("/again").status == 500);  // the connection survived
+    CHECK(client.connections_opened() == 1);
+  }
+
+  TEST_CASE("[Server] owns the framing headers and drops invalid ones from handlers") {
+    Server server(test_options(), [](kernel::Request&) {
+      kernel::Response response;
+      response.body = "abc";
+      response.headers.set("Content-Length", "999");
+      response.headers.set("X-Evil", "a\r\nInjected: 1");
+      response.headers.add("Set-Cookie", "a=1");
+      response.headers.add("Set-Cookie", "b=2");
+      return response;
+    });
+    auto reply = send_raw(server.start(), "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 2s);
+    CHECK(contains(reply, "Content-Length: 3\r\n"));
+    CHECK_FALSE(contains(reply, "Content-Length: 999"));
+    CHECK_FALSE(contains(reply, "Injected"));
+    CHECK(contains(reply, "Set-Cookie: a=1\r\nSet-Cookie: b=2\r\n"));
+    CHECK(reply.substr(reply.size() - 3) == "abc");
+  }
+
+  TEST_CASE("[Server] start() reports an address in use") {
+    Server first(test_options(), router_handler());
+    auto port = first.start();
+    auto options = test_options();
+    options.port = port;
+    Server second(options, router_handler());
+    std::string message;
+    try {
+      second.start();
+    } catch (const std::runtime_error& error) {
+      message = error.what();
+    }
+    CHECK(contains(message, "127.0.0.1:" + std::to_string(port)));
+    CHECK(contains(message, "in use"));
+  }
+
+  TEST_CASE("[Server] stop() with an idle keep-alive connection returns promptly") {
+    auto options = test_options();
+    options.shutdown_grace = 5s;
+    Server server(options, router_handler());
+    auto port = server.start();
+    HttpClient client(port);
+    REQUIRE(client.get("/hello").status == 200);
+    REQUIRE(server.open_connections() == 1);
+
+    auto start = SteadyClock::now();
+    server.stop();
+    CHECK(since(start) < 1s);
+    CHECK(server.open_connections() == 0);
+    CHECK_THROWS_AS(HttpClient(port, 1s).get("/hello"), std::runtime_error);
+    server.stop();  // idempotent
+  }
+
+  TEST_CASE("[Server] stop() lets an in-flight request finish and answer") {
+    std::promise<void> entered;
+    auto entered_future = entered.get_future();
+    std::atomic<bool> first{true};
+    Server server(test_options(), router_handler([&] {
+                    if (first.exchange(false)) entered.set_value();
+                  }));
+    auto port = server.start();
+    auto in_flight = std::async(std::launch::async, [port] { return HttpClient(port).get("/slow"); });
+    REQUIRE(entered_future.wait_for(5s) == std::future_status::ready);
+
+    auto start = SteadyClock::now();
+    server.stop();
+    CHECK(since(start) < 2s);
+    REQUIRE(in_flight.wait_for(2s) == std::future_status::ready);
+    auto response = in_flight.get();
+    CHECK(response.status == 200);
+    CHECK(response.json().at("slow") == "done");
+    CHECK(response.header("Connection") == "close");
+  }
+
+  TEST_CASE("[Server] wait_for_signal() returns on SIGTERM and on stop()") {
+    Server server(test_options(), router_handler());
+    server.start();
+
+    SUBCASE("SIGTERM") {
+      struct sigaction before {};
+      ::sigaction(SIGTERM, nullptr, &before);
+      auto waiter = std::async(std::launch::async, [&] { server.wait_for_signal(); });
+      // Send the signal only once the server's handler replaced the current one.
+      bool installed = wait_until([&] {
+        struct sigaction now {};
+        ::sigaction(SIGTERM, nullptr, &now);
+        return now.sa_handler != before.sa_handler;
+      });
+      CHECK(installed);
+      if (installed) ::kill(::getpid(), SIGTERM);
+      bool returned = waiter.wait_for(2s) == std::future_status::ready;
+      CHECK(returned);
+      if (!installed || !returned) server.stop();  // never leave the waiter blocked
+    }
+    SUBCASE("stop()") {
+      auto waiter = std::async(std::launch::async, [&] { server.wait_for_signal(); });
+      server.stop();
+      CHECK(waiter.wait_for(2s) == std::future_status::ready);
+      server.wait_for_signal();  // after stop() it returns at once
+    }
+  }
+}

@@ -1,0 +1,195 @@
+#include "test_events.hpp"
+
+#include "recording_bus.hpp"
+
+#include <kernel/migrations.hpp>
+#include <migrations/embedded.hpp>
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <map>
+#include <thread>
+
+using namespace bus_test;
+
+TEST_SUITE("eventbus") {
+  TEST_CASE("[Bus] an event committed with its state change reaches a subscriber of another module") {
+    mart::test::RecordingBus rb;
+    auto& alpha = rb.host("alpha");
+    auto& beta = rb.host("beta");
+    create_seen_table(beta.db());
+    beta.subscribe<ThingHappened>("beta.on_thing_happened",
+                                  [](const ThingHappened& e, eventbus::HandlerContext& ctx) {
+                                    record_seen(ctx.tx.db(), e);
+                                  });
+    publish(alpha, "a", 1);
+    CHECK(all_seen(beta.db()).empty());  // nothing happens before delivery runs
+    CHECK(rb.run_until_idle() >= 1);
+    CHECK(all_seen(beta.db()) == std::vector<Seen>{{"a", 1}});
+  }
+
+  TEST_CASE("[Bus] a rolled-back transaction publishes nothing") {
+    mart::test::RecordingBus rb;
+    auto& alpha = rb.host("alpha");
+    auto& beta = rb.host("beta");
+    create_seen_table(beta.db());
+    beta.subscribe<ThingHappened>("beta.on_thing_happened",
+                                  [](const ThingHappened& e, eventbus::HandlerContext& ctx) {
+                                    record_seen(ctx.tx.db(), e);
+                                  });
+    CHECK_THROWS(alpha.transact({"c", ""}, [](eventbus::Tx& tx) {
+      tx.publish(ThingHappened{"a", 1});
+      throw std::runtime_error("business rule says no");
+    }));
+    rb.run_until_idle();
+    CHECK(all_seen(beta.db()).empty());
+    CHECK(rb.envelopes("alpha").empty());
+  }
+
+  TEST_CASE("[Bus] events of one key are handled in publication order, across batches") {
+    eventbus::BusOptions options;
+    options.batch_size = 7;  // many small batches
+    eventbus::Bus bus(options);
+    auto db_alpha = kernel::Database::open_in_memory("alpha");
+    auto db_beta = kernel::Database::open_in_memory("beta");
+    for (auto* db : {db_alpha.get(), db_beta.get()}) {
+      kernel::apply_migrations(*db, "eventbus", mart::migrations::for_scope("eventbus"));
+    }
+    auto& alpha = bus.attach("alpha", db_alpha);
+    auto& beta = bus.attach("beta", db_beta);
+    create_seen_table(*db_beta);
+    beta.subscribe<ThingHappened>("beta.on_thing_happened",
+                                  [](const ThingHappened& e, eventbus::HandlerContext& ctx) {
+                                    record_seen(ctx.tx.db(), e);
+                                  });
+    const std::vector<std::string> keys = {"k1", "k2", "k3", "k4", "k5"};
+    for (int n = 0; n < 100; ++n) publish(alpha, keys[static_cast<std::size_t>(n) % keys.size()], n);
+    bus.run_until_idle();
+    auto seen = all_seen(*db_beta);
+    REQUIRE(seen.size() == 100);
+    std::map<std::string, std::int64_t> last;
+    for (const auto& s : seen) {
+      if (last.count(s.thing)) CHECK(s.n > last[s.thing]);
+      last[s.thing] = s.n;
+    }
+  }
+
+  TEST_CASE("[Bus] a redelivered event changes nothing") {
+    auto db_alpha = kernel::Database::open_in_memory("alpha");
+    auto db_beta = kernel::Database::open_in_memory("beta");
+    for (auto* db : {db_alpha.get(), db_beta.get()}) {
+      kernel::apply_migrations(*db, "eventbus", mart::migrations::for_scope("eventbus"));
+    }
+    create_seen_table(*db_beta);
+    int calls = 0;
+    // A relay over the same databases, as a restarted process would build it.
+    auto relay = [&] {
+      auto bus = std::make_unique<eventbus::Bus>();
+      bus->attach("alpha", db_alpha);
+      bus->attach("beta", db_beta)
+          .subscribe<ThingHappened>("beta.on_thing_happened",
+                                    [&calls](const ThingHappened& e, eventbus::HandlerContext& ctx) {
+                                      ++calls;
+                                      record_seen(ctx.tx.db(), e);
+                                    });
+      return bus;
+    };
+    auto first = relay();
+    for (int n = 1; n <= 5; ++n) publish(*first->find("alpha"), "a", n);
+    first->run_until_idle();
+    REQUIRE(all_seen(*db_beta).size() == 5);
+    REQUIRE(calls == 5);
+
+    // Forget the read position, as if it had never been saved: the relay re-reads everything.
+    db_beta->write([](kernel::Connection& c) { c.exec("DELETE FROM bus_positions"); });
+    auto second = relay();
+    CHECK(second->run_until_idle() == 5);  // all five read again...
+    CHECK(all_seen(*db_beta).size() == 5);  // ...and none handled twice
+    CHECK(calls == 5);
+  }
+
+  TEST_CASE("[Bus] a handler's events carry the correlation id and name their cause") {
+    mart::test::RecordingBus rb;
+    auto& alpha = rb.host("alpha");
+    auto& beta = rb.host("beta");
+    beta.subscribe<ThingHappened>("beta.on_thing_happened",
+                                  [](const ThingHappened& e, eventbus::HandlerContext& ctx) {
+                                    ctx.tx.publish(ThingSeen{e.thing, e.n});
+                                  });
+    publish(alpha, "a", 1, "order-flow-42");
+    rb.run_until_idle();
+    auto cause = rb.envelopes("alpha");
+    auto effect = rb.envelopes("beta");
+    REQUIRE(cause.size() == 1);
+    REQUIRE(effect.size() == 1);
+    CHECK(effect[0].type == "beta.thing_seen.v1");
+    CHECK(effect[0].topic == "BetaEvents");
+    CHECK(effect[0].key == "a");
+    CHECK(effect[0].correlation_id == "order-flow-42");
+    CHECK(effect[0].causation_id == cause[0].id);
+    CHECK(rb.published<ThingSeen>("beta").at(0).n == 1);
+  }
+
+  TEST_CASE("[Bus] outbox rows are marked delivered once every subscriber committed") {
+    mart::test::RecordingBus rb;
+    auto& alpha = rb.host("alpha");
+    auto& beta = rb.host("beta");
+    auto& gamma = rb.host("gamma");
+    beta.subscribe<ThingHappened>("beta.on_thing", [](const auto&, auto&) {});
+    gamma.subscribe<ThingHappened>("gamma.on_thing", [](const auto&, auto&) {});
+    publish(alpha, "a", 1);
+    auto undelivered = [&] {
+      return alpha.db().read([](kernel::Connection& c) {
+        SQLite::Statement q(c.raw(), "SELECT COUNT(*) FROM bus_outbox WHERE delivered_ms IS NULL");
+        q.executeStep();
+        return q.getColumn(0).getInt();
+      });
+    };
+    CHECK(undelivered() == 1);
+    rb.run_until_idle();
+    CHECK(undelivered() == 0);
+    for (const auto& s : rb.bus().status()) {
+      CHECK(s.outbox_waiting == 0);
+      CHECK(s.dead_letters == 0);
+    }
+  }
+
+  TEST_CASE("[Bus] the delivery threads deliver everything published concurrently, in key order") {
+    eventbus::Bus bus;
+    auto db_alpha = kernel::Database::open_in_memory("alpha");
+    auto db_beta = kernel::Database::open_in_memory("beta");
+    for (auto* db : {db_alpha.get(), db_beta.get()}) {
+      kernel::apply_migrations(*db, "eventbus", mart::migrations::for_scope("eventbus"));
+    }
+    auto& alpha = bus.attach("alpha", db_alpha);
+    auto& beta = bus.attach("beta", db_beta);
+    create_seen_table(*db_beta);
+    std::atomic<int> handled{0};
+    beta.subscribe<ThingHappened>("beta.on_thing_happened",
+                                  [&](const ThingHappened& e, eventbus::HandlerContext& ctx) {
+                                    record_seen(ctx.tx.db(), e);
+                                    ++handled;
+                                  });
+    bus.start();
+    std::vector<std::thread> writers;
+    for (int t = 0; t < 2; ++t) {
+      writers.emplace_back([&, t] {
+        for (int n = 0; n < 500; ++n) publish(alpha, "writer" + std::to_string(t), n);
+      });
+    }
+    for (auto& w : writers) w.join();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (handled.load() < 1000 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    bus.stop();
+    auto seen = all_seen(*db_beta);
+    REQUIRE(seen.size() == 1000);
+    std::map<std::string, std::int64_t> last;
+    for (const auto& s : seen) {
+      if (last.count(s.thing)) CHECK(s.n == last[s.thing] + 1);
+      last[s.thing] = s.n;
+    }
+  }
+}

@@ -1,0 +1,145 @@
+#include "test_events.hpp"
+
+#include "recording_bus.hpp"
+
+#include <doctest/doctest.h>
+
+#include <set>
+
+using namespace bus_test;
+using namespace std::chrono_literals;
+
+namespace {
+
+// beta's subscriber fails for the things in `failing` (while `failures_left` > 0 for that thing).
+struct Flaky {
+  std::map<std::string, int> failures_left;
+  int calls = 0;
+};
+
+void subscribe_flaky(eventbus::ModuleBus& beta, Flaky& flaky) {
+  beta.subscribe<ThingHappened>("beta.on_thing_happened",
+                                [&flaky](const ThingHappened& e, eventbus::HandlerContext& ctx) {
+                                  ++flaky.calls;
+                                  record_seen(ctx.tx.db(), e);  // undone when we throw below
+                                  auto it = flaky.failures_left.find(e.thing);
+                                  if (it != flaky.failures_left.end() && it->second != 0) {
+                                    if (it->second > 0) --it->second;
+                                    throw std::runtime_error("downstream unavailable");
+                                  }
+                                });
+}
+
+}  // namespace
+
+TEST_SUITE("eventbus") {
+  TEST_CASE("[Bus] a failing handler is retried with back-off until it succeeds, effects once") {
+    mart::test::RecordingBus rb;  // max 3 attempts, back-off 100 ms, 200 ms, ...
+    auto& alpha = rb.host("alpha");
+    auto& beta = rb.host("beta");
+    create_seen_table(beta.db());
+    Flaky flaky;
+    flaky.failures_left["a"] = 2;
+    subscribe_flaky(beta, flaky);
+    publish(alpha, "a", 1);
+
+    rb.run_until_idle();
+    CHECK(flaky.calls == 1);
+    CHECK(all_seen(beta.db()).empty());  // the failed attempt left no effect
+    CHECK(rb.bus().status().at(1).retrying == 1);
+
+    rb.run_until_idle();  // back-off not elapsed: no new attempt
+    CHECK(flaky.calls == 1);
+
+    rb.clock().advance(100ms);
+    rb.run_until_idle();
+    CHECK(flaky.calls == 2);
+    CHECK(all_seen(beta.db()).empty());
+
+    rb.clock().advance(150ms);  // second back-off is 200 ms
+    rb.run_until_idle();
+    CHECK(flaky.calls == 2);
+    rb.clock().advance(50ms);
+    rb.run_until_idle();
+    CHECK(flaky.calls == 3);
+    CHECK(all_seen(beta.db()) == std::vector<Seen>{{"a", 1}});
+    CHECK(rb.bus().status().at(1).retrying == 0);
+    CHECK(rb.bus().dead_letters(std::nullopt, 10).empty());
+  }
+
+  TEST_CASE("[Bus] a poison event is dead-lettered without blocking other keys; its key waits") {
+    mart::test::RecordingBus rb;
+    auto& alpha = rb.host("alpha");
+    auto& beta = rb.host("beta");
+    create_seen_table(beta.db());
+    Flaky flaky;
+    flaky.failures_left["poison"] = -1;  // always fails
+    subscribe_flaky(beta, flaky);
+
+    publish(alpha, "poison", 1);
+    publish(alpha, "other", 1);
+    publish(alpha, "poison", 2);  // must not overtake poison 1
+    publish(alpha, "other", 2);
+    rb.run_until_idle();
+    // Other keys flow on; poison 2 waits behind poison 1.
+    CHECK(all_seen(beta.db()) == std::vector<Seen>{{"other", 1}, {"other", 2}});
+
+    rb.clock().advance(100ms);
+    rb.run_until_idle();
+    rb.clock().advance(200ms);
+    rb.run_until_idle();  // third attempt fails: dead letter; poison 2 may now go
+    auto dead = rb.bus().dead_letters(std::nullopt, 10);
+    REQUIRE(dead.size() == 1);
+    CHECK(dead[0].module == "beta");
+    CHECK(dead[0].subscriber == "beta.on_thing_happened");
+    CHECK(dead[0].attempts == 3);
+    CHECK(dead[0].last_error == "downstream unavailable");
+    CHECK(dead[0].event.type == "alpha.thing_happened.v1");
+    CHECK(dead[0].event.key == "poison");
+    CHECK(rb.bus().status().at(1).dead_letters == 1);
+    // poison 2 was tried once it no longer waited, and failed too (it is poison as well).
+    CHECK(all_seen(beta.db()) == std::vector<Seen>{{"other", 1}, {"other", 2}});
+
+    SUBCASE("replay after the cause is fixed delivers it exactly once") {
+      flaky.failures_left["poison"] = 0;
+      auto outcome = rb.bus().replay(dead[0].id);
+      CHECK(outcome.result == eventbus::Bus::ReplayOutcome::Result::delivered);
+      rb.clock().advance(1s);
+      rb.run_until_idle();
+      auto seen = all_seen(beta.db());
+      CHECK(std::count(seen.begin(), seen.end(), Seen{"poison", 1}) == 1);
+      CHECK(std::count(seen.begin(), seen.end(), Seen{"poison", 2}) == 1);
+      CHECK(rb.bus().dead_letters(std::nullopt, 10).empty());
+    }
+    SUBCASE("replay that fails again puts it back on the retry schedule") {
+      auto outcome = rb.bus().replay(dead[0].id);
+      CHECK(outcome.result == eventbus::Bus::ReplayOutcome::Result::failed_again);
+      REQUIRE(outcome.entry);
+      CHECK(outcome.entry->status == "pending");
+    }
+    SUBCASE("an unknown id is refused") {
+      CHECK_THROWS_AS(rb.bus().replay(dead[0].id + 16 * 1000), std::out_of_range);
+      CHECK_THROWS_AS(rb.bus().replay(-1), std::out_of_range);
+    }
+  }
+
+  TEST_CASE("[Bus] an event whose payload cannot be decoded is parked, not lost") {
+    mart::test::RecordingBus rb;
+    auto& alpha = rb.host("alpha");
+    auto& beta = rb.host("beta");
+    create_seen_table(beta.db());
+    Flaky flaky;
+    subscribe_flaky(beta, flaky);
+    alpha.transact({"c", ""}, [](eventbus::Tx& tx) {
+      tx.append(ThingHappened::kType, ThingHappened::kTopic, "x", R"({"thing":"x"})");
+    });
+    publish(alpha, "y", 1);
+    rb.run_until_idle();
+    rb.clock().advance(10s);
+    rb.run_until_idle();
+    rb.clock().advance(10s);
+    rb.run_until_idle();
+    CHECK(all_seen(beta.db()) == std::vector<Seen>{{"y", 1}});
+    CHECK(rb.bus().dead_letters(std::nullopt, 10).size() == 1);
+  }
+}

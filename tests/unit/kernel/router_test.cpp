@@ -1,0 +1,82 @@
+#include <kernel/problem.hpp>
+#include <kernel/router.hpp>
+
+#include <boost/json/parse.hpp>
+#include <doctest/doctest.h>
+
+namespace {
+
+kernel::Request request(std::string method, std::string path) {
+  kernel::Request r;
+  r.method = std::move(method);
+  r.path = std::move(path);
+  r.request_id = "rid-1";
+  return r;
+}
+
+kernel::Router sample_router() {
+  kernel::Router router;
+  router.get("/api/v1/things/{id}", [](kernel::Request& r) {
+    return kernel::Response::json(200, {{"id", std::string(r.param("id"))}});
+  });
+  router.del("/api/v1/things/{id}", [](kernel::Request&) { return kernel::Response::no_content(); });
+  router.get("/api/v1/things/{id}/parts/{part}", [](kernel::Request& r) {
+    return kernel::Response::json(200, {{"part", std::string(r.param("part"))}});
+  });
+  router.get("/boom", [](kernel::Request&) -> kernel::Response {
+    throw std::runtime_error("bug");
+  });
+  router.post("/invalid", [](kernel::Request&) -> kernel::Response {
+    throw kernel::ApiError::unprocessable("bad", {{"name", "must not be empty"}});
+  });
+  return router;
+}
+
+}  // namespace
+
+TEST_SUITE("kernel") {
+  TEST_CASE("[Router] matches path parameters") {
+    auto router = sample_router();
+    auto r = request("GET", "/api/v1/things/42");
+    auto response = router.dispatch(r);
+    CHECK(response.status == 200);
+    CHECK(boost::json::parse(response.body).at("id") == "42");
+    auto nested = request("GET", "/api/v1/things/7/parts/wheel");
+    CHECK(boost::json::parse(router.dispatch(nested).body).at("part") == "wheel");
+    CHECK(router.route_template(nested) == "/api/v1/things/{id}/parts/{part}");
+  }
+
+  TEST_CASE("[Router] unknown path is a 404 problem, wrong method a 405 with Allow") {
+    auto router = sample_router();
+    auto missing = request("GET", "/nope");
+    auto r404 = router.dispatch(missing);
+    CHECK(r404.status == 404);
+    CHECK(r404.headers.get("Content-Type") == "application/problem+json");
+    CHECK(boost::json::parse(r404.body).at("status") == 404);
+
+    auto wrong = request("PUT", "/api/v1/things/1");
+    auto r405 = router.dispatch(wrong);
+    CHECK(r405.status == 405);
+    CHECK(r405.headers.get("Allow") == "GET, DELETE");
+    CHECK(r405.headers.get("content-type") == "application/problem+json");
+  }
+
+  TEST_CASE("[Router] ApiError becomes its problem; any other exception a 500 without details") {
+    auto router = sample_router();
+    auto invalid = request("POST", "/invalid");
+    auto r422 = router.dispatch(invalid);
+    CHECK(r422.status == 422);
+    auto body = boost::json::parse(r422.body);
+    CHECK(body.at("errors").at("name") == "must not be empty");
+    auto boom = request("GET", "/boom");
+    auto r500 = router.dispatch(boom);
+    CHECK(r500.status == 500);
+    CHECK(r500.body.find("bug") == std::string::npos);
+  }
+
+  TEST_CASE("[Router] every answer carries the request id") {
+    auto router = sample_router();
+    auto r = request("GET", "/nope");
+    CHECK(router.dispatch(r).headers.get("X-Request-Id") == "rid-1");
+  }
+}
