@@ -61,3 +61,17 @@ TEST_SUITE("config") {
     CHECK_FALSE(c.modules_all);
   }
 }
+
+TEST_CASE("[Config] the shipped config/mart.conf parses and states the built-in defaults") {
+  auto shipped = mart::load_config({"--config", MART_SOURCE_DIR "/config/mart.conf"}, {});
+  auto defaults = mart::load_config({}, {});
+  CHECK(shipped.host == defaults.host);
+  CHECK(shipped.port == defaults.port);
+  CHECK(shipped.data_dir == defaults.data_dir);
+  CHECK(shipped.modules == defaults.modules);
+  CHECK(shipped.http_body_limit == defaults.http_body_limit);
+  CHECK(shipped.bus_batch_size == defaults.bus_batch_size);
+  // Every setting is documented in the shipped file.
+  auto keys = mart::parse_config_file(MART_SOURCE_DIR "/config/mart.conf");
+  for (const auto& s : mart::settings()) CHECK_MESSAGE(keys.count(s.key) == 1, s.key);
+}

@@ -1,0 +1,62 @@
+# The two commands of the README, and a few more for developers.
+#   make run   install what is missing, build a release binary, serve on 127.0.0.1:8080 (./data)
+#   make test  install what is missing, build (warnings as errors), run every test tier, then the
+#              same suite again under AddressSanitizer + UndefinedBehaviorSanitizer
+
+SHELL := /bin/bash
+PACKAGES := build-essential cmake ninja-build ccache pkg-config \
+            libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
+            libsqlite3-dev libsqlitecpp-dev librdkafka-dev libfmt-dev libsodium-dev doctest-dev \
+            wrk curl python3
+JOBS ?= $(shell nproc)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build release run test test-fast test-asan bench format clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+	  | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	cmake --preset dev >/dev/null
+	cmake --build build/dev -j $(JOBS)
+
+release: deps
+	cmake --preset release >/dev/null
+	cmake --build build/release -j $(JOBS) --target mart
+
+run: release
+	./build/release/app/mart --config config/mart.conf
+
+test: deps
+	cmake --preset ci >/dev/null
+	cmake --build build/ci -j $(JOBS)
+	cd build/ci && ctest --output-on-failure -j $(JOBS)
+	$(MAKE) --no-print-directory test-asan
+
+test-fast: build
+	cd build/dev && ctest --output-on-failure -j $(JOBS) -L 'unit|arch'
+
+test-asan: deps
+	cmake --preset asan >/dev/null
+	cmake --build build/asan -j $(JOBS)
+	cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+bench: deps
+	cmake --preset release -DMART_BUILD_BENCH=ON >/dev/null
+	cmake --build build/release -j $(JOBS)
+	bench/run.sh build/release
+
+format:
+	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf build
