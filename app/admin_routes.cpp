@@ -32,63 +32,72 @@ boost::json::object to_json(const eventbus::ParkedEvent& p) {
 }
 
 void add_admin_routes(kernel::Router& router, eventbus::Bus& bus) {
-  router.get("/api/v1/admin/events/status", [&bus](kernel::Request&) {
-    boost::json::array modules;
-    for (const auto& s : bus.status()) {
-      modules.push_back(boost::json::object{{"module", s.module},
-                                            {"outbox_waiting", s.outbox_waiting},
-                                            {"oldest_waiting_age_ms", s.oldest_waiting_age_ms},
-                                            {"retrying", s.retrying},
-                                            {"dead_letters", s.dead_letters},
-                                            {"mirror_lag", nullptr}});
-    }
-    return kernel::Response::json(
-        200, boost::json::object{{"relay", bus.running() ? "running" : "stopped"},
-                                 {"modules", modules}});
-  });
+  router.get(
+      "/api/v1/admin/events/status",
+      [&bus](kernel::Request&) {
+        boost::json::array modules;
+        for (const auto& s : bus.status()) {
+          modules.push_back(boost::json::object{{"module", s.module},
+                                                {"outbox_waiting", s.outbox_waiting},
+                                                {"oldest_waiting_age_ms", s.oldest_waiting_age_ms},
+                                                {"retrying", s.retrying},
+                                                {"dead_letters", s.dead_letters},
+                                                {"mirror_lag", nullptr}});
+        }
+        return kernel::Response::json(
+            200, boost::json::object{{"relay", bus.running() ? "running" : "stopped"},
+                                     {"modules", modules}});
+      },
+      kernel::Access::admin);
 
-  router.get("/api/v1/admin/dead-letters", [&bus](kernel::Request& request) {
-    auto page = kernel::parse_page(request);
-    auto parked = bus.dead_letters(page.after, page.limit + 1);
-    std::optional<std::int64_t> next;
-    if (static_cast<int>(parked.size()) > page.limit) {
-      parked.resize(static_cast<std::size_t>(page.limit));
-      next = parked.back().id;
-    }
-    boost::json::array items;
-    for (const auto& p : parked) items.push_back(to_json(p));
-    return kernel::page_response(std::move(items), next);
-  });
+  router.get(
+      "/api/v1/admin/dead-letters",
+      [&bus](kernel::Request& request) {
+        auto page = kernel::parse_page(request);
+        auto parked = bus.dead_letters(page.after, page.limit + 1);
+        std::optional<std::int64_t> next;
+        if (static_cast<int>(parked.size()) > page.limit) {
+          parked.resize(static_cast<std::size_t>(page.limit));
+          next = parked.back().id;
+        }
+        boost::json::array items;
+        for (const auto& p : parked) items.push_back(to_json(p));
+        return kernel::page_response(std::move(items), next);
+      },
+      kernel::Access::admin);
 
-  router.post("/api/v1/admin/dead-letters/{id}/replay", [&bus](kernel::Request& request) {
-    auto text = request.param("id");
-    std::int64_t id = 0;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (ec != std::errc() || ptr != text.data() + text.size() || id <= 0) {
-      throw kernel::ApiError::not_found("No dead letter " + std::string(text) + ".");
-    }
-    using Result = eventbus::Bus::ReplayOutcome::Result;
-    eventbus::Bus::ReplayOutcome outcome;
-    try {
-      outcome = bus.replay(id);
-    } catch (const std::out_of_range&) {
-      throw kernel::ApiError::not_found("No dead letter " + std::string(text) + ".");
-    }
-    switch (outcome.result) {
-      case Result::delivered:
-        return kernel::Response::json(200,
-                                      boost::json::object{{"id", id}, {"status", "delivered"}});
-      case Result::failed_again: {
-        auto body = to_json(*outcome.entry);
-        body["status"] = "retrying";
-        return kernel::Response::json(200, body);
-      }
-      case Result::not_dead:
-        break;
-    }
-    throw kernel::ApiError::conflict("Event " + std::string(text) +
-                                     " is not a dead letter: it is still being retried.");
-  });
+  router.post(
+      "/api/v1/admin/dead-letters/{id}/replay",
+      [&bus](kernel::Request& request) {
+        auto text = request.param("id");
+        std::int64_t id = 0;
+        auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+        if (ec != std::errc() || ptr != text.data() + text.size() || id <= 0) {
+          throw kernel::ApiError::not_found("No dead letter " + std::string(text) + ".");
+        }
+        using Result = eventbus::Bus::ReplayOutcome::Result;
+        eventbus::Bus::ReplayOutcome outcome;
+        try {
+          outcome = bus.replay(id);
+        } catch (const std::out_of_range&) {
+          throw kernel::ApiError::not_found("No dead letter " + std::string(text) + ".");
+        }
+        switch (outcome.result) {
+          case Result::delivered:
+            return kernel::Response::json(200,
+                                          boost::json::object{{"id", id}, {"status", "delivered"}});
+          case Result::failed_again: {
+            auto body = to_json(*outcome.entry);
+            body["status"] = "retrying";
+            return kernel::Response::json(200, body);
+          }
+          case Result::not_dead:
+            break;
+        }
+        throw kernel::ApiError::conflict("Event " + std::string(text) +
+                                         " is not a dead letter: it is still being retried.");
+      },
+      kernel::Access::admin);
 }
 
 }  // namespace mart

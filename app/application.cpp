@@ -1,11 +1,14 @@
 #include "application.hpp"
 
 #include "admin_routes.hpp"
+#include "gateway/gateway.hpp"
 #include "http/server.hpp"
+#include "jwt_secret.hpp"
 #include "module_registry.hpp"
 
 #include <kernel/log.hpp>
 #include <kernel/migrations.hpp>
+#include <kernel/problem.hpp>
 #include <migrations/embedded.hpp>
 
 #include <boost/json/object.hpp>
@@ -20,18 +23,26 @@ Application::Application(Config config, eventbus::BusOptions bus_options)
         return bus_options;
       }()) {}
 
-Application::~Application() { stop(); }
+Application::~Application() {
+  stop();
+}
 
 void Application::open() {
   for (const auto& name : config_.modules) {
     if (!find_module(name)) {
       if (config_.modules_all) continue;  // "all" means every module this build has
-      throw ConfigError("invalid modules: module '" + name + "' is not available in this build "
-                        "yet (available: products)");
+      throw ConfigError("invalid modules: module '" + name +
+                        "' is not available in this build "
+                        "yet (available: products, users)");
     }
     hosted_.push_back(name);
   }
   if (!config_.in_memory) std::filesystem::create_directories(config_.data_dir);
+  if (config_.admin_email.empty() != config_.admin_password.empty()) {
+    throw ConfigError("invalid admin_email/admin_password: set both or neither");
+  }
+  tokens_ = std::make_unique<kernel::JwtCodec>(load_or_create_jwt_secret(config_));
+  HostContext host{tokens_.get(), config_.token_ttl};
 
   for (const auto& entry : available_modules()) {
     if (std::find(hosted_.begin(), hosted_.end(), entry.name) == hosted_.end()) continue;
@@ -42,11 +53,40 @@ void Application::open() {
     kernel::apply_migrations(*db, entry.name, migrations::for_scope(entry.name));
     databases_.push_back(db);
     auto& module_bus = bus_.attach(entry.name, db);
-    modules_.push_back(entry.make(module_bus));
+    modules_.push_back(entry.make(module_bus, host));
+    if (auto* users = dynamic_cast<users::UsersModule*>(modules_.back().get())) {
+      users_ = users;
+      directory_ = &users->directory();
+    }
   }
   for (auto& module : modules_) module->add_routes(router_);
   add_admin_routes(router_, bus_);
   add_operational_routes();
+
+  gateway::GatewayOptions policies;
+  policies.cors_origins = {config_.cors_origins.begin(), config_.cors_origins.end()};
+  policies.login_max_failures_per_email = config_.login_max_failures_per_email;
+  policies.login_max_failures_per_client = config_.login_max_failures_per_client;
+  policies.login_window = config_.login_window;
+  policies.rate_limit_rps = config_.rate_limit_rps;
+  policies.rate_limit_burst = config_.rate_limit_burst;
+  gateway_ = std::make_unique<gateway::Gateway>(
+      policies, *tokens_, directory_, clock_,
+      [this](kernel::Request& request) { return router_.dispatch(request); });
+
+  if (!config_.admin_email.empty()) {
+    ensure_admin(config_.admin_email, config_.admin_password, config_.admin_name);
+  }
+}
+
+std::int64_t Application::ensure_admin(const std::string& email, const std::string& password,
+                                       const std::string& name) {
+  if (!users_) throw ConfigError("invalid admin_email: the users module is not hosted here");
+  try {
+    return users_->ensure_admin(email, password, name);
+  } catch (const kernel::ApiError& error) {
+    throw ConfigError("invalid admin account: " + error.detail());
+  }
 }
 
 void Application::add_operational_routes() {
@@ -105,7 +145,7 @@ void Application::stop() {
 }
 
 kernel::Response Application::handle(kernel::Request& request) const {
-  return router_.dispatch(request);
+  return gateway_->handle(request);
 }
 
 }  // namespace mart

@@ -5,8 +5,10 @@
 #include "config/config.hpp"
 
 #include <eventbus/bus.hpp>
+#include <kernel/jwt.hpp>
 #include <kernel/module.hpp>
 #include <kernel/router.hpp>
+#include <users/module.hpp>
 
 #include <memory>
 #include <vector>
@@ -15,6 +17,9 @@ namespace mart {
 
 namespace http {
 class Server;
+}
+namespace gateway {
+class Gateway;
 }
 
 class Application {
@@ -41,6 +46,9 @@ class Application {
   eventbus::Bus& bus() { return bus_; }
   const Config& config() const { return config_; }
   const std::vector<std::string>& hosted() const { return hosted_; }
+  // Creates or promotes an admin account (the users module must be hosted here).
+  std::int64_t ensure_admin(const std::string& email, const std::string& password,
+                            const std::string& name);
 
  private:
   void add_operational_routes();
@@ -51,6 +59,11 @@ class Application {
   std::vector<std::shared_ptr<kernel::Database>> databases_;
   std::vector<std::unique_ptr<kernel::Module>> modules_;
   kernel::Router router_;
+  std::unique_ptr<kernel::JwtCodec> tokens_;
+  kernel::SystemClock clock_;
+  std::unique_ptr<gateway::Gateway> gateway_;
+  kernel::PrincipalDirectory* directory_ = nullptr;
+  users::UsersModule* users_ = nullptr;
   std::unique_ptr<http::Server> server_;
 };
 

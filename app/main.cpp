@@ -82,12 +82,35 @@ int dead_letters(const std::vector<std::string>& words, mart::Config config) {
   return kExitConfig;
 }
 
+int users_command(const std::vector<std::string>& words, mart::Config config) {
+  if (words.size() < 2 || words.size() > 3 || words[0] != "create-admin") {
+    std::cerr << "usage: mart users create-admin EMAIL [NAME] [OPTIONS]\n"
+                 "the password comes from MART_ADMIN_PASSWORD, or else the first line of stdin\n";
+    return kExitConfig;
+  }
+  auto password = config.admin_password;
+  if (password.empty()) {
+    std::getline(std::cin, password);
+    while (!password.empty() && (password.back() == '\r' || password.back() == '\n')) {
+      password.pop_back();
+    }
+  }
+  // Opening must not also ensure the configured admin: this command names its own.
+  config.admin_email.clear();
+  config.admin_password.clear();
+  mart::Application app(std::move(config));
+  app.open();
+  auto id = app.ensure_admin(words[1], password, words.size() == 3 ? words[2] : "Administrator");
+  std::cout << "admin " << words[1] << " is user " << id << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   std::vector<std::string> command;
-  if (!args.empty() && args[0] == "dead-letters") {
+  if (!args.empty() && (args[0] == "dead-letters" || args[0] == "users")) {
     command.push_back(args[0]);
     args.erase(args.begin());
     while (!args.empty() && !args[0].starts_with("--")) {
@@ -119,7 +142,9 @@ int main(int argc, char** argv) {
 
   try {
     if (!command.empty()) {
+      auto name = command.front();
       command.erase(command.begin());
+      if (name == "users") return users_command(command, std::move(config));
       return dead_letters(command, std::move(config));
     }
     return serve(std::move(config));

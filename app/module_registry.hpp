@@ -3,7 +3,10 @@
 // every module's entry point.
 
 #include <eventbus/bus.hpp>
+#include <kernel/jwt.hpp>
 #include <kernel/module.hpp>
+
+#include <chrono>
 
 #include <functional>
 #include <memory>
@@ -12,9 +15,15 @@
 
 namespace mart {
 
+// What the composition root hands to module factories besides their bus.
+struct HostContext {
+  const kernel::JwtCodec* tokens = nullptr;
+  std::chrono::seconds token_ttl{3600};
+};
+
 struct ModuleEntry {
   std::string name;
-  std::function<std::unique_ptr<kernel::Module>(eventbus::ModuleBus&)> make;
+  std::function<std::unique_ptr<kernel::Module>(eventbus::ModuleBus&, const HostContext&)> make;
 };
 
 // In start-up order.

@@ -11,7 +11,7 @@
 namespace mart {
 namespace {
 
-const std::vector<std::string> kModuleNames = {"products", "orders", "payments",
+const std::vector<std::string> kModuleNames = {"products",  "orders",        "payments",
                                                "inventory", "notifications", "users"};
 
 struct Setting {
@@ -46,12 +46,24 @@ std::vector<std::string> parse_modules(const std::string& text, bool* all) {
   while (std::getline(stream, name, ',')) {
     name.erase(std::remove_if(name.begin(), name.end(), ::isspace), name.end());
     if (std::find(kModuleNames.begin(), kModuleNames.end(), name) == kModuleNames.end()) {
-      throw std::invalid_argument("unknown module '" + name + "' (known: products, orders, "
+      throw std::invalid_argument("unknown module '" + name +
+                                  "' (known: products, orders, "
                                   "payments, inventory, notifications, users; or all, none)");
     }
     if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
   }
   if (out.empty()) throw std::invalid_argument("must list modules, or say all or none");
+  return out;
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    item.erase(std::remove_if(item.begin(), item.end(), ::isspace), item.end());
+    if (!item.empty()) out.push_back(item);
+  }
   return out;
 }
 
@@ -91,7 +103,8 @@ const std::vector<Setting>& table() {
       make("log_level", "info", "debug, info, warn, error or off",
            [](Config& c, const std::string& v) {
              static const std::set<std::string> levels = {"debug", "info", "warn", "error", "off"};
-             if (!levels.count(v)) throw std::invalid_argument("must be debug, info, warn, error or off");
+             if (!levels.count(v))
+               throw std::invalid_argument("must be debug, info, warn, error or off");
              c.log_level = v;
            }),
       make("http.body_limit", "1048576", "largest request body in bytes (larger: 413)",
@@ -113,6 +126,50 @@ const std::vector<Setting>& table() {
       make("bus.batch_size", "512", "events handled per subscriber transaction",
            [](Config& c, const std::string& v) {
              c.bus_batch_size = static_cast<int>(parse_integer(v, 1, 100'000));
+           }),
+      make("jwt_secret", "",
+           "HS256 signing secret, at least 32 characters (default: generated "
+           "once, kept in <data_dir>/jwt_secret with mode 0600)",
+           [](Config& c, const std::string& v) {
+             if (!v.empty() && v.size() < 32) {
+               throw std::invalid_argument("must be at least 32 characters");
+             }
+             c.jwt_secret = v;
+           }),
+      make("token_ttl_s", "3600", "lifetime of an access token in seconds",
+           [](Config& c, const std::string& v) {
+             c.token_ttl = std::chrono::seconds(parse_integer(v, 60, 30LL * 24 * 3600));
+           }),
+      make("admin_email", "", "an admin account with this email is ensured at start-up",
+           [](Config& c, const std::string& v) { c.admin_email = v; }),
+      make("admin_password", "", "its password (at least 8 characters)",
+           [](Config& c, const std::string& v) { c.admin_password = v; }),
+      make("admin_name", "Administrator", "its display name",
+           [](Config& c, const std::string& v) { c.admin_name = v; }),
+      make("gateway.cors_origins", "", "browser origins allowed by CORS, comma-separated, or *",
+           [](Config& c, const std::string& v) { c.cors_origins = split_list(v); }),
+      make("gateway.login_max_failures_per_email", "5",
+           "failed sign-ins per email within the window before 429",
+           [](Config& c, const std::string& v) {
+             c.login_max_failures_per_email = static_cast<int>(parse_integer(v, 1, 1'000'000));
+           }),
+      make("gateway.login_max_failures_per_client", "20",
+           "failed sign-ins per client address within the window before 429",
+           [](Config& c, const std::string& v) {
+             c.login_max_failures_per_client = static_cast<int>(parse_integer(v, 1, 1'000'000));
+           }),
+      make("gateway.login_window_s", "900", "the sign-in failure window in seconds",
+           [](Config& c, const std::string& v) {
+             c.login_window = std::chrono::seconds(parse_integer(v, 1, 7LL * 24 * 3600));
+           }),
+      make("gateway.rate_limit_rps", "0",
+           "requests per second per client address; 0 turns the limit off",
+           [](Config& c, const std::string& v) {
+             c.rate_limit_rps = static_cast<double>(parse_integer(v, 0, 1'000'000));
+           }),
+      make("gateway.rate_limit_burst", "100", "requests a client may burst above the rate",
+           [](Config& c, const std::string& v) {
+             c.rate_limit_burst = static_cast<double>(parse_integer(v, 1, 1'000'000));
            }),
   };
   return settings;
@@ -167,8 +224,7 @@ std::map<std::string, std::string> parse_config_file(const std::filesystem::path
     if (line.empty()) continue;
     auto eq = line.find('=');
     if (eq == std::string::npos) {
-      throw ConfigError(file.string() + ":" + std::to_string(number) +
-                        ": expected 'key = value'");
+      throw ConfigError(file.string() + ":" + std::to_string(number) + ": expected 'key = value'");
     }
     auto key = trim(line.substr(0, eq));
     auto value = trim(line.substr(eq + 1));
@@ -238,13 +294,15 @@ std::string usage() {
       "Usage: mart [OPTIONS]                  serve the HTTP API\n"
       "       mart dead-letters list [OPTIONS]\n"
       "       mart dead-letters replay ID [OPTIONS]\n"
+      "       mart users create-admin EMAIL [NAME] [OPTIONS]   (password: MART_ADMIN_PASSWORD or "
+      "stdin)\n"
       "       mart --help | --version\n\n"
       "Every option can also be set in the config file (key = value) or as an environment\n"
       "variable; precedence: flag > environment > file > default.\n\n"
       "  --config FILE  (MART_CONFIG)\n      config file to read\n";
   for (const auto& s : settings()) {
     text += "  " + s.flag + " VALUE  (" + s.env + ", file key " + s.key + ", default " +
-            s.default_value + ")\n      " + s.help + "\n";
+            (s.default_value.empty() ? "none" : s.default_value) + ")\n      " + s.help + "\n";
   }
   return text;
 }

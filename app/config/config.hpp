@@ -31,6 +31,19 @@ struct Config {
   std::chrono::milliseconds bus_initial_backoff{200};
   int bus_batch_size = 512;
 
+  std::string jwt_secret;  // empty: generated once and kept in <data_dir>/jwt_secret
+  std::chrono::seconds token_ttl{3600};
+  std::string admin_email;
+  std::string admin_password;
+  std::string admin_name = "Administrator";
+
+  std::vector<std::string> cors_origins;
+  int login_max_failures_per_email = 5;
+  int login_max_failures_per_client = 20;
+  std::chrono::seconds login_window{900};
+  double rate_limit_rps = 0;
+  double rate_limit_burst = 100;
+
   bool in_memory = false;  // tests only: every database in memory (not a setting)
 };
 
@@ -51,7 +64,8 @@ const std::vector<SettingInfo>& settings();
 
 // Loads the configuration. `args` are the command-line words after the program name (and after a
 // subcommand); `env` is the process environment (only MART_* entries are read). Throws ConfigError.
-Config load_config(const std::vector<std::string>& args, const std::map<std::string, std::string>& env);
+Config load_config(const std::vector<std::string>& args,
+                   const std::map<std::string, std::string>& env);
 
 // Reads key = value lines ('#' starts a comment) into a map; throws ConfigError on bad syntax.
 std::map<std::string, std::string> parse_config_file(const std::filesystem::path& file);

@@ -2,6 +2,7 @@
 
 #include "server_process.hpp"
 
+#include "api_helpers.hpp"
 #include "http/client.hpp"
 #include "temp_dir.hpp"
 
@@ -10,15 +11,19 @@
 
 #include <thread>
 
+using mart::test::admin_env;
+using mart::test::HeaderList;
 using mart::test::HttpClient;
 using mart::test::ServerProcess;
 using mart::test::TempDir;
 
 namespace {
 
-std::int64_t create_product(HttpClient& client, const std::string& name, int price = 100) {
+std::int64_t create_product(HttpClient& client, const HeaderList& admin, const std::string& name,
+                            int price = 100) {
   auto r = client.post("/api/v1/products",
-                       R"({"name":")" + name + R"(","price_cents":)" + std::to_string(price) + "}");
+                       R"({"name":")" + name + R"(","price_cents":)" + std::to_string(price) + "}",
+                       admin);
   REQUIRE(r.status == 201);
   return r.json().at("id").as_int64();
 }
@@ -37,12 +42,14 @@ void check_problem(const mart::test::HttpResponse& r, int status) {
 TEST_SUITE("e2e") {
   TEST_CASE("[e2e] products: create, read, update, list, search, delete over HTTP") {
     TempDir dir;
-    ServerProcess server(dir.path());
+    ServerProcess server(dir.path(), {}, admin_env());
     HttpClient client(server.port());
+    auto admin = mart::test::admin_headers(client);
 
     auto created = client.post("/api/v1/products",
                                R"({"name":"Green tea","description":"Sencha","price_cents":450,)"
-                               R"("sku":"TEA-1","unknown_field":true})");
+                               R"("sku":"TEA-1","unknown_field":true})",
+                               admin);
     REQUIRE(created.status == 201);
     auto product = created.json();
     auto id = product.at("id").as_int64();
@@ -56,13 +63,14 @@ TEST_SUITE("e2e") {
     CHECK(fetched.status == 200);
     CHECK(fetched.json().at("name") == "Green tea");
 
-    auto patched = client.patch("/api/v1/products/" + std::to_string(id), R"({"price_cents":500})");
+    auto patched =
+        client.patch("/api/v1/products/" + std::to_string(id), R"({"price_cents":500})", admin);
     CHECK(patched.status == 200);
     CHECK(patched.json().at("price_cents") == 500);
     CHECK(patched.json().at("name") == "Green tea");
 
-    create_product(client, "Black tea");
-    create_product(client, "Coffee");
+    create_product(client, admin, "Black tea");
+    create_product(client, admin, "Coffee");
     auto search = client.get("/api/v1/products?q=tea");
     CHECK(search.status == 200);
     CHECK(search.json().at("items").as_array().size() == 2);
@@ -74,48 +82,63 @@ TEST_SUITE("e2e") {
     CHECK(page2.json().at("items").as_array().size() == 1);
     CHECK(page2.json().at("next_cursor").is_null());
 
-    CHECK(client.del("/api/v1/products/" + std::to_string(id)).status == 204);
+    CHECK(client.del("/api/v1/products/" + std::to_string(id), admin).status == 204);
     check_problem(client.get("/api/v1/products/" + std::to_string(id)), 404);
     CHECK(server.terminate() == 0);
   }
 
-  TEST_CASE("[e2e] products: mutations are open until users/auth exists (issue: users and auth)") {
-    // Marks the gap the foundation leaves on purpose: no token needed yet. When auth lands this
-    // test flips to expect 401 without a token and 403 for a customer.
+  TEST_CASE("[e2e] products: anyone reads, only admins change the catalogue") {
     TempDir dir;
-    ServerProcess server(dir.path());
+    ServerProcess server(dir.path(), {}, admin_env());
     HttpClient client(server.port());
-    CHECK(client.post("/api/v1/products", R"({"name":"Tea","price_cents":1})").status == 201);
+    auto admin = mart::test::admin_headers(client);
+    auto customer = mart::test::customer_headers(client, "shopper@mart.test");
+    auto id = create_product(client, admin, "Tea");
+    auto item = "/api/v1/products/" + std::to_string(id);
+    const std::string body = R"({"name":"Tea","price_cents":1})";
+
+    check_problem(client.post("/api/v1/products", body), 401);
+    check_problem(client.post("/api/v1/products", body, customer), 403);
+    check_problem(client.patch(item, body), 401);
+    check_problem(client.patch(item, body, customer), 403);
+    check_problem(client.del(item, customer), 403);
+    CHECK(client.get(item).status == 200);
+    CHECK(client.get(item, customer).status == 200);
+    CHECK(client.get("/api/v1/products").status == 200);
+    CHECK(client.post("/api/v1/products", body, admin).status == 201);
   }
 
   TEST_CASE("[e2e] malformed requests get clear 4xx problems and never a 5xx") {
     TempDir dir;
-    ServerProcess server(dir.path(), {"--http-body-limit", "4096"});
+    ServerProcess server(dir.path(), {"--http-body-limit", "4096"}, admin_env());
     HttpClient client(server.port());
-    auto id = create_product(client, "Tea");
+    auto admin = mart::test::admin_headers(client);
+    auto id = create_product(client, admin, "Tea");
     auto item = "/api/v1/products/" + std::to_string(id);
 
-    check_problem(client.post("/api/v1/products", "{\"name\": "), 400);
-    check_problem(client.post("/api/v1/products", "not json at all"), 400);
-    check_problem(client.post("/api/v1/products", R"({"name":"x","price_cents":1})",
-                              {{"Content-Type", "text/plain"}}),
-                  415);
-    check_problem(client.post("/api/v1/products", "[1,2,3]"), 422);
-    auto wrong_types = client.post("/api/v1/products", R"({"name":42,"price_cents":"cheap"})");
+    check_problem(client.post("/api/v1/products", "{\"name\": ", admin), 400);
+    check_problem(client.post("/api/v1/products", "not json at all", admin), 400);
+    auto as_text = admin;
+    as_text.emplace_back("Content-Type", "text/plain");
+    check_problem(client.post("/api/v1/products", R"({"name":"x","price_cents":1})", as_text), 415);
+    check_problem(client.post("/api/v1/products", "[1,2,3]", admin), 422);
+    auto wrong_types =
+        client.post("/api/v1/products", R"({"name":42,"price_cents":"cheap"})", admin);
     check_problem(wrong_types, 422);
     CHECK(wrong_types.json().at("errors").as_object().contains("name"));
     CHECK(wrong_types.json().at("errors").as_object().contains("price_cents"));
-    check_problem(client.post("/api/v1/products", R"({"name":"","price_cents":1})"), 422);
-    check_problem(client.post("/api/v1/products", R"({"name":"x","price_cents":-1})"), 422);
-    check_problem(client.post("/api/v1/products", R"({"name":"x","price_cents":1.5})"), 422);
-    check_problem(client.post("/api/v1/products", R"({"name":"x","price_cents":1e400})"), 422);
-    check_problem(client.patch(item, R"({"currency":"dollars"})"), 422);
-    check_problem(client.post("/api/v1/products", std::string(8192, ' ') + "{}"), 413);
+    check_problem(client.post("/api/v1/products", R"({"name":"","price_cents":1})", admin), 422);
+    check_problem(client.post("/api/v1/products", R"({"name":"x","price_cents":-1})", admin), 422);
+    check_problem(client.post("/api/v1/products", R"({"name":"x","price_cents":1.5})", admin), 422);
+    check_problem(client.post("/api/v1/products", R"({"name":"x","price_cents":1e400})", admin),
+                  422);
+    check_problem(client.patch(item, R"({"currency":"dollars"})", admin), 422);
+    check_problem(client.post("/api/v1/products", std::string(8192, ' ') + "{}", admin), 413);
     check_problem(client.get("/api/v1/products/abc"), 404);
     check_problem(client.get("/api/v1/products/-1"), 404);
     check_problem(client.get("/api/v1/products/99999999999999999999999"), 404);
     check_problem(client.get("/api/v1/nothing-here"), 404);
-    auto wrong_method = client.request("PUT", item, "{}");
+    auto wrong_method = client.request("PUT", item, "{}", admin);
     check_problem(wrong_method, 405);
     CHECK(!wrong_method.header("allow").empty());
     check_problem(client.get("/api/v1/products?limit=0"), 422);
@@ -141,7 +164,8 @@ TEST_SUITE("e2e") {
 
   TEST_CASE("[e2e] a client that sends half a request does not delay others") {
     TempDir dir;
-    ServerProcess server(dir.path(), {"--http-read-timeout-ms", "1000", "--io-threads", "1"});
+    ServerProcess server(dir.path(), {"--http-read-timeout-ms", "1000", "--io-threads", "1"},
+                         admin_env());
     std::thread slow([&] {
       mart::test::send_raw(server.port(), "POST /api/v1/products HTTP/1.1\r\nHost: x\r\nContent-Le",
                            std::chrono::milliseconds(3000));
@@ -157,9 +181,10 @@ TEST_SUITE("e2e") {
 
   TEST_CASE("[e2e] X-Request-Id is echoed, or generated") {
     TempDir dir;
-    ServerProcess server(dir.path());
+    ServerProcess server(dir.path(), {}, admin_env());
     HttpClient client(server.port());
-    CHECK(client.get("/healthz", {{"X-Request-Id", "abc-123"}}).header("x-request-id") == "abc-123");
+    CHECK(client.get("/healthz", {{"X-Request-Id", "abc-123"}}).header("x-request-id") ==
+          "abc-123");
     CHECK(!client.get("/healthz").header("x-request-id").empty());
     CHECK(!client.get("/nope").header("x-request-id").empty());
   }
@@ -168,20 +193,23 @@ TEST_SUITE("e2e") {
     TempDir dir;
     std::int64_t id = 0;
     {
-      ServerProcess server(dir.path());
+      ServerProcess server(dir.path(), {}, admin_env());
       HttpClient client(server.port());
-      id = create_product(client, "Durable tea");
+      auto admin = mart::test::admin_headers(client);
+      id = create_product(client, admin, "Durable tea");
       CHECK(server.terminate() == 0);
     }
     std::int64_t second = 0;
     {
-      ServerProcess server(dir.path());
+      ServerProcess server(dir.path(), {}, admin_env());
       HttpClient client(server.port());
-      CHECK(client.get("/api/v1/products/" + std::to_string(id)).json().at("name") == "Durable tea");
-      second = create_product(client, "Acknowledged then killed");
+      auto admin = mart::test::admin_headers(client);
+      CHECK(client.get("/api/v1/products/" + std::to_string(id)).json().at("name") ==
+            "Durable tea");
+      second = create_product(client, admin, "Acknowledged then killed");
       server.kill9();
     }
-    ServerProcess server(dir.path());
+    ServerProcess server(dir.path(), {}, admin_env());
     HttpClient client(server.port());
     CHECK(client.get("/api/v1/products/" + std::to_string(second)).status == 200);
     auto ready = client.get("/readyz");
@@ -223,7 +251,7 @@ TEST_SUITE("e2e") {
   TEST_CASE("[e2e] an edited migration stops start-up with a clear message") {
     TempDir dir;
     {
-      ServerProcess server(dir.path());
+      ServerProcess server(dir.path(), {}, admin_env());
       CHECK(server.terminate() == 0);
     }
     {

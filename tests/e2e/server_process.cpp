@@ -69,7 +69,8 @@ std::string read_file(const std::filesystem::path& file) {
 
 ServerProcess::ServerProcess(std::filesystem::path data_dir, std::vector<std::string> args,
                              std::map<std::string, std::string> env)
-    : log_(std::filesystem::temp_directory_path() / ("mart-e2e-" + kernel::random_hex_id() + ".log")) {
+    : log_(std::filesystem::temp_directory_path() /
+           ("mart-e2e-" + kernel::random_hex_id() + ".log")) {
   for (int attempt = 0; attempt < 5; ++attempt) {
     port_ = free_port();
     std::vector<std::string> words = {"--port", std::to_string(port_), "--data-dir",
@@ -118,7 +119,9 @@ void ServerProcess::kill9() {
   pid_ = -1;
 }
 
-std::string ServerProcess::output() const { return read_file(log_); }
+std::string ServerProcess::output() const {
+  return read_file(log_);
+}
 
 std::pair<int, std::string> run_mart(std::vector<std::string> args,
                                      std::map<std::string, std::string> env) {

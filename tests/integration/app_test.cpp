@@ -2,8 +2,8 @@
 
 #include "application.hpp"
 
-#include <boost/json/parse.hpp>
 #include <doctest/doctest.h>
+#include <boost/json/parse.hpp>
 
 namespace {
 
@@ -11,11 +11,25 @@ struct App {
   mart::Application app{[] {
     mart::Config c;
     c.in_memory = true;
+    c.admin_email = "admin@mart.test";
+    c.admin_password = "admin-password";
     return c;
   }()};
-  App() { app.open(); }
+  std::string admin;
+  App() {
+    app.open();
+    auto login = call("POST", "/api/v1/auth/login",
+                      R"({"email":"admin@mart.test","password":"admin-password"})");
+    REQUIRE(login.status == 200);
+    admin = std::string(boost::json::parse(login.body).at("access_token").as_string());
+  }
 
-  kernel::Response call(std::string method, std::string path, std::string body = {}) {
+  kernel::Response as_admin(std::string method, std::string path, std::string body = {}) {
+    return call(std::move(method), std::move(path), std::move(body), admin);
+  }
+
+  kernel::Response call(std::string method, std::string path, std::string body = {},
+                        const std::string& token = {}) {
     kernel::Request r;
     r.method = std::move(method);
     r.path = r.target = std::move(path);
@@ -28,6 +42,8 @@ struct App {
     r.body = std::move(body);
     if (!r.body.empty()) r.headers.set("Content-Type", "application/json");
     r.request_id = "it-1";
+    r.client_address = "127.0.0.1";
+    if (!token.empty()) r.headers.set("Authorization", "Bearer " + token);
     return app.handle(r);
   }
 };
@@ -37,7 +53,7 @@ struct App {
 TEST_SUITE("integration") {
   TEST_CASE("[App] hosts products: create, read, list through the router") {
     App a;
-    auto created = a.call("POST", "/api/v1/products", R"({"name":"Tea","price_cents":250})");
+    auto created = a.as_admin("POST", "/api/v1/products", R"({"name":"Tea","price_cents":250})");
     REQUIRE(created.status == 201);
     auto product = boost::json::parse(created.body);
     auto id = product.at("id").as_int64();
@@ -50,16 +66,18 @@ TEST_SUITE("integration") {
 
   TEST_CASE("[App] event machinery status and dead letters are visible to operators") {
     App a;
-    a.call("POST", "/api/v1/products", R"({"name":"Tea","price_cents":250})");
-    auto status = boost::json::parse(a.call("GET", "/api/v1/admin/events/status").body);
+    a.as_admin("POST", "/api/v1/products", R"({"name":"Tea","price_cents":250})");
+    auto status = boost::json::parse(a.as_admin("GET", "/api/v1/admin/events/status").body);
     auto modules = status.at("modules").as_array();
-    REQUIRE(modules.size() == 1);
+    REQUIRE(modules.size() == 2);
     CHECK(modules[0].at("module") == "products");
+    CHECK(modules[1].at("module") == "users");
     CHECK(modules[0].at("dead_letters") == 0);
-    auto dead = boost::json::parse(a.call("GET", "/api/v1/admin/dead-letters").body);
+    CHECK(a.call("GET", "/api/v1/admin/events/status").status == 401);
+    auto dead = boost::json::parse(a.as_admin("GET", "/api/v1/admin/dead-letters").body);
     CHECK(dead.at("items").as_array().empty());
-    CHECK(a.call("POST", "/api/v1/admin/dead-letters/17/replay").status == 404);
-    CHECK(a.call("POST", "/api/v1/admin/dead-letters/abc/replay").status == 404);
+    CHECK(a.as_admin("POST", "/api/v1/admin/dead-letters/17/replay").status == 404);
+    CHECK(a.as_admin("POST", "/api/v1/admin/dead-letters/abc/replay").status == 404);
   }
 
   TEST_CASE("[App] readiness reports the relay, health does not depend on it") {

@@ -1,5 +1,7 @@
 #include "kernel/http.hpp"
 
+#include "kernel/problem.hpp"
+
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -50,6 +52,11 @@ std::string_view Request::param(std::string_view name) const {
     if (k == name) return v;
   }
   return {};
+}
+
+const Principal& Request::caller() const {
+  if (!principal) throw ApiError(401, "Unauthorized", "Sign in: this route needs a bearer token.");
+  return *principal;
 }
 
 Response Response::json(int status, const boost::json::value& body) {

@@ -32,7 +32,9 @@ JsonBody JsonBody::parse(const Request& request) {
   return JsonBody(std::move(value.as_object()));
 }
 
-bool JsonBody::has(std::string_view field) const { return object_.contains(field); }
+bool JsonBody::has(std::string_view field) const {
+  return object_.contains(field);
+}
 
 const boost::json::value* JsonBody::value(std::string_view field) const {
   return object_.if_contains(field);

@@ -61,8 +61,8 @@ int apply_migrations(Database& db, const std::string& scope, const std::vector<M
     auto known = std::find_if(ordered.begin(), ordered.end(),
                               [&](const Migration& m) { return m.version == version; });
     if (known == ordered.end()) {
-      throw MigrationError("database " + db.name() + " has migration " + scope + "/" +
-                           record.name + " applied, which this build does not know; "
+      throw MigrationError("database " + db.name() + " has migration " + scope + "/" + record.name +
+                           " applied, which this build does not know; "
                            "it was written by a newer version of mart");
     }
   }

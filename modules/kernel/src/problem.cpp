@@ -15,8 +15,12 @@ ApiError::ApiError(int status, std::string title, std::string detail, FieldError
 ApiError ApiError::bad_request(std::string detail) {
   return {400, "Bad Request", std::move(detail)};
 }
-ApiError ApiError::not_found(std::string detail) { return {404, "Not Found", std::move(detail)}; }
-ApiError ApiError::conflict(std::string detail) { return {409, "Conflict", std::move(detail)}; }
+ApiError ApiError::not_found(std::string detail) {
+  return {404, "Not Found", std::move(detail)};
+}
+ApiError ApiError::conflict(std::string detail) {
+  return {409, "Conflict", std::move(detail)};
+}
 ApiError ApiError::unprocessable(std::string detail, FieldErrors errors) {
   return {422, "Unprocessable Content", std::move(detail), std::move(errors)};
 }
@@ -26,23 +30,40 @@ ApiError ApiError::unsupported_media_type(std::string detail) {
 
 std::string_view status_title(int status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Error";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Content Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Content";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "Error";
   }
 }
 

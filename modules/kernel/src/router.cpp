@@ -26,8 +26,8 @@ bool is_param(std::string_view segment) {
 
 }  // namespace
 
-void Router::add(std::string method, std::string_view pattern, Handler handler) {
-  Route route{std::move(method), std::string(pattern), {}, std::move(handler)};
+void Router::add(std::string method, std::string_view pattern, Handler handler, Access access) {
+  Route route{std::move(method), std::string(pattern), {}, std::move(handler), access};
   for (auto segment : split_path(pattern)) route.segments.emplace_back(segment);
   routes_.push_back(std::move(route));
 }
@@ -61,8 +61,7 @@ Response Router::dispatch(Request& request) const {
   const Route* chosen = nullptr;
   for (const auto& route : routes_) {
     if (!match(route, segments, nullptr)) continue;
-    if (route.method == request.method ||
-        (request.method == "HEAD" && route.method == "GET")) {
+    if (route.method == request.method || (request.method == "HEAD" && route.method == "GET")) {
       chosen = &route;
       break;
     }
@@ -75,9 +74,16 @@ Response Router::dispatch(Request& request) const {
     request.path_params.clear();
     match(*chosen, segments, &request.path_params);
     try {
+      if (chosen->access != Access::anyone && !request.principal) {
+        throw ApiError(401, "Unauthorized", "This route needs a bearer token.");
+      }
+      if (chosen->access == Access::admin && !request.principal->is_admin()) {
+        throw ApiError(403, "Forbidden", "This route is for administrators.");
+      }
       response = chosen->handler(request);
     } catch (const ApiError& error) {
       response = problem_response(error);
+      if (error.status() == 401) response.headers.set("WWW-Authenticate", "Bearer");
     } catch (const std::exception& error) {
       log::error("http", "unhandled error in " + chosen->pattern + ": " + error.what(),
                  request.request_id);

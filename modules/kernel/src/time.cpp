@@ -21,8 +21,8 @@ std::int64_t to_unix_millis(TimePoint time) {
 }
 
 TimePoint from_unix_millis(std::int64_t millis) {
-  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(
-      std::chrono::milliseconds(millis)));
+  return TimePoint(
+      std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds(millis)));
 }
 
 }  // namespace kernel

@@ -1,13 +1,13 @@
 // In-process tests of app/http's Server over real sockets on 127.0.0.1.
 
-#include "http/client.hpp"
 #include "http/server.hpp"
+#include "http/client.hpp"
 #include "kernel/router.hpp"
 
+#include <doctest/doctest.h>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
-#include <doctest/doctest.h>
 
 #include <atomic>
 #include <chrono>
@@ -185,7 +185,8 @@ TEST_SUITE("http") {
 
     SUBCASE("announced by Content-Length") {
       HttpClient client(port);
-      auto response = client.post("/echo/x", std::string(64 * 1024, 'x'), {{"X-Request-Id", "big"}});
+      auto response =
+          client.post("/echo/x", std::string(64 * 1024, 'x'), {{"X-Request-Id", "big"}});
       CHECK(response.status == 413);
       CHECK(response.header("Content-Type") == "application/problem+json");
       CHECK(response.header("Connection") == "close");
@@ -220,8 +221,8 @@ TEST_SUITE("http") {
 
   TEST_CASE("[Server] answers 400 to a target that is not a valid URI") {
     Server server(test_options(), router_handler());
-    auto reply = send_raw(server.start(),
-                          "GET /%zz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 2s);
+    auto reply =
+        send_raw(server.start(), "GET /%zz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 2s);
     CHECK(reply.rfind("HTTP/1.1 400", 0) == 0);
     CHECK(contains(reply, "application/problem+json"));
     CHECK(contains(reply, "not a valid URI"));
@@ -247,8 +248,8 @@ TEST_SUITE("http") {
 
     auto stalled = std::async(std::launch::async, [port] {
       auto start = SteadyClock::now();
-      auto reply = send_raw(
-          port, "POST /echo/x HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nabc", 5s);
+      auto reply =
+          send_raw(port, "POST /echo/x HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nabc", 5s);
       return std::make_pair(reply, since(start));
     });
     REQUIRE(wait_until([&] { return server.open_connections() == 1; }));
@@ -362,7 +363,8 @@ TEST_SUITE("http") {
       response.headers.add("Set-Cookie", "b=2");
       return response;
     });
-    auto reply = send_raw(server.start(), "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 2s);
+    auto reply =
+        send_raw(server.start(), "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 2s);
     CHECK(contains(reply, "Content-Length: 3\r\n"));
     CHECK_FALSE(contains(reply, "Content-Length: 999"));
     CHECK_FALSE(contains(reply, "Injected"));
@@ -411,7 +413,8 @@ TEST_SUITE("http") {
                     if (first.exchange(false)) entered.set_value();
                   }));
     auto port = server.start();
-    auto in_flight = std::async(std::launch::async, [port] { return HttpClient(port).get("/slow"); });
+    auto in_flight =
+        std::async(std::launch::async, [port] { return HttpClient(port).get("/slow"); });
     REQUIRE(entered_future.wait_for(5s) == std::future_status::ready);
 
     auto start = SteadyClock::now();

@@ -34,12 +34,15 @@ constexpr std::uint32_t kResponseHeaderLimit = 1024 * 1024;
 
 std::string lower(std::string_view text) {
   std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+  std::transform(out.begin(), out.end(), out.begin(), [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  });
   return out;
 }
 
-tcp::endpoint loopback(std::uint16_t port) { return {asio::ip::address_v4::loopback(), port}; }
+tcp::endpoint loopback(std::uint16_t port) {
+  return {asio::ip::address_v4::loopback(), port};
+}
 
 }  // namespace
 
@@ -106,14 +109,20 @@ struct HttpClient::Impl {
 HttpClient::HttpClient(std::uint16_t port, std::chrono::milliseconds timeout)
     : impl_(std::make_unique<Impl>(port, timeout)) {}
 
-HttpClient::~HttpClient() { impl_->reset(); }
+HttpClient::~HttpClient() {
+  impl_->reset();
+}
 
-int HttpClient::connections_opened() const { return impl_->opened; }
+int HttpClient::connections_opened() const {
+  return impl_->opened;
+}
 
-void HttpClient::close() { impl_->reset(); }
+void HttpClient::close() {
+  impl_->reset();
+}
 
-HttpResponse HttpClient::request(std::string_view method, std::string_view target,
-                                 std::string body, HeaderList headers) {
+HttpResponse HttpClient::request(std::string_view method, std::string_view target, std::string body,
+                                 HeaderList headers) {
   auto& m = *impl_;
   bhttp::request<bhttp::string_body> request;
   request.method_string(method);
@@ -125,7 +134,8 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view targe
     if (lower(name) == "content-type") has_content_type = true;
     request.insert(name, value);
   }
-  if (!body.empty() && !has_content_type) request.set(bhttp::field::content_type, "application/json");
+  if (!body.empty() && !has_content_type)
+    request.set(bhttp::field::content_type, "application/json");
   request.body() = std::move(body);
   request.prepare_payload();
   const bool head = lower(method) == "head";
@@ -134,8 +144,7 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view targe
     const bool reused = m.stream.has_value();
     if (!m.stream) m.connect();
     m.stream->expires_after(m.timeout);
-    auto write_ec =
-        m.run([&](auto handler) { bhttp::async_write(*m.stream, request, handler); });
+    auto write_ec = m.run([&](auto handler) { bhttp::async_write(*m.stream, request, handler); });
     if (write_ec && reused && attempt == 0) {  // the server closed the idle connection
       m.reset();
       continue;
@@ -149,7 +158,8 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view targe
       parser->header_limit(kResponseHeaderLimit);
       parser->skip(head);
       m.stream->expires_after(m.timeout);
-      read_ec = m.run([&](auto handler) { bhttp::async_read(*m.stream, m.buffer, *parser, handler); });
+      read_ec =
+          m.run([&](auto handler) { bhttp::async_read(*m.stream, m.buffer, *parser, handler); });
       // Skip interim answers such as 100 Continue.
     } while (!read_ec && parser->get().result_int() >= 100 && parser->get().result_int() < 200 &&
              parser->get().result_int() != 101);
@@ -157,10 +167,9 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view targe
       const bool nothing_came = !parser->got_some();
       m.reset();
       if (reused && attempt == 0 && nothing_came) continue;
-      throw std::runtime_error(std::string(method) + " " + std::string(target) +
-                               ": no response (" + read_ec.message() +
-                               (write_ec ? ", write: " + write_ec.message() : std::string()) +
-                               ")");
+      throw std::runtime_error(std::string(method) + " " + std::string(target) + ": no response (" +
+                               read_ec.message() +
+                               (write_ec ? ", write: " + write_ec.message() : std::string()) + ")");
     }
     auto message = parser->release();
     HttpResponse response;

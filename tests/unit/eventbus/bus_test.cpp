@@ -14,15 +14,15 @@
 using namespace bus_test;
 
 TEST_SUITE("eventbus") {
-  TEST_CASE("[Bus] an event committed with its state change reaches a subscriber of another module") {
+  TEST_CASE(
+      "[Bus] an event committed with its state change reaches a subscriber of another module") {
     mart::test::RecordingBus rb;
     auto& alpha = rb.host("alpha");
     auto& beta = rb.host("beta");
     create_seen_table(beta.db());
-    beta.subscribe<ThingHappened>("beta.on_thing_happened",
-                                  [](const ThingHappened& e, eventbus::HandlerContext& ctx) {
-                                    record_seen(ctx.tx.db(), e);
-                                  });
+    beta.subscribe<ThingHappened>(
+        "beta.on_thing_happened",
+        [](const ThingHappened& e, eventbus::HandlerContext& ctx) { record_seen(ctx.tx.db(), e); });
     publish(alpha, "a", 1);
     CHECK(all_seen(beta.db()).empty());  // nothing happens before delivery runs
     CHECK(rb.run_until_idle() >= 1);
@@ -34,10 +34,9 @@ TEST_SUITE("eventbus") {
     auto& alpha = rb.host("alpha");
     auto& beta = rb.host("beta");
     create_seen_table(beta.db());
-    beta.subscribe<ThingHappened>("beta.on_thing_happened",
-                                  [](const ThingHappened& e, eventbus::HandlerContext& ctx) {
-                                    record_seen(ctx.tx.db(), e);
-                                  });
+    beta.subscribe<ThingHappened>(
+        "beta.on_thing_happened",
+        [](const ThingHappened& e, eventbus::HandlerContext& ctx) { record_seen(ctx.tx.db(), e); });
     CHECK_THROWS(alpha.transact({"c", ""}, [](eventbus::Tx& tx) {
       tx.publish(ThingHappened{"a", 1});
       throw std::runtime_error("business rule says no");
@@ -59,12 +58,12 @@ TEST_SUITE("eventbus") {
     auto& alpha = bus.attach("alpha", db_alpha);
     auto& beta = bus.attach("beta", db_beta);
     create_seen_table(*db_beta);
-    beta.subscribe<ThingHappened>("beta.on_thing_happened",
-                                  [](const ThingHappened& e, eventbus::HandlerContext& ctx) {
-                                    record_seen(ctx.tx.db(), e);
-                                  });
+    beta.subscribe<ThingHappened>(
+        "beta.on_thing_happened",
+        [](const ThingHappened& e, eventbus::HandlerContext& ctx) { record_seen(ctx.tx.db(), e); });
     const std::vector<std::string> keys = {"k1", "k2", "k3", "k4", "k5"};
-    for (int n = 0; n < 100; ++n) publish(alpha, keys[static_cast<std::size_t>(n) % keys.size()], n);
+    for (int n = 0; n < 100; ++n)
+      publish(alpha, keys[static_cast<std::size_t>(n) % keys.size()], n);
     bus.run_until_idle();
     auto seen = all_seen(*db_beta);
     REQUIRE(seen.size() == 100);
@@ -88,11 +87,12 @@ TEST_SUITE("eventbus") {
       auto bus = std::make_unique<eventbus::Bus>();
       bus->attach("alpha", db_alpha);
       bus->attach("beta", db_beta)
-          .subscribe<ThingHappened>("beta.on_thing_happened",
-                                    [&calls](const ThingHappened& e, eventbus::HandlerContext& ctx) {
-                                      ++calls;
-                                      record_seen(ctx.tx.db(), e);
-                                    });
+          .subscribe<ThingHappened>(
+              "beta.on_thing_happened",
+              [&calls](const ThingHappened& e, eventbus::HandlerContext& ctx) {
+                ++calls;
+                record_seen(ctx.tx.db(), e);
+              });
       return bus;
     };
     auto first = relay();
@@ -104,7 +104,7 @@ TEST_SUITE("eventbus") {
     // Forget the read position, as if it had never been saved: the relay re-reads everything.
     db_beta->write([](kernel::Connection& c) { c.exec("DELETE FROM bus_positions"); });
     auto second = relay();
-    CHECK(second->run_until_idle() == 5);  // all five read again...
+    CHECK(second->run_until_idle() == 5);   // all five read again...
     CHECK(all_seen(*db_beta).size() == 5);  // ...and none handled twice
     CHECK(calls == 5);
   }

@@ -44,13 +44,13 @@ std::unique_ptr<eventbus::Bus> relay(Files& f, int batch_size, int die_at) {
   bus->attach("alpha", f.alpha);
   auto calls = std::make_shared<int>(0);
   bus->attach("beta", f.beta)
-      .subscribe<ThingHappened>("beta.on_thing_happened",
-                                [calls, die_at](const ThingHappened& e,
-                                                eventbus::HandlerContext& ctx) {
-                                  if (++*calls == die_at) _exit(0);
-                                  record_seen(ctx.tx.db(), e);
-                                  ctx.tx.publish(ThingSeen{e.thing, e.n});
-                                });
+      .subscribe<ThingHappened>(
+          "beta.on_thing_happened",
+          [calls, die_at](const ThingHappened& e, eventbus::HandlerContext& ctx) {
+            if (++*calls == die_at) _exit(0);
+            record_seen(ctx.tx.db(), e);
+            ctx.tx.publish(ThingSeen{e.thing, e.n});
+          });
   return bus;
 }
 
@@ -71,7 +71,8 @@ TEST_SUITE("eventbus") {
     CHECK(all_seen(*f.beta).size() == 50);
   }
 
-  TEST_CASE("[Bus] kill at any point of delivery: every event's effect exactly once, in key order") {
+  TEST_CASE(
+      "[Bus] kill at any point of delivery: every event's effect exactly once, in key order") {
     const int kEvents = 40;
     const int kBatch = 16;
     // Die before the 1st, in the middle of the first batch, right at a batch boundary, in the
@@ -82,7 +83,8 @@ TEST_SUITE("eventbus") {
       {
         auto f = open_files(dir.path());
         auto bus = relay(f, kBatch, 0);
-        for (int n = 0; n < kEvents; ++n) publish(*bus->find("alpha"), "k" + std::to_string(n % 4), n);
+        for (int n = 0; n < kEvents; ++n)
+          publish(*bus->find("alpha"), "k" + std::to_string(n % 4), n);
       }
       pid_t child = fork();
       REQUIRE(child >= 0);

@@ -19,8 +19,8 @@ TEST_SUITE("config") {
     mart::test::TempDir dir;
     auto file = dir.path() / "mart.conf";
     std::ofstream(file) << "# comment\nport = 9001\nhost = \"127.0.0.2\"\nio_threads = 3\n";
-    std::map<std::string, std::string> env = {{"MART_PORT", "9002"}, {"MART_IO_THREADS", "4"},
-                                              {"PATH", "/bin"}};
+    std::map<std::string, std::string> env = {
+        {"MART_PORT", "9002"}, {"MART_IO_THREADS", "4"}, {"PATH", "/bin"}};
     auto c = mart::load_config({"--config", file.string(), "--port=9003"}, env);
     CHECK(c.port == 9003);
     CHECK(c.io_threads == 4);

@@ -1,8 +1,8 @@
 #include <kernel/problem.hpp>
 #include <kernel/router.hpp>
 
-#include <boost/json/parse.hpp>
 #include <doctest/doctest.h>
+#include <boost/json/parse.hpp>
 
 namespace {
 
@@ -19,13 +19,13 @@ kernel::Router sample_router() {
   router.get("/api/v1/things/{id}", [](kernel::Request& r) {
     return kernel::Response::json(200, {{"id", std::string(r.param("id"))}});
   });
-  router.del("/api/v1/things/{id}", [](kernel::Request&) { return kernel::Response::no_content(); });
+  router.del("/api/v1/things/{id}",
+             [](kernel::Request&) { return kernel::Response::no_content(); });
   router.get("/api/v1/things/{id}/parts/{part}", [](kernel::Request& r) {
     return kernel::Response::json(200, {{"part", std::string(r.param("part"))}});
   });
-  router.get("/boom", [](kernel::Request&) -> kernel::Response {
-    throw std::runtime_error("bug");
-  });
+  router.get("/boom",
+             [](kernel::Request&) -> kernel::Response { throw std::runtime_error("bug"); });
   router.post("/invalid", [](kernel::Request&) -> kernel::Response {
     throw kernel::ApiError::unprocessable("bad", {{"name", "must not be empty"}});
   });

@@ -56,7 +56,8 @@ TEST_SUITE("products") {
     CHECK(f.rb.envelopes("products")[0].correlation_id == "req-1");
   }
 
-  TEST_CASE("[Catalog] create rejects missing and invalid fields with 422, duplicate sku with 409") {
+  TEST_CASE(
+      "[Catalog] create rejects missing and invalid fields with 422, duplicate sku with 409") {
     Fixture f;
     CHECK(status_of([&] { f.catalog.create({}, f.trace); }) == 422);
     CHECK(status_of([&] { f.create("", 1); }) == 422);

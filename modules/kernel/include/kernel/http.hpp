@@ -2,6 +2,8 @@
 // The kernel's framework-free view of HTTP. Modules see only these types; Beast stops at the
 // adapter in app/http.
 
+#include "kernel/auth.hpp"
+
 #include <boost/json/value.hpp>
 
 #include <optional>
@@ -36,11 +38,15 @@ struct Request {
   std::string request_id;
   std::string client_address;
   std::vector<std::pair<std::string, std::string>> path_params;  // filled by the router
+  std::optional<Principal> principal;  // set by the gateway from a valid bearer token
 
   std::optional<std::string_view> header(std::string_view name) const { return headers.get(name); }
   std::optional<std::string> query_param(std::string_view name) const;
   // The named path parameter; the router guarantees it exists for the matched route.
   std::string_view param(std::string_view name) const;
+  // The caller; throws a 401 problem when there is none (for handlers of Access::user routes
+  // this never throws: the router checked).
+  const Principal& caller() const;
 };
 
 struct Response {

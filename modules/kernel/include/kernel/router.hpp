@@ -14,11 +14,22 @@ using Handler = std::function<Response(Request&)>;
 
 class Router {
  public:
-  void add(std::string method, std::string_view pattern, Handler handler);
-  void get(std::string_view pattern, Handler h) { add("GET", pattern, std::move(h)); }
-  void post(std::string_view pattern, Handler h) { add("POST", pattern, std::move(h)); }
-  void patch(std::string_view pattern, Handler h) { add("PATCH", pattern, std::move(h)); }
-  void del(std::string_view pattern, Handler h) { add("DELETE", pattern, std::move(h)); }
+  // `access` is checked before the handler runs: 401 without a principal for user and admin
+  // routes, 403 for a non-admin on an admin route.
+  void add(std::string method, std::string_view pattern, Handler handler,
+           Access access = Access::anyone);
+  void get(std::string_view pattern, Handler h, Access a = Access::anyone) {
+    add("GET", pattern, std::move(h), a);
+  }
+  void post(std::string_view pattern, Handler h, Access a = Access::anyone) {
+    add("POST", pattern, std::move(h), a);
+  }
+  void patch(std::string_view pattern, Handler h, Access a = Access::anyone) {
+    add("PATCH", pattern, std::move(h), a);
+  }
+  void del(std::string_view pattern, Handler h, Access a = Access::anyone) {
+    add("DELETE", pattern, std::move(h), a);
+  }
 
   // Never throws: errors become problem responses. Sets X-Request-Id from request.request_id.
   Response dispatch(Request& request) const;
@@ -32,6 +43,7 @@ class Router {
     std::string pattern;
     std::vector<std::string> segments;  // "{name}" marks a parameter
     Handler handler;
+    Access access;
   };
   static bool match(const Route& route, const std::vector<std::string_view>& segments,
                     std::vector<std::pair<std::string, std::string>>* params);

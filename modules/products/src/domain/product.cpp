@@ -7,10 +7,11 @@ namespace products {
 namespace {
 
 std::string trim(const std::string& text) {
-  auto begin = std::find_if_not(text.begin(), text.end(),
-                                [](unsigned char c) { return std::isspace(c); });
-  auto end = std::find_if_not(text.rbegin(), text.rend(),
-                              [](unsigned char c) { return std::isspace(c); }).base();
+  auto begin =
+      std::find_if_not(text.begin(), text.end(), [](unsigned char c) { return std::isspace(c); });
+  auto end = std::find_if_not(text.rbegin(), text.rend(), [](unsigned char c) {
+               return std::isspace(c);
+             }).base();
   return begin < end ? std::string(begin, end) : std::string();
 }
 

@@ -61,15 +61,17 @@ ProductChanges read_changes(const kernel::Request& request) {
   return changes;
 }
 
-eventbus::Trace trace_of(const kernel::Request& request) { return {request.request_id, ""}; }
+eventbus::Trace trace_of(const kernel::Request& request) {
+  return {request.request_id, ""};
+}
 
 }  // namespace
 
 void add_routes(kernel::Router& router, Catalog& catalog) {
   router.get(kBase, [&catalog](kernel::Request& request) {
     auto page = kernel::parse_page(request);
-    auto result = catalog.list(request.query_param("q").value_or(""), page.after.value_or(0),
-                               page.limit);
+    auto result =
+        catalog.list(request.query_param("q").value_or(""), page.after.value_or(0), page.limit);
     boost::json::array items;
     for (const auto& product : result.items) items.push_back(to_json(product));
     return kernel::page_response(std::move(items), result.next_after);
@@ -79,23 +81,32 @@ void add_routes(kernel::Router& router, Catalog& catalog) {
     return kernel::Response::json(200, to_json(catalog.get(product_id(request))));
   });
 
-  router.post(kBase, [&catalog](kernel::Request& request) {
-    auto product = catalog.create(read_changes(request), trace_of(request));
-    auto response = kernel::Response::json(201, to_json(product));
-    response.headers.set("Location", std::string(kBase) + "/" + std::to_string(product.id));
-    return response;
-  });
+  router.post(
+      kBase,
+      [&catalog](kernel::Request& request) {
+        auto product = catalog.create(read_changes(request), trace_of(request));
+        auto response = kernel::Response::json(201, to_json(product));
+        response.headers.set("Location", std::string(kBase) + "/" + std::to_string(product.id));
+        return response;
+      },
+      kernel::Access::admin);
 
-  router.patch(std::string(kBase) + "/{id}", [&catalog](kernel::Request& request) {
-    auto id = product_id(request);
-    auto product = catalog.update(id, read_changes(request), trace_of(request));
-    return kernel::Response::json(200, to_json(product));
-  });
+  router.patch(
+      std::string(kBase) + "/{id}",
+      [&catalog](kernel::Request& request) {
+        auto id = product_id(request);
+        auto product = catalog.update(id, read_changes(request), trace_of(request));
+        return kernel::Response::json(200, to_json(product));
+      },
+      kernel::Access::admin);
 
-  router.del(std::string(kBase) + "/{id}", [&catalog](kernel::Request& request) {
-    catalog.remove(product_id(request), trace_of(request));
-    return kernel::Response::no_content();
-  });
+  router.del(
+      std::string(kBase) + "/{id}",
+      [&catalog](kernel::Request& request) {
+        catalog.remove(product_id(request), trace_of(request));
+        return kernel::Response::no_content();
+      },
+      kernel::Access::admin);
 }
 
 }  // namespace products::http

@@ -119,8 +119,8 @@ std::vector<Product> page(kernel::Connection& c, std::int64_t after, int limit) 
   return read_all(select);
 }
 
-std::vector<Product> search(kernel::Connection& c, const std::string& fts_query,
-                            std::int64_t after, int limit) {
+std::vector<Product> search(kernel::Connection& c, const std::string& fts_query, std::int64_t after,
+                            int limit) {
   auto& select = c.prepare(kSearch);
   select.bind(1, fts_query);
   select.bind(2, after);

@@ -21,7 +21,7 @@ void set_in_stock(kernel::Connection& c, std::int64_t id, bool in_stock);
 
 // Keyset pages in id order: ids > after, at most limit rows.
 std::vector<Product> page(kernel::Connection& c, std::int64_t after, int limit);
-std::vector<Product> search(kernel::Connection& c, const std::string& fts_query,
-                            std::int64_t after, int limit);
+std::vector<Product> search(kernel::Connection& c, const std::string& fts_query, std::int64_t after,
+                            int limit);
 
 }  // namespace products::store

@@ -67,7 +67,8 @@ Product Catalog::update(std::int64_t id, ProductChanges changes, const eventbus:
   require_valid(changes);
   return bus_.transact(trace, [&](eventbus::Tx& tx) {
     auto product = store::find(tx.db(), id);
-    if (!product) throw kernel::ApiError::not_found("Product " + std::to_string(id) + " not found.");
+    if (!product)
+      throw kernel::ApiError::not_found("Product " + std::to_string(id) + " not found.");
     auto before = *product;
     apply(changes, *product);
     bool changed = product->name != before.name || product->description != before.description ||

@@ -1,0 +1,154 @@
+#include "gateway/gateway.hpp"
+
+#include <kernel/problem.hpp>
+
+#include <boost/json/parse.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace mart::gateway {
+namespace {
+
+constexpr std::string_view kLoginPath = "/api/v1/auth/login";
+
+kernel::Response too_many(std::chrono::seconds wait, std::string_view detail) {
+  auto response = kernel::problem_response(429, "Too Many Requests", detail);
+  response.headers.set("Retry-After", std::to_string(wait.count()));
+  return response;
+}
+
+kernel::Response unauthorized(std::string_view detail) {
+  auto response = kernel::problem_response(401, "Unauthorized", detail);
+  response.headers.set("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+  return response;
+}
+
+// The email a login request names, lower-cased, or "" when the body does not say.
+std::string login_email(const kernel::Request& request) {
+  boost::system::error_code ec;
+  auto body = boost::json::parse(request.body, ec);
+  if (ec || !body.is_object()) return {};
+  const auto* email = body.as_object().if_contains("email");
+  if (!email || !email->is_string()) return {};
+  std::string key(email->get_string());
+  key.erase(std::remove_if(key.begin(), key.end(), [](unsigned char c) { return std::isspace(c); }),
+            key.end());
+  std::transform(key.begin(), key.end(), key.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return key;
+}
+
+}  // namespace
+
+Gateway::Gateway(GatewayOptions options, const kernel::JwtCodec& tokens,
+                 kernel::PrincipalDirectory* directory, const kernel::Clock& clock, Next next)
+    : options_(std::move(options)),
+      tokens_(tokens),
+      directory_(directory),
+      clock_(clock),
+      next_(std::move(next)),
+      login_by_email_(options_.login_max_failures_per_email, options_.login_window),
+      login_by_client_(options_.login_max_failures_per_client, options_.login_window) {
+  if (options_.rate_limit_rps > 0) {
+    requests_ =
+        std::make_unique<RequestLimiter>(options_.rate_limit_rps, options_.rate_limit_burst);
+  }
+}
+
+bool Gateway::origin_allowed(std::string_view origin) const {
+  return options_.cors_origins.count("*") || options_.cors_origins.count(std::string(origin));
+}
+
+kernel::Response Gateway::handle(kernel::Request& request) {
+  kernel::Response response;
+  auto origin = request.header("Origin");
+  if (request.method == "OPTIONS" && origin && request.header("Access-Control-Request-Method")) {
+    // A CORS preflight: answered here, never by a module.
+    if (!origin_allowed(*origin)) {
+      response = kernel::problem_response(403, "Forbidden", "This origin is not allowed.");
+    } else {
+      response.status = 204;
+      response.headers.set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS");
+      response.headers.set("Access-Control-Allow-Headers",
+                           "Authorization, Content-Type, Idempotency-Key, X-Request-Id, "
+                           "traceparent");
+      response.headers.set("Access-Control-Max-Age", "600");
+    }
+  } else if (auto wait = requests_ ? requests_->admit(request.client_address, clock_.now())
+                                   : std::nullopt) {
+    response = too_many(*wait, "Too many requests from this client; slow down.");
+  } else if (auto refused = authenticate(request)) {
+    response = std::move(*refused);
+  } else if (request.method == "POST" && request.path == kLoginPath) {
+    response = login(request);
+  } else {
+    response = next_(request);
+  }
+  decorate(request, response);
+  return response;
+}
+
+std::optional<kernel::Response> Gateway::authenticate(kernel::Request& request) {
+  request.principal.reset();  // only this gateway sets it
+  auto header = request.header("Authorization");
+  if (!header) return std::nullopt;
+  constexpr std::string_view kScheme = "Bearer ";
+  if (header->size() <= kScheme.size() ||
+      !std::equal(kScheme.begin(), kScheme.end(), header->begin(),
+                  [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+    return unauthorized("The Authorization header must be 'Bearer <token>'.");
+  }
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch());
+  kernel::TokenError error{};
+  auto claims = tokens_.verify(header->substr(kScheme.size()), now.count(), &error);
+  if (!claims)
+    return unauthorized(std::string("Invalid token: ") + std::string(kernel::describe(error)) +
+                        ".");
+  kernel::Principal principal{claims->user_id, claims->role};
+  if (directory_) {
+    auto current = directory_->find(claims->user_id);
+    if (!current) return unauthorized("Invalid token: its account no longer exists.");
+    principal = *current;  // the role as it is now, not as it was at sign-in
+  }
+  request.principal = principal;
+  return std::nullopt;
+}
+
+kernel::Response Gateway::login(kernel::Request& request) {
+  auto now = clock_.now();
+  auto client_key = "client:" + request.client_address;
+  auto email = login_email(request);
+  auto email_key = "email:" + email;
+  if (auto wait = login_by_client_.blocked_for(client_key, now)) {
+    return too_many(*wait, "Too many failed sign-ins from this client; try again later.");
+  }
+  if (!email.empty()) {
+    if (auto wait = login_by_email_.blocked_for(email_key, now)) {
+      return too_many(*wait, "Too many failed sign-ins for this account; try again later.");
+    }
+  }
+  auto response = next_(request);
+  if (response.status == 401) {
+    login_by_client_.record_failure(client_key, now);
+    if (!email.empty()) login_by_email_.record_failure(email_key, now);
+  } else if (response.status == 200 && !email.empty()) {
+    login_by_email_.reset(email_key);
+  }
+  return response;
+}
+
+void Gateway::decorate(const kernel::Request& request, kernel::Response& response) const {
+  response.headers.set("X-Content-Type-Options", "nosniff");
+  if (request.principal || request.path == kLoginPath) {
+    response.headers.set("Cache-Control", "no-store");
+  }
+  if (auto origin = request.header("Origin"); origin && origin_allowed(*origin)) {
+    response.headers.set("Access-Control-Allow-Origin", std::string(*origin));
+    response.headers.set("Vary", "Origin");
+    response.headers.set("Access-Control-Expose-Headers", "Location, X-Request-Id, Retry-After");
+  }
+  if (!request.request_id.empty()) response.headers.set("X-Request-Id", request.request_id);
+}
+
+}  // namespace mart::gateway

@@ -1,0 +1,98 @@
+#include "http/routes.hpp"
+
+#include <kernel/json_body.hpp>
+#include <kernel/pagination.hpp>
+
+#include <boost/json/object.hpp>
+
+namespace users::http {
+namespace {
+
+boost::json::object to_json(const User& u) {
+  boost::json::object o;
+  o["id"] = u.id;
+  o["email"] = u.email;
+  o["name"] = u.name;
+  if (u.address) {
+    o["address"] = *u.address;
+  } else {
+    o["address"] = nullptr;
+  }
+  o["role"] = kernel::role_name(u.role);
+  o["created_at"] = u.created_at;
+  return o;
+}
+
+eventbus::Trace trace_of(const kernel::Request& request) {
+  return {request.request_id, ""};
+}
+
+// Missing required strings are reported with the type errors, all in one 422.
+std::string required(kernel::JsonBody& body, std::string_view field) {
+  auto value = body.string(field);
+  if (!value && !body.has(field)) body.fail(field, "is required");
+  return value.value_or("");
+}
+
+}  // namespace
+
+void add_routes(kernel::Router& router, Accounts& accounts) {
+  router.post("/api/v1/users", [&accounts](kernel::Request& request) {
+    auto body = kernel::JsonBody::parse(request);
+    Registration input{required(body, "email"), required(body, "password"), required(body, "name")};
+    body.finish();
+    auto user = accounts.register_user(std::move(input), trace_of(request));
+    auto response = kernel::Response::json(201, to_json(user));
+    response.headers.set("Location", "/api/v1/users/me");
+    return response;
+  });
+
+  router.post("/api/v1/auth/login", [&accounts](kernel::Request& request) {
+    auto body = kernel::JsonBody::parse(request);
+    auto email = required(body, "email");
+    auto password = required(body, "password");
+    body.finish();
+    auto token = accounts.login(email, password);
+    return kernel::Response::json(200, boost::json::object{{"access_token", token.access_token},
+                                                           {"token_type", "Bearer"},
+                                                           {"expires_in", token.expires_in}});
+  });
+
+  router.get(
+      "/api/v1/users/me",
+      [&accounts](kernel::Request& request) {
+        return kernel::Response::json(200, to_json(accounts.get(request.caller().user_id)));
+      },
+      kernel::Access::user);
+
+  router.patch(
+      "/api/v1/users/me",
+      [&accounts](kernel::Request& request) {
+        auto body = kernel::JsonBody::parse(request);
+        ProfileChanges changes;
+        changes.name = body.string("name");
+        if (const auto* address = body.value("address"); address && address->is_null()) {
+          changes.address = std::optional<std::string>();
+        } else if (auto text = body.string("address")) {
+          changes.address = std::optional<std::string>(*text);
+        }
+        body.finish();
+        auto user =
+            accounts.update(request.caller().user_id, std::move(changes), trace_of(request));
+        return kernel::Response::json(200, to_json(user));
+      },
+      kernel::Access::user);
+
+  router.get(
+      "/api/v1/users",
+      [&accounts](kernel::Request& request) {
+        auto page = kernel::parse_page(request);
+        auto result = accounts.list(page.after.value_or(0), page.limit);
+        boost::json::array items;
+        for (const auto& user : result.items) items.push_back(to_json(user));
+        return kernel::page_response(std::move(items), result.next_after);
+      },
+      kernel::Access::admin);
+}
+
+}  // namespace users::http

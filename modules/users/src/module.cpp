@@ -1,0 +1,31 @@
+#include <users/module.hpp>
+
+#include "http/routes.hpp"
+#include "usecases/accounts.hpp"
+
+namespace users {
+namespace {
+
+class Users final : public UsersModule {
+ public:
+  Users(eventbus::ModuleBus& bus, UsersOptions options) : accounts_(bus, options) {}
+  std::string_view name() const override { return "users"; }
+  void add_routes(kernel::Router& router) override { http::add_routes(router, accounts_); }
+  kernel::PrincipalDirectory& directory() override { return accounts_; }
+  std::int64_t ensure_admin(const std::string& email, const std::string& password,
+                            const std::string& name) override {
+    return accounts_.ensure_admin(email, password, name);
+  }
+
+ private:
+  Accounts accounts_;
+};
+
+}  // namespace
+
+std::unique_ptr<UsersModule> make_module(eventbus::ModuleBus& bus, UsersOptions options) {
+  if (!options.tokens) throw std::invalid_argument("the users module needs a token codec");
+  return std::make_unique<Users>(bus, options);
+}
+
+}  // namespace users
