@@ -16,9 +16,8 @@ namespace eventbus {
 namespace {
 
 // Dead-letter ids are unique across modules: local id * 16 + a fixed module code.
-constexpr std::array<std::string_view, 6> kModuleCodes = {"products",  "orders",
-                                                           "payments", "inventory",
-                                                           "notifications", "users"};
+constexpr std::array<std::string_view, 6> kModuleCodes = {"products",  "orders",        "payments",
+                                                          "inventory", "notifications", "users"};
 constexpr std::int64_t kCodeSpace = 16;
 
 }  // namespace
@@ -134,7 +133,9 @@ struct Bus::Impl {
 ModuleBus::ModuleBus(Bus& bus, std::string module, std::shared_ptr<kernel::Database> db)
     : bus_(bus), module_(std::move(module)), db_(std::move(db)) {}
 
-const kernel::Clock& ModuleBus::clock() const { return bus_.clock(); }
+const kernel::Clock& ModuleBus::clock() const {
+  return bus_.clock();
+}
 
 void ModuleBus::add_subscription(std::string type, std::string subscriber, RawHandler handler) {
   bus_.add_subscription(module_, std::move(type), std::move(subscriber), std::move(handler));
@@ -145,7 +146,9 @@ Bus::Bus(BusOptions options)
       clock_(options.clock ? options.clock : &system_clock_),
       impl_(std::make_unique<Impl>()) {}
 
-Bus::~Bus() { stop(); }
+Bus::~Bus() {
+  stop();
+}
 
 ModuleBus& Bus::attach(std::string module, std::shared_ptr<kernel::Database> db) {
   if (impl_->running) throw std::logic_error("attach after the bus started");
@@ -201,7 +204,9 @@ void Bus::stop() {
   }
 }
 
-bool Bus::running() const { return impl_->running.load(); }
+bool Bus::running() const {
+  return impl_->running.load();
+}
 
 std::size_t Bus::run_until_idle() {
   if (impl_->running) throw std::logic_error("run_until_idle while the delivery threads run");
@@ -239,7 +244,8 @@ std::vector<ModuleStatus> Bus::status() {
         waiting.executeStep();
         s.outbox_waiting = waiting.getColumn(0).getInt64();
         if (!waiting.getColumn(1).isNull()) {
-          s.oldest_waiting_age_ms = std::max<std::int64_t>(0, now - waiting.getColumn(1).getInt64());
+          s.oldest_waiting_age_ms =
+              std::max<std::int64_t>(0, now - waiting.getColumn(1).getInt64());
         }
       }
       auto& counts = c.prepare(sql::kParkedCounts);
@@ -258,7 +264,8 @@ std::vector<ParkedEvent> Bus::dead_letters(std::optional<std::int64_t> after, in
   for (auto& [name, worker] : impl_->workers) {
     // Every local id above after/16 may hold a global id above `after`.
     auto local_after = after ? *after / kCodeSpace - 1 : std::int64_t{0};
-    for (auto& p : worker->consumer->dead_letters(std::max<std::int64_t>(0, local_after), limit + 1)) {
+    for (auto& p :
+         worker->consumer->dead_letters(std::max<std::int64_t>(0, local_after), limit + 1)) {
       p.id = p.id * kCodeSpace + worker->code;
       if (!after || p.id > *after) all.push_back(std::move(p));
     }

@@ -273,8 +273,8 @@ std::size_t Consumer::retry_due() {
       update.exec();
       kernel::log::warn("eventbus", entry.subscriber + " failed on " + entry.event.type + " " +
                                         entry.event.id + " (attempt " + std::to_string(attempts) +
-                                        (dead ? ", dead-lettered" : ", will retry") + "): " +
-                                        error);
+                                        (dead ? ", dead-lettered" : ", will retry") +
+                                        "): " + error);
       if (dead) {
         ++resolved;  // it no longer holds back its key
       } else {

@@ -4,7 +4,9 @@
 
 namespace eventbus {
 
-std::string_view source_of(std::string_view type) { return type.substr(0, type.find('.')); }
+std::string_view source_of(std::string_view type) {
+  return type.substr(0, type.find('.'));
+}
 
 std::string envelope_to_json(const Envelope& e) {
   boost::json::object o;

@@ -9,9 +9,9 @@
 //            the advanced read position. A crash anywhere re-reads from the committed position; the
 //            inbox makes a re-delivered event change nothing.
 //  fail      a throwing handler's savepoint is rolled back and the event is parked for retry with
-//            back-off; later events of the same key (per subscriber) park behind it so per-key order
-//            holds, while other keys flow on. After max_attempts it becomes a dead letter, which an
-//            operator can list and replay.
+//            back-off; later events of the same key (per subscriber) park behind it so per-key
+//            order holds, while other keys flow on. After max_attempts it becomes a dead letter,
+//            which an operator can list and replay.
 
 #include "eventbus/event.hpp"
 #include "eventbus/tx.hpp"
@@ -41,7 +41,7 @@ struct RetryPolicy {
 struct BusOptions {
   const kernel::Clock* clock = nullptr;  // the system clock when null
   RetryPolicy retry;
-  int batch_size = 512;                  // events per consumer transaction
+  int batch_size = 512;  // events per consumer transaction
   std::chrono::milliseconds idle_poll{250};
 };
 
@@ -56,9 +56,9 @@ using RawHandler = std::function<void(HandlerContext&)>;
 
 struct ModuleStatus {
   std::string module;
-  std::int64_t outbox_waiting = 0;        // published, not yet handled by every subscriber
+  std::int64_t outbox_waiting = 0;  // published, not yet handled by every subscriber
   std::int64_t oldest_waiting_age_ms = 0;
-  std::int64_t retrying = 0;              // parked deliveries still being retried
+  std::int64_t retrying = 0;  // parked deliveries still being retried
   std::int64_t dead_letters = 0;
 };
 
@@ -66,7 +66,7 @@ struct ParkedEvent {
   std::int64_t id = 0;  // unique across modules (see Bus::dead_letters)
   std::string module;   // the consuming module
   std::string subscriber;
-  std::string status;   // "pending" | "dead"
+  std::string status;  // "pending" | "dead"
   int attempts = 0;
   std::string last_error;
   std::int64_t parked_ms = 0;

@@ -18,7 +18,8 @@ concept Event = requires(const E& e) {
   { E::kType } -> std::convertible_to<std::string_view>;   // "products.product_created.v1"
   { E::kTopic } -> std::convertible_to<std::string_view>;  // "ProductEvents"
   { e.key() } -> std::convertible_to<std::string>;         // the aggregate id, orders delivery
-} && boost::describe::has_describe_members<E>::value;
+}
+&&boost::describe::has_describe_members<E>::value;
 
 // The module that publishes a type: the part of the type name before the first dot.
 std::string_view source_of(std::string_view type);

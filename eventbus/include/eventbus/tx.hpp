@@ -24,7 +24,8 @@ class Tx {
 
   template <Event E>
   void publish(const E& event) {
-    append(E::kType, E::kTopic, event.key(), boost::json::serialize(boost::json::value_from(event)));
+    append(E::kType, E::kTopic, event.key(),
+           boost::json::serialize(boost::json::value_from(event)));
   }
 
   // Untyped form, for the bridge and tests.
