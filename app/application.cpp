@@ -20,6 +20,7 @@ Application::Application(Config config, eventbus::BusOptions bus_options)
         bus_options.retry.max_attempts = config_.bus_max_attempts;
         bus_options.retry.initial_backoff = config_.bus_initial_backoff;
         bus_options.batch_size = config_.bus_batch_size;
+        bus_options.batch_time_budget = config_.bus_batch_time_budget;
         return bus_options;
       }()) {}
 

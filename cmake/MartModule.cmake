@@ -25,7 +25,7 @@ function(mart_add_module module)
   endforeach()
   # A module never links another module's implementation (design.md, rule 1).
   foreach(lib IN LISTS ARG_LIBS)
-    if(lib MATCHES "^mart::(products|orders|payments|inventory|notifications|users)$")
+    if(lib MATCHES "^mart(::|_)(products|orders|payments|inventory|notifications|users)$")
       message(FATAL_ERROR "module ${module} links ${lib}: only events targets may be shared")
     endif()
   endforeach()

@@ -127,6 +127,10 @@ const std::vector<Setting>& table() {
            [](Config& c, const std::string& v) {
              c.bus_batch_size = static_cast<int>(parse_integer(v, 1, 100'000));
            }),
+      make("bus.batch_time_budget_ms", "20",
+           "a delivery batch commits after this long, so requests to the consuming module wait "
+           "at most about this for its write lock",
+           [](Config& c, const std::string& v) { c.bus_batch_time_budget = parse_millis(v); }),
       make("jwt_secret", "",
            "HS256 signing secret, at least 32 characters (default: generated "
            "once, kept in <data_dir>/jwt_secret with mode 0600)",

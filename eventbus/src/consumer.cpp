@@ -84,6 +84,22 @@ void Consumer::connect(
     source->name = name;
     source->db = it->second;
     source->position = saved.count(name) ? saved[name] : 0;
+    auto newest = source->db->read([](kernel::Connection& c) {
+      auto& last = c.prepare(sql::kOutboxLastAllocated);
+      last.executeStep();
+      auto seq = last.getColumn(0).getInt64();
+      last.reset();
+      return seq;
+    });
+    if (source->position > newest) {
+      // The publisher lost commits its consumer had seen (an OS crash under synchronous=NORMAL
+      // can do that). Its next events will reuse those positions: read them rather than skip.
+      kernel::log::error("eventbus", module_ + " had read " + name + "'s outbox up to " +
+                                         std::to_string(source->position.load()) +
+                                         " but it ends at " + std::to_string(newest) +
+                                         "; reading on from there");
+      source->position = newest;
+    }
     sources_.push_back(std::move(source));
   }
   refresh_pending();
@@ -111,7 +127,7 @@ const Subscription* Consumer::find(std::string_view subscriber, std::string_view
 }
 
 Consumer::Outcome Consumer::handle(kernel::Connection& c, const Subscription& subscription,
-                                   const Envelope& event, std::string* error) {
+                                   const Envelope& event, std::string* error, int& published) {
   c.prepare(sql::kSavepoint).exec();
   try {
     auto& inbox = c.prepare(sql::kInsertInbox);
@@ -129,7 +145,7 @@ Consumer::Outcome Consumer::handle(kernel::Connection& c, const Subscription& su
     HandlerContext ctx{tx, event};
     subscription.handler(ctx);
     c.prepare(sql::kRelease).exec();
-    published_in_tx_ += tx.published();
+    published += tx.published();
     return Outcome::handled;
   } catch (const std::exception& failure) {
     *error = failure.what();
@@ -180,11 +196,17 @@ std::size_t Consumer::deliver_from(Source& source) {
 
   int parked = 0;
   int published = 0;
+  std::size_t consumed = 0;
   db_->write([&](kernel::Connection& c) {
-    published_in_tx_ = 0;
     parked = 0;
     published = 0;
+    consumed = 0;
+    // The batch holds this module's write lock, which its requests need too: stop early when
+    // it has run for its time budget, so a slow subscriber delays a request by at most that.
+    auto deadline = std::chrono::steady_clock::now() + options_.batch_time_budget;
     for (const auto& event : batch) {
+      if (consumed > 0 && std::chrono::steady_clock::now() >= deadline) break;
+      ++consumed;
       for (const auto& subscription : subscriptions_) {
         if (subscription.type != event.type) continue;
         if (pending_.load() + parked > 0) {
@@ -200,7 +222,7 @@ std::size_t Consumer::deliver_from(Source& source) {
           }
         }
         std::string error;
-        if (handle(c, subscription, event, &error) == Outcome::failed) {
+        if (handle(c, subscription, event, &error, published) == Outcome::failed) {
           park(c, subscription, event, 1, error);
           ++parked;
         }
@@ -208,16 +230,20 @@ std::size_t Consumer::deliver_from(Source& source) {
     }
     auto& save = c.prepare(sql::kSavePosition);
     save.bind(1, source.name);
-    save.bind(2, batch.back().seq);
+    save.bind(2, batch[consumed - 1].seq);
     save.exec();
   });
-  source.position = batch.back().seq;
-  after_commit();
+  source.position = batch[consumed - 1].seq;
+  after_commit(published);
   if (parked > 0) refresh_pending();
-  return batch.size();
+  return consumed;
 }
 
 std::size_t Consumer::retry_due() {
+  // Another process (the CLI's replay) may have parked entries: look again now and then.
+  if (std::chrono::steady_clock::now() - pending_refreshed_ > std::chrono::seconds(1)) {
+    refresh_pending();
+  }
   if (pending_.load() == 0) return 0;
   struct Entry {
     std::int64_t id;
@@ -228,10 +254,11 @@ std::size_t Consumer::retry_due() {
     std::int64_t next_attempt_ms;
   };
   std::size_t resolved = 0;
+  int published = 0;
   auto now = kernel::to_unix_millis(clock_.now());
   db_->write([&](kernel::Connection& c) {
-    published_in_tx_ = 0;
     resolved = 0;
+    published = 0;
     std::vector<Entry> entries;
     auto& select = c.prepare(sql::kPendingBatch);
     select.bind(1, options_.batch_size);
@@ -253,7 +280,8 @@ std::size_t Consumer::retry_due() {
       const auto* subscription = find(entry.subscriber, entry.event.type);
       std::string error = "no subscriber named " + entry.subscriber + " handles " +
                           entry.event.type + " in this build";
-      auto outcome = subscription ? handle(c, *subscription, entry.event, &error) : Outcome::failed;
+      auto outcome =
+          subscription ? handle(c, *subscription, entry.event, &error, published) : Outcome::failed;
       if (outcome != Outcome::failed) {
         auto& remove = c.prepare(sql::kDeleteParked);
         remove.bind(1, entry.id);
@@ -282,17 +310,17 @@ std::size_t Consumer::retry_due() {
       }
     }
   });
-  after_commit();
+  after_commit(published);
   refresh_pending();
   return resolved;
 }
 
-void Consumer::after_commit() {
-  if (published_in_tx_ > 0 && notify_) notify_(module_);
-  published_in_tx_ = 0;
+void Consumer::after_commit(int published) {
+  if (published > 0 && notify_) notify_(module_);
 }
 
 void Consumer::refresh_pending() {
+  pending_refreshed_ = std::chrono::steady_clock::now();
   pending_ = db_->read([](kernel::Connection& c) {
     auto& count = c.prepare(sql::kPendingCount);
     count.executeStep();
@@ -330,12 +358,14 @@ Bus::ReplayOutcome Consumer::replay(std::int64_t local_id) {
   if (!entry) throw std::out_of_range("no dead letter with that id");
   if (entry->status != "dead") return {Result::not_dead, entry};
   bool delivered = false;
+  int published = 0;
   const auto* subscription = find(entry->subscriber, entry->event.type);
   auto now = kernel::to_unix_millis(clock_.now());
   db_->write([&](kernel::Connection& c) {
-    published_in_tx_ = 0;
+    published = 0;
     std::string error = "no subscriber named " + entry->subscriber + " in this build";
-    auto outcome = subscription ? handle(c, *subscription, entry->event, &error) : Outcome::failed;
+    auto outcome =
+        subscription ? handle(c, *subscription, entry->event, &error, published) : Outcome::failed;
     if (outcome != Outcome::failed) {
       auto& remove = c.prepare(sql::kDeleteParked);
       remove.bind(1, local_id);
@@ -353,7 +383,7 @@ Bus::ReplayOutcome Consumer::replay(std::int64_t local_id) {
     update.bind(6, local_id);
     update.exec();
   });
-  after_commit();
+  after_commit(published);
   refresh_pending();
   if (delivered) return {Result::delivered, std::nullopt};
   return {Result::failed_again, parked(local_id)};

@@ -5,6 +5,7 @@
 #include "eventbus/bus.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -56,8 +57,10 @@ class Consumer {
 
   std::size_t deliver_from(Source& source);
   std::size_t retry_due();
+  // Runs one subscriber on one event inside a savepoint; counts what it published into
+  // `published` (a local of the caller's transaction, never shared between threads).
   Outcome handle(kernel::Connection& c, const Subscription& subscription, const Envelope& event,
-                 std::string* error);
+                 std::string* error, int& published);
   void park(kernel::Connection& c, const Subscription& subscription, const Envelope& event,
             int attempts, const std::string& error);
   const Subscription* find(std::string_view subscriber, std::string_view type) const;
@@ -70,9 +73,9 @@ class Consumer {
   std::vector<Subscription> subscriptions_;
   std::vector<std::unique_ptr<Source>> sources_;
   std::atomic<std::int64_t> pending_{0};
-  int published_in_tx_ = 0;
   std::function<void(std::string_view)> notify_;
-  void after_commit();
+  std::chrono::steady_clock::time_point pending_refreshed_{};
+  void after_commit(int published);
 };
 
 }  // namespace eventbus::detail

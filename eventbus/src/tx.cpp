@@ -4,10 +4,17 @@
 
 #include <kernel/ids.hpp>
 
+#include <stdexcept>
+
 namespace eventbus {
 
 void Tx::append(std::string_view type, std::string_view topic, const std::string& key,
                 const std::string& payload) {
+  // Consumers find an event's outbox by its type's prefix: a mis-named type would never arrive.
+  if (source_of(type) != module_) {
+    throw std::logic_error("module " + std::string(module_) + " cannot publish " +
+                           std::string(type) + ": a type must start with its publisher's name");
+  }
   auto& insert = connection_.prepare(sql::kAppendOutbox);
   insert.bind(1, kernel::random_uuid());
   insert.bind(2, std::string(type));

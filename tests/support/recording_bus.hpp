@@ -3,6 +3,7 @@
 // of what was published, so a test reads "stimulate, run until idle, expect ProductCreated 7".
 
 #include <eventbus/bus.hpp>
+#include <eventbus/decode.hpp>
 #include <kernel/time.hpp>
 
 #include <boost/json/parse.hpp>
@@ -31,7 +32,7 @@ class RecordingBus {
   std::vector<E> published(const std::string& module) {
     std::vector<E> out;
     for (const auto& payload : payloads(module, std::string(E::kType))) {
-      out.push_back(boost::json::value_to<E>(boost::json::parse(payload)));
+      out.push_back(eventbus::decode_event<E>(boost::json::parse(payload)));
     }
     return out;
   }

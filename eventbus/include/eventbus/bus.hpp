@@ -13,6 +13,7 @@
 //            order holds, while other keys flow on. After max_attempts it becomes a dead letter,
 //            which an operator can list and replay.
 
+#include "eventbus/decode.hpp"
 #include "eventbus/event.hpp"
 #include "eventbus/tx.hpp"
 
@@ -41,7 +42,8 @@ struct RetryPolicy {
 struct BusOptions {
   const kernel::Clock* clock = nullptr;  // the system clock when null
   RetryPolicy retry;
-  int batch_size = 512;  // events per consumer transaction
+  int batch_size = 512;                             // events per consumer transaction, at most
+  std::chrono::milliseconds batch_time_budget{20};  // a batch commits once it ran this long
   std::chrono::milliseconds idle_poll{250};
 };
 
@@ -96,7 +98,7 @@ class ModuleBus {
   void subscribe(std::string subscriber, F&& fn) {
     add_subscription(std::string(E::kType), std::move(subscriber),
                      [fn = std::forward<F>(fn)](HandlerContext& ctx) {
-                       auto event = boost::json::value_to<E>(boost::json::parse(ctx.event.payload));
+                       auto event = decode_event<E>(boost::json::parse(ctx.event.payload));
                        fn(event, ctx);
                      });
   }

@@ -427,6 +427,27 @@ TEST_SUITE("http") {
     CHECK(response.header("Connection") == "close");
   }
 
+  TEST_CASE("[Server] stop() gives up on a request still arriving after shutdown_grace") {
+    auto options = test_options();
+    options.read_timeout = 10s;
+    options.shutdown_grace = 200ms;
+    Server server(options, router_handler());
+    auto port = server.start();
+    auto stalled = std::async(std::launch::async, [port] {
+      return send_raw(port, "POST /echo/x HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nab", 5s);
+    });
+    REQUIRE(wait_until([&] { return server.open_connections() == 1; }));
+    std::this_thread::sleep_for(50ms);  // let the partial request reach the server
+
+    auto start = SteadyClock::now();
+    server.stop();
+    CHECK(since(start) >= 150ms);
+    CHECK(since(start) < 1500ms);
+    CHECK(server.open_connections() == 0);
+    REQUIRE(stalled.wait_for(2s) == std::future_status::ready);  // closed, not timed out
+    CHECK(stalled.get().empty());
+  }
+
   TEST_CASE("[Server] wait_for_signal() returns on SIGTERM and on stop()") {
     Server server(test_options(), router_handler());
     server.start();

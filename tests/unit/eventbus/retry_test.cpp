@@ -131,7 +131,7 @@ TEST_SUITE("eventbus") {
     Flaky flaky;
     subscribe_flaky(beta, flaky);
     alpha.transact({"c", ""}, [](eventbus::Tx& tx) {
-      tx.append(ThingHappened::kType, ThingHappened::kTopic, "x", R"({"thing":"x"})");
+      tx.append(ThingHappened::kType, ThingHappened::kTopic, "x", R"({"thing":"x","n":"one"})");
     });
     publish(alpha, "y", 1);
     rb.run_until_idle();

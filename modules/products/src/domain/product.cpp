@@ -1,19 +1,12 @@
 #include "domain/product.hpp"
 
+#include <kernel/text.hpp>
+
 #include <algorithm>
 #include <cctype>
 
 namespace products {
 namespace {
-
-std::string trim(const std::string& text) {
-  auto begin =
-      std::find_if_not(text.begin(), text.end(), [](unsigned char c) { return std::isspace(c); });
-  auto end = std::find_if_not(text.rbegin(), text.rend(), [](unsigned char c) {
-               return std::isspace(c);
-             }).base();
-  return begin < end ? std::string(begin, end) : std::string();
-}
 
 bool valid_currency(const std::string& code) {
   return code.size() == 3 &&
@@ -30,11 +23,12 @@ bool valid_sku(const std::string& sku) {
 
 void validate(ProductChanges& changes, kernel::FieldErrors& errors) {
   if (changes.name) {
-    changes.name = trim(*changes.name);
+    changes.name = kernel::trim(*changes.name);
     if (changes.name->empty()) errors["name"] = "must not be empty";
-    if (changes.name->size() > kMaxNameLength) errors["name"] = "must be at most 200 characters";
+    if (kernel::utf8_length(*changes.name) > kMaxNameLength)
+      errors["name"] = "must be at most 200 characters";
   }
-  if (changes.description && changes.description->size() > kMaxDescriptionLength) {
+  if (changes.description && kernel::utf8_length(*changes.description) > kMaxDescriptionLength) {
     errors["description"] = "must be at most 10000 characters";
   }
   if (changes.price_cents && (*changes.price_cents < 0 || *changes.price_cents > kMaxPriceCents)) {

@@ -1,21 +1,14 @@
 #include "domain/account.hpp"
 
+#include <kernel/text.hpp>
+
 #include <algorithm>
 #include <cctype>
 
 namespace users {
-namespace {
-
-std::string trim(const std::string& text) {
-  auto begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string::npos) return {};
-  return text.substr(begin, text.find_last_not_of(" \t\r\n") - begin + 1);
-}
-
-}  // namespace
 
 std::optional<std::string> normalize_email(const std::string& raw) {
-  auto email = trim(raw);
+  auto email = kernel::trim(raw);
   if (email.empty() || email.size() > 254) return std::nullopt;
   auto at = email.find('@');
   if (at == std::string::npos || at == 0 || email.find('@', at + 1) != std::string::npos) {
@@ -50,13 +43,13 @@ void check_password(const std::string& password, kernel::FieldErrors& errors) {
 }
 
 void check_name(std::string& name, kernel::FieldErrors& errors) {
-  name = trim(name);
+  name = kernel::trim(name);
   if (name.empty()) errors["name"] = "must not be empty";
-  if (name.size() > 200) errors["name"] = "must be at most 200 characters";
+  if (kernel::utf8_length(name) > 200) errors["name"] = "must be at most 200 characters";
 }
 
 void check_address(const std::string& address, kernel::FieldErrors& errors) {
-  if (address.size() > 1000) errors["address"] = "must be at most 1000 characters";
+  if (kernel::utf8_length(address) > 1000) errors["address"] = "must be at most 1000 characters";
 }
 
 void throw_if_invalid(const kernel::FieldErrors& errors) {

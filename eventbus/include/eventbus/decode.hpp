@@ -1,0 +1,29 @@
+#pragma once
+// Tolerant decoding of an event's JSON into its struct: a field the struct does not know is
+// ignored and a field the JSON lacks keeps its default, so adding a field to an event is not a
+// breaking change (Boost.JSON 1.81's value_to rejects both). A field of the wrong type throws.
+
+#include <boost/describe/members.hpp>
+#include <boost/json/value.hpp>
+#include <boost/json/value_to.hpp>
+#include <boost/mp11/algorithm.hpp>
+
+#include <type_traits>
+
+namespace eventbus {
+
+template <class E>
+E decode_event(const boost::json::value& json) {
+  E event{};
+  const auto& object = json.as_object();
+  boost::mp11::mp_for_each<boost::describe::describe_members<E, boost::describe::mod_public>>(
+      [&](auto member) {
+        using Field = std::remove_cvref_t<decltype(event.*member.pointer)>;
+        if (const auto* value = object.if_contains(member.name)) {
+          event.*member.pointer = boost::json::value_to<Field>(*value);
+        }
+      });
+  return event;
+}
+
+}  // namespace eventbus
