@@ -9,7 +9,7 @@ add_library(mart_options INTERFACE)
 add_library(mart::options ALIAS mart_options)
 target_compile_features(mart_options INTERFACE cxx_std_20)
 # Boost.JSON/Describe/URL are compiled libraries in Debian's 1.81 packages; no header-only mode.
-target_compile_definitions(mart_options INTERFACE BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)
+target_compile_definitions(mart_options INTERFACE BOOST_ASIO_NO_DEPRECATED)
 
 option(MART_SANITIZE "Build with AddressSanitizer + UndefinedBehaviorSanitizer" OFF)
 if(MART_SANITIZE)

@@ -1,0 +1,286 @@
+#include "http/session.hpp"
+
+#include "kernel/ids.hpp"
+#include "kernel/log.hpp"
+#include "kernel/problem.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <utility>
+
+namespace mart::http::detail {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+// The first read of a request only waits for some bytes; the parser reads the rest.
+constexpr std::size_t kFirstReadSize = 4096;
+// Before closing after a final answer, what the client still sends is read and dropped, so that
+// it is not reset before it has read the answer ("lingering close"). Bounded in bytes and time.
+constexpr std::size_t kDrainReadSize = 64 * 1024;
+constexpr std::size_t kMaxDrainBytes = 16 * 1024 * 1024;
+constexpr std::chrono::milliseconds kMaxDrainTime{2'000};
+
+bool is_http_error(const boost::system::error_code& ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category();
+}
+
+// The ends of a connection that are part of normal life: the peer closed or reset, a timeout
+// fired, or the server cancelled the operation itself.
+bool is_normal_end(const boost::system::error_code& ec) {
+  return ec == asio::error::operation_aborted || ec == bhttp::error::end_of_stream ||
+         ec == bhttp::error::partial_message || ec == beast::error::timeout ||
+         ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == asio::error::bad_descriptor;
+}
+
+bool expects_continue(const BeastRequest::header_type& head) {
+  auto field = head.find(bhttp::field::expect);
+  if (field == head.end() || head.version() < 11) return false;
+  auto value = field->value();
+  static constexpr std::string_view kContinue = "100-continue";
+  return value.size() == kContinue.size() &&
+         std::equal(value.begin(), value.end(), kContinue.begin(), [](char a, char b) {
+           return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
+         });
+}
+
+}  // namespace
+
+// ServerState --------------------------------------------------------------------------------
+
+bool ServerState::add(const std::shared_ptr<Session>& session) {
+  std::lock_guard lock(mutex_);
+  if (stopping()) return false;
+  sessions_.emplace(session.get(), session);
+  return true;
+}
+
+void ServerState::remove(const Session* session) {
+  std::lock_guard lock(mutex_);
+  sessions_.erase(session);
+}
+
+std::vector<std::shared_ptr<Session>> ServerState::begin_stop() {
+  std::lock_guard lock(mutex_);
+  stopping_.store(true, std::memory_order_release);
+  std::vector<std::shared_ptr<Session>> alive;
+  alive.reserve(sessions_.size());
+  for (auto& [key, weak] : sessions_) {
+    if (auto session = weak.lock()) alive.push_back(std::move(session));
+  }
+  return alive;
+}
+
+std::size_t ServerState::size() const {
+  std::lock_guard lock(mutex_);
+  return sessions_.size();
+}
+
+// Session ------------------------------------------------------------------------------------
+
+Session::Session(tcp::socket socket, std::shared_ptr<ServerState> state)
+    : stream_(std::move(socket)), state_(std::move(state)), options_(state_->options()) {
+  error_code ec;
+  auto remote = stream_.socket().remote_endpoint(ec);
+  if (!ec) client_address_ = remote.address().to_string();
+  stream_.socket().set_option(tcp::no_delay(true), ec);
+}
+
+Session::~Session() {
+  state_->remove(this);
+}
+
+void Session::run() {
+  asio::dispatch(stream_.get_executor(),
+                 beast::bind_front_handler(&Session::do_wait, shared_from_this()));
+}
+
+void Session::shutdown() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    self->shutdown_requested_ = true;
+    if (self->phase_ == Phase::idle) {
+      // Nothing of a request has arrived: cancel the wait and close.
+      self->phase_ = Phase::closing;
+      self->stream_.close();
+    }
+    // reading / handling / writing: on_write closes after this answer; closing: on its way out.
+  });
+}
+
+bool Session::stop_requested() const {
+  return shutdown_requested_ || state_->stopping();
+}
+
+void Session::do_wait() {
+  if (stop_requested()) return do_close();
+  phase_ = Phase::idle;
+  request_id_.clear();
+  parser_.emplace();
+  parser_->body_limit(static_cast<std::uint64_t>(options_.body_limit));
+  parser_->header_limit(static_cast<std::uint32_t>(
+      std::min<std::size_t>(options_.header_limit, std::numeric_limits<std::uint32_t>::max())));
+  if (buffer_.size() > 0) return do_read_header();  // a pipelined request is already here
+  stream_.expires_after(requests_served_ == 0 ? options_.read_timeout : options_.idle_timeout);
+  stream_.async_read_some(buffer_.prepare(kFirstReadSize),
+                          beast::bind_front_handler(&Session::on_wait, shared_from_this()));
+}
+
+void Session::on_wait(error_code ec, std::size_t bytes) {
+  if (ec) return fail(ec, "wait");
+  buffer_.commit(bytes);
+  if (shutdown_requested_) return do_close();
+  do_read_header();
+}
+
+void Session::do_read_header() {
+  phase_ = Phase::reading;
+  // One deadline for the whole request, header and body (and a 100 Continue in between).
+  stream_.expires_after(options_.read_timeout);
+  bhttp::async_read_header(stream_, buffer_, *parser_,
+                           beast::bind_front_handler(&Session::on_read_header, shared_from_this()));
+}
+
+void Session::on_read_header(error_code ec, std::size_t /*bytes*/) {
+  if (ec) return on_read_error(ec);
+  if (!parser_->is_done() && expects_continue(parser_->get())) return do_continue();
+  do_read_body();
+}
+
+void Session::do_continue() {
+  continue_ = bhttp::response<bhttp::empty_body>(bhttp::status::continue_, 11);
+  bhttp::async_write(stream_, continue_,
+                     beast::bind_front_handler(&Session::on_continue, shared_from_this()));
+}
+
+void Session::on_continue(error_code ec, std::size_t /*bytes*/) {
+  if (ec) return fail(ec, "write 100 Continue");
+  do_read_body();
+}
+
+void Session::do_read_body() {
+  bhttp::async_read(stream_, buffer_, *parser_,
+                    beast::bind_front_handler(&Session::on_read_body, shared_from_this()));
+}
+
+void Session::on_read_body(error_code ec, std::size_t /*bytes*/) {
+  if (ec) return on_read_error(ec);
+  handle_request();
+}
+
+void Session::on_read_error(error_code ec) {
+  if (ec == bhttp::error::body_limit) {
+    return reject(
+        413, "The request body is larger than " + std::to_string(options_.body_limit) + " bytes.");
+  }
+  if (ec == bhttp::error::header_limit) {
+    return reject(431, "The request head is larger than " + std::to_string(options_.header_limit) +
+                           " bytes.");
+  }
+  if (is_http_error(ec) && !is_normal_end(ec)) {
+    return reject(400, "The request is not valid HTTP/1.1 (" + ec.message() + ").");
+  }
+  fail(ec, "read");
+}
+
+void Session::handle_request() {
+  phase_ = Phase::handling;
+  auto& message = parser_->get();
+  request_id_ = request_id_for(message);
+  ResponseContext context{message.version(), message.keep_alive(), false, request_id_};
+
+  kernel::Request request;
+  kernel::Response answer;
+  if (to_kernel_request(message, client_address_, request_id_, request)) {
+    answer = invoke(state_->handler(), request);
+  } else {
+    answer = kernel::problem_response(400, kernel::status_title(400),
+                                      "The request target is not a valid URI.");
+  }
+  context.head = request.method == "HEAD";
+  // Stopping: this is the connection's last answer.
+  context.keep_alive = context.keep_alive && !stop_requested();
+  response_ = to_beast_response(std::move(answer), context);
+  ++requests_served_;
+  do_write();
+}
+
+void Session::reject(int status, std::string_view detail) {
+  // Fields the parser completed before the error are in the message (only whole lines are);
+  // request_id_for() checks the id and generates one when there is none.
+  request_id_ = parser_ ? request_id_for(parser_->get()) : kernel::random_hex_id();
+  kernel::log::info("http",
+                    "rejected request: " + std::to_string(status) + " " + std::string(detail),
+                    request_id_);
+  response_ = server_problem(status, detail, request_id_);
+  linger_after_write_ = true;
+  do_write();
+}
+
+void Session::do_write() {
+  phase_ = Phase::writing;
+  stream_.expires_after(options_.write_timeout);
+  bhttp::async_write(stream_, response_,
+                     beast::bind_front_handler(&Session::on_write, shared_from_this()));
+}
+
+void Session::on_write(error_code ec, std::size_t /*bytes*/) {
+  if (ec) return fail(ec, "write");
+  // The last answer on this connection: drain what the client may still be sending (a body we
+  // refused, pipelined requests) so that closing does not reset the connection under its reader.
+  if (linger_after_write_ || !response_.keep_alive()) return do_linger();
+  response_ = {};
+  do_wait();
+}
+
+void Session::do_linger() {
+  phase_ = Phase::closing;
+  error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) return do_close();
+  buffer_.clear();
+  stream_.expires_after(std::min<std::chrono::milliseconds>(options_.read_timeout, kMaxDrainTime));
+  stream_.async_read_some(buffer_.prepare(kDrainReadSize),
+                          beast::bind_front_handler(&Session::on_linger, shared_from_this()));
+}
+
+void Session::on_linger(error_code ec, std::size_t bytes) {
+  lingered_bytes_ += bytes;
+  if (ec || lingered_bytes_ > kMaxDrainBytes) return do_close();  // EOF: the client is done
+  stream_.async_read_some(buffer_.prepare(kDrainReadSize),
+                          beast::bind_front_handler(&Session::on_linger, shared_from_this()));
+}
+
+void Session::do_close() {
+  phase_ = Phase::closing;
+  error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream_.close();
+  // The session ends when the last handler holding it returns.
+}
+
+// The one place where a failed operation is reported.
+void Session::fail(error_code ec, std::string_view what) {
+  if (!is_normal_end(ec)) {
+    kernel::log::warn("http",
+                      std::string(what) + " failed for " + client_address_ + ": " + ec.message(),
+                      request_id_);
+  }
+  do_close();
+}
+
+}  // namespace mart::http::detail

@@ -1,0 +1,114 @@
+#pragma once
+// Private to app/http: one HTTP/1.1 connection. Requests are read one at a time and answered in
+// order (reading the next only after the previous answer was written is what bounds pipelining).
+//
+//   do_wait ──► on_wait ──► do_read_header ──► on_read_header ──► [do_continue ──► on_continue]
+//      ▲            (idle_timeout / read_timeout)           (read_timeout)             │
+//      │                                                                              ▼
+//   on_write ◄── do_write ◄── handle_request ◄── on_read_body ◄──────────────── do_read_body
+//      │
+//      └─► after the connection's last answer: do_linger ──► on_linger (drain) ──► do_close
+
+#include "http/adapter.hpp"
+#include "http/server.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace mart::http::detail {
+
+class Session;
+
+// What the listener and every session share: the options, the handler, the stop flag and the set
+// of open sessions (weakly held, so stop() can reach them and open_connections() can count them).
+class ServerState {
+ public:
+  ServerState(ServerOptions options, RequestHandler handler)
+      : options_(std::move(options)), handler_(std::move(handler)) {}
+
+  const ServerOptions& options() const { return options_; }
+  const RequestHandler& handler() const { return handler_; }
+
+  bool stopping() const { return stopping_.load(std::memory_order_acquire); }
+
+  // Registers a new session; false once the server is stopping (the caller then drops it).
+  bool add(const std::shared_ptr<Session>& session);
+  void remove(const Session* session);
+  // Sets the stop flag and returns the sessions still alive.
+  std::vector<std::shared_ptr<Session>> begin_stop();
+  std::size_t size() const;
+
+ private:
+  const ServerOptions options_;
+  const RequestHandler handler_;
+  std::atomic<bool> stopping_{false};
+  mutable std::mutex mutex_;
+  std::unordered_map<const Session*, std::weak_ptr<Session>> sessions_;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Both may be called from any thread; the work happens on the session's own executor.
+  void run();
+  // Closes the connection now if it waits for a request; otherwise the current request is
+  // finished and answered with "Connection: close".
+  void shutdown();
+
+ private:
+  enum class Phase { idle, reading, handling, writing, closing };
+  using error_code = boost::system::error_code;
+
+  void do_wait();
+  void on_wait(error_code ec, std::size_t bytes);
+  void do_read_header();
+  void on_read_header(error_code ec, std::size_t bytes);
+  void do_continue();
+  void on_continue(error_code ec, std::size_t bytes);
+  void do_read_body();
+  void on_read_body(error_code ec, std::size_t bytes);
+  void on_read_error(error_code ec);
+  void handle_request();
+  void reject(int status, std::string_view detail);
+  void do_write();
+  void on_write(error_code ec, std::size_t bytes);
+  void do_linger();
+  void on_linger(error_code ec, std::size_t bytes);
+  void do_close();
+  void fail(error_code ec, std::string_view what);
+  bool stop_requested() const;
+
+  boost::beast::tcp_stream stream_;
+  std::shared_ptr<ServerState> state_;
+  const ServerOptions& options_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  BeastResponse response_;
+  boost::beast::http::response<boost::beast::http::empty_body> continue_;
+  std::string client_address_;
+  std::string request_id_;
+  Phase phase_ = Phase::idle;
+  std::size_t requests_served_ = 0;
+  std::size_t lingered_bytes_ = 0;
+  bool linger_after_write_ = false;
+  bool shutdown_requested_ = false;
+};
+
+}  // namespace mart::http::detail
