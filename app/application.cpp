@@ -5,6 +5,7 @@
 #include "http/server.hpp"
 #include "jwt_secret.hpp"
 #include "module_registry.hpp"
+#include "webhook/webhook_channel.hpp"
 
 #include <kernel/log.hpp>
 #include <kernel/migrations.hpp>
@@ -34,7 +35,7 @@ void Application::open() {
       if (config_.modules_all) continue;  // "all" means every module this build has
       throw ConfigError("invalid modules: module '" + name +
                         "' is not available in this build "
-                        "yet (available: products, users)");
+                        "yet");
     }
     hosted_.push_back(name);
   }
@@ -43,7 +44,17 @@ void Application::open() {
     throw ConfigError("invalid admin_email/admin_password: set both or neither");
   }
   tokens_ = std::make_unique<kernel::JwtCodec>(load_or_create_jwt_secret(config_));
-  HostContext host{tokens_.get(), config_.token_ttl};
+  HostContext host{tokens_.get(), config_.token_ttl, config_.orders_stuck_after,
+                   config_.payments_latency, nullptr};
+  if (config_.notifications_channel == "webhook") {
+    try {
+      host.notification_channel = std::make_shared<webhook::WebhookChannel>(webhook::WebhookOptions{
+          config_.webhook_url, config_.webhook_secret, config_.webhook_timeout});
+    } catch (const std::invalid_argument& error) {
+      throw ConfigError(std::string("invalid notifications.webhook_url/webhook_secret: ") +
+                        error.what());
+    }
+  }
 
   for (const auto& entry : available_modules()) {
     if (std::find(hosted_.begin(), hosted_.end(), entry.name) == hosted_.end()) continue;
@@ -55,7 +66,7 @@ void Application::open() {
     databases_.push_back(db);
     auto& module_bus = bus_.attach(entry.name, db);
     modules_.push_back(entry.make(module_bus, host));
-    if (auto* users = dynamic_cast<users::UsersModule*>(modules_.back().get())) {
+    if (auto* users = dynamic_cast<::users::UsersModule*>(modules_.back().get())) {
       users_ = users;
       directory_ = &users->directory();
     }
@@ -108,6 +119,11 @@ void Application::add_operational_routes() {
       } catch (const std::exception& error) {
         checks["database:" + db->name()] = std::string("failed: ") + error.what();
         ready = false;
+      }
+    }
+    for (auto& module : modules_) {
+      for (const auto& detail : module->health()) {
+        checks[std::string(module->name()) + ":" + detail.name] = detail.value;
       }
     }
     bool relay = bus_.running();

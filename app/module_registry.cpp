@@ -1,5 +1,10 @@
 #include "module_registry.hpp"
 
+#include <inventory/module.hpp>
+#include <notifications/module.hpp>
+#include <orders/module.hpp>
+#include <payments/module.hpp>
+#include <payments/simulated_provider.hpp>
 #include <products/module.hpp>
 #include <users/module.hpp>
 
@@ -13,6 +18,21 @@ const std::vector<ModuleEntry>& available_modules() {
        }},
       {"products",
        [](eventbus::ModuleBus& bus, const HostContext&) { return products::make_module(bus); }},
+      {"inventory",
+       [](eventbus::ModuleBus& bus, const HostContext&) { return inventory::make_module(bus); }},
+      {"orders",
+       [](eventbus::ModuleBus& bus, const HostContext& host) {
+         return orders::make_module(bus, {host.stuck_after});
+       }},
+      {"payments",
+       [](eventbus::ModuleBus& bus, const HostContext& host) {
+         return payments::make_module(
+             bus, std::make_shared<payments::SimulatedProvider>(host.payments_latency));
+       }},
+      {"notifications",
+       [](eventbus::ModuleBus& bus, const HostContext& host) {
+         return notifications::make_module(bus, host.notification_channel);
+       }},
   };
   return modules;
 }

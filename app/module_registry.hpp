@@ -5,6 +5,7 @@
 #include <eventbus/bus.hpp>
 #include <kernel/jwt.hpp>
 #include <kernel/module.hpp>
+#include <notifications/module.hpp>
 
 #include <chrono>
 
@@ -19,6 +20,9 @@ namespace mart {
 struct HostContext {
   const kernel::JwtCodec* tokens = nullptr;
   std::chrono::seconds token_ttl{3600};
+  std::chrono::seconds stuck_after{60};
+  std::chrono::milliseconds payments_latency{0};
+  std::shared_ptr<notifications::Channel> notification_channel;  // null: log
 };
 
 struct ModuleEntry {

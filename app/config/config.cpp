@@ -131,6 +131,28 @@ const std::vector<Setting>& table() {
            "a delivery batch commits after this long, so requests to the consuming module wait "
            "at most about this for its write lock",
            [](Config& c, const std::string& v) { c.bus_batch_time_budget = parse_millis(v); }),
+      make("orders.stuck_after_s", "60",
+           "an order pending or reserved this long without progress counts as stuck (readyz)",
+           [](Config& c, const std::string& v) {
+             c.orders_stuck_after = std::chrono::seconds(parse_integer(v, 1, 7LL * 24 * 3600));
+           }),
+      make("payments.simulated_latency_ms", "0",
+           "latency of the built-in simulated payment provider, per charge and refund",
+           [](Config& c, const std::string& v) {
+             c.payments_latency = std::chrono::milliseconds(parse_integer(v, 0, 60'000));
+           }),
+      make("notifications.channel", "log", "how notifications are delivered: log or webhook",
+           [](Config& c, const std::string& v) {
+             if (v != "log" && v != "webhook") throw std::invalid_argument("must be log or webhook");
+             c.notifications_channel = v;
+           }),
+      make("notifications.webhook_url", "", "http://host:port/path receiving notification POSTs",
+           [](Config& c, const std::string& v) { c.webhook_url = v; }),
+      make("notifications.webhook_secret", "",
+           "key of the X-Mart-Signature HMAC-SHA256 header on webhook POSTs",
+           [](Config& c, const std::string& v) { c.webhook_secret = v; }),
+      make("notifications.webhook_timeout_ms", "5000", "timeout of one webhook POST",
+           [](Config& c, const std::string& v) { c.webhook_timeout = parse_millis(v); }),
       make("jwt_secret", "",
            "HS256 signing secret, at least 32 characters (default: generated "
            "once, kept in <data_dir>/jwt_secret with mode 0600)",

@@ -45,6 +45,13 @@ struct Config {
   double rate_limit_rps = 0;
   double rate_limit_burst = 100;
 
+  std::chrono::seconds orders_stuck_after{60};
+  std::chrono::milliseconds payments_latency{0};
+  std::string notifications_channel = "log";
+  std::string webhook_url;
+  std::string webhook_secret;
+  std::chrono::milliseconds webhook_timeout{5000};
+
   bool in_memory = false;  // tests only: every database in memory (not a setting)
 };
 

@@ -137,6 +137,12 @@ const kernel::Clock& ModuleBus::clock() const {
   return bus_.clock();
 }
 
+std::vector<TimelineEntry> ModuleBus::events_for_key(
+    const std::string& key, const std::vector<std::string>& sources,
+    const std::function<bool(std::string_view)>& include) {
+  return bus_.events_for_key(key, sources, include);
+}
+
 void ModuleBus::add_subscription(std::string type, std::string subscriber, RawHandler handler) {
   bus_.add_subscription(module_, std::move(type), std::move(subscriber), std::move(handler));
 }
@@ -273,6 +279,66 @@ std::vector<ParkedEvent> Bus::dead_letters(std::optional<std::int64_t> after, in
   std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   if (static_cast<int>(all.size()) > limit) all.resize(static_cast<std::size_t>(limit));
   return all;
+}
+
+std::vector<TimelineEntry> Bus::events_for_key(
+    const std::string& key, const std::vector<std::string>& sources,
+    const std::function<bool(std::string_view)>& include) {
+  std::vector<TimelineEntry> out;
+  for (const auto& source : sources) {
+    auto db = impl_->databases.find(source);
+    if (db == impl_->databases.end()) continue;  // hosted elsewhere
+    db->second->read([&](kernel::Connection& c) {
+      auto& select = c.prepare(sql::kOutboxByKey);
+      select.bind(1, key);
+      while (select.executeStep()) {
+        Envelope e;
+        e.seq = select.getColumn(0).getInt64();
+        e.id = select.getColumn(1).getString();
+        e.type = select.getColumn(2).getString();
+        e.topic = select.getColumn(3).getString();
+        e.key = select.getColumn(4).getString();
+        e.occurred_ms = select.getColumn(5).getInt64();
+        e.correlation_id = select.getColumn(6).getString();
+        e.causation_id = select.getColumn(7).getString();
+        e.payload = select.getColumn(8).getString();
+        e.source = source;
+        if (include(e.type)) out.push_back({std::move(e), {}});
+      }
+    });
+  }
+  for (auto& entry : out) {
+    for (auto& [name, database] : impl_->databases) {
+      database->read([&](kernel::Connection& c) {
+        auto& handled = c.prepare(sql::kHandledBy);
+        handled.bind(1, entry.event.id);
+        while (handled.executeStep()) {
+          entry.handled_by.emplace_back(handled.getColumn(0).getString(),
+                                        handled.getColumn(1).getInt64());
+        }
+      });
+    }
+  }
+  // Across publishers, time orders the flow (each step is caused by the one before).
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.event.occurred_ms < b.event.occurred_ms;
+  });
+  // Within one millisecond the clock cannot tell; causation can: an effect follows its cause.
+  for (bool moved = true; moved;) {
+    moved = false;
+    for (std::size_t i = 0; i < out.size() && !moved; ++i) {
+      for (std::size_t j = i + 1; j < out.size(); ++j) {
+        if (out[i].event.causation_id == out[j].event.id) {
+          auto effect = std::move(out[i]);
+          out.erase(out.begin() + static_cast<std::ptrdiff_t>(i));
+          out.insert(out.begin() + static_cast<std::ptrdiff_t>(j), std::move(effect));
+          moved = true;
+          break;
+        }
+      }
+    }
+  }
+  return out;
 }
 
 Bus::ReplayOutcome Bus::replay(std::int64_t id) {

@@ -211,7 +211,7 @@ std::size_t Consumer::deliver_from(Source& source) {
         if (subscription.type != event.type) continue;
         if (pending_.load() + parked > 0) {
           auto& blocked = c.prepare(sql::kKeyBlocked);
-          blocked.bind(1, subscription.subscriber);
+          blocked.bind(1, event.source);
           blocked.bind(2, event.key);
           bool is_blocked = blocked.executeStep();
           blocked.reset();
@@ -271,7 +271,8 @@ std::size_t Consumer::retry_due() {
     select.reset();
     std::set<std::pair<std::string, std::string>> blocked;
     for (auto& entry : entries) {
-      auto key = std::make_pair(entry.subscriber, entry.key);
+      // Order is per publisher and key, across all of this module's subscribers.
+      auto key = std::make_pair(entry.event.source, entry.key);
       if (blocked.count(key)) continue;
       if (entry.next_attempt_ms > now) {
         blocked.insert(key);

@@ -20,6 +20,12 @@ inline constexpr const char* kMarkDelivered =
 inline constexpr const char* kLastMarked =
     "SELECT COALESCE(MAX(seq), 0) FROM bus_outbox WHERE delivered_ms IS NOT NULL";
 
+inline constexpr const char* kOutboxByKey =
+    "SELECT seq, event_id, type, topic, aggregate_key, occurred_ms, correlation_id, causation_id, "
+    "payload FROM bus_outbox WHERE aggregate_key = ? ORDER BY seq";
+inline constexpr const char* kHandledBy =
+    "SELECT subscriber, handled_ms FROM bus_inbox WHERE event_id = ? ORDER BY handled_ms";
+
 inline constexpr const char* kInsertInbox =
     "INSERT OR IGNORE INTO bus_inbox(subscriber, event_id, source, handled_ms) VALUES (?, ?, ?, ?)";
 
@@ -33,7 +39,7 @@ inline constexpr const char* kRelease = "RELEASE bus_event";
 inline constexpr const char* kRollbackTo = "ROLLBACK TO bus_event";
 
 inline constexpr const char* kKeyBlocked =
-    "SELECT 1 FROM bus_parked WHERE subscriber = ? AND aggregate_key = ? AND status = 'pending' "
+    "SELECT 1 FROM bus_parked WHERE source = ? AND aggregate_key = ? AND status = 'pending' "
     "LIMIT 1";
 inline constexpr const char* kPark =
     "INSERT OR IGNORE INTO bus_parked(subscriber, aggregate_key, event_id, event_type, source, "

@@ -9,9 +9,9 @@
 //            the advanced read position. A crash anywhere re-reads from the committed position; the
 //            inbox makes a re-delivered event change nothing.
 //  fail      a throwing handler's savepoint is rolled back and the event is parked for retry with
-//            back-off; later events of the same key (per subscriber) park behind it so per-key
-//            order holds, while other keys flow on. After max_attempts it becomes a dead letter,
-//            which an operator can list and replay.
+//            back-off; later events of the same publisher and key park behind it (for every
+//            subscriber of this module), so per-key order holds while other keys flow on. After
+//            max_attempts it becomes a dead letter, which an operator can list and replay.
 
 #include "eventbus/decode.hpp"
 #include "eventbus/event.hpp"
@@ -76,6 +76,12 @@ struct ParkedEvent {
   Envelope event;
 };
 
+// One event of an aggregate's history and the subscribers (in this process) that handled it.
+struct TimelineEntry {
+  Envelope event;
+  std::vector<std::pair<std::string, std::int64_t>> handled_by;  // subscriber, handled at (ms)
+};
+
 class Bus;
 
 // One module's connection to the bus: its database, its outbox, its subscriptions.
@@ -104,6 +110,11 @@ class ModuleBus {
   }
 
   void add_subscription(std::string type, std::string subscriber, RawHandler handler);
+
+  // Events keyed `key` in the outboxes of the hosted `sources`, oldest first, filtered by type.
+  std::vector<TimelineEntry> events_for_key(const std::string& key,
+                                            const std::vector<std::string>& sources,
+                                            const std::function<bool(std::string_view)>& include);
 
  private:
   Bus& bus_;
@@ -147,6 +158,10 @@ class Bus {
 
   const kernel::Clock& clock() const { return *clock_; }
   const BusOptions& options() const { return options_; }
+
+  std::vector<TimelineEntry> events_for_key(const std::string& key,
+                                            const std::vector<std::string>& sources,
+                                            const std::function<bool(std::string_view)>& include);
 
   struct Impl;
 

@@ -40,4 +40,13 @@ std::string random_uuid() {
   return out;
 }
 
+std::string digest_hex(std::string_view data) {
+  unsigned char hash[crypto_generichash_BYTES];
+  crypto_generichash(hash, sizeof hash, reinterpret_cast<const unsigned char*>(data.data()),
+                     data.size(), nullptr, 0);
+  std::string hex(sizeof hash * 2, '0');
+  sodium_bin2hex(hex.data(), hex.size() + 1, hash, sizeof hash);
+  return hex;
+}
+
 }  // namespace kernel

@@ -1,8 +1,7 @@
 #include "kernel/migrations.hpp"
 
+#include "kernel/ids.hpp"
 #include "kernel/time.hpp"
-
-#include <sodium.h>
 
 #include <algorithm>
 #include <map>
@@ -32,14 +31,7 @@ struct Applied {
 
 }  // namespace
 
-std::string migration_checksum(const std::string& sql) {
-  unsigned char hash[crypto_generichash_BYTES];
-  crypto_generichash(hash, sizeof hash, reinterpret_cast<const unsigned char*>(sql.data()),
-                     sql.size(), nullptr, 0);
-  std::string hex(sizeof hash * 2, '0');
-  sodium_bin2hex(hex.data(), hex.size() + 1, hash, sizeof hash);
-  return hex;
-}
+std::string migration_checksum(const std::string& sql) { return digest_hex(sql); }
 
 int apply_migrations(Database& db, const std::string& scope, const std::vector<Migration>& set) {
   std::vector<Migration> ordered = set;

@@ -143,3 +143,31 @@ TEST_SUITE("eventbus") {
     CHECK(rb.bus().dead_letters(std::nullopt, 10).size() == 1);
   }
 }
+
+TEST_SUITE("eventbus") {
+  TEST_CASE("[Bus] per-key order spans all subscribers of a module: a later event waits for a "
+            "parked earlier one even when another subscriber handles it") {
+    mart::test::RecordingBus rb;
+    auto& alpha = rb.host("alpha");
+    auto& beta = rb.host("beta");
+    create_seen_table(beta.db());
+    int first_failures = 1;
+    // Two reactions of one module to the same key: "open" must come before "close".
+    beta.subscribe<ThingHappened>("beta.on_first", [&](const ThingHappened& e, auto& ctx) {
+      if (e.n != 1) return;
+      if (first_failures-- > 0) throw std::runtime_error("not yet");
+      record_seen(ctx.tx.db(), e);
+    });
+    beta.subscribe<ThingHappened>("beta.on_second", [](const ThingHappened& e, auto& ctx) {
+      if (e.n == 2) record_seen(ctx.tx.db(), e);
+    });
+    publish(alpha, "k", 1);
+    publish(alpha, "k", 2);
+    publish(alpha, "other", 2);
+    rb.run_until_idle();
+    CHECK(all_seen(beta.db()) == std::vector<Seen>{{"other", 2}});  // k waits behind k 1
+    rb.clock().advance(100ms);
+    rb.run_until_idle();
+    CHECK(all_seen(beta.db()) == std::vector<Seen>{{"other", 2}, {"k", 1}, {"k", 2}});
+  }
+}

@@ -2,6 +2,7 @@
 // Random identifiers (event ids, request ids) from libsodium's CSPRNG.
 
 #include <string>
+#include <string_view>
 
 namespace kernel {
 
@@ -9,5 +10,7 @@ namespace kernel {
 std::string random_hex_id();
 // An RFC 4122 version-4 UUID, "8-4-4-4-12".
 std::string random_uuid();
+// Hex BLAKE2b-256 of `data`: a stable fingerprint (of a migration, of a request body).
+std::string digest_hex(std::string_view data);
 
 }  // namespace kernel

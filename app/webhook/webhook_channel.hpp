@@ -1,0 +1,53 @@
+#pragma once
+// A notifications::Channel that POSTs each notification as JSON to a configured HTTP endpoint,
+// signed with HMAC-SHA256 so the receiver can tell it came from us. Beast and Asio stay in the
+// .cpp; users see only this header.
+//
+//   POST <path> HTTP/1.1
+//   Content-Type: application/json
+//   X-Mart-Signature: sha256=<lower-case hex HMAC-SHA256 of the exact body, keyed by the secret>
+//   {"notification_id":..,"user_id":..,"email":"..","event_type":"..","order_id":..,
+//    "message":"..","created_at":".."}
+//
+// Any 2xx answer is a delivery; anything else (no connection, a timeout, another status) throws
+// std::runtime_error and the bus retries later. Receivers must therefore accept the same
+// notification_id more than once.
+
+#include <notifications/module.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace mart::webhook {
+
+struct WebhookOptions {
+  std::string url;     // http://host[:port][/path][?query]; https is not supported
+  std::string secret;  // the HMAC key; must not be empty
+  std::chrono::milliseconds timeout{
+      5000};  // for the whole exchange: resolve, connect, send, answer
+};
+
+class WebhookChannel final : public notifications::Channel {
+ public:
+  // Throws std::invalid_argument for a URL that is not http://host[:port]/path, an empty secret
+  // or a non-positive timeout (the message names what is wrong, never the secret).
+  explicit WebhookChannel(WebhookOptions options);
+
+  std::string_view name() const override { return "webhook"; }
+  void deliver(const notifications::Delivery& delivery) override;
+
+  // The exact body deliver() sends, and its X-Mart-Signature value ("sha256=<hex>").
+  static std::string body_of(const notifications::Delivery& delivery);
+  static std::string signature_of(std::string_view body, std::string_view secret);
+
+ private:
+  WebhookOptions options_;
+  std::string host_;       // to resolve (an IPv6 literal without brackets)
+  std::string port_;       // "80" when the URL names none
+  std::string authority_;  // the Host header
+  std::string target_;     // path and query
+};
+
+}  // namespace mart::webhook

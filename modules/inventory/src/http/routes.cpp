@@ -1,0 +1,89 @@
+#include "http/routes.hpp"
+
+#include <kernel/json_body.hpp>
+#include <kernel/pagination.hpp>
+
+#include <boost/json/object.hpp>
+
+#include <charconv>
+
+namespace inventory::http {
+namespace {
+
+constexpr std::string_view kBase = "/api/v1/inventory";
+
+boost::json::object to_json(const StockLevels& levels) {
+  return {{"product_id", levels.product_id},
+          {"available", levels.available},
+          {"reserved", levels.reserved},
+          {"sold", levels.sold}};
+}
+
+boost::json::object to_json(const AdjustmentRecord& adjustment) {
+  return {{"id", adjustment.id},
+          {"product_id", adjustment.product_id},
+          {"delta", adjustment.delta},
+          {"reason", adjustment.reason},
+          {"created_at", adjustment.at}};
+}
+
+// Ids in paths are positive integers; anything else names no product inventory knows.
+std::int64_t product_id(const kernel::Request& request) {
+  auto text = request.param("product_id");
+  std::int64_t id = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || ptr != text.data() + text.size() || id <= 0) {
+    throw kernel::ApiError::not_found("Inventory has no product " + std::string(text) + ".");
+  }
+  return id;
+}
+
+AdjustmentInput read_adjustment(const kernel::Request& request) {
+  auto body = kernel::JsonBody::parse(request);
+  AdjustmentInput input;
+  input.delta = body.integer("delta");
+  // An explicit null reason means "no reason given", like an absent one (the default applies).
+  if (const auto* reason = body.value("reason"); !reason || !reason->is_null()) {
+    input.reason = body.string("reason");
+  }
+  body.finish();
+  return input;
+}
+
+eventbus::Trace trace_of(const kernel::Request& request) {
+  return {request.request_id, ""};
+}
+
+}  // namespace
+
+void add_routes(kernel::Router& router, StockLedger& ledger) {
+  const std::string item = std::string(kBase) + "/{product_id}";
+
+  router.get(item, [&ledger](kernel::Request& request) {
+    return kernel::Response::json(200, to_json(ledger.get(product_id(request))));
+  });
+
+  router.post(
+      item + "/adjustments",
+      [&ledger](kernel::Request& request) {
+        auto id = product_id(request);
+        auto levels = ledger.adjust(id, read_adjustment(request), trace_of(request));
+        return kernel::Response::json(200, to_json(levels));
+      },
+      kernel::Access::admin);
+
+  // Not in api.md's table: the audit trail behind the conservation invariant.
+  router.get(
+      item + "/adjustments",
+      [&ledger](kernel::Request& request) {
+        auto id = product_id(request);
+        auto page = kernel::parse_page(request);
+        auto result = ledger.adjustments(id, page.after.value_or(0), page.limit);
+        boost::json::array items;
+        for (const auto& adjustment : result.items) items.push_back(to_json(adjustment));
+        return kernel::page_response(std::move(items), result.next_after);
+      },
+      kernel::Access::admin);
+}
+
+}  // namespace inventory::http

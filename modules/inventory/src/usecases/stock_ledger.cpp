@@ -1,0 +1,90 @@
+#include "usecases/stock_ledger.hpp"
+
+#include "store/stock_store.hpp"
+
+#include <inventory/events.hpp>
+
+#include <kernel/time.hpp>
+
+namespace inventory {
+namespace {
+
+kernel::ApiError unknown_product(std::int64_t product_id) {
+  return kernel::ApiError::not_found("Inventory has no product " + std::to_string(product_id) +
+                                     ".");
+}
+
+Adjustment require_valid(const AdjustmentInput& input) {
+  kernel::FieldErrors errors;
+  auto adjustment = validate(input, errors);
+  if (!errors.empty()) {
+    std::string detail = "Invalid fields:";
+    for (const auto& [field, message] : errors) detail += " " + field + " " + message + ";";
+    detail.back() = '.';
+    throw kernel::ApiError::unprocessable(detail, errors);
+  }
+  return adjustment;
+}
+
+}  // namespace
+
+StockLevels StockLedger::get(std::int64_t product_id) {
+  auto levels =
+      bus_.db().read([&](kernel::Connection& c) { return store::find_stock(c, product_id); });
+  if (!levels) throw unknown_product(product_id);
+  return *levels;
+}
+
+StockLevels StockLedger::adjust(std::int64_t product_id, const AdjustmentInput& input,
+                                const eventbus::Trace& trace) {
+  auto adjustment = require_valid(input);
+  auto at = kernel::format_rfc3339(bus_.clock().now());
+  return bus_.transact(trace, [&](eventbus::Tx& tx) {
+    auto levels = store::find_stock(tx.db(), product_id);
+    if (!levels) throw unknown_product(product_id);
+    switch (inventory::adjust(*levels, adjustment.delta)) {
+      case AdjustOutcome::applied:
+        break;
+      case AdjustOutcome::below_zero:
+        throw kernel::ApiError::conflict(
+            "Product " + std::to_string(product_id) + " has " + std::to_string(levels->available) +
+            " available; an adjustment of " + std::to_string(adjustment.delta) +
+            " would make it negative.");
+      case AdjustOutcome::above_max:
+        throw kernel::ApiError::conflict("Product " + std::to_string(product_id) +
+                                         " would hold more than " + std::to_string(kMaxStock) +
+                                         " units.");
+    }
+    store::save_stock(tx.db(), *levels, at);
+    store::insert_adjustment(tx.db(), product_id, adjustment, at);
+    publish_levels(tx, *levels);
+    return *levels;
+  });
+}
+
+AdjustmentPage StockLedger::adjustments(std::int64_t product_id, std::int64_t after, int limit) {
+  AdjustmentPage page;
+  bool known = bus_.db().read([&](kernel::Connection& c) {
+    if (!store::find_stock(c, product_id)) return false;
+    page.items = store::adjustments_page(c, product_id, after, limit + 1);
+    return true;
+  });
+  if (!known) throw unknown_product(product_id);
+  if (static_cast<int>(page.items.size()) > limit) {
+    page.items.resize(static_cast<std::size_t>(limit));
+    page.next_after = page.items.back().id;
+  }
+  return page;
+}
+
+void StockLedger::open_stock(kernel::Connection& c, std::int64_t product_id,
+                             const std::string& at) {
+  store::insert_stock(c, product_id, at);
+}
+
+void publish_levels(eventbus::Tx& tx, const StockLevels& levels) {
+  tx.publish(
+      events::StockLevelChanged{levels.product_id, levels.available, levels.reserved, levels.sold});
+}
+
+}  // namespace inventory

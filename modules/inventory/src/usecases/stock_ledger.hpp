@@ -1,0 +1,44 @@
+#pragma once
+// Stock levels as admins and shoppers see them: read a product's levels, adjust them (restock,
+// write-off), list the adjustments. Each change commits with its adjustment row and its
+// StockLevelChanged event.
+
+#include "domain/stock_levels.hpp"
+
+#include <eventbus/bus.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace inventory {
+
+struct AdjustmentPage {
+  std::vector<AdjustmentRecord> items;
+  std::optional<std::int64_t> next_after;  // keyset position for the next page
+};
+
+class StockLedger {
+ public:
+  explicit StockLedger(eventbus::ModuleBus& bus) : bus_(bus) {}
+
+  // 404 for a product inventory does not know.
+  StockLevels get(std::int64_t product_id);
+  // 422 invalid fields, 404 unknown product, 409 when available would go below zero (or the
+  // product's stock above kMaxStock).
+  StockLevels adjust(std::int64_t product_id, const AdjustmentInput& input,
+                     const eventbus::Trace& trace);
+  // 404 for a product inventory does not know.
+  AdjustmentPage adjustments(std::int64_t product_id, std::int64_t after, int limit);
+
+  // Reaction to a new product: its stock starts at zero. A repeat leaves the stock as it is.
+  static void open_stock(kernel::Connection& c, std::int64_t product_id, const std::string& at);
+
+ private:
+  eventbus::ModuleBus& bus_;
+};
+
+// Publishes StockLevelChanged carrying `levels`, in the transaction that changed them.
+void publish_levels(eventbus::Tx& tx, const StockLevels& levels);
+
+}  // namespace inventory

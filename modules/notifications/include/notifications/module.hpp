@@ -1,0 +1,51 @@
+#pragma once
+// The Notifications module's entry point: a notification log per user, fed by order and payment
+// events, delivered through a pluggable Channel. The app hosts it through make_module only.
+
+#include <eventbus/bus.hpp>
+#include <kernel/module.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace notifications {
+
+// What a channel is asked to deliver: one notification and the contact it goes to.
+struct Delivery {
+  std::int64_t notification_id = 0;
+  std::int64_t user_id = 0;
+  std::string email;  // empty while the module has not yet heard of the user's account
+  std::string name;
+  std::string event_type;  // the event told about, e.g. "orders.order_confirmed.v1"
+  std::int64_t order_id = 0;
+  std::string message;
+  std::string created_at;  // RFC 3339
+};
+
+// A way to reach a user. deliver() runs on the bus's delivery thread, inside the module's
+// transaction; it throws on failure, and the bus retries it later with back-off (and finally
+// dead-letters it), so it must tolerate being called again for the same notification.
+class Channel {
+ public:
+  virtual ~Channel() = default;
+  // Recorded on each notification ("log", "webhook").
+  virtual std::string_view name() const = 0;
+  virtual void deliver(const Delivery& delivery) = 0;
+};
+
+// The default channel: one structured log line per notification (the address masked; never a
+// secret).
+class LogChannel final : public Channel {
+ public:
+  std::string_view name() const override { return "log"; }
+  void deliver(const Delivery& delivery) override;
+};
+
+// Subscribes on `bus` (user, order and payment events, and its own NotificationCreated for
+// delivery) and serves /api/v1/notifications. A null channel means a LogChannel.
+std::unique_ptr<kernel::Module> make_module(eventbus::ModuleBus& bus,
+                                            std::shared_ptr<Channel> channel = nullptr);
+
+}  // namespace notifications

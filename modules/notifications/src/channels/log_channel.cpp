@@ -1,0 +1,25 @@
+#include <notifications/module.hpp>
+
+#include <kernel/log.hpp>
+
+namespace notifications {
+namespace {
+
+// "a***@example.com": enough to tell addresses apart in a log, not enough to harvest them.
+std::string masked(const std::string& email) {
+  if (email.empty()) return "(address not known yet)";
+  auto at = email.find('@');
+  if (at == std::string::npos || at == 0) return "***";
+  return email.substr(0, 1) + "***" + email.substr(at);
+}
+
+}  // namespace
+
+void LogChannel::deliver(const Delivery& delivery) {
+  kernel::log::info("notifications", "notification " + std::to_string(delivery.notification_id) +
+                                         " to user " + std::to_string(delivery.user_id) + " <" +
+                                         masked(delivery.email) + "> about " + delivery.event_type +
+                                         ": " + delivery.message);
+}
+
+}  // namespace notifications

@@ -1,0 +1,68 @@
+#include "http/routes.hpp"
+
+#include <kernel/pagination.hpp>
+#include <kernel/problem.hpp>
+
+#include <boost/json/object.hpp>
+
+#include <charconv>
+
+namespace notifications::http {
+namespace {
+
+constexpr std::string_view kBase = "/api/v1/notifications";
+
+boost::json::object to_json(const Notification& n) {
+  boost::json::object o;
+  o["id"] = n.id;
+  o["user_id"] = n.user_id;
+  o["event_type"] = n.event_type;
+  o["order_id"] = n.order_id;
+  o["message"] = n.message;
+  o["channel"] = n.channel;
+  o["status"] = n.status;
+  o["read"] = n.read;
+  o["created_at"] = n.created_at;
+  if (n.delivered_at) {
+    o["delivered_at"] = *n.delivered_at;
+  } else {
+    o["delivered_at"] = nullptr;
+  }
+  return o;
+}
+
+// Ids in paths are positive integers; anything else names no notification.
+std::int64_t notification_id(const kernel::Request& request) {
+  auto text = request.param("id");
+  std::int64_t id = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || ptr != text.data() + text.size() || id <= 0) {
+    throw kernel::ApiError::not_found("Notification " + std::string(text) + " not found.");
+  }
+  return id;
+}
+
+}  // namespace
+
+void add_routes(kernel::Router& router, NotificationLog& log) {
+  router.get(
+      kBase,
+      [&log](kernel::Request& request) {
+        auto page = kernel::parse_page(request);
+        auto result = log.list(request.caller().user_id, page.after, page.limit);
+        boost::json::array items;
+        for (const auto& n : result.items) items.push_back(to_json(n));
+        return kernel::page_response(std::move(items), result.next_before);
+      },
+      kernel::Access::user);
+
+  router.post(
+      std::string(kBase) + "/{id}/read",
+      [&log](kernel::Request& request) {
+        auto n = log.mark_read(notification_id(request), request.caller().user_id);
+        return kernel::Response::json(200, to_json(n));
+      },
+      kernel::Access::user);
+}
+
+}  // namespace notifications::http

@@ -1,0 +1,190 @@
+#include "http/routes.hpp"
+
+#include <kernel/ids.hpp>
+#include <kernel/json_body.hpp>
+#include <kernel/pagination.hpp>
+#include <kernel/time.hpp>
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <charconv>
+
+namespace orders::http {
+namespace {
+
+constexpr std::string_view kBase = "/api/v1/orders";
+
+boost::json::object to_json(const Order& o) {
+  boost::json::array items;
+  for (const auto& line : o.lines) {
+    items.push_back(boost::json::object{{"product_id", line.product_id},
+                                        {"quantity", line.quantity},
+                                        {"unit_price_cents", line.unit_price_cents}});
+  }
+  boost::json::object out{{"id", o.id},
+                          {"user_id", o.user_id},
+                          {"status", status_name(o.status)},
+                          {"items", std::move(items)},
+                          {"total_cents", o.total_cents},
+                          {"currency", o.currency},
+                          {"created_at", o.created_at},
+                          {"updated_at", o.updated_at}};
+  if (o.cancel_reason) {
+    out["cancel_reason"] = *o.cancel_reason;
+  } else {
+    out["cancel_reason"] = nullptr;
+  }
+  return out;
+}
+
+std::int64_t order_id(const kernel::Request& request) {
+  auto text = request.param("id");
+  std::int64_t id = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || ptr != text.data() + text.size() || id <= 0) {
+    throw kernel::ApiError::not_found("Order " + std::string(text) + " not found.");
+  }
+  return id;
+}
+
+eventbus::Trace trace_of(const kernel::Request& request) { return {request.request_id, ""}; }
+
+PlaceOrder read_place_order(const kernel::Request& request, kernel::JsonBody& body) {
+  PlaceOrder input;
+  const auto* items = body.value("items");
+  if (!items) {
+    body.fail("items", "is required");
+  } else if (!items->is_array()) {
+    body.fail("items", "must be an array");
+  } else {
+    const auto& array = items->get_array();
+    for (std::size_t i = 0; i < array.size(); ++i) {
+      auto field = "items[" + std::to_string(i) + "]";
+      if (!array[i].is_object()) {
+        body.fail(field, "must be an object");
+        continue;
+      }
+      kernel::JsonBody item(array[i].get_object());
+      auto product_id = item.integer("product_id");
+      auto quantity = item.integer("quantity");
+      if (!item.has("product_id")) body.fail(field + ".product_id", "is required");
+      if (!item.has("quantity")) body.fail(field + ".quantity", "is required");
+      if (item.has("product_id") && !product_id) body.fail(field + ".product_id", "must be an integer");
+      if (item.has("quantity") && !quantity) body.fail(field + ".quantity", "must be an integer");
+      input.items.push_back({product_id.value_or(0), quantity.value_or(0)});
+    }
+  }
+  auto token = body.string("payment_token");
+  if (!token && !body.has("payment_token")) body.fail("payment_token", "is required");
+  input.payment_token = token.value_or("");
+  (void)request;
+  return input;
+}
+
+std::optional<IdempotencyKey> idempotency_key(const kernel::Request& request) {
+  auto header = request.header("Idempotency-Key");
+  if (!header) return std::nullopt;
+  if (header->empty() || header->size() > 255) {
+    throw kernel::ApiError::unprocessable("Idempotency-Key must be 1 to 255 characters.",
+                                          {{"Idempotency-Key", "must be 1 to 255 characters"}});
+  }
+  // The body as JSON, re-serialised: the same document in other white space is the same body.
+  auto canonical = boost::json::serialize(boost::json::parse(request.body));
+  return IdempotencyKey{std::string(*header), kernel::digest_hex(canonical)};
+}
+
+}  // namespace
+
+void add_routes(kernel::Router& router, Ordering& ordering) {
+  router.post(
+      kBase,
+      [&ordering](kernel::Request& request) {
+        auto body = kernel::JsonBody::parse(request);
+        auto input = read_place_order(request, body);
+        body.finish();
+        auto key = idempotency_key(request);
+        auto placed = ordering.place(
+            request.caller().user_id, input, key,
+            [](const Order& o) { return boost::json::serialize(to_json(o)); }, trace_of(request));
+        kernel::Response response;
+        response.status = 201;
+        response.headers.set("Content-Type", "application/json");
+        response.headers.set("Location", std::string(kBase) + "/" + std::to_string(placed.order.id));
+        response.body = placed.replayed_body ? *placed.replayed_body
+                                             : boost::json::serialize(to_json(placed.order));
+        if (placed.replayed_body) response.headers.set("Idempotent-Replayed", "true");
+        return response;
+      },
+      kernel::Access::user);
+
+  router.get(
+      kBase,
+      [&ordering](kernel::Request& request) {
+        auto page = kernel::parse_page(request);
+        std::optional<Status> status;
+        if (auto text = request.query_param("status")) {
+          status = parse_status(*text);
+          if (!status) {
+            throw kernel::ApiError::unprocessable(
+                "Unknown status.", {{"status", "must be pending, reserved, confirmed, shipped or "
+                                               "cancelled"}});
+          }
+        }
+        auto result = ordering.list(request.caller(), status, page.after, page.limit);
+        boost::json::array items;
+        for (const auto& order : result.items) items.push_back(to_json(order));
+        return kernel::page_response(std::move(items), result.next_before);
+      },
+      kernel::Access::user);
+
+  router.get(
+      std::string(kBase) + "/{id}",
+      [&ordering](kernel::Request& request) {
+        return kernel::Response::json(200, to_json(ordering.get(order_id(request), request.caller())));
+      },
+      kernel::Access::user);
+
+  router.post(
+      std::string(kBase) + "/{id}/cancel",
+      [&ordering](kernel::Request& request) {
+        auto order = ordering.cancel(order_id(request), request.caller(), trace_of(request));
+        return kernel::Response::json(200, to_json(order));
+      },
+      kernel::Access::user);
+
+  router.post(
+      std::string(kBase) + "/{id}/ship",
+      [&ordering](kernel::Request& request) {
+        return kernel::Response::json(200, to_json(ordering.ship(order_id(request), trace_of(request))));
+      },
+      kernel::Access::admin);
+
+  router.get(
+      std::string(kBase) + "/{id}/events",
+      [&ordering](kernel::Request& request) {
+        boost::json::array events;
+        for (const auto& entry : ordering.timeline(order_id(request), request.caller())) {
+          boost::json::array handled;
+          for (const auto& [subscriber, at] : entry.handled_by) {
+            handled.push_back(boost::json::object{
+                {"subscriber", subscriber},
+                {"handled_at", kernel::format_rfc3339(kernel::from_unix_millis(at))}});
+          }
+          events.push_back(boost::json::object{
+              {"id", entry.event.id},
+              {"type", entry.event.type},
+              {"source", entry.event.source},
+              {"time", kernel::format_rfc3339(kernel::from_unix_millis(entry.event.occurred_ms))},
+              {"correlation_id", entry.event.correlation_id},
+              {"data", boost::json::parse(entry.event.payload)},
+              {"handled_by", std::move(handled)}});
+        }
+        return kernel::Response::json(200, boost::json::object{{"order_id", order_id(request)},
+                                                               {"events", std::move(events)}});
+      },
+      kernel::Access::user);
+}
+
+}  // namespace orders::http

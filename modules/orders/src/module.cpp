@@ -1,0 +1,33 @@
+#include <orders/module.hpp>
+
+#include "http/routes.hpp"
+#include "subscribers/subscriptions.hpp"
+#include "usecases/ordering.hpp"
+
+namespace orders {
+namespace {
+
+class OrdersModule final : public kernel::Module {
+ public:
+  OrdersModule(eventbus::ModuleBus& bus, OrdersOptions options) : ordering_(bus, options) {
+    subscribers::subscribe_catalog(bus);
+    subscribers::subscribe_flow(bus);
+  }
+  std::string_view name() const override { return "orders"; }
+  void add_routes(kernel::Router& router) override { http::add_routes(router, ordering_); }
+  std::vector<kernel::HealthDetail> health() override {
+    auto stuck = ordering_.stuck_orders();
+    return {{"stuck_orders", std::to_string(stuck), stuck == 0}};
+  }
+
+ private:
+  Ordering ordering_;
+};
+
+}  // namespace
+
+std::unique_ptr<kernel::Module> make_module(eventbus::ModuleBus& bus, OrdersOptions options) {
+  return std::make_unique<OrdersModule>(bus, options);
+}
+
+}  // namespace orders

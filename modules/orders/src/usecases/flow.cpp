@@ -1,0 +1,75 @@
+#include "usecases/flow.hpp"
+
+#include "store/order_store.hpp"
+
+#include <orders/events.hpp>
+
+#include <kernel/log.hpp>
+
+namespace orders::flow {
+namespace {
+
+void move(eventbus::Tx& tx, const kernel::Clock& clock, Order& order, Status to,
+          std::optional<std::string> reason = std::nullopt) {
+  auto now = clock.now();
+  order.status = to;
+  order.cancel_reason = std::move(reason);
+  order.updated_at = kernel::format_rfc3339(now);
+  store::set_status(tx.db(), order.id, to, order.cancel_reason, order.updated_at,
+                    kernel::to_unix_millis(now));
+}
+
+void cancel(eventbus::Tx& tx, const kernel::Clock& clock, Order& order, const char* reason) {
+  auto previous = order.status;
+  move(tx, clock, order, Status::cancelled, reason);
+  tx.publish(events::OrderCancelled{order.id, order.user_id, reason,
+                                    std::string(status_name(previous))});
+}
+
+}  // namespace
+
+void stock_reserved(eventbus::Tx& tx, const kernel::Clock& clock, std::int64_t order_id) {
+  auto order = store::find(tx.db(), order_id);
+  if (!order || order->status != Status::pending) return;  // cancelled meanwhile: it is released
+  move(tx, clock, *order, Status::reserved);
+  tx.publish(events::PaymentRequested{order->id, order->user_id, order->total_cents,
+                                      order->currency, order->payment_token});
+  store::clear_payment_token(tx.db(), order->id);
+}
+
+void reservation_failed(eventbus::Tx& tx, const kernel::Clock& clock, std::int64_t order_id) {
+  auto order = store::find(tx.db(), order_id);
+  if (!order || order->status != Status::pending) return;
+  cancel(tx, clock, *order, "out_of_stock");
+}
+
+void payment_succeeded(eventbus::Tx& tx, const kernel::Clock& clock, std::int64_t order_id,
+                       std::int64_t amount_cents) {
+  auto order = store::find(tx.db(), order_id);
+  // A payment for an order cancelled meanwhile is refunded by payments on OrderCancelled.
+  if (!order || order->status != Status::reserved) return;
+  if (amount_cents != order->total_cents) {
+    // Never confirm on a partial charge; cancelling makes payments refund it.
+    kernel::log::error("orders", "payment of " + std::to_string(amount_cents) + " for order " +
+                                     std::to_string(order_id) + " does not match its total " +
+                                     std::to_string(order->total_cents));
+    cancel(tx, clock, *order, "payment_declined");
+    return;
+  }
+  move(tx, clock, *order, Status::confirmed);
+  tx.publish(events::OrderConfirmed{order->id, order->user_id, order->total_cents, order->currency});
+}
+
+void payment_failed(eventbus::Tx& tx, const kernel::Clock& clock, std::int64_t order_id) {
+  auto order = store::find(tx.db(), order_id);
+  if (!order || order->status != Status::reserved) return;
+  cancel(tx, clock, *order, "payment_declined");
+}
+
+void payment_refunded(eventbus::Tx& tx, const kernel::Clock& clock, std::int64_t order_id) {
+  auto order = store::find(tx.db(), order_id);
+  if (!order || order->status != Status::confirmed) return;
+  cancel(tx, clock, *order, "customer_request");
+}
+
+}  // namespace orders::flow

@@ -1,0 +1,69 @@
+#pragma once
+// What customers and admins do with orders: place (with Idempotency-Key), read, list, cancel,
+// ship, follow the timeline.
+
+#include "domain/order.hpp"
+
+#include <orders/module.hpp>
+
+#include <kernel/auth.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace orders {
+
+struct PlaceItem {
+  std::int64_t product_id = 0;
+  std::int64_t quantity = 0;
+};
+
+struct PlaceOrder {
+  std::vector<PlaceItem> items;
+  std::string payment_token;
+};
+
+struct IdempotencyKey {
+  std::string key;
+  std::string request_hash;  // of the canonical request body
+};
+
+struct Placed {
+  Order order;
+  std::optional<std::string> replayed_body;  // set when the key was used before with this body
+};
+
+struct OrderPage {
+  std::vector<Order> items;
+  std::optional<std::int64_t> next_before;
+};
+
+class Ordering {
+ public:
+  Ordering(eventbus::ModuleBus& bus, OrdersOptions options) : bus_(bus), options_(options) {}
+
+  // 422 for empty items, a bad quantity, an unknown or deleted product, mixed currencies;
+  // 409 when the key was used with another body. `render` makes the answer kept for the key.
+  Placed place(std::int64_t user_id, const PlaceOrder& input,
+               const std::optional<IdempotencyKey>& key,
+               const std::function<std::string(const Order&)>& render,
+               const eventbus::Trace& trace);
+  // 404 unless the caller owns the order or is an admin.
+  Order get(std::int64_t id, const kernel::Principal& caller);
+  OrderPage list(const kernel::Principal& caller, std::optional<Status> status,
+                 std::optional<std::int64_t> before, int limit);
+  // 409 when already shipped or cancelled.
+  Order cancel(std::int64_t id, const kernel::Principal& caller, const eventbus::Trace& trace);
+  // 409 unless confirmed.
+  Order ship(std::int64_t id, const eventbus::Trace& trace);
+  std::vector<eventbus::TimelineEntry> timeline(std::int64_t id, const kernel::Principal& caller);
+  std::int64_t stuck_orders();
+
+ private:
+  eventbus::ModuleBus& bus_;
+  OrdersOptions options_;
+};
+
+}  // namespace orders

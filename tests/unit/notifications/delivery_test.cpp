@@ -1,0 +1,142 @@
+#include "fixture.hpp"
+
+#include "store/notification_store.hpp"
+
+#include <orders/events.hpp>
+#include <users/events.hpp>
+
+#include <doctest/doctest.h>
+
+using notifications_test::Fixture;
+using namespace std::chrono_literals;
+
+namespace {
+
+notifications::Notification the_notification(Fixture& f, std::int64_t id = 1) {
+  auto n =
+      f.bus.db().read([&](kernel::Connection& c) { return notifications::store::find(c, id); });
+  REQUIRE(n);
+  return *n;
+}
+
+std::int64_t retrying(Fixture& f) {
+  for (const auto& s : f.rb.bus().status()) {
+    if (s.module == "notifications") return s.retrying;
+  }
+  return -1;
+}
+
+}  // namespace
+
+TEST_SUITE("notifications") {
+  TEST_CASE("[Deliver] a notification reaches the channel with its contact, then is delivered") {
+    Fixture f;
+    f.rb.inject("users", users::events::UserRegistered{7, "ada@example.com", "Ada", "customer"});
+    f.rb.inject("orders", orders::events::OrderShipped{12, 7});
+    f.rb.run_until_idle();
+
+    REQUIRE(f.channel->delivered.size() == 1);
+    const auto& d = f.channel->delivered[0];
+    auto n = the_notification(f);
+    CHECK(d.notification_id == n.id);
+    CHECK(d.user_id == 7);
+    CHECK(d.email == "ada@example.com");
+    CHECK(d.name == "Ada");
+    CHECK(d.event_type == "orders.order_shipped.v1");
+    CHECK(d.order_id == 12);
+    CHECK(d.message == n.message);
+    CHECK(d.created_at == n.created_at);
+    CHECK(n.status == "delivered");
+    CHECK(n.delivered_at == kernel::format_rfc3339(f.rb.clock().now()));
+  }
+
+  TEST_CASE("[Deliver] a user the module has not heard of yet is delivered without an address") {
+    Fixture f;
+    f.rb.inject("orders", orders::events::OrderShipped{12, 7});
+    f.rb.run_until_idle();
+    REQUIRE(f.channel->delivered.size() == 1);
+    CHECK(f.channel->delivered[0].email.empty());
+    CHECK(the_notification(f).status == "delivered");
+  }
+
+  TEST_CASE("[Deliver] a failing channel is retried with back-off; the row stays pending") {
+    Fixture f;  // RecordingBus: 3 attempts, back-off 100 ms then 200 ms
+    f.channel->failures_left = 1;
+    f.rb.inject("orders", orders::events::OrderShipped{12, 7});
+    f.rb.run_until_idle();
+    CHECK(f.channel->attempts == 1);
+    CHECK(f.channel->delivered.empty());
+    CHECK(the_notification(f).status == "pending");
+    CHECK_FALSE(the_notification(f).delivered_at);
+    CHECK(retrying(f) == 1);
+
+    f.rb.run_until_idle();  // back-off not over: no new attempt
+    CHECK(f.channel->attempts == 1);
+
+    f.rb.clock().advance(100ms);
+    f.rb.run_until_idle();
+    CHECK(f.channel->attempts == 2);
+    CHECK(f.channel->delivered.size() == 1);
+    CHECK(the_notification(f).status == "delivered");
+    CHECK(retrying(f) == 0);
+    CHECK(f.rb.bus().dead_letters(std::nullopt, 10).empty());
+  }
+
+  TEST_CASE("[Deliver] a channel that keeps failing ends in a dead letter; replay delivers it") {
+    Fixture f;
+    f.channel->failures_left = -1;
+    f.rb.inject("orders", orders::events::OrderShipped{12, 7});
+    f.rb.run_until_idle();
+    f.rb.clock().advance(100ms);
+    f.rb.run_until_idle();
+    f.rb.clock().advance(200ms);
+    f.rb.run_until_idle();
+    CHECK(f.channel->attempts == 3);
+
+    auto dead = f.rb.bus().dead_letters(std::nullopt, 10);
+    REQUIRE(dead.size() == 1);
+    CHECK(dead[0].module == "notifications");
+    CHECK(dead[0].subscriber == "notifications.deliver");
+    CHECK(dead[0].last_error.find("receiver unavailable") != std::string::npos);
+    CHECK(the_notification(f).status == "pending");
+
+    // Nothing more happens on its own...
+    f.rb.clock().advance(10s);
+    f.rb.run_until_idle();
+    CHECK(f.channel->attempts == 3);
+
+    // ...until an operator replays it once the receiver is back.
+    f.channel->failures_left = 0;
+    auto outcome = f.rb.bus().replay(dead[0].id);
+    CHECK(outcome.result == eventbus::Bus::ReplayOutcome::Result::delivered);
+    CHECK(f.channel->delivered.size() == 1);
+    CHECK(the_notification(f).status == "delivered");
+  }
+
+  TEST_CASE("[Deliver] a failing delivery for one user does not hold back another user's") {
+    Fixture f;
+    f.channel->failures_left = 1;  // the first delivery attempt fails: user 7's
+    f.rb.inject("orders", orders::events::OrderShipped{12, 7});
+    f.rb.inject("orders", orders::events::OrderShipped{13, 8});
+    f.rb.run_until_idle();
+    REQUIRE(f.channel->delivered.size() == 1);
+    CHECK(f.channel->delivered[0].user_id == 8);
+    f.rb.clock().advance(100ms);
+    f.rb.run_until_idle();
+    CHECK(f.channel->delivered.size() == 2);
+  }
+
+  TEST_CASE("[Deliver] the default channel is the log channel") {
+    mart::test::RecordingBus rb;
+    auto& orders_bus = rb.host("orders");
+    auto& bus = rb.host("notifications");
+    (void)orders_bus;
+    auto module = notifications::make_module(bus, nullptr);
+    rb.inject("orders", orders::events::OrderShipped{12, 7});
+    rb.run_until_idle();
+    auto n = bus.db().read([&](kernel::Connection& c) { return notifications::store::find(c, 1); });
+    REQUIRE(n);
+    CHECK(n->channel == "log");
+    CHECK(n->status == "delivered");
+  }
+}

@@ -1,0 +1,223 @@
+#include "webhook/webhook_channel.hpp"
+
+#include "recording_bus.hpp"
+#include "store/notification_store.hpp"
+
+#include <orders/events.hpp>
+#include <users/events.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/json/parse.hpp>
+
+#include <doctest/doctest.h>
+#include <sodium.h>
+
+#include <future>
+#include <thread>
+
+using namespace std::chrono_literals;
+using mart::webhook::WebhookChannel;
+using mart::webhook::WebhookOptions;
+
+namespace {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+// A one-shot HTTP receiver on 127.0.0.1:<ephemeral>: takes one request, records it, answers
+// with `status` (or, when `answer` is false, holds the connection open without a word).
+class Receiver {
+ public:
+  explicit Receiver(unsigned status = 204, bool answer = true)
+      : status_(status),
+        answer_(answer),
+        acceptor_(context_, {asio::ip::address_v4::loopback(), 0}) {
+    acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+      if (!ec) serve(std::move(socket));
+    });
+    // Bounded: if no client comes, the thread ends on its own.
+    thread_ = std::thread([this] { context_.run_for(10s); });
+  }
+  ~Receiver() {
+    release_.set_value();
+    context_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  std::string url(std::string path = "/hooks/mart") const {
+    return "http://127.0.0.1:" + std::to_string(port()) + path;
+  }
+  // Waits for the one exchange to end, then hands over the request it received.
+  http::request<http::string_body> received() {
+    thread_.join();
+    return request_;
+  }
+
+ private:
+  void serve(tcp::socket socket) {
+    boost::beast::flat_buffer buffer;
+    boost::system::error_code ec;
+    http::read(socket, buffer, request_, ec);
+    if (ec) return;
+    if (!answer_) {
+      released_.wait_for(10s);
+      return;
+    }
+    http::response<http::string_body> response{static_cast<http::status>(status_), 11};
+    response.body() = "{}";
+    response.prepare_payload();
+    http::write(socket, response, ec);
+  }
+
+  unsigned status_;
+  bool answer_;
+  asio::io_context context_;
+  tcp::acceptor acceptor_;
+  std::thread thread_;
+  std::promise<void> release_;
+  std::future<void> released_ = release_.get_future();
+  http::request<http::string_body> request_;
+};
+
+notifications::Delivery sample_delivery() {
+  return {42,
+          7,
+          "ada@example.com",
+          "Ada",
+          "orders.order_shipped.v1",
+          12,
+          "Your order #12 has shipped.",
+          "2026-01-02T03:04:05.000Z"};
+}
+
+std::string hmac_hex(const std::string& key, const std::string& data) {
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key.data()),
+                              key.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(data.data()),
+                                data.size());
+  crypto_auth_hmacsha256_final(&state, mac);
+  char hex[sizeof mac * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
+  return hex;
+}
+
+WebhookChannel channel_to(const std::string& url, std::chrono::milliseconds timeout = 2s) {
+  return WebhookChannel(WebhookOptions{url, "a shared secret of any length", timeout});
+}
+
+}  // namespace
+
+TEST_SUITE("notifications") {
+  TEST_CASE("[Webhook] posts the delivery as signed JSON to the configured path") {
+    Receiver receiver(200);
+    auto channel = channel_to(receiver.url("/hooks/mart?via=test"));
+    CHECK(channel.name() == "webhook");
+    channel.deliver(sample_delivery());
+    auto request = receiver.received();
+
+    CHECK(request.method() == http::verb::post);
+    CHECK(request.target() == "/hooks/mart?via=test");
+    CHECK(request[http::field::host] == "127.0.0.1:" + std::to_string(receiver.port()));
+    CHECK(request[http::field::content_type] == "application/json");
+    auto body = boost::json::parse(request.body()).as_object();
+    CHECK(body.size() == 7);
+    CHECK(body.at("notification_id") == 42);
+    CHECK(body.at("user_id") == 7);
+    CHECK(body.at("email") == "ada@example.com");
+    CHECK(body.at("event_type") == "orders.order_shipped.v1");
+    CHECK(body.at("order_id") == 12);
+    CHECK(body.at("message") == "Your order #12 has shipped.");
+    CHECK(body.at("created_at") == "2026-01-02T03:04:05.000Z");
+
+    auto signature = std::string(request["X-Mart-Signature"]);
+    CHECK(signature == "sha256=" + hmac_hex("a shared secret of any length", request.body()));
+    CHECK(signature.size() == 7 + 64);
+  }
+
+  TEST_CASE("[Webhook] the signature is HMAC-SHA256 (RFC 4231 test case 2)") {
+    CHECK(WebhookChannel::signature_of("what do ya want for nothing?", "Jefe") ==
+          "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  }
+
+  TEST_CASE("[Webhook] a non-2xx answer, a closed port and a silent receiver all throw") {
+    SUBCASE("500") {
+      Receiver receiver(500);
+      auto channel = channel_to(receiver.url());
+      CHECK_THROWS_WITH_AS(channel.deliver(sample_delivery()), doctest::Contains("answered 500"),
+                           std::runtime_error);
+    }
+    SUBCASE("closed port") {
+      std::string url;
+      {
+        asio::io_context context;
+        tcp::acceptor acceptor(context, {asio::ip::address_v4::loopback(), 0});
+        url = "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) + "/";
+      }  // closed again: nobody listens there now
+      auto channel = channel_to(url);
+      CHECK_THROWS_AS(channel.deliver(sample_delivery()), std::runtime_error);
+    }
+    SUBCASE("silent receiver") {
+      Receiver receiver(200, false);
+      auto channel = channel_to(receiver.url(), 300ms);
+      auto start = std::chrono::steady_clock::now();
+      CHECK_THROWS_WITH_AS(channel.deliver(sample_delivery()), doctest::Contains("timed out"),
+                           std::runtime_error);
+      auto took = std::chrono::steady_clock::now() - start;
+      CHECK(took >= 250ms);
+      CHECK(took < 3s);
+    }
+  }
+
+  TEST_CASE("[Webhook] only http://host[:port]/path URLs, a secret and a timeout are accepted") {
+    auto make = [](std::string url, std::string secret = "s", std::chrono::milliseconds t = 1s) {
+      WebhookChannel channel(WebhookOptions{std::move(url), std::move(secret), t});
+    };
+    CHECK_NOTHROW(make("http://127.0.0.1:8081/hook"));
+    CHECK_NOTHROW(make("http://hooks.example.com"));
+    CHECK_NOTHROW(make("http://[::1]:9000/h"));
+    CHECK_THROWS_AS(make("https://hooks.example.com/h"), std::invalid_argument);
+    CHECK_THROWS_AS(make("ftp://hooks.example.com/h"), std::invalid_argument);
+    CHECK_THROWS_AS(make("hooks.example.com/h"), std::invalid_argument);
+    CHECK_THROWS_AS(make("http://user:pw@hooks.example.com/h"), std::invalid_argument);
+    CHECK_THROWS_AS(make("http://hooks.example.com:0/h"), std::invalid_argument);
+    CHECK_THROWS_AS(make("http:///nohost"), std::invalid_argument);
+    CHECK_THROWS_AS(make("not a url"), std::invalid_argument);
+    CHECK_THROWS_AS(make("http://127.0.0.1/h", ""), std::invalid_argument);
+    CHECK_THROWS_AS(make("http://127.0.0.1/h", "s", 0ms), std::invalid_argument);
+  }
+
+  TEST_CASE("[Webhook] as the module's channel: delivered through the bus, the row delivered") {
+    Receiver receiver(202);
+    mart::test::RecordingBus rb;
+    auto& users_bus = rb.host("users");
+    auto& orders_bus = rb.host("orders");
+    auto& notifications_bus = rb.host("notifications");
+    (void)users_bus;
+    (void)orders_bus;
+    auto module = notifications::make_module(
+        notifications_bus, std::make_shared<WebhookChannel>(WebhookOptions{
+                               receiver.url(), "a shared secret of any length", 2s}));
+    rb.inject("users", users::events::UserRegistered{7, "ada@example.com", "Ada", "customer"});
+    rb.inject("orders", orders::events::OrderShipped{12, 7});
+    rb.run_until_idle();
+
+    auto request = receiver.received();
+    auto body = boost::json::parse(request.body());
+    CHECK(body.at("notification_id") == 1);
+    CHECK(body.at("email") == "ada@example.com");
+    auto n = notifications_bus.db().read(
+        [](kernel::Connection& c) { return notifications::store::find(c, 1); });
+    REQUIRE(n);
+    CHECK(n->channel == "webhook");
+    CHECK(n->status == "delivered");
+  }
+}
