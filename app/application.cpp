@@ -4,6 +4,7 @@
 #include "gateway/gateway.hpp"
 #include "http/server.hpp"
 #include "jwt_secret.hpp"
+#include "metrics.hpp"
 #include "module_registry.hpp"
 #include "webhook/webhook_channel.hpp"
 
@@ -74,6 +75,7 @@ void Application::open() {
   for (auto& module : modules_) module->add_routes(router_);
   add_admin_routes(router_, bus_);
   add_operational_routes();
+  add_metrics_route(router_, bus_, modules_, started_);
 
   gateway::GatewayOptions policies;
   policies.cors_origins = {config_.cors_origins.begin(), config_.cors_origins.end()};

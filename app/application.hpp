@@ -10,6 +10,7 @@
 #include <kernel/router.hpp>
 #include <users/module.hpp>
 
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -59,6 +60,7 @@ class Application {
   std::vector<std::shared_ptr<kernel::Database>> databases_;
   std::vector<std::unique_ptr<kernel::Module>> modules_;
   kernel::Router router_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::unique_ptr<kernel::JwtCodec> tokens_;
   kernel::SystemClock clock_;
   std::unique_ptr<gateway::Gateway> gateway_;

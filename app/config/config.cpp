@@ -143,7 +143,8 @@ const std::vector<Setting>& table() {
            }),
       make("notifications.channel", "log", "how notifications are delivered: log or webhook",
            [](Config& c, const std::string& v) {
-             if (v != "log" && v != "webhook") throw std::invalid_argument("must be log or webhook");
+             if (v != "log" && v != "webhook")
+               throw std::invalid_argument("must be log or webhook");
              c.notifications_channel = v;
            }),
       make("notifications.webhook_url", "", "http://host:port/path receiving notification POSTs",

@@ -100,15 +100,17 @@ TEST_SUITE("e2e") {
     std::map<std::int64_t, boost::json::value> final_orders;
     std::optional<std::string> next;
     do {
-      auto page = client.get("/api/v1/orders?limit=100" + (next ? "&cursor=" + *next : std::string()),
-                             admin)
-                      .json();
+      auto page =
+          client
+              .get("/api/v1/orders?limit=100" + (next ? "&cursor=" + *next : std::string()), admin)
+              .json();
       for (const auto& order : page.at("items").as_array()) {
         auto id = order.at("id").as_int64();
         final_orders[id] = wait_for_status(client, admin, id, {"confirmed", "cancelled"});
       }
       next.reset();
-      if (page.at("next_cursor").is_string()) next = std::string(page.at("next_cursor").as_string());
+      if (page.at("next_cursor").is_string())
+        next = std::string(page.at("next_cursor").as_string());
     } while (next);
     CHECK(final_orders.size() >= acknowledged.size());
 
@@ -156,18 +158,20 @@ TEST_SUITE("e2e") {
       std::set<std::pair<std::string, std::int64_t>> seen;
       std::optional<std::string> cursor;
       do {
-        auto page = client.get("/api/v1/notifications?limit=100" +
-                                   (cursor ? "&cursor=" + *cursor : std::string()),
-                               customer)
+        auto page = client
+                        .get("/api/v1/notifications?limit=100" +
+                                 (cursor ? "&cursor=" + *cursor : std::string()),
+                             customer)
                         .json();
         for (const auto& n : page.at("items").as_array()) {
           auto key = std::make_pair(std::string(n.at("event_type").as_string()),
                                     n.at("order_id").as_int64());
-          CHECK_MESSAGE(seen.insert(key).second, "duplicate notification " << key.first << " "
-                                                                            << key.second);
+          CHECK_MESSAGE(seen.insert(key).second,
+                        "duplicate notification " << key.first << " " << key.second);
         }
         cursor.reset();
-        if (page.at("next_cursor").is_string()) cursor = std::string(page.at("next_cursor").as_string());
+        if (page.at("next_cursor").is_string())
+          cursor = std::string(page.at("next_cursor").as_string());
       } while (cursor);
     }
     auto dead = client.get("/api/v1/admin/dead-letters", admin).json();

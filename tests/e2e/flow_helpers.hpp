@@ -26,19 +26,18 @@ inline bool eventually(const std::function<bool()>& done,
 inline std::int64_t create_stocked_product(HttpClient& client, const HeaderList& admin,
                                            const std::string& name, std::int64_t price_cents,
                                            std::int64_t stock) {
-  auto created = client.post("/api/v1/products",
-                             R"({"name":")" + name + R"(","price_cents":)" +
-                                 std::to_string(price_cents) + "}",
-                             admin);
+  auto created = client.post(
+      "/api/v1/products",
+      R"({"name":")" + name + R"(","price_cents":)" + std::to_string(price_cents) + "}", admin);
   REQUIRE(created.status == 201);
   auto id = created.json().at("id").as_int64();
   auto path = "/api/v1/inventory/" + std::to_string(id);
   // The stock record appears once inventory has handled ProductCreated.
   REQUIRE(eventually([&] { return client.get(path).status == 200; }));
   if (stock > 0) {
-    auto adjusted = client.post(path + "/adjustments",
-                                R"({"delta":)" + std::to_string(stock) + R"(,"reason":"restock"})",
-                                admin);
+    auto adjusted =
+        client.post(path + "/adjustments",
+                    R"({"delta":)" + std::to_string(stock) + R"(,"reason":"restock"})", admin);
     REQUIRE(adjusted.status == 200);
   }
   return id;

@@ -74,21 +74,26 @@ TEST_SUITE("e2e") {
       return has(types, "orders.order_placed.v1") && has(types, "orders.order_confirmed.v1");
     }));
     CHECK(eventually([&] {
-      return shop.client.get("/api/v1/products/" + std::to_string(tea)).json().at("in_stock") == true;
+      return shop.client.get("/api/v1/products/" + std::to_string(tea)).json().at("in_stock") ==
+             true;
     }));
 
     CHECK(shop.client.post("/api/v1/orders/" + std::to_string(id) + "/ship", "", shop.customer)
               .status == 403);
-    auto shipped = shop.client.post("/api/v1/orders/" + std::to_string(id) + "/ship", "", shop.admin);
+    auto shipped =
+        shop.client.post("/api/v1/orders/" + std::to_string(id) + "/ship", "", shop.admin);
     CHECK(shipped.status == 200);
     CHECK(shipped.json().at("status") == "shipped");
     CHECK(shop.client.post("/api/v1/orders/" + std::to_string(id) + "/cancel", "", shop.customer)
               .status == 409);
-    CHECK(shop.client.post("/api/v1/orders/" + std::to_string(id) + "/ship", "", shop.admin).status ==
-          409);
-    CHECK(eventually([&] { return has(shop.notification_types(shop.customer), "orders.order_shipped.v1"); }));
+    CHECK(
+        shop.client.post("/api/v1/orders/" + std::to_string(id) + "/ship", "", shop.admin).status ==
+        409);
+    CHECK(eventually(
+        [&] { return has(shop.notification_types(shop.customer), "orders.order_shipped.v1"); }));
 
-    auto timeline = shop.client.get("/api/v1/orders/" + std::to_string(id) + "/events", shop.customer);
+    auto timeline =
+        shop.client.get("/api/v1/orders/" + std::to_string(id) + "/events", shop.customer);
     REQUIRE(timeline.status == 200);
     std::vector<std::string> types;
     auto timeline_json = timeline.json();
@@ -123,7 +128,8 @@ TEST_SUITE("e2e") {
     }));
   }
 
-  TEST_CASE("[e2e] orders: out of stock, and a multi-line order with one short line holds nothing") {
+  TEST_CASE(
+      "[e2e] orders: out of stock, and a multi-line order with one short line holds nothing") {
     Shop shop;
     auto tea = create_stocked_product(shop.client, shop.admin, "Tea", 100, 5);
     auto mug = create_stocked_product(shop.client, shop.admin, "Mug", 900, 1);
@@ -146,16 +152,16 @@ TEST_SUITE("e2e") {
     Shop shop({"--payments-simulated-latency-ms", "300"});
     auto tea = create_stocked_product(shop.client, shop.admin, "Tea", 100, 10);
     auto early = shop.place(order_body(tea, 2), shop.customer);
-    auto cancelled = shop.client.post("/api/v1/orders/" + std::to_string(early) + "/cancel", "",
-                                      shop.customer);
+    auto cancelled =
+        shop.client.post("/api/v1/orders/" + std::to_string(early) + "/cancel", "", shop.customer);
     CHECK(cancelled.status == 200);
     CHECK(cancelled.json().at("status") == "cancelled");
     CHECK(cancelled.json().at("cancel_reason") == "customer_request");
 
     auto late = shop.place(order_body(tea, 3), shop.customer);
     wait_for_status(shop.client, shop.customer, late, {"confirmed"});
-    auto refund = shop.client.post("/api/v1/orders/" + std::to_string(late) + "/cancel", "",
-                                   shop.customer);
+    auto refund =
+        shop.client.post("/api/v1/orders/" + std::to_string(late) + "/cancel", "", shop.customer);
     CHECK(refund.status == 200);
     CHECK(eventually([&] {
       auto payments = shop.payments_of(late).as_array();
@@ -184,11 +190,13 @@ TEST_SUITE("e2e") {
               .status == 422);
     CHECK(shop.client.post("/api/v1/orders", order_body(tea, 0), shop.customer).status == 422);
     CHECK(shop.client.post("/api/v1/orders", order_body(999999, 1), shop.customer).status == 422);
-    CHECK(shop.client.post("/api/v1/orders", R"({"items":"tea","payment_token":"t"})", shop.customer)
-              .status == 422);
-    CHECK(shop.client.post("/api/v1/orders", R"({"items":[{"product_id":"x","quantity":1}]})",
-                           shop.customer)
-              .status == 422);
+    CHECK(
+        shop.client.post("/api/v1/orders", R"({"items":"tea","payment_token":"t"})", shop.customer)
+            .status == 422);
+    CHECK(
+        shop.client
+            .post("/api/v1/orders", R"({"items":[{"product_id":"x","quantity":1}]})", shop.customer)
+            .status == 422);
 
     auto keyed = shop.customer;
     keyed.emplace_back("Idempotency-Key", "order-once-1");
@@ -230,14 +238,16 @@ TEST_SUITE("e2e") {
     const int kCustomers = 16;
     std::vector<HeaderList> customers;
     for (int i = 0; i < kCustomers; ++i) {
-      customers.push_back(customer_headers(shop.client, "racer" + std::to_string(i) + "@example.com"));
+      customers.push_back(
+          customer_headers(shop.client, "racer" + std::to_string(i) + "@example.com"));
     }
     std::vector<std::int64_t> ids(kCustomers, 0);
     std::vector<std::thread> threads;
     for (int i = 0; i < kCustomers; ++i) {
       threads.emplace_back([&, i] {
         HttpClient client(shop.server.port());
-        auto r = client.post("/api/v1/orders", order_body(tea, 1), customers[static_cast<std::size_t>(i)]);
+        auto r = client.post("/api/v1/orders", order_body(tea, 1),
+                             customers[static_cast<std::size_t>(i)]);
         if (r.status == 201) ids[static_cast<std::size_t>(i)] = r.json().at("id").as_int64();
       });
     }

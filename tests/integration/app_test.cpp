@@ -3,7 +3,10 @@
 #include "application.hpp"
 
 #include <doctest/doctest.h>
+
 #include <boost/json/parse.hpp>
+#include <set>
+#include <sstream>
 
 namespace {
 
@@ -106,5 +109,37 @@ TEST_SUITE("integration") {
     c.admin_email = "a@b.co";
     mart::Application no_password(c);
     CHECK_THROWS_AS(no_password.open(), mart::ConfigError);
+  }
+
+  TEST_CASE("[App] /metrics is valid Prometheus text with the flow's gauges") {
+    App a;
+    auto r = a.call("GET", "/metrics");
+    REQUIRE(r.status == 200);
+    CHECK(r.headers.get("Content-Type")->starts_with("text/plain; version=0.0.4"));
+    std::istringstream lines(r.body);
+    std::string line;
+    std::set<std::string> names;
+    std::string typed;
+    while (std::getline(lines, line)) {
+      if (line.rfind("# HELP ", 0) == 0) continue;
+      if (line.rfind("# TYPE ", 0) == 0) {
+        typed = line.substr(7, line.find(' ', 7) - 7);
+        continue;
+      }
+      // name{label="value",...} number
+      auto space = line.rfind(' ');
+      REQUIRE(space != std::string::npos);
+      auto series = line.substr(0, space);
+      auto name = series.substr(0, series.find('{'));
+      CHECK_MESSAGE(name == typed, line);  // every sample follows its TYPE line
+      CHECK_NOTHROW((void)std::stod(line.substr(space + 1)));
+      if (series.find('{') != std::string::npos) CHECK(series.back() == '}');
+      names.insert(name);
+    }
+    for (const char* expected :
+         {"mart_build_info", "mart_uptime_seconds", "process_resident_memory_bytes",
+          "mart_outbox_waiting_events", "mart_dead_letters", "mart_stuck_orders"}) {
+      CHECK_MESSAGE(names.count(expected) == 1, expected);
+    }
   }
 }

@@ -3,8 +3,8 @@
 
 #include "application.hpp"
 
-#include <boost/json/parse.hpp>
 #include <doctest/doctest.h>
+#include <boost/json/parse.hpp>
 
 namespace {
 
@@ -119,12 +119,12 @@ TEST_SUITE("integration") {
     auto id = shop.order(tea, 2, "tok_ok");
     shop.settle();
     REQUIRE(shop.get_order(id).at("status") == "confirmed");
-    auto cancelled = shop.call("POST", "/api/v1/orders/" + std::to_string(id) + "/cancel", {},
-                               shop.customer);
+    auto cancelled =
+        shop.call("POST", "/api/v1/orders/" + std::to_string(id) + "/cancel", {}, shop.customer);
     CHECK(cancelled.status == 200);
     shop.settle();
-    auto payments = shop.json(shop.call("GET", "/api/v1/payments?order_id=" + std::to_string(id),
-                                        {}, shop.customer));
+    auto payments = shop.json(
+        shop.call("GET", "/api/v1/payments?order_id=" + std::to_string(id), {}, shop.customer));
     CHECK(payments.at("items").as_array()[0].at("status") == "refunded");
     CHECK(shop.stock(tea).at("available") == 4);
     CHECK(shop.stock(tea).at("sold") == 0);

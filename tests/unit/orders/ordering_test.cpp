@@ -36,9 +36,11 @@ struct Fixture {
   }
   orders::Placed place(std::vector<orders::PlaceItem> items,
                        std::optional<orders::IdempotencyKey> key = std::nullopt,
-                       const kernel::Principal& who = kernel::Principal{1, kernel::Role::customer}) {
-    return ordering.place(who.user_id, {std::move(items), "tok"}, key,
-                          [](const orders::Order& o) { return std::to_string(o.id); }, trace);
+                       const kernel::Principal& who = kernel::Principal{1,
+                                                                        kernel::Role::customer}) {
+    return ordering.place(
+        who.user_id, {std::move(items), "tok"}, key,
+        [](const orders::Order& o) { return std::to_string(o.id); }, trace);
   }
 };
 
@@ -66,7 +68,8 @@ TEST_SUITE("orders") {
     CHECK(events[0].currency == "USD");
   }
 
-  TEST_CASE("[PlaceOrder] rejects an empty order, bad quantities, unknown, deleted, mixed currency") {
+  TEST_CASE(
+      "[PlaceOrder] rejects an empty order, bad quantities, unknown, deleted, mixed currency") {
     Fixture f;
     CHECK(status_of([&] { f.place({}); }) == 422);
     CHECK(status_of([&] { f.place({{10, 0}}); }) == 422);
@@ -117,8 +120,9 @@ TEST_SUITE("orders") {
     CHECK(f.rb.published<orders::events::PaymentRequested>("orders").size() == 1);
   }
 
-  TEST_CASE("[Flow] a shortage or a decline cancels with its reason; a payment after a cancel "
-            "does not confirm") {
+  TEST_CASE(
+      "[Flow] a shortage or a decline cancels with its reason; a payment after a cancel "
+      "does not confirm") {
     Fixture f;
     auto short_id = f.place({{10, 2}}).order.id;
     f.rb.inject("inventory", inventory::events::StockReservationFailed{short_id, {{10, 2, 1}}});

@@ -49,7 +49,9 @@ std::int64_t order_id(const kernel::Request& request) {
   return id;
 }
 
-eventbus::Trace trace_of(const kernel::Request& request) { return {request.request_id, ""}; }
+eventbus::Trace trace_of(const kernel::Request& request) {
+  return {request.request_id, ""};
+}
 
 PlaceOrder read_place_order(const kernel::Request& request, kernel::JsonBody& body) {
   PlaceOrder input;
@@ -71,7 +73,8 @@ PlaceOrder read_place_order(const kernel::Request& request, kernel::JsonBody& bo
       auto quantity = item.integer("quantity");
       if (!item.has("product_id")) body.fail(field + ".product_id", "is required");
       if (!item.has("quantity")) body.fail(field + ".quantity", "is required");
-      if (item.has("product_id") && !product_id) body.fail(field + ".product_id", "must be an integer");
+      if (item.has("product_id") && !product_id)
+        body.fail(field + ".product_id", "must be an integer");
       if (item.has("quantity") && !quantity) body.fail(field + ".quantity", "must be an integer");
       input.items.push_back({product_id.value_or(0), quantity.value_or(0)});
     }
@@ -111,7 +114,8 @@ void add_routes(kernel::Router& router, Ordering& ordering) {
         kernel::Response response;
         response.status = 201;
         response.headers.set("Content-Type", "application/json");
-        response.headers.set("Location", std::string(kBase) + "/" + std::to_string(placed.order.id));
+        response.headers.set("Location",
+                             std::string(kBase) + "/" + std::to_string(placed.order.id));
         response.body = placed.replayed_body ? *placed.replayed_body
                                              : boost::json::serialize(to_json(placed.order));
         if (placed.replayed_body) response.headers.set("Idempotent-Replayed", "true");
@@ -128,8 +132,9 @@ void add_routes(kernel::Router& router, Ordering& ordering) {
           status = parse_status(*text);
           if (!status) {
             throw kernel::ApiError::unprocessable(
-                "Unknown status.", {{"status", "must be pending, reserved, confirmed, shipped or "
-                                               "cancelled"}});
+                "Unknown status.", {{"status",
+                                     "must be pending, reserved, confirmed, shipped or "
+                                     "cancelled"}});
           }
         }
         auto result = ordering.list(request.caller(), status, page.after, page.limit);
@@ -142,7 +147,8 @@ void add_routes(kernel::Router& router, Ordering& ordering) {
   router.get(
       std::string(kBase) + "/{id}",
       [&ordering](kernel::Request& request) {
-        return kernel::Response::json(200, to_json(ordering.get(order_id(request), request.caller())));
+        return kernel::Response::json(200,
+                                      to_json(ordering.get(order_id(request), request.caller())));
       },
       kernel::Access::user);
 
@@ -157,7 +163,8 @@ void add_routes(kernel::Router& router, Ordering& ordering) {
   router.post(
       std::string(kBase) + "/{id}/ship",
       [&ordering](kernel::Request& request) {
-        return kernel::Response::json(200, to_json(ordering.ship(order_id(request), trace_of(request))));
+        return kernel::Response::json(200,
+                                      to_json(ordering.ship(order_id(request), trace_of(request))));
       },
       kernel::Access::admin);
 

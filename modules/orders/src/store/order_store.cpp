@@ -19,8 +19,7 @@ constexpr const char* kSetStatus =
     "UPDATE orders SET status = ?, cancel_reason = ?, updated_at = ?, updated_ms = ? WHERE id = ?";
 constexpr const char* kClearToken = "UPDATE orders SET payment_token = '' WHERE id = ?";
 // One statement per filter combination keeps each one a simple index range scan.
-constexpr const char* kPageAll =
-    "SELECT id FROM orders WHERE id < ? ORDER BY id DESC LIMIT ?";
+constexpr const char* kPageAll = "SELECT id FROM orders WHERE id < ? ORDER BY id DESC LIMIT ?";
 constexpr const char* kPageByUser =
     "SELECT id FROM orders WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?";
 constexpr const char* kPageByStatus =
@@ -34,7 +33,8 @@ constexpr const char* kUpsertProduct =
     "ON CONFLICT(product_id) DO UPDATE SET name = excluded.name, "
     "price_cents = excluded.price_cents, currency = excluded.currency";
 constexpr const char* kDeleteProduct =
-    "INSERT INTO catalog(product_id, name, price_cents, currency, deleted) VALUES (?, '', 0, '', 1) "
+    "INSERT INTO catalog(product_id, name, price_cents, currency, deleted) VALUES (?, '', 0, '', "
+    "1) "
     "ON CONFLICT(product_id) DO UPDATE SET deleted = 1";
 constexpr const char* kFindProduct =
     "SELECT name, price_cents, currency, deleted FROM catalog WHERE product_id = ?";

@@ -21,7 +21,7 @@ void clear_payment_token(kernel::Connection& c, std::int64_t id);
 struct PageQuery {
   std::optional<std::int64_t> user_id;  // all users when absent
   std::optional<Status> status;
-  std::optional<std::int64_t> before;   // ids below this (newest first)
+  std::optional<std::int64_t> before;  // ids below this (newest first)
   int limit = 20;
 };
 std::vector<Order> page(kernel::Connection& c, const PageQuery& query);

@@ -22,8 +22,8 @@ void move(eventbus::Tx& tx, const kernel::Clock& clock, Order& order, Status to,
 void cancel(eventbus::Tx& tx, const kernel::Clock& clock, Order& order, const char* reason) {
   auto previous = order.status;
   move(tx, clock, order, Status::cancelled, reason);
-  tx.publish(events::OrderCancelled{order.id, order.user_id, reason,
-                                    std::string(status_name(previous))});
+  tx.publish(
+      events::OrderCancelled{order.id, order.user_id, reason, std::string(status_name(previous))});
 }
 
 }  // namespace
@@ -57,7 +57,8 @@ void payment_succeeded(eventbus::Tx& tx, const kernel::Clock& clock, std::int64_
     return;
   }
   move(tx, clock, *order, Status::confirmed);
-  tx.publish(events::OrderConfirmed{order->id, order->user_id, order->total_cents, order->currency});
+  tx.publish(
+      events::OrderConfirmed{order->id, order->user_id, order->total_cents, order->currency});
 }
 
 void payment_failed(eventbus::Tx& tx, const kernel::Clock& clock, std::int64_t order_id) {

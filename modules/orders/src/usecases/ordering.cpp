@@ -89,8 +89,8 @@ Placed Ordering::place(std::int64_t user_id, const PlaceOrder& input,
     order.id = store::insert(tx.db(), order, kernel::to_unix_millis(now));
     tx.publish(placed_event(order));
     if (key) {
-      store::insert_key(tx.db(), user_id, key->key,
-                        {key->request_hash, order.id, render(order)}, order.created_at);
+      store::insert_key(tx.db(), user_id, key->key, {key->request_hash, order.id, render(order)},
+                        order.created_at);
     }
     return {order, std::nullopt};
   });
@@ -171,9 +171,9 @@ std::vector<eventbus::TimelineEntry> Ordering::timeline(std::int64_t id,
 }
 
 std::int64_t Ordering::stuck_orders() {
-  auto threshold = kernel::to_unix_millis(bus_.clock().now()) -
-                   std::chrono::duration_cast<std::chrono::milliseconds>(options_.stuck_after)
-                       .count();
+  auto threshold =
+      kernel::to_unix_millis(bus_.clock().now()) -
+      std::chrono::duration_cast<std::chrono::milliseconds>(options_.stuck_after).count();
   return bus_.db().read([&](kernel::Connection& c) { return store::count_stuck(c, threshold); });
 }
 
