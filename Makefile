@@ -9,6 +9,9 @@ PACKAGES := build-essential cmake ninja-build ccache pkg-config \
             libsqlite3-dev libsqlitecpp-dev librdkafka-dev libfmt-dev libsodium-dev doctest-dev \
             wrk curl python3
 JOBS ?= $(shell nproc)
+# ccache keys on paths relative to the checkout, so a fresh clone elsewhere (CI) reuses the cache.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build release run test test-fast test-asan bench format clean

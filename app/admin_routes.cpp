@@ -73,14 +73,14 @@ void add_admin_routes(kernel::Router& router, eventbus::Bus& bus) {
         std::int64_t id = 0;
         auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
         if (ec != std::errc() || ptr != text.data() + text.size() || id <= 0) {
-          throw kernel::ApiError::not_found("No dead letter " + std::string(text) + ".");
+          throw kernel::ApiError::not_found("Dead letter " + std::to_string(id) + " not found.");
         }
         using Result = eventbus::Bus::ReplayOutcome::Result;
         eventbus::Bus::ReplayOutcome outcome;
         try {
           outcome = bus.replay(id);
         } catch (const std::out_of_range&) {
-          throw kernel::ApiError::not_found("No dead letter " + std::string(text) + ".");
+          throw kernel::ApiError::not_found("Dead letter " + std::to_string(id) + " not found.");
         }
         switch (outcome.result) {
           case Result::delivered:
@@ -94,7 +94,7 @@ void add_admin_routes(kernel::Router& router, eventbus::Bus& bus) {
           case Result::not_dead:
             break;
         }
-        throw kernel::ApiError::conflict("Event " + std::string(text) +
+        throw kernel::ApiError::conflict("Event " + std::to_string(id) +
                                          " is not a dead letter: it is still being retried.");
       },
       kernel::Access::admin);

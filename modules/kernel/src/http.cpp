@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 namespace kernel {
 namespace {
@@ -52,6 +53,16 @@ std::string_view Request::param(std::string_view name) const {
     if (k == name) return v;
   }
   return {};
+}
+
+std::int64_t Request::id_param(std::string_view name, std::string_view what) const {
+  auto text = param(name);
+  std::int64_t id = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || ptr != text.data() + text.size() || id <= 0) {
+    throw ApiError::not_found(std::string(what) + " " + std::string(text) + " not found.");
+  }
+  return id;
 }
 
 const Principal& Request::caller() const {

@@ -77,12 +77,7 @@ void JsonBody::fail(std::string_view field, std::string message) {
 }
 
 void JsonBody::finish() const {
-  if (errors_.empty()) return;
-  std::string detail = "Invalid fields:";
-  for (const auto& [field, message] : errors_) detail += " " + field + " " + message + ";";
-  detail.pop_back();
-  detail += ".";
-  throw ApiError::unprocessable(detail, errors_);
+  if (!errors_.empty()) throw ApiError::invalid_fields(errors_);
 }
 
 }  // namespace kernel

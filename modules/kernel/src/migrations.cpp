@@ -31,7 +31,9 @@ struct Applied {
 
 }  // namespace
 
-std::string migration_checksum(const std::string& sql) { return digest_hex(sql); }
+std::string migration_checksum(const std::string& sql) {
+  return digest_hex(sql);
+}
 
 int apply_migrations(Database& db, const std::string& scope, const std::vector<Migration>& set) {
   std::vector<Migration> ordered = set;

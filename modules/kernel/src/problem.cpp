@@ -28,6 +28,13 @@ ApiError ApiError::unsupported_media_type(std::string detail) {
   return {415, "Unsupported Media Type", std::move(detail)};
 }
 
+ApiError ApiError::invalid_fields(const FieldErrors& errors) {
+  std::string detail = "Invalid fields:";
+  for (const auto& [field, message] : errors) detail += " " + field + " " + message + ";";
+  detail.back() = '.';
+  return unprocessable(std::move(detail), errors);
+}
+
 std::string_view status_title(int status) {
   switch (status) {
     case 400:

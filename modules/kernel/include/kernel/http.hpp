@@ -6,6 +6,7 @@
 
 #include <boost/json/value.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +45,9 @@ struct Request {
   std::optional<std::string> query_param(std::string_view name) const;
   // The named path parameter; the router guarantees it exists for the matched route.
   std::string_view param(std::string_view name) const;
+  // The named path parameter as a positive integer id; anything else names nothing there, so it
+  // throws a 404 problem ("<what> <text> not found.").
+  std::int64_t id_param(std::string_view name, std::string_view what) const;
   // The caller; throws a 401 problem when there is none (for handlers of Access::user routes
   // this never throws: the router checked).
   const Principal& caller() const;

@@ -25,6 +25,8 @@ class ApiError : public std::runtime_error {
   static ApiError conflict(std::string detail);
   static ApiError unprocessable(std::string detail, FieldErrors errors = {});
   static ApiError unsupported_media_type(std::string detail);
+  // A 422 whose detail lists every field and its message ("Invalid fields: name must ...").
+  static ApiError invalid_fields(const FieldErrors& errors);
 
  private:
   int status_;

@@ -9,8 +9,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <charconv>
-
 namespace orders::http {
 namespace {
 
@@ -40,13 +38,7 @@ boost::json::object to_json(const Order& o) {
 }
 
 std::int64_t order_id(const kernel::Request& request) {
-  auto text = request.param("id");
-  std::int64_t id = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || ptr != text.data() + text.size() || id <= 0) {
-    throw kernel::ApiError::not_found("Order " + std::string(text) + " not found.");
-  }
-  return id;
+  return request.id_param("id", "Order");
 }
 
 eventbus::Trace trace_of(const kernel::Request& request) {

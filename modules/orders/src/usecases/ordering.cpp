@@ -57,12 +57,7 @@ Order priced_order(kernel::Connection& c, std::int64_t user_id, const PlaceOrder
     order.total_cents += item.quantity * product->price_cents;
     if (order.total_cents > kMaxTotalCents) errors["items"] = "add up to too large a total";
   }
-  if (!errors.empty()) {
-    std::string detail = "The order cannot be placed:";
-    for (const auto& [name, message] : errors) detail += " " + name + " " + message + ";";
-    detail.back() = '.';
-    throw kernel::ApiError::unprocessable(detail, errors);
-  }
+  if (!errors.empty()) throw kernel::ApiError::invalid_fields(errors);
   order.payment_token = input.payment_token;
   return order;
 }

@@ -19,12 +19,7 @@ E event_of(const Product& p) {
 void require_valid(ProductChanges& changes) {
   kernel::FieldErrors errors;
   validate(changes, errors);
-  if (!errors.empty()) {
-    std::string detail = "Invalid fields:";
-    for (const auto& [field, message] : errors) detail += " " + field + " " + message + ";";
-    detail.back() = '.';
-    throw kernel::ApiError::unprocessable(detail, errors);
-  }
+  if (!errors.empty()) throw kernel::ApiError::invalid_fields(errors);
 }
 
 void require_free_sku(kernel::Connection& c, const Product& product) {
@@ -40,12 +35,7 @@ Product Catalog::create(ProductChanges input, const eventbus::Trace& trace) {
   if (!input.name) missing["name"] = "is required";
   if (!input.price_cents) missing["price_cents"] = "is required";
   validate(input, missing);
-  if (!missing.empty()) {
-    std::string detail = "Invalid fields:";
-    for (const auto& [field, message] : missing) detail += " " + field + " " + message + ";";
-    detail.back() = '.';
-    throw kernel::ApiError::unprocessable(detail, missing);
-  }
+  if (!missing.empty()) throw kernel::ApiError::invalid_fields(missing);
   Product product;
   apply(input, product);
   product.created_at = product.updated_at = kernel::format_rfc3339(bus_.clock().now());

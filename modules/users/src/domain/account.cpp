@@ -53,11 +53,7 @@ void check_address(const std::string& address, kernel::FieldErrors& errors) {
 }
 
 void throw_if_invalid(const kernel::FieldErrors& errors) {
-  if (errors.empty()) return;
-  std::string detail = "Invalid fields:";
-  for (const auto& [field, message] : errors) detail += " " + field + " " + message + ";";
-  detail.back() = '.';
-  throw kernel::ApiError::unprocessable(detail, errors);
+  if (!errors.empty()) throw kernel::ApiError::invalid_fields(errors);
 }
 
 }  // namespace users
