@@ -263,9 +263,10 @@ def build_section(results):
         f"`{meta['results_rel']}`",
         f"- mart: `app/mart --port P --data-dir TMP --io-threads {meta['io_threads']} --log-level warn"
         f"{(' ' + meta['mart_args']) if meta['mart_args'] else ''}`, every module hosted, in-process bus, "
-        f"SQLite WAL with synchronous=NORMAL (every commit durable against a process crash; the "
+        f"data on {meta.get('data_fs', '?')}, SQLite WAL with synchronous=NORMAL (every commit durable against a process crash; the "
         f"last commits can be lost to an OS crash), bus.batch_size 512, bus.batch_time_budget_ms 20"
-        f"{'; LD_PRELOAD=commit_counter.so counts transactions' if meta['count_commits'] else ''}",
+        f"{'; LD_PRELOAD=commit_counter.so counts transactions' if meta['count_commits'] else ''}"
+        f"{('; **what-if experiment**, extra pragmas on every connection: `' + meta['sqlite_pragmas'] + '`') if meta.get('sqlite_pragmas') else ''}",
         f"- set-up (`bench/orders/setup.py`, through the API): {meta['setup']}",
         f"- load: `{meta['wrk_command']}`: every request `POST /api/v1/orders` "
         f"`{{\"items\":[{{\"product_id\":<random of {meta['products']}>,\"quantity\":1}}],"
@@ -380,14 +381,19 @@ def build_section(results):
             ""]
     if commit_per_s:
         lines += ["| mart thread (by creation order) | CPU during the load (of one core) | "
+                  "running / waiting for a CPU / blocked or idle (schedstat) | "
                   "commits/s during the load | commits/s in the backlog |",
-                  "| --- | ---: | ---: | ---: |"]
+                  "| --- | ---: | ---: | ---: | ---: |"]
+        sched = sched_split(results, window_s)
         for label, tid, pct in threads:
             commits = ", ".join(f"{num(v)} ({dbname})" for (l, dbname), v in sorted(commit_per_s.items())
                                 if l == label)
             drained = ", ".join(f"{num(v)} ({dbname})" for (l, dbname), v in sorted(drain_commits.items())
                                 if l == label)
-            lines.append(f"| {label} | {pct:.0f}% | {commits or '—'} | {drained or '—'} |")
+            split = sched.get(tid)
+            split_text = f"{split[0]:.0f}% / {split[1]:.0f}% / {split[2]:.0f}%" if split else "—"
+            lines.append(f"| {label} | {pct:.0f}% | {split_text} | {commits or '—'} | "
+                         f"{drained or '—'} |")
         total_commits = sum(commit_per_s.values())
         lines += ["", f"Commits per second during the load, all threads: {num(total_commits)} "
                       f"({total_commits / max(placed_rate, 1):.2f} per placed order)."]
@@ -400,7 +406,12 @@ def build_section(results):
     backlog = backlog_summary(results, start, end)
     if backlog:
         lines += ["", backlog]
-    analysis = results / "analysis.md"
+    keys = results / "inbox-keys.txt"
+    if keys.exists() and keys.read_text().strip():
+        lines += ["", "Inbox keys (`bench/orders/inbox_keys.py`, same run, same file system: the bus's "
+                  "own tables, delivery-sized commits into a filled `bus_inbox`): "
+                  + "; ".join(l.strip() for l in keys.read_text().splitlines() if l.strip()) + "."]
+    analysis = pathlib.Path(__file__).resolve().parent / "what-bounds-it.md"
     if analysis.exists():
         lines += ["", analysis.read_text().strip()]
     lines += [END, ""]
@@ -443,6 +454,19 @@ def io_per_order(results, orders):
             out[k] += delta
             if labels.get(int(tid), "").startswith("delivery"):
                 out["d_" + k] += delta
+    return out
+
+
+def sched_split(results, seconds):
+    """{tid: (running %, waiting for a CPU %, blocked or idle %)} of the load's wall time."""
+    start = {int(r[0]): (int(r[1]), int(r[2])) for r in read_table(results / "sched-start.txt")}
+    end = {int(r[0]): (int(r[1]), int(r[2])) for r in read_table(results / "sched-end.txt")}
+    out = {}
+    wall = seconds * 1e9
+    for tid, (run, wait) in end.items():
+        run0, wait0 = start.get(tid, (0, 0))
+        running, waiting = 100.0 * (run - run0) / wall, 100.0 * (wait - wait0) / wall
+        out[tid] = (running, waiting, max(0.0, 100.0 - running - waiting))
     return out
 
 

@@ -16,7 +16,8 @@
 # 3. after wrk: polls GET /api/v1/admin/events/status every 0.5 s until no module has events
 #    waiting (120 s at most), then reads the databases read-only (report.py collect) and the
 #    peak RSS (VmHWM), and stops mart;
-# 4. the insert ceiling under the same wrk load (bench/lua/create_product.lua);
+# 4. the insert ceiling under the same wrk load (bench/lua/create_product.lua), then
+#    bench/orders/inbox_keys.py: WAL pages per delivery commit with random vs time-ordered event ids;
 # 5. report.py render writes the section between <!-- bench:orders:begin/end --> of
 #    docs/benchmarks.md (other sections are left alone).
 # Takes about 1.5 to 3 minutes (the drain of the backlog decides). Raw files go to
@@ -24,13 +25,15 @@
 #
 # Environment (optional): ORDERS_DURATION=30 (s of load), ORDERS_CONNECTIONS=64,
 # ORDERS_WRK_THREADS=2, ORDERS_IO_THREADS=2, ORDERS_PRODUCTS=20, ORDERS_CUSTOMERS=64,
-# ORDERS_DRAIN_MAX=120 (s), ORDERS_CEILING=1 (0 skips the ceiling), ORDERS_COUNT_COMMITS=1,
+# ORDERS_DRAIN_MAX=120 (s), ORDERS_CEILING=1 (0 skips the ceiling), ORDERS_KEYS=1 (0 skips
+# inbox_keys.py), ORDERS_COUNT_COMMITS=1,
 # ORDERS_PERF=0 (N > 0: perf record -g of mart for N s in the middle of the load, into the raw
 # files; perturbs the run a little), ORDERS_MART_ARGS="" (extra mart flags, for experiments, e.g.
 # "--bus-batch-time-budget-ms 50"), ORDERS_SQLITE_PRAGMAS="" (what-if experiments: pragmas
 # commit_counter.so runs on every connection mart opens, e.g. "PRAGMA mmap_size=268435456"; needs
 # ORDERS_COUNT_COMMITS=1), ORDERS_DOC=docs/benchmarks.md ('-' writes nothing),
-# ORDERS_RESULTS=dir, ORDERS_STRICT=0 (1: exit 3 when a target fails).
+# ORDERS_TMPDIR=/tmp (where the data dir is made: a disk-backed file system for durable commits;
+# /dev/shm only for what-if experiments), ORDERS_RESULTS=dir, ORDERS_STRICT=0 (1: exit 3 when a target fails).
 set -euo pipefail
 
 if [[ $# -ne 1 ]]; then
@@ -51,6 +54,7 @@ PRODUCTS=${ORDERS_PRODUCTS:-20}
 CUSTOMERS=${ORDERS_CUSTOMERS:-64}
 DRAIN_MAX=${ORDERS_DRAIN_MAX:-120}
 RUN_CEILING=${ORDERS_CEILING:-1}
+RUN_KEYS=${ORDERS_KEYS:-1}
 COUNT_COMMITS=${ORDERS_COUNT_COMMITS:-1}
 PERF_SECONDS=${ORDERS_PERF:-0}
 MART_ARGS=${ORDERS_MART_ARGS:-}
@@ -61,7 +65,7 @@ RESULTS=${ORDERS_RESULTS:-$BUILD_DIR/bench-orders-results/$(date -u +%Y%m%dT%H%M
 export MART_ADMIN_EMAIL=bench-admin@example.com MART_ADMIN_PASSWORD=bench-admin-password
 
 mkdir -p "$RESULTS"
-WORK=$(mktemp -d /tmp/mart-bench-orders.XXXXXX)
+WORK=$(mktemp -d "${ORDERS_TMPDIR:-/tmp}/mart-bench-orders.XXXXXX")
 STARTED_AT=$SECONDS
 SERVER_PIDS=()
 HELPER_PIDS=()
@@ -138,6 +142,14 @@ machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $9, $2 + $3 + $4 + $5 + $6
 process_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # tid utime stime of every thread of PID (mart's threads are all called "mart": no spaces).
 thread_ticks() { cat /proc/"$1"/task/*/stat 2>/dev/null | awk '{ print $1, $14, $15 }'; }
+# tid run_ns runqueue_wait_ns of every thread of PID (/proc/PID/task/TID/schedstat): the rest
+# of the wall time the thread was blocked (a mutex, a condition variable, I/O) or idle.
+thread_sched() {
+  local task
+  for task in /proc/"$1"/task/*; do
+    awk -v tid="${task##*/}" '{ print tid, $1, $2 }' "$task/schedstat" 2>/dev/null || true
+  done
+}
 # tid rchar wchar syscr syscw write_bytes of every thread of PID (file and socket I/O alike).
 thread_io() {
   local task
@@ -251,6 +263,7 @@ sampler() {
 }
 thread_ticks "$MART_PID" >"$RESULTS/threads-start.txt"
 thread_io "$MART_PID" >"$RESULTS/io-start.txt"
+thread_sched "$MART_PID" >"$RESULTS/sched-start.txt"
 [[ -n $COUNTER_SO ]] && python3 "$HERE/report.py" commits "$RESULTS/commit-counters.bin" >"$RESULTS/commits-start.txt"
 WRK_START_MS=$(now_ms)
 sampler &
@@ -264,6 +277,7 @@ log "load: $DURATION s of POST /api/v1/orders, $CONNECTIONS connections"
 run_wrk orders "$MART_PID" "$MART_PORT" "$HERE/place_order.lua"
 WRK_END_MS=$(now_ms)
 thread_ticks "$MART_PID" >"$RESULTS/threads-end.txt"
+thread_sched "$MART_PID" >"$RESULTS/sched-end.txt"
 [[ -n $COUNTER_SO ]] && python3 "$HERE/report.py" commits "$RESULTS/commit-counters.bin" >"$RESULTS/commits-end.txt"
 events_status >"$RESULTS/status-at-wrk-end.json"
 kill -0 "$MART_PID" 2>/dev/null || die "mart died under load; see $RESULTS/mart.log"
@@ -330,6 +344,7 @@ meta = {
     "elapsed_s": $((SECONDS - STARTED_AT)),
     "io_threads": $IO_THREADS,
     "mart_args": os.environ["META_MART_ARGS"],
+    "data_fs": "$(df -T "$WORK" | awk 'NR == 2 { print $2 " (" $1 ")" }')",
     "sqlite_pragmas": os.environ["META_SQLITE_PRAGMAS"],
     "count_commits": $([[ -n $COUNTER_SO ]] && echo True || echo False),
     "setup": os.environ["META_SETUP"],
@@ -369,6 +384,14 @@ if [[ $RUN_CEILING == 1 ]]; then
   run_wrk ceiling "$CEILING_PID" "$CEILING_PORT" "$ROOT/bench/lua/create_product.lua"
   log "ceiling: $(wrk_brief "$RESULTS/wrk-ceiling.txt")"
   stop_pid "$CEILING_PID"
+fi
+
+# 4b. What random event ids cost the inbox (bench/orders/inbox_keys.py, about 10 s, on the same
+# file system as mart's data).
+if [[ $RUN_KEYS == 1 ]]; then
+  timeout --kill-after=5 60 python3 "$HERE/inbox_keys.py" --dir "$WORK" >"$RESULTS/inbox-keys.txt" 2>&1 ||
+    log "warning: inbox_keys.py failed: $(tail -n 1 "$RESULTS/inbox-keys.txt")"
+  log "inbox keys: $(tr '\n' ' ' <"$RESULTS/inbox-keys.txt")"
 fi
 
 # 5. Report.

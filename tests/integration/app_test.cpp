@@ -1,6 +1,7 @@
 // The whole application in process: hosted modules, in-memory databases, deterministic delivery.
 
 #include "application.hpp"
+#include "in_process.hpp"
 
 #include <doctest/doctest.h>
 
@@ -33,21 +34,9 @@ struct App {
 
   kernel::Response call(std::string method, std::string path, std::string body = {},
                         const std::string& token = {}) {
-    kernel::Request r;
-    r.method = std::move(method);
-    r.path = r.target = std::move(path);
-    if (auto q = r.path.find('?'); q != std::string::npos) {
-      auto query = r.path.substr(q + 1);
-      r.path.resize(q);
-      auto eq = query.find('=');
-      r.query.emplace_back(query.substr(0, eq), query.substr(eq + 1));
-    }
-    r.body = std::move(body);
-    if (!r.body.empty()) r.headers.set("Content-Type", "application/json");
-    r.request_id = "it-1";
-    r.client_address = "127.0.0.1";
-    if (!token.empty()) r.headers.set("Authorization", "Bearer " + token);
-    return app.handle(r);
+    auto request =
+        mart::test::make_request(std::move(method), std::move(path), std::move(body), token);
+    return app.handle(request);
   }
 };
 

@@ -2,6 +2,7 @@
 // with run_until_idle, so every step can be checked between hops.
 
 #include "application.hpp"
+#include "in_process.hpp"
 
 #include <doctest/doctest.h>
 #include <boost/json/parse.hpp>
@@ -37,21 +38,9 @@ struct Shop {
 
   kernel::Response call(std::string method, std::string path, std::string body = {},
                         const std::string& token = {}) {
-    kernel::Request r;
-    r.method = std::move(method);
-    r.path = std::move(path);
-    if (auto q = r.path.find('?'); q != std::string::npos) {
-      auto query = r.path.substr(q + 1);
-      r.path.resize(q);
-      auto eq = query.find('=');
-      r.query.emplace_back(query.substr(0, eq), query.substr(eq + 1));
-    }
-    r.body = std::move(body);
-    if (!r.body.empty()) r.headers.set("Content-Type", "application/json");
-    r.client_address = "127.0.0.1";
-    r.request_id = "flow";
-    if (!token.empty()) r.headers.set("Authorization", "Bearer " + token);
-    return app.handle(r);
+    auto request =
+        mart::test::make_request(std::move(method), std::move(path), std::move(body), token);
+    return app.handle(request);
   }
   boost::json::value json(const kernel::Response& r) { return boost::json::parse(r.body); }
   void settle() { app.bus().run_until_idle(); }

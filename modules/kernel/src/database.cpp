@@ -6,6 +6,15 @@
 
 namespace kernel {
 
+void bind_optional(SQLite::Statement& statement, int index,
+                   const std::optional<std::string>& value) {
+  if (value) {
+    statement.bind(index, *value);
+  } else {
+    statement.bind(index);
+  }
+}
+
 SQLite::Statement& Connection::prepare(const char* sql) {
   auto it = statements_.find(sql);
   if (it == statements_.end()) {

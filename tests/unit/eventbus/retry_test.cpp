@@ -145,8 +145,9 @@ TEST_SUITE("eventbus") {
 }
 
 TEST_SUITE("eventbus") {
-  TEST_CASE("[Bus] per-key order spans all subscribers of a module: a later event waits for a "
-            "parked earlier one even when another subscriber handles it") {
+  TEST_CASE(
+      "[Bus] per-key order spans all subscribers of a module: a later event waits for a "
+      "parked earlier one even when another subscriber handles it") {
     mart::test::RecordingBus rb;
     auto& alpha = rb.host("alpha");
     auto& beta = rb.host("beta");

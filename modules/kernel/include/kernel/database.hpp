@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -34,6 +35,10 @@ class Connection {
   std::unique_ptr<SQLite::Database> db_;
   std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
 };
+
+// Binds a text value, or NULL when absent.
+void bind_optional(SQLite::Statement& statement, int index,
+                   const std::optional<std::string>& value);
 
 struct DatabaseOptions {
   int busy_timeout_ms = 5000;

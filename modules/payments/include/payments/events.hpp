@@ -22,8 +22,7 @@ struct PaymentSucceeded {
   std::string currency;
   std::string key() const { return std::to_string(order_id); }
 };
-BOOST_DESCRIBE_STRUCT(PaymentSucceeded, (),
-                      (payment_id, order_id, user_id, amount_cents, currency))
+BOOST_DESCRIBE_STRUCT(PaymentSucceeded, (), (payment_id, order_id, user_id, amount_cents, currency))
 
 struct PaymentFailed {
   static constexpr std::string_view kType = "payments.payment_failed.v1";
@@ -49,7 +48,6 @@ struct PaymentRefunded {
   std::string currency;
   std::string key() const { return std::to_string(order_id); }
 };
-BOOST_DESCRIBE_STRUCT(PaymentRefunded, (),
-                      (payment_id, order_id, user_id, amount_cents, currency))
+BOOST_DESCRIBE_STRUCT(PaymentRefunded, (), (payment_id, order_id, user_id, amount_cents, currency))
 
 }  // namespace payments::events

@@ -39,14 +39,6 @@ Product read_row(SQLite::Statement& row) {
   return p;
 }
 
-void bind_sku(SQLite::Statement& statement, int index, const std::optional<std::string>& sku) {
-  if (sku) {
-    statement.bind(index, *sku);
-  } else {
-    statement.bind(index);
-  }
-}
-
 std::vector<Product> read_all(SQLite::Statement& statement) {
   std::vector<Product> out;
   while (statement.executeStep()) out.push_back(read_row(statement));
@@ -61,7 +53,7 @@ std::int64_t insert(kernel::Connection& c, const Product& product) {
   insert.bind(2, product.description);
   insert.bind(3, product.price_cents);
   insert.bind(4, product.currency);
-  bind_sku(insert, 5, product.sku);
+  kernel::bind_optional(insert, 5, product.sku);
   insert.bind(6, product.created_at);
   insert.bind(7, product.updated_at);
   insert.exec();
@@ -83,7 +75,7 @@ void update(kernel::Connection& c, const Product& product) {
   update.bind(2, product.description);
   update.bind(3, product.price_cents);
   update.bind(4, product.currency);
-  bind_sku(update, 5, product.sku);
+  kernel::bind_optional(update, 5, product.sku);
   update.bind(6, product.updated_at);
   update.bind(7, product.id);
   update.exec();

@@ -31,14 +31,6 @@ User read_user(SQLite::Statement& row) {
   return u;
 }
 
-void bind_optional(SQLite::Statement& s, int index, const std::optional<std::string>& value) {
-  if (value) {
-    s.bind(index, *value);
-  } else {
-    s.bind(index);
-  }
-}
-
 }  // namespace
 
 std::int64_t insert(kernel::Connection& c, const User& user, const std::string& password_hash) {
@@ -46,7 +38,7 @@ std::int64_t insert(kernel::Connection& c, const User& user, const std::string& 
   insert.bind(1, user.email);
   insert.bind(2, email_key(user.email));
   insert.bind(3, user.name);
-  bind_optional(insert, 4, user.address);
+  kernel::bind_optional(insert, 4, user.address);
   insert.bind(5, std::string(kernel::role_name(user.role)));
   insert.bind(6, password_hash);
   insert.bind(7, user.created_at);
@@ -76,7 +68,7 @@ std::optional<Credentials> find_by_email_key(kernel::Connection& c, const std::s
 void update_profile(kernel::Connection& c, const User& user) {
   auto& update = c.prepare(kUpdateProfile);
   update.bind(1, user.name);
-  bind_optional(update, 2, user.address);
+  kernel::bind_optional(update, 2, user.address);
   update.bind(3, user.updated_at);
   update.bind(4, user.id);
   update.exec();
