@@ -258,7 +258,8 @@ def build_section(results):
         f"- date: {meta['date']}",
         f"- machine: {meta['nproc']} CPUs, {meta['cpu_model']}, {meta['memory']}; {meta['os']}; "
         f"load average before the run: {meta['loadavg']}",
-        f"- source: {meta['revision']}; build: `{meta['build_dir']}` ({meta['build_type']})",
+        f"- source: {meta['revision']} at the time of the run; build: `{meta['build_dir']}` "
+        f"({meta['build_type']}){', app/mart built ' + meta['binary_built'] if meta.get('binary_built') else ''}",
         f"- command: `{meta['command']}` ({meta['elapsed_s']} s in all); raw files in "
         f"`{meta['results_rel']}`",
         f"- mart: `app/mart --port P --data-dir TMP --io-threads {meta['io_threads']} --log-level warn"

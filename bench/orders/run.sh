@@ -305,8 +305,8 @@ thread_io "$MART_PID" >"$RESULTS/io-quiet.txt"
 log "flow quiet $(((QUIET_MS - WRK_END_MS) / 1000)) s after wrk ended"
 VMHWM=$(awk '/^VmHWM:/ { print $2 }' "/proc/$MART_PID/status")
 if ((PERF_SECONDS > 0)) && [[ -f $RESULTS/perf.data ]]; then
-  perf report -i "$RESULTS/perf.data" --no-children --sort tid --stdio >"$RESULTS/perf-threads.txt" 2>/dev/null || true
-  perf report -i "$RESULTS/perf.data" --no-children --sort tid,dso,sym --stdio -g none \
+  perf report -i "$RESULTS/perf.data" --no-children --sort pid --stdio -g none >"$RESULTS/perf-threads.txt" 2>/dev/null || true
+  perf report -i "$RESULTS/perf.data" --no-children --sort pid,dso,sym --stdio -g none \
     --percent-limit 0.5 >"$RESULTS/perf-symbols.txt" 2>/dev/null || true
 fi
 
@@ -339,6 +339,7 @@ meta = {
     "revision": "$REVISION",
     "build_dir": "$REL_BUILD",
     "build_type": "${BUILD_TYPE:-unknown build type}",
+    "binary_built": "$(date -u -r "$MART" +%Y-%m-%dT%H:%M:%SZ)",
     "command": "bench/orders/run.sh $REL_BUILD",
     "results_rel": os.environ["META_RESULTS"],
     "elapsed_s": $((SECONDS - STARTED_AT)),

@@ -107,8 +107,10 @@ struct Bus::Impl {
       std::size_t work = 0;
       try {
         work = worker.consumer->pump_once();
-        if (std::chrono::steady_clock::now() - last_mark > std::chrono::milliseconds(500)) {
+        if (std::chrono::steady_clock::now() - last_mark > std::chrono::milliseconds(250)) {
           mark_delivered(worker, clock);
+          // Each module's own thread checkpoints its database, off every write lock.
+          databases.at(worker.consumer->module())->checkpoint();
           last_mark = std::chrono::steady_clock::now();
         }
         failure_delay = options.idle_poll;

@@ -16,7 +16,7 @@ void Tx::append(std::string_view type, std::string_view topic, const std::string
                            std::string(type) + ": a type must start with its publisher's name");
   }
   auto& insert = connection_.prepare(sql::kAppendOutbox);
-  insert.bind(1, kernel::random_uuid());
+  insert.bind(1, kernel::time_ordered_uuid());
   insert.bind(2, std::string(type));
   insert.bind(3, std::string(topic));
   insert.bind(4, key);

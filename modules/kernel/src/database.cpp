@@ -38,6 +38,7 @@ Database::Database(std::string name, std::filesystem::path file, bool in_memory,
     writer_->exec("PRAGMA journal_mode=WAL");
     writer_->exec(options_.synchronous_full ? "PRAGMA synchronous=FULL"
                                             : "PRAGMA synchronous=NORMAL");
+    writer_->exec("PRAGMA wal_autocheckpoint=0");
   }
 }
 
@@ -48,6 +49,13 @@ std::shared_ptr<Database> Database::open(std::string name, const std::filesystem
 
 std::shared_ptr<Database> Database::open_in_memory(std::string name) {
   return std::shared_ptr<Database>(new Database(std::move(name), ":memory:", true, {}));
+}
+
+void Database::checkpoint() {
+  if (in_memory_) return;
+  std::lock_guard lock(checkpoint_mutex_);
+  if (!checkpointer_) checkpointer_ = connect(false);
+  checkpointer_->exec("PRAGMA wal_checkpoint(PASSIVE)");
 }
 
 std::unique_ptr<Connection> Database::connect(bool reader) const {

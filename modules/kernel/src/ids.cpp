@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 
 namespace kernel {
@@ -25,9 +26,10 @@ std::string random_hex_id() {
   return out;
 }
 
-std::string random_uuid() {
-  auto bytes = random_bytes();
-  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);
+namespace {
+
+std::string format_uuid(std::array<unsigned char, 16> bytes, unsigned version) {
+  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | (version << 4));
   bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
@@ -38,6 +40,21 @@ std::string random_uuid() {
     out += kHex[bytes[i] & 0x0f];
   }
   return out;
+}
+
+}  // namespace
+
+std::string random_uuid() { return format_uuid(random_bytes(), 4); }
+
+std::string time_ordered_uuid() {
+  auto bytes = random_bytes();
+  auto millis = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               std::chrono::system_clock::now().time_since_epoch())
+                                               .count());
+  for (int i = 0; i < 6; ++i) {
+    bytes[static_cast<std::size_t>(i)] = static_cast<unsigned char>(millis >> (40 - 8 * i));
+  }
+  return format_uuid(bytes, 7);
 }
 
 std::string digest_hex(std::string_view data) {

@@ -84,6 +84,11 @@ class Database {
     return fn(lease.connection());
   }
 
+  // Copies committed WAL pages into the database file (PASSIVE: never waits for, nor blocks,
+  // readers or the writer). File databases do not checkpoint on commit (that would put the
+  // checkpoint's fsyncs inside a request's write lock); their owner calls this periodically.
+  void checkpoint();
+
   // Without a transaction; for pragmas and maintenance.
   template <class F>
   decltype(auto) with_writer(F&& fn) {
@@ -129,6 +134,8 @@ class Database {
   std::unique_ptr<Connection> writer_;
   std::mutex pool_mutex_;
   std::vector<std::unique_ptr<Connection>> readers_;
+  std::mutex checkpoint_mutex_;
+  std::unique_ptr<Connection> checkpointer_;
 };
 
 }  // namespace kernel
