@@ -44,7 +44,9 @@ std::string format_uuid(std::array<unsigned char, 16> bytes, unsigned version) {
 
 }  // namespace
 
-std::string random_uuid() { return format_uuid(random_bytes(), 4); }
+std::string random_uuid() {
+  return format_uuid(random_bytes(), 4);
+}
 
 std::string time_ordered_uuid() {
   auto bytes = random_bytes();
