@@ -13,6 +13,17 @@
 
 using namespace bus_test;
 
+namespace {
+
+// An in-memory module database with the bus tables, for tests that build their own Bus.
+std::shared_ptr<kernel::Database> bus_database(const std::string& module) {
+  auto db = kernel::Database::open_in_memory(module);
+  kernel::apply_migrations(*db, "eventbus", mart::migrations::for_scope("eventbus"));
+  return db;
+}
+
+}  // namespace
+
 TEST_SUITE("eventbus") {
   TEST_CASE(
       "[Bus] an event committed with its state change reaches a subscriber of another module") {
@@ -50,11 +61,8 @@ TEST_SUITE("eventbus") {
     eventbus::BusOptions options;
     options.batch_size = 7;  // many small batches
     eventbus::Bus bus(options);
-    auto db_alpha = kernel::Database::open_in_memory("alpha");
-    auto db_beta = kernel::Database::open_in_memory("beta");
-    for (auto* db : {db_alpha.get(), db_beta.get()}) {
-      kernel::apply_migrations(*db, "eventbus", mart::migrations::for_scope("eventbus"));
-    }
+    auto db_alpha = bus_database("alpha");
+    auto db_beta = bus_database("beta");
     auto& alpha = bus.attach("alpha", db_alpha);
     auto& beta = bus.attach("beta", db_beta);
     create_seen_table(*db_beta);
@@ -75,11 +83,8 @@ TEST_SUITE("eventbus") {
   }
 
   TEST_CASE("[Bus] a redelivered event changes nothing") {
-    auto db_alpha = kernel::Database::open_in_memory("alpha");
-    auto db_beta = kernel::Database::open_in_memory("beta");
-    for (auto* db : {db_alpha.get(), db_beta.get()}) {
-      kernel::apply_migrations(*db, "eventbus", mart::migrations::for_scope("eventbus"));
-    }
+    auto db_alpha = bus_database("alpha");
+    auto db_beta = bus_database("beta");
     create_seen_table(*db_beta);
     int calls = 0;
     // A relay over the same databases, as a restarted process would build it.
@@ -157,11 +162,8 @@ TEST_SUITE("eventbus") {
 
   TEST_CASE("[Bus] the delivery threads deliver everything published concurrently, in key order") {
     eventbus::Bus bus;
-    auto db_alpha = kernel::Database::open_in_memory("alpha");
-    auto db_beta = kernel::Database::open_in_memory("beta");
-    for (auto* db : {db_alpha.get(), db_beta.get()}) {
-      kernel::apply_migrations(*db, "eventbus", mart::migrations::for_scope("eventbus"));
-    }
+    auto db_alpha = bus_database("alpha");
+    auto db_beta = bus_database("beta");
     auto& alpha = bus.attach("alpha", db_alpha);
     auto& beta = bus.attach("beta", db_beta);
     create_seen_table(*db_beta);
@@ -225,11 +227,8 @@ TEST_SUITE("eventbus") {
     eventbus::BusOptions options;
     options.batch_time_budget = std::chrono::milliseconds(30);
     eventbus::Bus bus(options);
-    auto db_alpha = kernel::Database::open_in_memory("alpha");
-    auto db_beta = kernel::Database::open_in_memory("beta");
-    for (auto* db : {db_alpha.get(), db_beta.get()}) {
-      kernel::apply_migrations(*db, "eventbus", mart::migrations::for_scope("eventbus"));
-    }
+    auto db_alpha = bus_database("alpha");
+    auto db_beta = bus_database("beta");
     auto& alpha = bus.attach("alpha", db_alpha);
     auto& beta = bus.attach("beta", db_beta);
     beta.subscribe<ThingHappened>("beta.on_thing_happened", [](const auto&, auto&) {

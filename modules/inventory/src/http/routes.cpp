@@ -5,8 +5,6 @@
 
 #include <boost/json/object.hpp>
 
-#include <charconv>
-
 namespace inventory::http {
 namespace {
 
@@ -27,15 +25,8 @@ boost::json::object to_json(const AdjustmentRecord& adjustment) {
           {"created_at", adjustment.at}};
 }
 
-// Ids in paths are positive integers; anything else names no product inventory knows.
 std::int64_t product_id(const kernel::Request& request) {
-  auto text = request.param("product_id");
-  std::int64_t id = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || ptr != text.data() + text.size() || id <= 0) {
-    throw kernel::ApiError::not_found("Inventory has no product " + std::string(text) + ".");
-  }
-  return id;
+  return request.id_param("product_id", "Inventory record of product");
 }
 
 AdjustmentInput read_adjustment(const kernel::Request& request) {

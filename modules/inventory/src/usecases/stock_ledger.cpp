@@ -17,12 +17,7 @@ kernel::ApiError unknown_product(std::int64_t product_id) {
 Adjustment require_valid(const AdjustmentInput& input) {
   kernel::FieldErrors errors;
   auto adjustment = validate(input, errors);
-  if (!errors.empty()) {
-    std::string detail = "Invalid fields:";
-    for (const auto& [field, message] : errors) detail += " " + field + " " + message + ";";
-    detail.back() = '.';
-    throw kernel::ApiError::unprocessable(detail, errors);
-  }
+  if (!errors.empty()) throw kernel::ApiError::invalid_fields(errors);
   return adjustment;
 }
 

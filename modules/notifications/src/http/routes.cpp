@@ -5,8 +5,6 @@
 
 #include <boost/json/object.hpp>
 
-#include <charconv>
-
 namespace notifications::http {
 namespace {
 
@@ -31,15 +29,8 @@ boost::json::object to_json(const Notification& n) {
   return o;
 }
 
-// Ids in paths are positive integers; anything else names no notification.
 std::int64_t notification_id(const kernel::Request& request) {
-  auto text = request.param("id");
-  std::int64_t id = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || ptr != text.data() + text.size() || id <= 0) {
-    throw kernel::ApiError::not_found("Notification " + std::string(text) + " not found.");
-  }
-  return id;
+  return request.id_param("id", "Notification");
 }
 
 }  // namespace

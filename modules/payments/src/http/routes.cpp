@@ -37,12 +37,8 @@ std::optional<std::int64_t> positive_integer(std::string_view text) {
   return value;
 }
 
-// Ids in paths are positive integers; anything else names no payment.
 std::int64_t payment_id(const kernel::Request& request) {
-  auto text = request.param("id");
-  auto id = positive_integer(text);
-  if (!id) throw kernel::ApiError::not_found("Payment " + std::string(text) + " not found.");
-  return *id;
+  return request.id_param("id", "Payment");
 }
 
 std::int64_t required_order_id(const kernel::Request& request) {
