@@ -52,6 +52,16 @@ struct Config {
   std::string webhook_secret;
   std::chrono::milliseconds webhook_timeout{5000};
 
+  // Kafka bridge (off by default: nothing connects to a broker).
+  bool kafka_enabled = false;
+  std::string kafka_brokers = "127.0.0.1:9092";
+  std::string kafka_topic_prefix;                       // prepended to every topic name
+  std::map<std::string, std::string> kafka_properties;  // passed to librdkafka as they are
+
+  // Where requests for modules this process does not host are forwarded: module -> base URL.
+  std::map<std::string, std::string> upstreams;
+  std::chrono::milliseconds upstream_timeout{10'000};
+
   bool in_memory = false;  // tests only: every database in memory (not a setting)
 };
 
