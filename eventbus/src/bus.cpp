@@ -1,6 +1,7 @@
 #include "eventbus/bus.hpp"
 
 #include "consumer.hpp"
+#include "outbox_row.hpp"
 #include "outbox_sql.hpp"
 
 #include <kernel/log.hpp>
@@ -42,6 +43,12 @@ struct Bus::Impl {
   std::map<std::string, std::unique_ptr<ModuleBus>, std::less<>> modules;
   std::map<std::string, std::unique_ptr<Worker>, std::less<>> workers;
   std::map<std::string, std::shared_ptr<kernel::Database>, std::less<>> databases;
+  // Readers of a module's outbox other than in-process subscribers (the Kafka mirror).
+  struct OutboxReader {
+    std::function<std::int64_t()> position;
+    std::function<void()> wake;
+  };
+  std::multimap<std::string, OutboxReader, std::less<>> outbox_readers;
   bool connected = false;
   std::atomic<bool> running{false};
   std::atomic<bool> stopping{false};
@@ -66,6 +73,11 @@ struct Bus::Impl {
     for (auto& [name, worker] : workers) {
       auto position = worker->consumer->position(publisher);
       if (position && (!low || *position < *low)) low = position;
+    }
+    auto [first, last] = outbox_readers.equal_range(publisher);
+    for (auto it = first; it != last; ++it) {
+      auto position = it->second.position();
+      if (!low || position < *low) low = position;
     }
     return low;
   }
@@ -145,8 +157,10 @@ std::vector<TimelineEntry> ModuleBus::events_for_key(
   return bus_.events_for_key(key, sources, include);
 }
 
-void ModuleBus::add_subscription(std::string type, std::string subscriber, RawHandler handler) {
-  bus_.add_subscription(module_, std::move(type), std::move(subscriber), std::move(handler));
+void ModuleBus::add_subscription(std::string type, std::string topic, std::string subscriber,
+                                 RawHandler handler) {
+  bus_.add_subscription(module_, std::move(type), std::move(topic), std::move(subscriber),
+                        std::move(handler));
 }
 
 Bus::Bus(BusOptions options)
@@ -185,11 +199,11 @@ ModuleBus* Bus::find(std::string_view module) {
   return it == impl_->modules.end() ? nullptr : it->second.get();
 }
 
-void Bus::add_subscription(const std::string& module, std::string type, std::string subscriber,
-                           RawHandler handler) {
+void Bus::add_subscription(const std::string& module, std::string type, std::string topic,
+                           std::string subscriber, RawHandler handler) {
   if (impl_->running) throw std::logic_error("subscribe after the bus started");
   impl_->workers.at(module)->consumer->add(
-      {std::move(type), std::move(subscriber), std::move(handler)});
+      {std::move(type), std::move(topic), std::move(subscriber), std::move(handler)});
   impl_->connected = false;
 }
 
@@ -234,6 +248,39 @@ void Bus::notify_published(std::string_view module) {
   for (auto& [name, worker] : impl_->workers) {
     if (worker->consumer->subscribes_to(module)) impl_->wake(*worker);
   }
+  auto [first, last] = impl_->outbox_readers.equal_range(module);
+  for (auto it = first; it != last; ++it) {
+    if (it->second.wake) it->second.wake();
+  }
+}
+
+void Bus::attach_feed(std::string_view module, std::unique_ptr<RemoteFeed> feed) {
+  if (impl_->running) throw std::logic_error("attach_feed after the bus started");
+  auto it = impl_->workers.find(module);
+  if (it == impl_->workers.end()) {
+    throw std::logic_error("attach_feed for a module not hosted: " + std::string(module));
+  }
+  auto* worker = it->second.get();
+  feed->on_arrival([this, worker] { impl_->wake(*worker); });
+  worker->consumer->attach_feed(std::move(feed));
+  impl_->connected = false;
+}
+
+std::vector<Bus::RemoteSource> Bus::remote_sources(std::string_view module) {
+  std::vector<RemoteSource> out;
+  auto it = impl_->workers.find(module);
+  if (it == impl_->workers.end()) return out;
+  for (const auto& [source, topic] : it->second->consumer->topics()) {
+    if (!impl_->databases.count(source)) out.push_back({source, topic});
+  }
+  return out;
+}
+
+void Bus::add_outbox_reader(std::string_view module, std::function<std::int64_t()> position,
+                            std::function<void()> wake) {
+  if (impl_->running) throw std::logic_error("add_outbox_reader after the bus started");
+  impl_->outbox_readers.emplace(std::string(module),
+                                Impl::OutboxReader{std::move(position), std::move(wake)});
 }
 
 std::vector<ModuleStatus> Bus::status() {
@@ -294,17 +341,7 @@ std::vector<TimelineEntry> Bus::events_for_key(
       auto& select = c.prepare(sql::kOutboxByKey);
       select.bind(1, key);
       while (select.executeStep()) {
-        Envelope e;
-        e.seq = select.getColumn(0).getInt64();
-        e.id = select.getColumn(1).getString();
-        e.type = select.getColumn(2).getString();
-        e.topic = select.getColumn(3).getString();
-        e.key = select.getColumn(4).getString();
-        e.occurred_ms = select.getColumn(5).getInt64();
-        e.correlation_id = select.getColumn(6).getString();
-        e.causation_id = select.getColumn(7).getString();
-        e.payload = select.getColumn(8).getString();
-        e.source = source;
+        auto e = detail::read_outbox_row(select, source);
         if (include(e.type)) out.push_back({std::move(e), {}});
       }
     });

@@ -1,5 +1,6 @@
 #include "consumer.hpp"
 
+#include "outbox_row.hpp"
 #include "outbox_sql.hpp"
 
 #include <kernel/log.hpp>
@@ -8,21 +9,6 @@
 
 namespace eventbus::detail {
 namespace {
-
-Envelope read_envelope(SQLite::Statement& row, std::string_view source) {
-  Envelope e;
-  e.seq = row.getColumn(0).getInt64();
-  e.id = row.getColumn(1).getString();
-  e.type = row.getColumn(2).getString();
-  e.topic = row.getColumn(3).getString();
-  e.key = row.getColumn(4).getString();
-  e.occurred_ms = row.getColumn(5).getInt64();
-  e.correlation_id = row.getColumn(6).getString();
-  e.causation_id = row.getColumn(7).getString();
-  e.payload = row.getColumn(8).getString();
-  e.source = std::string(source);
-  return e;
-}
 
 ParkedEvent read_parked(SQLite::Statement& row, const std::string& module) {
   ParkedEvent p;
@@ -67,6 +53,12 @@ std::vector<std::string> Consumer::sources() const {
   return {names.begin(), names.end()};
 }
 
+std::map<std::string, std::string> Consumer::topics() const {
+  std::map<std::string, std::string> out;
+  for (const auto& s : subscriptions_) out.emplace(source_of(s.type), s.topic);
+  return out;
+}
+
 void Consumer::connect(
     const std::map<std::string, std::shared_ptr<kernel::Database>, std::less<>>& hosted) {
   sources_.clear();
@@ -102,6 +94,10 @@ void Consumer::connect(
     }
     sources_.push_back(std::move(source));
   }
+  if (feed_) {
+    std::map<std::string, std::int64_t, std::less<>> all(saved.begin(), saved.end());
+    feed_->resume(all);
+  }
   refresh_pending();
 }
 
@@ -115,6 +111,7 @@ std::optional<std::int64_t> Consumer::position(std::string_view source) const {
 std::size_t Consumer::pump_once() {
   std::size_t work = 0;
   for (auto& source : sources_) work += deliver_from(*source);
+  work += deliver_remote();
   work += retry_due();
   return work;
 }
@@ -190,10 +187,44 @@ std::size_t Consumer::deliver_from(Source& source) {
     auto& select = c.prepare(sql::kReadOutboxAfter);
     select.bind(1, source.position.load());
     select.bind(2, options_.batch_size);
-    while (select.executeStep()) batch.push_back(read_envelope(select, source.name));
+    while (select.executeStep()) batch.push_back(read_outbox_row(select, source.name));
   });
   if (batch.empty()) return 0;
+  auto consumed = deliver(batch, [&](kernel::Connection& c, std::size_t n) {
+    auto& save = c.prepare(sql::kSavePosition);
+    save.bind(1, source.name);
+    save.bind(2, batch[n - 1].seq);
+    save.exec();
+  });
+  source.position = batch[consumed - 1].seq;
+  return consumed;
+}
 
+std::size_t Consumer::deliver_remote() {
+  if (!feed_) return 0;
+  auto remote = feed_->poll(static_cast<std::size_t>(options_.batch_size));
+  if (remote.empty()) return 0;
+  std::vector<Envelope> batch;
+  batch.reserve(remote.size());
+  for (const auto& r : remote) batch.push_back(r.event);
+  auto consumed = deliver(batch, [&](kernel::Connection& c, std::size_t n) {
+    // The last consumed event of each feed position (partition) says where to resume.
+    std::map<std::string_view, std::int64_t> next;
+    for (std::size_t i = 0; i < n; ++i) next[remote[i].position_name] = remote[i].next_position;
+    for (const auto& [name, position] : next) {
+      auto& save = c.prepare(sql::kSavePosition);
+      save.bind(1, std::string(name));
+      save.bind(2, position);
+      save.exec();
+    }
+  });
+  feed_->committed(consumed);
+  return consumed;
+}
+
+std::size_t Consumer::deliver(
+    const std::vector<Envelope>& batch,
+    const std::function<void(kernel::Connection&, std::size_t)>& save_positions) {
   int parked = 0;
   int published = 0;
   std::size_t consumed = 0;
@@ -228,12 +259,8 @@ std::size_t Consumer::deliver_from(Source& source) {
         }
       }
     }
-    auto& save = c.prepare(sql::kSavePosition);
-    save.bind(1, source.name);
-    save.bind(2, batch[consumed - 1].seq);
-    save.exec();
+    save_positions(c, consumed);
   });
-  source.position = batch[consumed - 1].seq;
   after_commit(published);
   if (parked > 0) refresh_pending();
   return consumed;

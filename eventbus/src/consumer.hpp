@@ -16,6 +16,7 @@ namespace eventbus::detail {
 
 struct Subscription {
   std::string type;
+  std::string topic;
   std::string subscriber;
   RawHandler handler;
 };
@@ -30,7 +31,8 @@ class Consumer {
   void on_published(std::function<void(std::string_view)> notify) { notify_ = std::move(notify); }
   void add(Subscription subscription);
   bool subscribes_to(std::string_view source) const;
-  std::vector<std::string> sources() const;  // publisher modules this consumer reads
+  std::vector<std::string> sources() const;           // publisher modules this consumer reads
+  std::map<std::string, std::string> topics() const;  // publisher module -> its topic
 
   // Attaches the publishers that are hosted in this process and loads the saved positions.
   void connect(const std::map<std::string, std::shared_ptr<kernel::Database>, std::less<>>& hosted);
@@ -38,6 +40,10 @@ class Consumer {
   // One round: a batch from each source, then the due retries. Returns the events consumed or
   // resolved; 0 means there was nothing to do.
   std::size_t pump_once();
+
+  // Split mode: events of publishers hosted elsewhere. Before connect().
+  void attach_feed(std::unique_ptr<RemoteFeed> feed) { feed_ = std::move(feed); }
+  RemoteFeed* feed() const { return feed_.get(); }
 
   // Position in `source`'s outbox; nullopt when this consumer does not read it.
   std::optional<std::int64_t> position(std::string_view source) const;
@@ -56,6 +62,11 @@ class Consumer {
   enum class Outcome { handled, duplicate, failed };
 
   std::size_t deliver_from(Source& source);
+  std::size_t deliver_remote();
+  // Handles `batch` in one transaction, front to back, until the time budget runs out; calls
+  // save_positions(c, consumed) before the commit. Returns how many events it consumed.
+  std::size_t deliver(const std::vector<Envelope>& batch,
+                      const std::function<void(kernel::Connection&, std::size_t)>& save_positions);
   std::size_t retry_due();
   // Runs one subscriber on one event inside a savepoint; counts what it published into
   // `published` (a local of the caller's transaction, never shared between threads).
@@ -72,6 +83,7 @@ class Consumer {
   const kernel::Clock& clock_;
   std::vector<Subscription> subscriptions_;
   std::vector<std::unique_ptr<Source>> sources_;
+  std::unique_ptr<RemoteFeed> feed_;
   std::atomic<std::int64_t> pending_{0};
   std::function<void(std::string_view)> notify_;
   std::chrono::steady_clock::time_point pending_refreshed_{};

@@ -25,6 +25,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -82,6 +83,33 @@ struct TimelineEntry {
   std::vector<std::pair<std::string, std::int64_t>> handled_by;  // subscriber, handled at (ms)
 };
 
+// An event published in another process, as a remote feed hands it over, with where it stands in
+// that feed (e.g. "kafka:OrderEvents:3" and the offset to resume from after it).
+struct RemoteEvent {
+  Envelope event;
+  std::string position_name;
+  std::int64_t next_position = 0;
+};
+
+// Events of publishers hosted in other processes (split mode), for one hosted module. The
+// module's delivery thread polls it and handles the events exactly as it handles local outbox
+// rows: in its own transaction, with the inbox, parking and retries, and with each feed position
+// saved in that same commit.
+class RemoteFeed {
+ public:
+  virtual ~RemoteFeed() = default;
+  // Called once, before the first poll, with the positions saved by earlier runs (all of them;
+  // the feed picks its own by name).
+  virtual void resume(const std::map<std::string, std::int64_t, std::less<>>& saved) = 0;
+  // Up to `max` events, oldest first within each key; never blocks for long. Events handed out
+  // and not yet committed are handed out again, first, by the next poll.
+  virtual std::vector<RemoteEvent> poll(std::size_t max) = 0;
+  // The first `count` events of the last poll are committed in the module's database.
+  virtual void committed(std::size_t count) = 0;
+  // `wake` is called (from any thread) when new events may be waiting.
+  virtual void on_arrival(std::function<void()> wake) = 0;
+};
+
 class Bus;
 
 // One module's connection to the bus: its database, its outbox, its subscriptions.
@@ -102,14 +130,15 @@ class ModuleBus {
   // transaction. `subscriber` names the reaction, e.g. "products.on_stock_level_changed".
   template <Event E, class F>
   void subscribe(std::string subscriber, F&& fn) {
-    add_subscription(std::string(E::kType), std::move(subscriber),
+    add_subscription(std::string(E::kType), std::string(E::kTopic), std::move(subscriber),
                      [fn = std::forward<F>(fn)](HandlerContext& ctx) {
                        auto event = decode_event<E>(boost::json::parse(ctx.event.payload));
                        fn(event, ctx);
                      });
   }
 
-  void add_subscription(std::string type, std::string subscriber, RawHandler handler);
+  void add_subscription(std::string type, std::string topic, std::string subscriber,
+                        RawHandler handler);
 
   // Events keyed `key` in the outboxes of the hosted `sources`, oldest first, filtered by type.
   std::vector<TimelineEntry> events_for_key(const std::string& key,
@@ -145,6 +174,22 @@ class Bus {
 
   void notify_published(std::string_view module);
 
+  // Split mode: `module` also consumes the events of publishers not hosted here from `feed`.
+  // Call before start().
+  void attach_feed(std::string_view module, std::unique_ptr<RemoteFeed> feed);
+  // The publishers (and their topics) whose events `module` subscribes to but which this
+  // process does not host.
+  struct RemoteSource {
+    std::string module;
+    std::string topic;
+  };
+  std::vector<RemoteSource> remote_sources(std::string_view module);
+  // Another reader of `module`'s outbox besides the in-process subscribers (the Kafka mirror):
+  // a row counts as delivered only once `position()` has passed it too. `wake` is called after
+  // each commit that published events in `module`.
+  void add_outbox_reader(std::string_view module, std::function<std::int64_t()> position,
+                         std::function<void()> wake);
+
   std::vector<ModuleStatus> status();
   // Dead letters of every hosted module, ordered by id, after the given id.
   std::vector<ParkedEvent> dead_letters(std::optional<std::int64_t> after, int limit);
@@ -167,8 +212,8 @@ class Bus {
 
  private:
   friend class ModuleBus;
-  void add_subscription(const std::string& module, std::string type, std::string subscriber,
-                        RawHandler handler);
+  void add_subscription(const std::string& module, std::string type, std::string topic,
+                        std::string subscriber, RawHandler handler);
 
   BusOptions options_;
   kernel::SystemClock system_clock_;

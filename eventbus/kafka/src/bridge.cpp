@@ -1,1 +1,61 @@
-// placeholder
+#include "eventbus/kafka/bridge.hpp"
+
+#include "feed.hpp"
+#include "mirror.hpp"
+
+#include <stdexcept>
+
+namespace eventbus::kafka {
+struct Bridge::Impl {
+  std::unique_ptr<detail::Mirror> mirror;
+  std::vector<detail::Feed*> feeds;  // owned by the bus's consumers
+};
+
+Bridge::Bridge(Bus& bus, const std::vector<std::string>& hosted, KafkaOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  std::vector<detail::Mirror::Outbox> outboxes;
+  for (const auto& module : hosted) {
+    auto* module_bus = bus.find(module);
+    if (!module_bus) throw std::logic_error("kafka bridge: module not attached: " + module);
+    outboxes.push_back({module, module_bus->db_handle()});
+  }
+  impl_->mirror = std::make_unique<detail::Mirror>(options, std::move(outboxes));
+  auto* mirror = impl_->mirror.get();
+  for (const auto& module : hosted) {
+    bus.add_outbox_reader(
+        module, [mirror, module] { return mirror->position(module); },
+        [mirror] { mirror->wake(); });
+    auto remote = bus.remote_sources(module);
+    if (remote.empty()) continue;
+    std::vector<std::string> topics;
+    for (const auto& source : remote) topics.push_back(source.topic);
+    auto feed = std::make_unique<detail::Feed>(options, module, topics);
+    impl_->feeds.push_back(feed.get());
+    bus.attach_feed(module, std::move(feed));
+  }
+}
+
+Bridge::~Bridge() {
+  stop();
+}
+
+void Bridge::start() {
+  impl_->mirror->start();
+}
+
+void Bridge::stop() {
+  impl_->mirror->stop();
+}
+
+BridgeStatus Bridge::status() const {
+  BridgeStatus status;
+  impl_->mirror->fill(status);
+  for (const auto* feed : impl_->feeds) {
+    status.feeds.push_back(feed->status());
+    status.consumed += feed->consumed();
+    status.skipped += feed->skipped();
+  }
+  return status;
+}
+
+}  // namespace eventbus::kafka

@@ -4,7 +4,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace kernel {
 
@@ -37,6 +39,9 @@ class ManualClock final : public Clock {
 
 // "2026-11-26T10:15:30.123Z"
 std::string format_rfc3339(TimePoint time);
+// Reads what format_rfc3339 writes (UTC "Z", optional fraction, millisecond precision kept);
+// nullopt for anything else.
+std::optional<TimePoint> parse_rfc3339(std::string_view text);
 std::int64_t to_unix_millis(TimePoint time);
 TimePoint from_unix_millis(std::int64_t millis);
 

@@ -1,0 +1,102 @@
+#include "mock_kafka.hpp"
+
+#include <stdexcept>
+#include <thread>
+
+namespace kafka_test {
+
+MockKafka::MockKafka(int brokers) : brokers_(brokers) {
+  char error[512];
+  auto* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "log_level", "3", error, sizeof error);
+  handle_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
+  if (!handle_) throw std::runtime_error(error);
+  cluster_ = rd_kafka_mock_cluster_new(handle_, brokers);
+  if (!cluster_) throw std::runtime_error("cannot start the mock cluster");
+  bootstraps_ = rd_kafka_mock_cluster_bootstraps(cluster_);
+}
+
+MockKafka::~MockKafka() {
+  rd_kafka_mock_cluster_destroy(cluster_);
+  rd_kafka_destroy(handle_);
+}
+
+void MockKafka::create_topic(const std::string& topic, int partitions) {
+  if (rd_kafka_mock_topic_create(cluster_, topic.c_str(), partitions, 1)) {
+    throw std::runtime_error("cannot create topic " + topic);
+  }
+}
+
+void MockKafka::set_down(bool down) {
+  for (int id = 1; id <= brokers_; ++id) {
+    if (down) {
+      rd_kafka_mock_broker_set_down(cluster_, id);
+    } else {
+      rd_kafka_mock_broker_set_up(cluster_, id);
+    }
+  }
+}
+
+std::vector<Record> read_topic(const std::string& bootstraps, const std::string& topic,
+                               int partitions,
+                               const std::function<bool(const std::vector<Record>&)>& enough,
+                               std::chrono::milliseconds timeout) {
+  char error[512];
+  auto* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps.c_str(), error, sizeof error);
+  rd_kafka_conf_set(conf, "group.id", "test-reader", error, sizeof error);
+  rd_kafka_conf_set(conf, "enable.auto.commit", "false", error, sizeof error);
+  rd_kafka_conf_set(conf, "log_level", "3", error, sizeof error);
+  auto* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
+  if (!consumer) throw std::runtime_error(error);
+  auto* assignment = rd_kafka_topic_partition_list_new(partitions);
+  for (int p = 0; p < partitions; ++p) {
+    rd_kafka_topic_partition_list_add(assignment, topic.c_str(), p)->offset =
+        RD_KAFKA_OFFSET_BEGINNING;
+  }
+  rd_kafka_assign(consumer, assignment);
+  rd_kafka_topic_partition_list_destroy(assignment);
+  std::vector<Record> records;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!enough(records) && std::chrono::steady_clock::now() < deadline) {
+    auto* message = rd_kafka_consumer_poll(consumer, 100);
+    if (!message) continue;
+    if (!message->err) {
+      Record r;
+      r.topic = rd_kafka_topic_name(message->rkt);
+      r.partition = message->partition;
+      r.offset = message->offset;
+      if (message->key) r.key.assign(static_cast<const char*>(message->key), message->key_len);
+      if (message->payload) {
+        r.value.assign(static_cast<const char*>(message->payload), message->len);
+      }
+      rd_kafka_headers_t* headers = nullptr;
+      if (rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        const char* name = nullptr;
+        const void* value = nullptr;
+        size_t size = 0;
+        for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
+                           RD_KAFKA_RESP_ERR_NO_ERROR;
+             ++i) {
+          r.headers[name] = std::string(static_cast<const char*>(value), size);
+        }
+      }
+      records.push_back(std::move(r));
+    }
+    rd_kafka_message_destroy(message);
+  }
+  rd_kafka_consumer_close(consumer);
+  rd_kafka_destroy(consumer);
+  return records;
+}
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() >= deadline) return condition();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+}  // namespace kafka_test

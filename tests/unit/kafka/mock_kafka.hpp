@@ -1,0 +1,52 @@
+#pragma once
+// librdkafka's mock cluster in process, and an independent consumer that reads topics back.
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace kafka_test {
+
+class MockKafka {
+ public:
+  explicit MockKafka(int brokers = 1);
+  ~MockKafka();
+  MockKafka(const MockKafka&) = delete;
+  MockKafka& operator=(const MockKafka&) = delete;
+
+  const std::string& bootstraps() const { return bootstraps_; }
+  void create_topic(const std::string& topic, int partitions);
+  void set_down(bool down);  // every broker
+
+ private:
+  rd_kafka_t* handle_ = nullptr;
+  rd_kafka_mock_cluster_t* cluster_ = nullptr;
+  std::string bootstraps_;
+  int brokers_;
+};
+
+struct Record {
+  std::string topic;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+  std::string key;
+  std::string value;
+  std::map<std::string, std::string> headers;
+};
+
+// Reads every partition of `topic` from the beginning until `enough(records)` or the timeout.
+std::vector<Record> read_topic(const std::string& bootstraps, const std::string& topic,
+                               int partitions,
+                               const std::function<bool(const std::vector<Record>&)>& enough,
+                               std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+// Polls `condition` every 20 ms until it holds or the timeout passes; returns its last value.
+bool eventually(const std::function<bool()>& condition,
+                std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+}  // namespace kafka_test
