@@ -46,8 +46,9 @@ void gauge(std::string& out, std::string_view name, std::string_view help) {
 
 void add_metrics_route(kernel::Router& router, eventbus::Bus& bus,
                        const std::vector<std::unique_ptr<kernel::Module>>& modules,
-                       std::chrono::steady_clock::time_point started) {
-  router.get("/metrics", [&bus, &modules, started](kernel::Request&) {
+                       std::chrono::steady_clock::time_point started,
+                       std::function<void(std::string&)> more) {
+  router.get("/metrics", [&bus, &modules, started, more](kernel::Request&) {
     std::string out;
     gauge(out, "mart_build_info", "Build of the running binary.");
     out += fmt::format("mart_build_info{{version=\"{}\"}} 1\n", MART_VERSION);
@@ -94,6 +95,7 @@ void add_metrics_route(kernel::Router& router, eventbus::Bus& bus,
         out += fmt::format("{} {}\n", name, detail.value);
       }
     }
+    if (more) more(out);
     kernel::Response response;
     response.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     response.body = std::move(out);

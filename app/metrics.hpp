@@ -7,13 +7,16 @@
 #include <kernel/router.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace mart {
 
 void add_metrics_route(kernel::Router& router, eventbus::Bus& bus,
                        const std::vector<std::unique_ptr<kernel::Module>>& modules,
-                       std::chrono::steady_clock::time_point started);
+                       std::chrono::steady_clock::time_point started,
+                       std::function<void(std::string&)> more = {});
 
 }  // namespace mart
