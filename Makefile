@@ -1,5 +1,6 @@
 # The two commands of the README, and a few more for developers.
 #   make run   install what is missing, build a release binary, serve on 127.0.0.1:8080 (./data)
+#   make run-split  the same system as three processes meeting through a mock Kafka broker
 #   make test  install what is missing, build (warnings as errors), run every test tier, then the
 #              same suite again under AddressSanitizer + UndefinedBehaviorSanitizer
 
@@ -7,14 +8,14 @@ SHELL := /bin/bash
 PACKAGES := build-essential cmake ninja-build ccache pkg-config \
             libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
             libsqlite3-dev libsqlitecpp-dev librdkafka-dev libfmt-dev libsodium-dev doctest-dev \
-            wrk curl python3
+            libyaml-cpp-dev kcat wrk curl python3
 JOBS ?= $(shell nproc)
 # ccache keys on paths relative to the checkout, so a fresh clone elsewhere (CI) reuses the cache.
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build release run test test-fast test-asan bench format clean
+.PHONY: all deps build release run run-split test test-fast test-asan bench format clean
 
 all: build
 
@@ -37,6 +38,12 @@ release: deps
 
 run: release
 	./build/release/app/mart --config config/mart.conf
+
+# Split mode on one machine: a mock Kafka broker, three mart processes and a gateway on :8080.
+run-split: deps
+	cmake --preset release >/dev/null
+	cmake --build build/release -j $(JOBS) --target mart mart-kafka-mock
+	scripts/run-split.sh build/release
 
 test: deps
 	cmake --preset ci >/dev/null
