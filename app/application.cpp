@@ -1,6 +1,8 @@
 #include "application.hpp"
 
 #include "admin_routes.hpp"
+#include "forward/forward_headers.hpp"
+#include "forward/forwarder.hpp"
 #include "gateway/gateway.hpp"
 #include "http/server.hpp"
 #include "jwt_secret.hpp"
@@ -14,6 +16,9 @@
 #include <migrations/embedded.hpp>
 
 #include <boost/json/object.hpp>
+
+#include <algorithm>
+#include <variant>
 
 namespace mart {
 
@@ -44,6 +49,7 @@ void Application::open() {
   if (config_.admin_email.empty() != config_.admin_password.empty()) {
     throw ConfigError("invalid admin_email/admin_password: set both or neither");
   }
+  build_forwarding();
   tokens_ = std::make_unique<kernel::JwtCodec>(load_or_create_jwt_secret(config_));
   HostContext host{tokens_.get(), config_.token_ttl, config_.orders_stuck_after,
                    config_.payments_latency, nullptr};
@@ -90,6 +96,42 @@ void Application::open() {
 
   if (!config_.admin_email.empty()) {
     ensure_admin(config_.admin_email, config_.admin_password, config_.admin_name);
+  }
+}
+
+void Application::build_forwarding() {
+  try {
+    forwarder_ =
+        std::make_unique<forward::Forwarder>(hosted_, config_.upstreams, config_.upstream_timeout);
+  } catch (const std::invalid_argument& error) {
+    throw ConfigError(std::string("invalid upstream: ") + error.what());
+  }
+  for (const auto& [module, upstream] : forwarder_->upstreams()) {
+    kernel::log::info("app", "requests for " + module + " are forwarded to http://" +
+                                 upstream->authority + upstream->base_path);
+  }
+  for (const auto& [module, url] : config_.upstreams) {
+    if (!forwarder_->upstreams().count(module)) {
+      kernel::log::info(
+          "app", "upstream." + module + " is not used: " + module + " is hosted by this process");
+    }
+  }
+  const bool users_here = std::find(hosted_.begin(), hosted_.end(), "users") != hosted_.end();
+  if (!hosted_.empty() && !users_here) {
+    // Without the users module there is no account directory: a valid token's claims (sub,
+    // role) are trusted as they are until it expires (ADR 0009).
+    kernel::log::info("app",
+                      "the users module is hosted elsewhere: a valid token's user id and role are "
+                      "trusted as signed until the token expires");
+    if (config_.jwt_secret.empty()) {
+      kernel::log::warn(
+          "app",
+          "this process hosts modules but not users, and no jwt_secret is set: it verifies "
+          "tokens with its own secret (" +
+              (config_.data_dir / "jwt_secret").string() +
+              "), so tokens issued by the users process will not verify unless every process "
+              "shares one jwt_secret (MART_JWT_SECRET)");
+    }
   }
 }
 
@@ -147,7 +189,7 @@ std::uint16_t Application::start() {
   options.idle_timeout = config_.http_idle_timeout;
   options.shutdown_grace = config_.shutdown_grace;
   server_ = std::make_unique<http::Server>(
-      options, [this](kernel::Request& request) { return handle(request); });
+      options, [this](kernel::Request& request) { return dispatch(request); });
   return server_->start();
 }
 
@@ -163,8 +205,33 @@ void Application::stop() {
   bus_.stop();
 }
 
+http::Outcome Application::dispatch(kernel::Request& request) const {
+  auto decision = forwarder_->decide(request);
+  if (decision.kind == forward::Decision::Kind::local) return gateway_->handle(request);
+  if (auto early = gateway_->before_forward(request)) return std::move(*early);
+  if (decision.kind != forward::Decision::Kind::forward) {
+    auto refusal = forward::Forwarder::refusal(decision);
+    gateway_->after_forward(request, refusal);
+    return refusal;
+  }
+  auto* gateway = gateway_.get();
+  return http::Forward{decision.upstream, forward::upstream_request_headers(request),
+                       [gateway](const kernel::Request& forwarded, kernel::Response& answer) {
+                         answer.headers = forward::client_response_headers(answer.headers);
+                         gateway->after_forward(forwarded, answer);
+                       }};
+}
+
 kernel::Response Application::handle(kernel::Request& request) const {
-  return gateway_->handle(request);
+  auto outcome = dispatch(request);
+  if (auto* response = std::get_if<kernel::Response>(&outcome)) return std::move(*response);
+  auto& forward = std::get<http::Forward>(outcome);
+  auto refusal = kernel::problem_response(
+      503, kernel::status_title(503),
+      "The " + forward.upstream->name +
+          " module is hosted elsewhere; only the HTTP server forwards requests.");
+  gateway_->after_forward(request, refusal);
+  return refusal;
 }
 
 }  // namespace mart

@@ -3,6 +3,7 @@
 // HTTP server; and the orderly shutdown in reverse.
 
 #include "config/config.hpp"
+#include "http/server.hpp"
 
 #include <eventbus/bus.hpp>
 #include <kernel/jwt.hpp>
@@ -16,11 +17,11 @@
 
 namespace mart {
 
-namespace http {
-class Server;
-}
 namespace gateway {
 class Gateway;
+}
+namespace forward {
+class Forwarder;
 }
 
 class Application {
@@ -41,7 +42,9 @@ class Application {
   // Stops accepting, finishes in-flight requests, lets delivery finish its batch, closes.
   void stop();
 
-  // Dispatches a request exactly as the HTTP server does (for in-process tests).
+  // Dispatches a request as the HTTP server does (for in-process tests), except that a request
+  // for a module hosted elsewhere is answered 503 instead of forwarded: only the HTTP server
+  // forwards.
   kernel::Response handle(kernel::Request& request) const;
 
   eventbus::Bus& bus() { return bus_; }
@@ -53,6 +56,9 @@ class Application {
 
  private:
   void add_operational_routes();
+  void build_forwarding();
+  // What the HTTP server does with a request: answer it here, or forward it (app/forward/).
+  http::Outcome dispatch(kernel::Request& request) const;
 
   Config config_;
   eventbus::Bus bus_;
@@ -64,6 +70,7 @@ class Application {
   std::unique_ptr<kernel::JwtCodec> tokens_;
   kernel::SystemClock clock_;
   std::unique_ptr<gateway::Gateway> gateway_;
+  std::unique_ptr<forward::Forwarder> forwarder_;
   kernel::PrincipalDirectory* directory_ = nullptr;
   users::UsersModule* users_ = nullptr;
   std::unique_ptr<http::Server> server_;

@@ -1,6 +1,9 @@
 #include "config/config.hpp"
 
+#include "forward/upstream_url.hpp"
+
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <fstream>
 #include <functional>
@@ -17,6 +20,24 @@ const std::vector<std::string> kModuleNames = {"products",  "orders",        "pa
 struct Setting {
   SettingInfo info;
   std::function<void(Config&, const std::string&)> apply;  // throws std::invalid_argument
+};
+
+// A keyed family: key "<prefix><name>", env "<env_prefix><NAME>", flag "--flag name=value".
+struct Family {
+  SettingInfo info;
+  std::string env_prefix;      // "MART_UPSTREAM_"
+  bool env_underscore_is_dot;  // MART_KAFKA_PROPERTY_SASL_MECHANISMS -> sasl.mechanisms
+  bool hide_values;            // values may be secrets: errors do not repeat them
+  std::function<void(Config&, const std::string& name, const std::string& value)> apply;
+};
+
+// A setting named by a key, variable or flag: a single setting, or one member of a family.
+struct Target {
+  const Setting* setting = nullptr;
+  const Family* family = nullptr;
+  std::string member;
+
+  std::string key() const { return setting ? setting->info.key : family->info.family + member; }
 };
 
 std::int64_t parse_integer(const std::string& text, std::int64_t low, std::int64_t high) {
@@ -67,6 +88,61 @@ std::vector<std::string> split_list(const std::string& text) {
   return out;
 }
 
+bool parse_bool(const std::string& text) {
+  if (text == "true") return true;
+  if (text == "false") return false;
+  throw std::invalid_argument("must be true or false");
+}
+
+// "host:port,host:port" (an IPv6 host in brackets); returns the list without blanks.
+std::string parse_brokers(const std::string& text) {
+  auto items = split_list(text);
+  if (items.empty()) throw std::invalid_argument("must list at least one broker as host:port");
+  std::string out;
+  for (const auto& item : items) {
+    std::string host;
+    std::string port;
+    if (item.front() == '[') {
+      auto close = item.find(']');
+      if (close == std::string::npos || close + 1 >= item.size() || item[close + 1] != ':') {
+        throw std::invalid_argument("broker '" + item + "' must be [ipv6-address]:port");
+      }
+      host = item.substr(1, close - 1);
+      port = item.substr(close + 2);
+    } else {
+      auto colon = item.rfind(':');
+      if (colon == std::string::npos) {
+        throw std::invalid_argument("broker '" + item + "' must be host:port");
+      }
+      host = item.substr(0, colon);
+      port = item.substr(colon + 1);
+      if (host.find(':') != std::string::npos) {
+        throw std::invalid_argument("broker '" + item + "': write an IPv6 address in brackets");
+      }
+    }
+    bool host_ok = !host.empty() && std::all_of(host.begin(), host.end(), [](unsigned char c) {
+      return std::isalnum(c) || c == '.' || c == '-' || c == '_' || c == ':';
+    });
+    if (!host_ok) throw std::invalid_argument("broker '" + item + "' has no valid host");
+    try {
+      parse_integer(port, 1, 65535);
+    } catch (const std::invalid_argument&) {
+      throw std::invalid_argument("broker '" + item + "' needs a port from 1 to 65535");
+    }
+    out += (out.empty() ? "" : ",") + item;
+  }
+  return out;
+}
+
+// Kafka's longest topic name is 249 characters; the longest of Mart's topics is 18.
+constexpr std::size_t kMaxTopicPrefix = 200;
+
+bool is_topic_text(const std::string& text) {
+  return std::all_of(text.begin(), text.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '.' || c == '_' || c == '-';
+  });
+}
+
 Setting make(std::string key, std::string default_value, std::string help,
              std::function<void(Config&, const std::string&)> apply) {
   std::string env = "MART_" + key;
@@ -75,7 +151,13 @@ Setting make(std::string key, std::string default_value, std::string help,
   std::string flag = "--" + key;
   std::replace(flag.begin(), flag.end(), '.', '-');
   std::replace(flag.begin(), flag.end(), '_', '-');
-  return {{key, env, flag, std::move(default_value), std::move(help)}, std::move(apply)};
+  SettingInfo info;
+  info.key = std::move(key);
+  info.env = std::move(env);
+  info.flag = std::move(flag);
+  info.default_value = std::move(default_value);
+  info.help = std::move(help);
+  return {std::move(info), std::move(apply)};
 }
 
 const std::vector<Setting>& table() {
@@ -198,8 +280,73 @@ const std::vector<Setting>& table() {
            [](Config& c, const std::string& v) {
              c.rate_limit_burst = static_cast<double>(parse_integer(v, 1, 1'000'000));
            }),
+      make("kafka.enabled", "false",
+           "mirror every event to Kafka (and, in split mode, receive the events of modules "
+           "hosted elsewhere): true or false",
+           [](Config& c, const std::string& v) { c.kafka_enabled = parse_bool(v); }),
+      make("kafka.brokers", "127.0.0.1:9092", "bootstrap brokers, comma-separated host:port",
+           [](Config& c, const std::string& v) { c.kafka_brokers = parse_brokers(v); }),
+      make("kafka.topic_prefix", "",
+           "prepended to every topic name (letters, digits, '.', '_', '-'; may be empty)",
+           [](Config& c, const std::string& v) {
+             if (!is_topic_text(v) || v.size() > kMaxTopicPrefix) {
+               throw std::invalid_argument("may only hold letters, digits, '.', '_' and '-', " +
+                                           std::to_string(kMaxTopicPrefix) + " at most");
+             }
+             c.kafka_topic_prefix = v;
+           }),
+      make("upstream.timeout_ms", "10000",
+           "a forwarded request without a complete answer from its upstream in this time is "
+           "answered 504",
+           [](Config& c, const std::string& v) { c.upstream_timeout = parse_millis(v); }),
   };
   return settings;
+}
+
+const std::vector<Family>& families() {
+  static const std::vector<Family> list = {
+      {{"kafka.property.<name>", "MART_KAFKA_PROPERTY_<NAME>", "--kafka-property", "",
+        "a librdkafka property, passed as it is (e.g. kafka.property.security.protocol = "
+        "SASL_SSL); in the variable's name '_' stands for '.'; an empty value removes it",
+        "kafka.property.", "NAME=VALUE"},
+       "MART_KAFKA_PROPERTY_",
+       true,
+       true,
+       [](Config& c, const std::string& name, const std::string& v) {
+         if (name.empty() || !is_topic_text(name)) {
+           throw std::invalid_argument("the property name must be letters, digits, '.', '_', '-'");
+         }
+         if (name == "bootstrap.servers" || name == "metadata.broker.list") {
+           throw std::invalid_argument("set the brokers with kafka.brokers");
+         }
+         if (v.empty()) {
+           c.kafka_properties.erase(name);
+         } else {
+           c.kafka_properties[name] = v;
+         }
+       }},
+      {{"upstream.<module>", "MART_UPSTREAM_<MODULE>", "--upstream", "",
+        "where requests for a module this process does not host are forwarded: "
+        "http://host[:port][/base-path] (https is not supported); an empty value removes it",
+        "upstream.", "MODULE=URL"},
+       "MART_UPSTREAM_",
+       false,
+       false,
+       [](Config& c, const std::string& module, const std::string& v) {
+         if (std::find(kModuleNames.begin(), kModuleNames.end(), module) == kModuleNames.end()) {
+           throw std::invalid_argument("unknown module '" + module +
+                                       "' (known: products, orders, payments, inventory, "
+                                       "notifications, users)");
+         }
+         if (v.empty()) {
+           c.upstreams.erase(module);
+           return;
+         }
+         forward::parse_upstream_url(v);  // throws, saying what is wrong
+         c.upstreams[module] = v;
+       }},
+  };
+  return list;
 }
 
 const Setting* find_by(const std::string& text, std::string SettingInfo::*field) {
@@ -209,13 +356,50 @@ const Setting* find_by(const std::string& text, std::string SettingInfo::*field)
   return nullptr;
 }
 
-void apply(Config& config, const Setting& setting, const std::string& value,
+// A config-file key: a single setting first, then a family member ("upstream.timeout_ms" is a
+// setting of its own, not the upstream of a module called "timeout_ms").
+std::optional<Target> by_key(const std::string& key) {
+  if (const auto* setting = find_by(key, &SettingInfo::key)) return Target{setting, nullptr, {}};
+  for (const auto& family : families()) {
+    if (key.starts_with(family.info.family)) {
+      return Target{nullptr, &family, key.substr(family.info.family.size())};
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Target> by_env(const std::string& name) {
+  if (const auto* setting = find_by(name, &SettingInfo::env)) return Target{setting, nullptr, {}};
+  for (const auto& family : families()) {
+    if (!name.starts_with(family.env_prefix)) continue;
+    auto member = name.substr(family.env_prefix.size());
+    std::transform(member.begin(), member.end(), member.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (family.env_underscore_is_dot) std::replace(member.begin(), member.end(), '_', '.');
+    return Target{nullptr, &family, member};
+  }
+  return std::nullopt;
+}
+
+const Family* family_by_flag(const std::string& flag) {
+  for (const auto& family : families()) {
+    if (family.info.flag == flag) return &family;
+  }
+  return nullptr;
+}
+
+void apply(Config& config, const Target& target, const std::string& value,
            const std::string& origin) {
   try {
-    setting.apply(config, value);
+    if (target.setting) {
+      target.setting->apply(config, value);
+    } else {
+      target.family->apply(config, target.member, value);
+    }
   } catch (const std::invalid_argument& error) {
-    throw ConfigError("invalid " + setting.info.key + " = '" + value + "' (from " + origin +
-                      "): " + error.what());
+    bool hide = target.family && target.family->hide_values;
+    throw ConfigError("invalid " + target.key() + (hide ? "" : " = '" + value + "'") + " (from " +
+                      origin + "): " + error.what());
   }
 }
 
@@ -226,12 +410,26 @@ std::string trim(const std::string& text) {
   return text.substr(begin, end - begin + 1);
 }
 
+// A '#' starts a comment at the start of a line or after a blank, outside double quotes, so that
+// values such as passwords and URLs may hold one ("sasl.password = a#b").
+std::size_t comment_start(const std::string& line) {
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    if (line[i] == '"') quoted = !quoted;
+    if (line[i] == '#' && !quoted && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) {
+      return i;
+    }
+  }
+  return std::string::npos;
+}
+
 }  // namespace
 
 const std::vector<SettingInfo>& settings() {
   static const std::vector<SettingInfo> infos = [] {
     std::vector<SettingInfo> out;
     for (const auto& s : table()) out.push_back(s.info);
+    for (const auto& f : families()) out.push_back(f.info);
     return out;
   }();
   return infos;
@@ -245,8 +443,7 @@ std::map<std::string, std::string> parse_config_file(const std::filesystem::path
   int number = 0;
   while (std::getline(in, line)) {
     ++number;
-    auto hash = line.find('#');
-    if (hash != std::string::npos) line.erase(hash);
+    if (auto hash = comment_start(line); hash != std::string::npos) line.erase(hash);
     line = trim(line);
     if (line.empty()) continue;
     auto eq = line.find('=');
@@ -269,7 +466,7 @@ Config load_config(const std::vector<std::string>& args,
   config.modules = kModuleNames;
 
   // Flags first into a list, so --config is known before the file is read.
-  std::vector<std::pair<const Setting*, std::string>> flags;
+  std::vector<std::pair<Target, std::string>> flags;
   std::optional<std::string> config_file;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string word = args[i];
@@ -280,7 +477,9 @@ Config load_config(const std::vector<std::string>& args,
       word = word.substr(0, eq);
       has_value = true;
     }
-    if (word != "--config" && !find_by(word, &SettingInfo::flag)) {
+    const auto* setting = find_by(word, &SettingInfo::flag);
+    const auto* family = setting ? nullptr : family_by_flag(word);
+    if (word != "--config" && !setting && !family) {
       throw ConfigError("unknown option " + word + " (see --help)");
     }
     if (!has_value) {
@@ -289,8 +488,14 @@ Config load_config(const std::vector<std::string>& args,
     }
     if (word == "--config") {
       config_file = value;
+    } else if (setting) {
+      flags.emplace_back(Target{setting, nullptr, {}}, value);
     } else {
-      flags.emplace_back(find_by(word, &SettingInfo::flag), value);
+      auto eq = value.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        throw ConfigError("option " + word + " needs " + family->info.flag_value + " (see --help)");
+      }
+      flags.emplace_back(Target{nullptr, family, value.substr(0, eq)}, value.substr(eq + 1));
     }
   }
   if (!config_file) {
@@ -301,18 +506,21 @@ Config load_config(const std::vector<std::string>& args,
 
   if (config_file) {
     for (const auto& [key, value] : parse_config_file(*config_file)) {
-      const auto* setting = find_by(key, &SettingInfo::key);
-      if (!setting) throw ConfigError("unknown setting '" + key + "' in " + *config_file);
-      apply(config, *setting, value, *config_file);
+      auto target = by_key(key);
+      if (!target) throw ConfigError("unknown setting '" + key + "' in " + *config_file);
+      apply(config, *target, value, *config_file);
     }
   }
   for (const auto& [name, value] : env) {
     if (!name.starts_with("MART_") || name == "MART_CONFIG") continue;
-    const auto* setting = find_by(name, &SettingInfo::env);
-    if (!setting) throw ConfigError("unknown environment setting " + name);
-    apply(config, *setting, value, "environment " + name);
+    auto target = by_env(name);
+    if (!target) throw ConfigError("unknown environment setting " + name);
+    apply(config, *target, value, "environment " + name);
   }
-  for (const auto& [setting, value] : flags) apply(config, *setting, value, setting->info.flag);
+  for (const auto& [target, value] : flags) {
+    apply(config, target, value,
+          target.setting ? target.setting->info.flag : target.family->info.flag);
+  }
   return config;
 }
 
@@ -328,8 +536,14 @@ std::string usage() {
       "variable; precedence: flag > environment > file > default.\n\n"
       "  --config FILE  (MART_CONFIG)\n      config file to read\n";
   for (const auto& s : settings()) {
-    text += "  " + s.flag + " VALUE  (" + s.env + ", file key " + s.key + ", default " +
-            (s.default_value.empty() ? "none" : s.default_value) + ")\n      " + s.help + "\n";
+    if (!s.family.empty()) {
+      text += "  " + s.flag + " " + s.flag_value + "  (repeatable; " + s.env + ", file key " +
+              s.key + ")\n      " + s.help + "\n";
+      continue;
+    }
+    text += "  " + s.flag + " " + s.flag_value + "  (" + s.env + ", file key " + s.key +
+            ", default " + (s.default_value.empty() ? "none" : s.default_value) + ")\n      " +
+            s.help + "\n";
   }
   return text;
 }

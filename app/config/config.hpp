@@ -70,12 +70,18 @@ class ConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// One setting, or one keyed family of settings: a family has a member name in its key and
+// environment variable ("upstream.<module>", "MART_UPSTREAM_<MODULE>") and a repeatable flag whose
+// value is "NAME=VALUE" ("--upstream orders=http://..."); its members are independent settings with
+// the usual precedence each.
 struct SettingInfo {
-  std::string key;   // "http.body_limit"
-  std::string env;   // "MART_HTTP_BODY_LIMIT"
-  std::string flag;  // "--http-body-limit"
+  std::string key;   // "http.body_limit", or for a family "upstream.<module>"
+  std::string env;   // "MART_HTTP_BODY_LIMIT", or "MART_UPSTREAM_<MODULE>"
+  std::string flag;  // "--http-body-limit", or "--upstream"
   std::string default_value;
   std::string help;
+  std::string family;  // a family's key prefix ("upstream."); empty for a single setting
+  std::string flag_value = "VALUE";  // how usage() names the flag's value ("MODULE=URL")
 };
 
 const std::vector<SettingInfo>& settings();
@@ -85,7 +91,8 @@ const std::vector<SettingInfo>& settings();
 Config load_config(const std::vector<std::string>& args,
                    const std::map<std::string, std::string>& env);
 
-// Reads key = value lines ('#' starts a comment) into a map; throws ConfigError on bad syntax.
+// Reads key = value lines into a map; throws ConfigError on bad syntax. A '#' at the start of a
+// line or after a blank, outside double quotes, starts a comment; "quoted" values lose the quotes.
 std::map<std::string, std::string> parse_config_file(const std::filesystem::path& file);
 
 std::string usage();

@@ -39,6 +39,10 @@ std::string login_email(const kernel::Request& request) {
   return key;
 }
 
+bool is_login(const kernel::Request& request) {
+  return request.method == "POST" && request.path == kLoginPath;
+}
+
 }  // namespace
 
 Gateway::Gateway(GatewayOptions options, const kernel::JwtCodec& tokens,
@@ -62,31 +66,57 @@ bool Gateway::origin_allowed(std::string_view origin) const {
 
 kernel::Response Gateway::handle(kernel::Request& request) {
   kernel::Response response;
-  auto origin = request.header("Origin");
-  if (request.method == "OPTIONS" && origin && request.header("Access-Control-Request-Method")) {
-    // A CORS preflight: answered here, never by a module.
-    if (!origin_allowed(*origin)) {
-      response = kernel::problem_response(403, "Forbidden", "This origin is not allowed.");
-    } else {
-      response.status = 204;
-      response.headers.set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS");
-      response.headers.set("Access-Control-Allow-Headers",
-                           "Authorization, Content-Type, Idempotency-Key, X-Request-Id, "
-                           "traceparent");
-      response.headers.set("Access-Control-Max-Age", "600");
-    }
-  } else if (auto wait = requests_ ? requests_->admit(request.client_address, clock_.now())
-                                   : std::nullopt) {
-    response = too_many(*wait, "Too many requests from this client; slow down.");
+  if (auto early = at_edge(request)) {
+    response = std::move(*early);
   } else if (auto refused = authenticate(request)) {
     response = std::move(*refused);
-  } else if (request.method == "POST" && request.path == kLoginPath) {
+  } else if (is_login(request)) {
     response = login(request);
   } else {
     response = next_(request);
   }
   decorate(request, response);
   return response;
+}
+
+std::optional<kernel::Response> Gateway::before_forward(kernel::Request& request) {
+  request.principal.reset();  // not authenticated here
+  auto early = at_edge(request);
+  if (!early && is_login(request)) early = login_blocked(request, login_email(request));
+  if (early) decorate(request, *early);
+  return early;
+}
+
+void Gateway::after_forward(const kernel::Request& request, kernel::Response& response) {
+  if (is_login(request)) record_login(request, login_email(request), response.status);
+  // The upstream marks its authenticated answers itself; a problem made here in its place must
+  // not be cached either.
+  if (request.header("Authorization")) response.headers.set("Cache-Control", "no-store");
+  decorate(request, response);
+}
+
+// The answers the edge gives without looking further: a CORS preflight, the general rate limit.
+std::optional<kernel::Response> Gateway::at_edge(const kernel::Request& request) {
+  auto origin = request.header("Origin");
+  if (request.method == "OPTIONS" && origin && request.header("Access-Control-Request-Method")) {
+    // A CORS preflight: answered here, never by a module.
+    if (!origin_allowed(*origin)) {
+      return kernel::problem_response(403, "Forbidden", "This origin is not allowed.");
+    }
+    kernel::Response response;
+    response.status = 204;
+    response.headers.set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS");
+    response.headers.set("Access-Control-Allow-Headers",
+                         "Authorization, Content-Type, Idempotency-Key, X-Request-Id, "
+                         "traceparent");
+    response.headers.set("Access-Control-Max-Age", "600");
+    return response;
+  }
+  if (auto wait =
+          requests_ ? requests_->admit(request.client_address, clock_.now()) : std::nullopt) {
+    return too_many(*wait, "Too many requests from this client; slow down.");
+  }
+  return std::nullopt;
 }
 
 std::optional<kernel::Response> Gateway::authenticate(kernel::Request& request) {
@@ -115,26 +145,35 @@ std::optional<kernel::Response> Gateway::authenticate(kernel::Request& request) 
   return std::nullopt;
 }
 
-kernel::Response Gateway::login(kernel::Request& request) {
+std::optional<kernel::Response> Gateway::login_blocked(const kernel::Request& request,
+                                                       const std::string& email) {
   auto now = clock_.now();
-  auto client_key = "client:" + request.client_address;
-  auto email = login_email(request);
-  auto email_key = "email:" + email;
-  if (auto wait = login_by_client_.blocked_for(client_key, now)) {
+  if (auto wait = login_by_client_.blocked_for("client:" + request.client_address, now)) {
     return too_many(*wait, "Too many failed sign-ins from this client; try again later.");
   }
   if (!email.empty()) {
-    if (auto wait = login_by_email_.blocked_for(email_key, now)) {
+    if (auto wait = login_by_email_.blocked_for("email:" + email, now)) {
       return too_many(*wait, "Too many failed sign-ins for this account; try again later.");
     }
   }
-  auto response = next_(request);
-  if (response.status == 401) {
-    login_by_client_.record_failure(client_key, now);
-    if (!email.empty()) login_by_email_.record_failure(email_key, now);
-  } else if (response.status == 200 && !email.empty()) {
-    login_by_email_.reset(email_key);
+  return std::nullopt;
+}
+
+void Gateway::record_login(const kernel::Request& request, const std::string& email, int status) {
+  auto now = clock_.now();
+  if (status == 401) {
+    login_by_client_.record_failure("client:" + request.client_address, now);
+    if (!email.empty()) login_by_email_.record_failure("email:" + email, now);
+  } else if (status == 200 && !email.empty()) {
+    login_by_email_.reset("email:" + email);
   }
+}
+
+kernel::Response Gateway::login(kernel::Request& request) {
+  auto email = login_email(request);
+  if (auto blocked = login_blocked(request, email)) return std::move(*blocked);
+  auto response = next_(request);
+  record_login(request, email, response.status);
   return response;
 }
 

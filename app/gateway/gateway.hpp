@@ -35,10 +35,24 @@ class Gateway {
   Gateway(GatewayOptions options, const kernel::JwtCodec& tokens,
           kernel::PrincipalDirectory* directory, const kernel::Clock& clock, Next next);
 
+  // A request handled in this process: every policy, then `next`.
   kernel::Response handle(kernel::Request& request);
 
+  // A request another process answers (forwarded, or refused because its module has no
+  // upstream), in two halves around the exchange. Before: the edge's own answers, decorated —
+  // a CORS preflight, the general rate limit, a sign-in blocked by login throttling; nothing
+  // means "send it on". The request is not authenticated here: the upstream does that.
+  std::optional<kernel::Response> before_forward(kernel::Request& request);
+  // After, with the upstream's answer (or the 502/504/503 in its place): counts a failed or
+  // successful sign-in, adds the edge's headers (CORS, security, request id).
+  void after_forward(const kernel::Request& request, kernel::Response& response);
+
  private:
+  std::optional<kernel::Response> at_edge(const kernel::Request& request);
   std::optional<kernel::Response> authenticate(kernel::Request& request);
+  std::optional<kernel::Response> login_blocked(const kernel::Request& request,
+                                                const std::string& email);
+  void record_login(const kernel::Request& request, const std::string& email, int status);
   kernel::Response login(kernel::Request& request);
   void decorate(const kernel::Request& request, kernel::Response& response) const;
   bool origin_allowed(std::string_view origin) const;

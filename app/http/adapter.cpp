@@ -32,12 +32,6 @@ char to_upper(char c) {
   return static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return to_lower(x) == to_lower(y);
-         });
-}
-
 bool icontains(std::string_view haystack, std::string_view needle) {
   return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
                      [](char x, char y) { return to_lower(x) == to_lower(y); }) != haystack.end();
@@ -84,6 +78,25 @@ urls::result<urls::url_view> parse_target(std::string_view target) {
 
 }  // namespace
 
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return to_lower(x) == to_lower(y);
+         });
+}
+
+bool is_valid_field(std::string_view name, std::string_view value) {
+  return is_token(name) && is_safe_value(value);
+}
+
+std::string origin_form(std::string_view target) {
+  if (!target.empty() && target.front() == '/') return std::string(target);
+  auto url = parse_target(target);
+  if (!url) return "/";
+  std::string out = url->encoded_path().empty() ? "/" : std::string(url->encoded_path());
+  if (url->has_query()) out += "?" + std::string(url->encoded_query());
+  return out;
+}
+
 std::string request_id_for(const BeastRequest::header_type& head) {
   auto field = head.find("X-Request-Id");
   if (field != head.end() && is_valid_request_id(field->value())) {
@@ -114,7 +127,7 @@ bool to_kernel_request(BeastRequest& in, std::string client_address, std::string
   return true;
 }
 
-kernel::Response invoke(const RequestHandler& handler, kernel::Request& request) {
+Outcome invoke(const RequestHandler& handler, kernel::Request& request) {
   try {
     return handler(request);
   } catch (const std::exception& error) {
@@ -125,6 +138,22 @@ kernel::Response invoke(const RequestHandler& handler, kernel::Request& request)
   }
   return kernel::problem_response(500, kernel::status_title(500),
                                   "The server failed to handle the request.");
+}
+
+void invoke_finish(const Forward& forward, const kernel::Request& request,
+                   kernel::Response& answer) {
+  if (!forward.finish) return;
+  try {
+    forward.finish(request, answer);
+    return;
+  } catch (const std::exception& error) {
+    kernel::log::error("http", std::string("forward finish threw: ") + error.what(),
+                       request.request_id);
+  } catch (...) {
+    kernel::log::error("http", "forward finish threw a non-exception", request.request_id);
+  }
+  answer = kernel::problem_response(500, kernel::status_title(500),
+                                    "The server failed to handle the request.");
 }
 
 BeastResponse to_beast_response(kernel::Response&& in, const ResponseContext& context) {
@@ -151,6 +180,8 @@ BeastResponse to_beast_response(kernel::Response&& in, const ResponseContext& co
   out.set("X-Request-Id", context.request_id);
   if (status_has_no_body(in.status)) {
     // RFC 9110: no content, and no Content-Length on a 204.
+  } else if (context.head && context.head_length) {
+    out.content_length(*context.head_length);
   } else {
     out.content_length(in.body.size());
     if (!context.head) out.body() = std::move(in.body);
@@ -161,7 +192,7 @@ BeastResponse to_beast_response(kernel::Response&& in, const ResponseContext& co
 
 BeastResponse server_problem(int status, std::string_view detail, std::string_view request_id) {
   auto problem = kernel::problem_response(status, kernel::status_title(status), detail);
-  return to_beast_response(std::move(problem), {11, false, false, request_id});
+  return to_beast_response(std::move(problem), {11, false, false, request_id, std::nullopt});
 }
 
 }  // namespace mart::http::detail

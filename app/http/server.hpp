@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <variant>
 
 namespace mart::http {
 
@@ -31,8 +32,34 @@ struct ServerOptions {
   std::chrono::milliseconds shutdown_grace{5'000};
 };
 
+// An HTTP/1.1 server that requests can be forwarded to (plain http://; see app/forward/).
+struct Upstream {
+  std::string name;  // what it serves, for logs and problem details ("products")
+  std::string host;  // DNS name or IP address (an IPv6 address without brackets)
+  std::uint16_t port = 80;
+  std::string authority;  // the Host field sent to it: host[:port] as its URL writes them
+  std::string base_path;  // prepended to every forwarded target: "" or "/base" (no trailing '/')
+  std::chrono::milliseconds timeout{10'000};  // one whole exchange: connect, send, receive
+};
+
+// A handler's way of saying "not answered here: send it on". The server sends the request's
+// method, raw target (after the upstream's base path) and body with `headers` (plus its own Host,
+// Content-Length and Connection) asynchronously, on the connection's I/O thread, reusing idle
+// connections to the same upstream; it never blocks the thread while it waits. The upstream's
+// answer (status, fields minus framing ones, body) or, when there is none, a 502 problem (refused,
+// unreachable, broken answer) or 504 problem (no complete answer within the upstream's timeout)
+// is passed to `finish` on the same I/O thread, then written to the client.
+struct Forward {
+  std::shared_ptr<const Upstream> upstream;
+  kernel::Headers headers;  // the fields to send; Host and framing fields in it are ignored
+  std::function<void(const kernel::Request&, kernel::Response&)> finish;  // may be empty
+};
+
+// A handler answers now, or forwards (a kernel::Response converts to an Outcome).
+using Outcome = std::variant<kernel::Response, Forward>;
+
 // Called on an I/O thread, concurrently from several threads. Exceptions become 500 problems.
-using RequestHandler = std::function<kernel::Response(kernel::Request&)>;
+using RequestHandler = std::function<Outcome(kernel::Request&)>;
 
 class Server {
  public:

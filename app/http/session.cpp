@@ -1,5 +1,6 @@
 #include "http/session.hpp"
 
+#include "http/upstream_exchange.hpp"
 #include "kernel/ids.hpp"
 #include "kernel/log.hpp"
 #include "kernel/problem.hpp"
@@ -18,6 +19,7 @@
 #include <cstdint>
 #include <limits>
 #include <utility>
+#include <variant>
 
 namespace mart::http::detail {
 namespace {
@@ -201,20 +203,52 @@ void Session::handle_request() {
   phase_ = Phase::handling;
   auto& message = parser_->get();
   request_id_ = request_id_for(message);
-  ResponseContext context{message.version(), message.keep_alive(), false, request_id_};
+  ResponseContext context{message.version(), message.keep_alive(), false, request_id_,
+                          std::nullopt};
 
   kernel::Request request;
-  kernel::Response answer;
+  Outcome outcome;
   if (to_kernel_request(message, client_address_, request_id_, request)) {
-    answer = invoke(state_->handler(), request);
+    outcome = invoke(state_->handler(), request);
   } else {
-    answer = kernel::problem_response(400, kernel::status_title(400),
-                                      "The request target is not a valid URI.");
+    outcome = kernel::problem_response(400, kernel::status_title(400),
+                                       "The request target is not a valid URI.");
   }
   context.head = request.method == "HEAD";
+  if (auto* forward = std::get_if<Forward>(&outcome)) {
+    return do_forward(std::move(request), std::move(*forward), context);
+  }
+  answer(std::get<kernel::Response>(std::move(outcome)), context);
+}
+
+void Session::do_forward(kernel::Request request, Forward forward, ResponseContext context) {
+  if (!forward.upstream) {
+    auto problem = kernel::problem_response(500, kernel::status_title(500),
+                                            "The server failed to handle the request.");
+    kernel::log::error("http", "a handler forwarded to no upstream", request_id_);
+    return answer(std::move(problem), context);
+  }
+  auto executor = stream_.get_executor();
+  auto exchange = std::make_shared<UpstreamExchange>(
+      executor, request, forward,
+      [self = shared_from_this(), request, forward, context](UpstreamAnswer result) mutable {
+        self->on_forward(request, forward, context, std::move(result));
+      });
+  exchange->run();
+}
+
+void Session::on_forward(const kernel::Request& request, const Forward& forward,
+                         ResponseContext context, UpstreamAnswer result) {
+  invoke_finish(forward, request, result.response);
+  context.head_length = result.head_length;
+  answer(std::move(result.response), context);
+}
+
+void Session::answer(kernel::Response response, ResponseContext context) {
   // Stopping: this is the connection's last answer.
   context.keep_alive = context.keep_alive && !stop_requested();
-  response_ = to_beast_response(std::move(answer), context);
+  context.request_id = request_id_;
+  response_ = to_beast_response(std::move(response), context);
   ++requests_served_;
   do_write();
 }

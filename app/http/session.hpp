@@ -6,6 +6,8 @@
 //      ▲            (idle_timeout / read_timeout)           (read_timeout)             │
 //      │                                                                              ▼
 //   on_write ◄── do_write ◄── handle_request ◄── on_read_body ◄──────────────── do_read_body
+//      │                 ▲            │ (the handler forwards)
+//      │                 └── on_forward ◄── UpstreamExchange (async, same I/O thread)
 //      │
 //      └─► after the connection's last answer: do_linger ──► on_linger (drain) ──► do_close
 
@@ -31,6 +33,7 @@
 namespace mart::http::detail {
 
 class Session;
+struct UpstreamAnswer;
 
 // What the listener and every session share: the options, the handler, the stop flag and the set
 // of open sessions (weakly held, so stop() can reach them and open_connections() can count them).
@@ -86,6 +89,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_read_body(error_code ec, std::size_t bytes);
   void on_read_error(error_code ec);
   void handle_request();
+  void do_forward(kernel::Request request, Forward forward, ResponseContext context);
+  void on_forward(const kernel::Request& request, const Forward& forward, ResponseContext context,
+                  UpstreamAnswer result);
+  void answer(kernel::Response response, ResponseContext context);
   void reject(int status, std::string_view detail);
   void do_write();
   void on_write(error_code ec, std::size_t bytes);

@@ -1,0 +1,133 @@
+#include "forward/forward_headers.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <string>
+#include <vector>
+
+namespace mart::forward {
+namespace {
+
+constexpr std::array<std::string_view, 7> kHopByHop = {
+    "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "host"};
+
+char lower(char c) {
+  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return lower(x) == lower(y); });
+}
+
+bool istarts_with(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+// The comma-separated elements of every field called `name`, trimmed, empty ones dropped.
+std::vector<std::string_view> elements(const kernel::Headers& headers, std::string_view name) {
+  std::vector<std::string_view> out;
+  for (const auto& [field, value] : headers.all()) {
+    if (!iequals(field, name)) continue;
+    std::string_view rest = value;
+    while (!rest.empty()) {
+      auto comma = rest.find(',');
+      auto element = trim(rest.substr(0, comma));
+      if (!element.empty()) out.push_back(element);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+  }
+  return out;
+}
+
+// Every field value called `name`, joined with ", " (RFC 9110, 5.3); empty when there is none.
+std::string joined(const kernel::Headers& headers, std::string_view name) {
+  std::string out;
+  for (const auto& [field, value] : headers.all()) {
+    if (!iequals(field, name)) continue;
+    out += (out.empty() ? "" : ", ") + value;
+  }
+  return out;
+}
+
+// True for the fields that stop at this hop: the hop-by-hop ones and those that `connection`
+// (the tokens of the message's Connection fields) names.
+bool stops_here(std::string_view name, const std::vector<std::string_view>& connection) {
+  return is_hop_by_hop(name) ||
+         std::any_of(connection.begin(), connection.end(),
+                     [&](std::string_view token) { return iequals(token, name); });
+}
+
+}  // namespace
+
+bool is_hop_by_hop(std::string_view name) {
+  return istarts_with(name, "proxy-") ||
+         std::any_of(kHopByHop.begin(), kHopByHop.end(),
+                     [&](std::string_view hop) { return iequals(hop, name); });
+}
+
+kernel::Headers upstream_request_headers(const kernel::Request& request) {
+  static constexpr std::array<std::string_view, 7> kRewritten = {
+      "content-length",    "expect",          "x-request-id", "via", "x-forwarded-for",
+      "x-forwarded-proto", "x-forwarded-host"};
+  const auto& in = request.headers;
+  auto connection = elements(in, "connection");
+  kernel::Headers out;
+  for (const auto& [name, value] : in.all()) {
+    if (stops_here(name, connection)) continue;
+    if (std::any_of(kRewritten.begin(), kRewritten.end(),
+                    [&](std::string_view rewritten) { return iequals(rewritten, name); })) {
+      continue;
+    }
+    out.add(name, value);
+  }
+  if (!request.request_id.empty()) out.set("X-Request-Id", request.request_id);
+
+  auto via = joined(in, "via");
+  out.set("Via", (via.empty() ? "" : via + ", ") + "1.1 " + std::string(kViaPseudonym));
+  auto forwarded_for = joined(in, "x-forwarded-for");
+  if (!request.client_address.empty()) {
+    forwarded_for += (forwarded_for.empty() ? "" : ", ") + request.client_address;
+  }
+  if (!forwarded_for.empty()) out.set("X-Forwarded-For", forwarded_for);
+  auto proto = in.get("X-Forwarded-Proto");
+  out.set("X-Forwarded-Proto", proto ? std::string(*proto) : "http");
+  if (auto host = in.get("X-Forwarded-Host")) {
+    out.set("X-Forwarded-Host", std::string(*host));
+  } else if (auto own = in.get("Host")) {
+    out.set("X-Forwarded-Host", std::string(*own));
+  }
+  return out;
+}
+
+kernel::Headers client_response_headers(const kernel::Headers& upstream) {
+  auto connection = elements(upstream, "connection");
+  kernel::Headers out;
+  for (const auto& [name, value] : upstream.all()) {
+    if (stops_here(name, connection) || istarts_with(name, "access-control-")) continue;
+    out.add(name, value);
+  }
+  return out;
+}
+
+int mart_hops(const kernel::Headers& headers) {
+  int hops = 0;
+  for (auto entry : elements(headers, "via")) {
+    // "1.1 mart" or "HTTP/1.1 mart (comment)": received-protocol, then the pseudonym.
+    auto space = entry.find(' ');
+    if (space == std::string_view::npos) continue;
+    auto by = trim(entry.substr(space + 1));
+    by = by.substr(0, by.find(' '));
+    if (by == kViaPseudonym) ++hops;
+  }
+  return hops;
+}
+
+}  // namespace mart::forward
