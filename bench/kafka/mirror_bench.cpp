@@ -1,0 +1,187 @@
+// Mirror throughput: events/s the Kafka bridge mirrors from a module's outbox to librdkafka's
+// mock cluster, against librdkafka's own producer sending the same messages (same keys, values
+// and CloudEvents headers, idempotent, acks=all) to the same cluster in the same run.
+//
+//   bench_kafka_mirror [--events N] [--partitions P] [--payload-bytes B]
+//
+// Prints one JSON line: {"events":..,"raw_per_s":..,"mirror_per_s":..,"ratio":..}. The mock
+// cluster keeps about 5 MiB or 100k message sets per partition (librdkafka 2.0.2) and drops older
+// data silently, which does not matter here: nothing is read back, only acknowledged.
+
+#include <eventbus/bus.hpp>
+#include <eventbus/kafka/bridge.hpp>
+#include <kernel/migrations.hpp>
+#include <kernel/log.hpp>
+#include <kernel/time.hpp>
+#include <migrations/embedded.hpp>
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include <boost/describe/class.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <unistd.h>
+
+namespace {
+
+struct OrderNoted {
+  static constexpr std::string_view kType = "orders.order_noted.v1";
+  static constexpr std::string_view kTopic = "OrderEvents";
+  std::int64_t order_id = 0;
+  std::string note;
+  std::string key() const { return std::to_string(order_id); }
+};
+BOOST_DESCRIBE_STRUCT(OrderNoted, (), (order_id, note))
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// The same messages the mirror sends, produced straight from memory.
+double raw_producer_rate(const std::string& bootstraps, const std::vector<eventbus::Envelope>& rows) {
+  char error[512];
+  auto* conf = rd_kafka_conf_new();
+  for (auto [k, v] : {std::pair{"bootstrap.servers", bootstraps.c_str()},
+                      {"enable.idempotence", "true"},
+                      {"acks", "all"},
+                      {"linger.ms", "5"},
+                      {"queue.buffering.max.messages", "200000"},
+                      {"log_level", "3"}}) {
+    if (rd_kafka_conf_set(conf, k, v, error, sizeof error) != RD_KAFKA_CONF_OK) {
+      throw std::runtime_error(error);
+    }
+  }
+  auto* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
+  if (!producer) throw std::runtime_error(error);
+  auto start = Clock::now();
+  for (const auto& row : rows) {
+    auto* headers = rd_kafka_headers_new(9);
+    auto add = [&](const char* name, const std::string& value) {
+      rd_kafka_header_add(headers, name, -1, value.data(), static_cast<ssize_t>(value.size()));
+    };
+    add("ce_specversion", "1.0");
+    add("ce_id", row.id);
+    add("ce_type", row.type);
+    add("ce_source", "/mart/" + row.source);
+    add("ce_time", kernel::format_rfc3339(kernel::from_unix_millis(row.occurred_ms)));
+    add("content-type", "application/json");
+    add("ce_correlationid", row.correlation_id);
+    add("traceparent", "00-0123456789abcdef0123456789abcdef-0123456789abcdef-01");
+    for (;;) {
+      std::array<rd_kafka_vu_t, 5> values{};
+      values[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+      values[0].u.cstr = "RawEvents";
+      values[1].vtype = RD_KAFKA_VTYPE_KEY;
+      values[1].u.mem = {const_cast<char*>(row.key.data()), row.key.size()};
+      values[2].vtype = RD_KAFKA_VTYPE_VALUE;
+      values[2].u.mem = {const_cast<char*>(row.payload.data()), row.payload.size()};
+      values[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+      values[3].u.i = RD_KAFKA_MSG_F_COPY;
+      values[4].vtype = RD_KAFKA_VTYPE_HEADERS;
+      values[4].u.headers = headers;
+      auto* failed = rd_kafka_produceva(producer, values.data(), values.size());
+      if (!failed) break;
+      auto code = rd_kafka_error_code(failed);
+      rd_kafka_error_destroy(failed);
+      if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL) throw std::runtime_error(rd_kafka_err2str(code));
+      rd_kafka_poll(producer, 1);
+    }
+    rd_kafka_poll(producer, 0);
+  }
+  rd_kafka_flush(producer, 60'000);
+  auto rate = static_cast<double>(rows.size()) / seconds_since(start);
+  rd_kafka_destroy(producer);
+  return rate;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::int64_t events = 200'000;
+  int partitions = 16;
+  std::size_t payload_bytes = 200;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    if (flag == "--events") events = std::atoll(argv[i + 1]);
+    if (flag == "--partitions") partitions = std::atoi(argv[i + 1]);
+    if (flag == "--payload-bytes") payload_bytes = static_cast<std::size_t>(std::atoll(argv[i + 1]));
+  }
+  kernel::log::set_level(kernel::log::Level::warn);
+
+  char error[512];
+  auto* mock_conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(mock_conf, "log_level", "3", error, sizeof error);
+  auto* mock_handle = rd_kafka_new(RD_KAFKA_PRODUCER, mock_conf, error, sizeof error);
+  auto* cluster = rd_kafka_mock_cluster_new(mock_handle, 1);
+  std::string bootstraps = rd_kafka_mock_cluster_bootstraps(cluster);
+  rd_kafka_mock_topic_create(cluster, "OrderEvents", partitions, 1);
+  rd_kafka_mock_topic_create(cluster, "RawEvents", partitions, 1);
+
+  // An outbox of `events` rows, written in big transactions (set-up, not measured).
+  auto dir = std::filesystem::temp_directory_path() / ("mart-bench-mirror-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  auto db = kernel::Database::open("orders", dir / "orders.db");
+  kernel::apply_migrations(*db, "eventbus", mart::migrations::for_scope("eventbus"));
+  eventbus::Bus bus;
+  auto& orders = bus.attach("orders", db);
+  std::string note(payload_bytes > 40 ? payload_bytes - 40 : 1, 'x');
+  for (std::int64_t done = 0; done < events;) {
+    orders.transact({"bench", ""}, [&](eventbus::Tx& tx) {
+      for (int i = 0; i < 5000 && done < events; ++i, ++done) {
+        tx.publish(OrderNoted{1'000'000 + done % 50'000, note});
+      }
+    });
+  }
+  std::vector<eventbus::Envelope> rows;
+  db->read([&](kernel::Connection& c) {
+    SQLite::Statement select(c.raw(),
+                             "SELECT event_id, type, aggregate_key, occurred_ms, correlation_id, "
+                             "payload FROM bus_outbox ORDER BY seq");
+    while (select.executeStep()) {
+      eventbus::Envelope e;
+      e.id = select.getColumn(0).getString();
+      e.type = select.getColumn(1).getString();
+      e.key = select.getColumn(2).getString();
+      e.occurred_ms = select.getColumn(3).getInt64();
+      e.correlation_id = select.getColumn(4).getString();
+      e.payload = select.getColumn(5).getString();
+      e.source = "orders";
+      rows.push_back(std::move(e));
+    }
+  });
+
+  auto raw = raw_producer_rate(bootstraps, rows);
+
+  eventbus::kafka::KafkaOptions options;
+  options.brokers = bootstraps;
+  options.properties["log_level"] = "3";
+  eventbus::kafka::Bridge bridge(bus, {"orders"}, options);
+  auto start = Clock::now();
+  bridge.start();
+  while (bridge.status().mirrors.at(0).mirrored_seq < events) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (seconds_since(start) > 300) throw std::runtime_error("the mirror did not finish in 300 s");
+  }
+  auto mirror = static_cast<double>(events) / seconds_since(start);
+  bridge.stop();
+
+  std::printf(
+      "{\"events\":%lld,\"partitions\":%d,\"payload_bytes\":%zu,\"raw_per_s\":%.0f,"
+      "\"mirror_per_s\":%.0f,\"ratio\":%.3f}\n",
+      static_cast<long long>(events), partitions, payload_bytes, raw, mirror, mirror / raw);
+  db.reset();
+  std::filesystem::remove_all(dir);
+  rd_kafka_mock_cluster_destroy(cluster);
+  rd_kafka_destroy(mock_handle);
+  return 0;
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The Kafka benchmarks of issue #5, in one run:
+#   1. bench_kafka_mirror: events/s the bridge mirrors from an outbox to librdkafka's mock
+#      cluster, against librdkafka's own producer sending the same messages (target >= 50%);
+#   2. bench/kafka/split_bench.py: completed orders/s of three processes meeting through the mock
+#      broker, against the monolith (target >= 50%).
+# Writes the section between <!-- bench:kafka:begin/end --> of docs/benchmarks.md.
+#
+#   bench/kafka/run.sh BUILD_DIR     (BUILD_DIR holds app/mart, tools/mart-kafka-mock and
+#                                     bench/bench_kafka_mirror: `make bench` builds them)
+# Environment: KAFKA_EVENTS=200000, KAFKA_DURATION=30, KAFKA_DOC=docs/benchmarks.md ('-': none).
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD_DIR=$(cd "${1:?usage: $0 BUILD_DIR}" && pwd)
+EVENTS=${KAFKA_EVENTS:-200000}
+DURATION=${KAFKA_DURATION:-30}
+DOC=${KAFKA_DOC:-$ROOT/docs/benchmarks.md}
+OUT=$(mktemp -d "${TMPDIR:-/tmp}/mart-bench-kafka.XXXXXX")
+trap 'rm -rf "$OUT"' EXIT
+
+echo "[kafka] mirror vs raw producer, $EVENTS events" >&2
+timeout 600 "$BUILD_DIR/bench/bench_kafka_mirror" --events "$EVENTS" >"$OUT/mirror.json"
+cat "$OUT/mirror.json" >&2
+echo "[kafka] split vs monolith, ${DURATION}s of load each" >&2
+timeout 1200 python3 "$ROOT/bench/kafka/split_bench.py" "$BUILD_DIR" --duration "$DURATION" \
+  --json-out "$OUT/split.json" >/dev/null
+
+python3 - "$OUT/mirror.json" "$OUT/split.json" "$DOC" "$(git -C "$ROOT" rev-parse --short HEAD)" <<'PY'
+import json, sys, datetime, pathlib
+mirror = json.loads(open(sys.argv[1]).read())
+split = json.loads(open(sys.argv[2]).read())
+doc, revision = sys.argv[3], sys.argv[4]
+verdict = lambda ok: "**PASS**" if ok else "**FAIL**"
+m, s = split["monolith"], split["split"]
+lines = [
+    "<!-- bench:kafka:begin -->",
+    f"Measured {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC at {revision}, `bench/kafka/run.sh build/release` "
+    "(2 shared cores; compare only within one run).",
+    "",
+    "| what | figure | baseline in the same run | ratio | target |",
+    "| --- | ---: | ---: | ---: | --- |",
+    f"| events mirrored to the mock broker ({mirror['events']:,} events, {mirror['payload_bytes']} B payload, "
+    f"{mirror['partitions']} partitions) | {mirror['mirror_per_s']:,.0f}/s | librdkafka producer, same messages: "
+    f"{mirror['raw_per_s']:,.0f}/s | {mirror['ratio']:.0%} | ≥ 50% {verdict(mirror['ratio'] >= 0.5)} |",
+    f"| completed orders/s, split into 3 processes over Kafka | {s['completed_per_s']:,.1f}/s | monolith: "
+    f"{m['completed_per_s']:,.1f}/s | {split['ratio']:.0%} | ≥ 50% {verdict(split['ratio'] >= 0.5)} |",
+    "",
+    "| deployment | placed/s | completed/s in the window | POST p50 | POST p99 | backlog drained after load |",
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
+]
+for name, r in (("monolith", m), ("split", s)):
+    lines.append(f"| {name} | {r['placed_per_s']:,.1f} | {r['completed_per_s']:,.1f} | {r['post_p50_ms']} ms | "
+                 f"{r['post_p99_ms']} ms | {r['drained_after_s']} s |")
+lines.append("<!-- bench:kafka:end -->")
+section = "\n".join(lines)
+print(section)
+if doc != "-":
+    path = pathlib.Path(doc)
+    text = path.read_text()
+    begin, end = "<!-- bench:kafka:begin -->", "<!-- bench:kafka:end -->"
+    if begin in text:
+        text = text[:text.index(begin)] + section + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip() + "\n\n## Kafka: mirror and split mode\n\n" + section + "\n"
+    path.write_text(text)
+PY
