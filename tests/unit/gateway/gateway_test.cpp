@@ -125,6 +125,114 @@ TEST_SUITE("gateway") {
     CHECK(login("a@x.com", "10.0.0.1").status == 200);
   }
 
+  TEST_CASE("[Gateway] users hosted elsewhere (no directory): the token's claims count") {
+    Fixture f;
+    mart::gateway::Gateway claims_only{
+        {}, f.codec, nullptr, f.clock, [&](kernel::Request& r) { return f.router.dispatch(r); }};
+    auto call = [&](const std::string& path, const std::string& token) {
+      kernel::Request r;
+      r.method = "GET";
+      r.path = path;
+      r.client_address = "10.0.0.1";
+      r.headers.set("Authorization", "Bearer " + token);
+      return claims_only.handle(r);
+    };
+    CHECK(call("/mine", f.token(7, kernel::Role::customer)).status == 200);  // no account needed
+    CHECK(call("/admin", f.token(7, kernel::Role::customer)).status == 403);
+    // A demoted admin (user 1 is a customer in the users module) keeps the token's role here
+    // until the token expires: the documented cost of not hosting users (ADR 0009).
+    CHECK(call("/admin", f.token(1, kernel::Role::admin)).status == 204);
+    CHECK(call("/mine", "not-a-token").status == 401);
+  }
+
+  TEST_CASE("[Gateway] forwarded requests: edge policies only, no authentication") {
+    Fixture f;
+    auto forwarded = [&](std::string method, std::string path, std::string token = {},
+                         std::string body = {}, std::string client = "10.0.0.1") {
+      kernel::Request r;
+      r.method = std::move(method);
+      r.path = std::move(path);
+      r.body = std::move(body);
+      r.client_address = std::move(client);
+      r.request_id = "rid-9";
+      if (!token.empty()) r.headers.set("Authorization", "Bearer " + token);
+      return r;
+    };
+
+    SUBCASE("an invalid or unknown user's token is the upstream's business") {
+      auto r = forwarded("GET", "/api/v1/orders", "not-a-token");
+      CHECK_FALSE(f.gateway.before_forward(r));
+      CHECK_FALSE(r.principal);
+      kernel::Response answer;
+      answer.status = 401;
+      f.gateway.after_forward(r, answer);
+      CHECK(answer.status == 401);
+      CHECK(answer.headers.get("Cache-Control") == "no-store");
+      CHECK(answer.headers.get("X-Content-Type-Options") == "nosniff");
+      CHECK(answer.headers.get("X-Request-Id") == "rid-9");
+    }
+    SUBCASE("a forged principal does not survive") {
+      auto r = forwarded("GET", "/api/v1/orders");
+      r.principal = kernel::Principal{2, kernel::Role::admin};
+      CHECK_FALSE(f.gateway.before_forward(r));
+      CHECK_FALSE(r.principal);
+    }
+    SUBCASE("CORS: a preflight is answered here; the edge's CORS headers on the answer") {
+      auto preflight = forwarded("OPTIONS", "/api/v1/products");
+      preflight.headers.set("Origin", "https://shop.example");
+      preflight.headers.set("Access-Control-Request-Method", "POST");
+      auto early = f.gateway.before_forward(preflight);
+      REQUIRE(early);
+      CHECK(early->status == 204);
+      CHECK(early->headers.get("Access-Control-Allow-Origin") == "https://shop.example");
+
+      auto r = forwarded("GET", "/api/v1/products");
+      r.headers.set("Origin", "https://shop.example");
+      CHECK_FALSE(f.gateway.before_forward(r));
+      kernel::Response answer;
+      f.gateway.after_forward(r, answer);
+      CHECK(answer.headers.get("Access-Control-Allow-Origin") == "https://shop.example");
+      CHECK_FALSE(answer.headers.get("Cache-Control"));
+    }
+    SUBCASE("sign-in throttling counts the upstream's answers, per real client") {
+      auto attempt = [&](const std::string& client, int upstream_status) {
+        auto r = forwarded("POST", "/api/v1/auth/login", {}, R"({"email":"a@x.com"})", client);
+        if (auto early = f.gateway.before_forward(r)) return early->status;
+        kernel::Response answer;
+        answer.status = upstream_status;
+        f.gateway.after_forward(r, answer);
+        return answer.status;
+      };
+      for (int i = 0; i < 3; ++i) CHECK(attempt("10.0.0.1", 401) == 401);
+      CHECK(attempt("10.0.0.2", 200) == 429);  // the email is blocked, from anywhere
+      f.clock.advance(61s);
+      CHECK(attempt("10.0.0.2", 200) == 200);
+    }
+  }
+
+  TEST_CASE("[Gateway] the general rate limit applies to forwarded requests too") {
+    kernel::ManualClock clock;
+    kernel::JwtCodec codec{std::string(40, 'g')};
+    mart::gateway::GatewayOptions options;
+    options.rate_limit_rps = 1;
+    options.rate_limit_burst = 2;
+    mart::gateway::Gateway gateway{options, codec, nullptr, clock,
+                                   [](kernel::Request&) { return kernel::Response::no_content(); }};
+    kernel::Request r;
+    r.method = "GET";
+    r.path = "/api/v1/products";
+    r.client_address = "10.0.0.1";
+    int refused = 0;
+    for (int i = 0; i < 5; ++i) {
+      if (auto early = gateway.before_forward(r)) {
+        CHECK(early->status == 429);
+        CHECK(early->headers.get("Retry-After"));
+        ++refused;
+      }
+    }
+    CHECK(refused >= 2);
+  }
+
   TEST_CASE("[Gateway] CORS preflight for allowed origins only") {
     Fixture f;
     kernel::Request r;
