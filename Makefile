@@ -64,6 +64,8 @@ bench: deps
 	cmake --preset release -DMART_BUILD_BENCH=ON >/dev/null
 	cmake --build build/release -j $(JOBS)
 	bench/run.sh build/release
+	bench/orders/run.sh build/release
+	bench/kafka/run.sh build/release
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
