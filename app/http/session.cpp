@@ -228,13 +228,11 @@ void Session::do_forward(kernel::Request request, Forward forward, ResponseConte
     kernel::log::error("http", "a handler forwarded to no upstream", request_id_);
     return answer(std::move(problem), context);
   }
-  auto executor = stream_.get_executor();
-  auto exchange = std::make_shared<UpstreamExchange>(
-      executor, request, forward,
-      [self = shared_from_this(), request, forward, context](UpstreamAnswer result) mutable {
-        self->on_forward(request, forward, context, std::move(result));
-      });
-  exchange->run();
+  auto exchange = std::make_shared<UpstreamExchange>(stream_.get_executor(), request, forward);
+  exchange->run([self = shared_from_this(), request = std::move(request),
+                 forward = std::move(forward), context](UpstreamAnswer result) mutable {
+    self->on_forward(request, forward, context, std::move(result));
+  });
 }
 
 void Session::on_forward(const kernel::Request& request, const Forward& forward,

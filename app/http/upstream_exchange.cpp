@@ -67,8 +67,7 @@ kernel::Response problem(int status, const Upstream& upstream, std::string_view 
 }  // namespace
 
 UpstreamExchange::UpstreamExchange(const asio::any_io_executor& executor,
-                                   const kernel::Request& request, const Forward& forward,
-                                   Done done)
+                                   const kernel::Request& request, const Forward& forward)
     : upstream_(forward.upstream),
       pool_(UpstreamPool::of(executor)),
       pool_key_(upstream_->host + ":" + std::to_string(upstream_->port)),
@@ -78,10 +77,10 @@ UpstreamExchange::UpstreamExchange(const asio::any_io_executor& executor,
       resolver_(executor),
       socket_(executor),
       deadline_(executor),
-      request_(upstream_request(request, forward)),
-      done_(std::move(done)) {}
+      request_(upstream_request(request, forward)) {}
 
-void UpstreamExchange::run() {
+void UpstreamExchange::run(Done done) {
+  done_ = std::move(done);
   deadline_.expires_after(upstream_->timeout);
   deadline_.async_wait(
       beast::bind_front_handler(&UpstreamExchange::on_deadline, shared_from_this()));

@@ -50,11 +50,11 @@ class UpstreamExchange : public std::enable_shared_from_this<UpstreamExchange> {
   static constexpr std::uint64_t kMaxAnswerBody = 64ULL * 1024 * 1024;
 
   UpstreamExchange(const boost::asio::any_io_executor& executor, const kernel::Request& request,
-                   const Forward& forward, Done done);
+                   const Forward& forward);
   UpstreamExchange(const UpstreamExchange&) = delete;
   UpstreamExchange& operator=(const UpstreamExchange&) = delete;
 
-  void run();
+  void run(Done done);
 
  private:
   using error_code = boost::system::error_code;

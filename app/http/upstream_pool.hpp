@@ -32,7 +32,8 @@ class UpstreamPool : public boost::asio::execution_context::service {
   // The pool of the I/O thread that runs `executor`'s context.
   static UpstreamPool& of(const boost::asio::any_io_executor& executor);
 
-  // A live idle connection to `upstream` ("host:port"), most recently used first; nothing when none.
+  // A live idle connection to `upstream` ("host:port"), most recently used first; nothing when
+  // none.
   std::optional<boost::asio::ip::tcp::socket> take(const std::string& upstream);
   void give_back(const std::string& upstream, boost::asio::ip::tcp::socket socket);
 
