@@ -31,18 +31,22 @@ boost::json::object to_json(const eventbus::ParkedEvent& p) {
   return o;
 }
 
-void add_admin_routes(kernel::Router& router, eventbus::Bus& bus) {
+void add_admin_routes(
+    kernel::Router& router, eventbus::Bus& bus,
+    std::function<std::optional<std::int64_t>(std::string_view module)> mirror_lag) {
   router.get(
       "/api/v1/admin/events/status",
-      [&bus](kernel::Request&) {
+      [&bus, mirror_lag](kernel::Request&) {
         boost::json::array modules;
         for (const auto& s : bus.status()) {
-          modules.push_back(boost::json::object{{"module", s.module},
-                                                {"outbox_waiting", s.outbox_waiting},
-                                                {"oldest_waiting_age_ms", s.oldest_waiting_age_ms},
-                                                {"retrying", s.retrying},
-                                                {"dead_letters", s.dead_letters},
-                                                {"mirror_lag", nullptr}});
+          auto lag = mirror_lag ? mirror_lag(s.module) : std::nullopt;
+          modules.push_back(boost::json::object{
+              {"module", s.module},
+              {"outbox_waiting", s.outbox_waiting},
+              {"oldest_waiting_age_ms", s.oldest_waiting_age_ms},
+              {"retrying", s.retrying},
+              {"dead_letters", s.dead_letters},
+              {"mirror_lag", lag ? boost::json::value(*lag) : boost::json::value(nullptr)}});
         }
         return kernel::Response::json(
             200, boost::json::object{{"relay", bus.running() ? "running" : "stopped"},

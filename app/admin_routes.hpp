@@ -2,13 +2,20 @@
 // /api/v1/admin: the event machinery's status and dead letters.
 
 #include <eventbus/bus.hpp>
+
+#include <functional>
 #include <kernel/router.hpp>
+#include <optional>
+#include <string_view>
 
 #include <boost/json/object.hpp>
 
 namespace mart {
 
-void add_admin_routes(kernel::Router& router, eventbus::Bus& bus);
+// `mirror_lag(module)`: outbox events not yet acknowledged by Kafka (nullopt when Kafka is off).
+void add_admin_routes(
+    kernel::Router& router, eventbus::Bus& bus,
+    std::function<std::optional<std::int64_t>(std::string_view module)> mirror_lag = {});
 boost::json::object to_json(const eventbus::ParkedEvent& parked);
 
 }  // namespace mart

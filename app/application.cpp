@@ -6,6 +6,7 @@
 #include "gateway/gateway.hpp"
 #include "http/server.hpp"
 #include "jwt_secret.hpp"
+#include "kafka_bridge.hpp"
 #include "metrics.hpp"
 #include "module_registry.hpp"
 #include "webhook/webhook_channel.hpp"
@@ -78,10 +79,15 @@ void Application::open() {
       directory_ = &users->directory();
     }
   }
+  kafka_ = KafkaLink::open(config_, bus_, hosted_);
   for (auto& module : modules_) module->add_routes(router_);
-  add_admin_routes(router_, bus_);
+  add_admin_routes(router_, bus_, [this](std::string_view module) -> std::optional<std::int64_t> {
+    return kafka_ ? kafka_->mirror_lag(module) : std::nullopt;
+  });
   add_operational_routes();
-  add_metrics_route(router_, bus_, modules_, started_);
+  add_metrics_route(router_, bus_, modules_, started_, [this](std::string& out) {
+    if (kafka_) kafka_->write_metrics(out);
+  });
 
   gateway::GatewayOptions policies;
   policies.cors_origins = {config_.cors_origins.begin(), config_.cors_origins.end()};
@@ -173,12 +179,14 @@ void Application::add_operational_routes() {
     bool relay = bus_.running();
     checks["relay"] = relay ? "running" : "stopped";
     ready = ready && relay;
+    if (kafka_) ready = kafka_->check(checks) && ready;
     boost::json::object body{{"status", ready ? "ready" : "not ready"}, {"checks", checks}};
     return kernel::Response::json(ready ? 200 : 503, body);
   });
 }
 
 std::uint16_t Application::start() {
+  if (kafka_) kafka_->start();
   bus_.start();
   http::ServerOptions options;
   options.host = config_.host;
@@ -203,6 +211,7 @@ void Application::stop() {
     server_.reset();
   }
   bus_.stop();
+  if (kafka_) kafka_->stop();  // after the bus: what its last batches published is mirrored too
 }
 
 http::Outcome Application::dispatch(kernel::Request& request) const {

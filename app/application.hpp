@@ -17,6 +17,8 @@
 
 namespace mart {
 
+class KafkaLink;
+
 namespace gateway {
 class Gateway;
 }
@@ -73,6 +75,7 @@ class Application {
   std::unique_ptr<forward::Forwarder> forwarder_;
   kernel::PrincipalDirectory* directory_ = nullptr;
   users::UsersModule* users_ = nullptr;
+  std::unique_ptr<KafkaLink> kafka_;  // null unless kafka.enabled
   std::unique_ptr<http::Server> server_;
 };
 

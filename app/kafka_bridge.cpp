@@ -64,6 +64,13 @@ bool KafkaLink::check(boost::json::object& checks) const {
   return status.broker_reachable;
 }
 
+std::optional<std::int64_t> KafkaLink::mirror_lag(std::string_view module) const {
+  for (const auto& mirror : bridge_->status().mirrors) {
+    if (mirror.module == module) return mirror.waiting;
+  }
+  return std::nullopt;
+}
+
 void KafkaLink::write_metrics(std::string& out) const {
   auto status = bridge_->status();
   auto gauge = [&](std::string_view name, std::string_view type, std::string_view help) {

@@ -10,7 +10,9 @@
 #include <boost/json/object.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace eventbus::kafka {
@@ -33,6 +35,8 @@ class KafkaLink {
 
   // Adds "kafka" (and per-feed) entries to readyz checks; false when the broker is unreachable.
   bool check(boost::json::object& checks) const;
+  // Outbox events of `module` not yet acknowledged by the broker (nullopt: not hosted here).
+  std::optional<std::int64_t> mirror_lag(std::string_view module) const;
   // Prometheus lines: mirror lag, produced, produce errors, consumer lag, broker reachability.
   void write_metrics(std::string& out) const;
 

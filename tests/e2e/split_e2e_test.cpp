@@ -1,0 +1,236 @@
+// Split mode against the real binary: three processes (users+products, orders+payments,
+// inventory+notifications), each with its own data directory, meeting through a mock Kafka
+// broker, and a fourth that hosts no module and forwards every request — the order flow, the
+// race for the last units and kill -9 of one process mid-flow, with the same invariants as the
+// monolith.
+
+#include "broker_process.hpp"
+#include "server_process.hpp"
+
+#include "http/client.hpp"
+#include "invariants.hpp"
+#include "temp_dir.hpp"
+
+#include <doctest/doctest.h>
+
+#include <memory>
+
+using namespace mart::test;
+
+namespace {
+
+const std::string kSharedSecret = "split-mode-test-secret-0123456789abcdef";
+
+class SplitDeployment {
+ public:
+  SplitDeployment() : broker_(MART_KAFKA_MOCK, 8) {
+    users_products_ = start("users,products", dirs_[0], true);
+    orders_payments_ = start("orders,payments", dirs_[1], false);
+    inventory_notifications_ = start("inventory,notifications", dirs_[2], false);
+    start_gateway();
+  }
+
+  std::uint16_t port() const { return gateway_->port(); }
+  std::vector<std::uint16_t> module_ports() const {
+    return {users_products_->port(), orders_payments_->port(), inventory_notifications_->port()};
+  }
+
+  // kill -9 of orders+payments, a restart on the same data, and a gateway that knows its port.
+  void kill_orders_payments() { orders_payments_->kill9(); }
+  void restart_orders_payments() {
+    orders_payments_ = start("orders,payments", dirs_[1], false);
+    start_gateway();
+  }
+
+ private:
+  std::unique_ptr<ServerProcess> start(const std::string& modules, const TempDir& dir,
+                                       bool with_admin) {
+    auto env = with_admin ? admin_env() : std::map<std::string, std::string>{};
+    env["MART_JWT_SECRET"] = kSharedSecret;
+    return std::make_unique<ServerProcess>(
+        dir.path(),
+        std::vector<std::string>{"--modules", modules, "--kafka-enabled", "true", "--kafka-brokers",
+                                 broker_.bootstrap(), "--payments-simulated-latency-ms", "1"},
+        env);
+  }
+
+  void start_gateway() {
+    gateway_.reset();
+    auto url = [](const std::unique_ptr<ServerProcess>& p) {
+      return "http://127.0.0.1:" + std::to_string(p->port());
+    };
+    std::vector<std::string> args = {"--modules", "none"};
+    for (const auto& [module, process] :
+         std::vector<std::pair<std::string, const std::unique_ptr<ServerProcess>*>>{
+             {"users", &users_products_},
+             {"products", &users_products_},
+             {"orders", &orders_payments_},
+             {"payments", &orders_payments_},
+             {"inventory", &inventory_notifications_},
+             {"notifications", &inventory_notifications_}}) {
+      args.push_back("--upstream");
+      args.push_back(module + "=" + url(*process));
+    }
+    gateway_ = std::make_unique<ServerProcess>(
+        gateway_dir_.path(), args,
+        std::map<std::string, std::string>{{"MART_JWT_SECRET", kSharedSecret}});
+  }
+
+  BrokerProcess broker_;
+  TempDir dirs_[3];
+  TempDir gateway_dir_;
+  std::unique_ptr<ServerProcess> users_products_;
+  std::unique_ptr<ServerProcess> orders_payments_;
+  std::unique_ptr<ServerProcess> inventory_notifications_;
+  std::unique_ptr<ServerProcess> gateway_;
+};
+
+void check_no_dead_letters(const SplitDeployment& split, const HeaderList& admin) {
+  for (auto port : split.module_ports()) {
+    HttpClient direct(port);
+    auto dead = direct.get("/api/v1/admin/dead-letters", admin).json();
+    CHECK(dead.at("items").as_array().empty());
+  }
+}
+
+}  // namespace
+
+TEST_SUITE("e2e") {
+  TEST_CASE("[e2e] split: the order flow works unchanged across three processes and Kafka") {
+    SplitDeployment split;
+    HttpClient client(split.port());
+    auto admin = admin_headers(client);
+    auto mug = create_stocked_product(client, admin, "Split mug", 1200, 3);
+    auto pot = create_stocked_product(client, admin, "Split pot", 3000, 1);
+    auto customer = customer_headers(client, "split@example.com");
+
+    // Happy path, then shipping.
+    auto happy = client.post("/api/v1/orders", order_body(mug, 1), customer);
+    REQUIRE(happy.status == 201);
+    auto happy_id = happy.json().at("id").as_int64();
+    auto confirmed = wait_for_status(client, customer, happy_id, {"confirmed"});
+    CHECK(confirmed.at("total_cents") == 1200);
+    CHECK(client.post("/api/v1/orders/" + std::to_string(happy_id) + "/ship", "", admin).status ==
+          200);
+
+    // A declined payment cancels and gives the stock back.
+    auto declined = client.post("/api/v1/orders", order_body(mug, 1, "tok_decline_card"), customer);
+    REQUIRE(declined.status == 201);
+    auto cancelled =
+        wait_for_status(client, customer, declined.json().at("id").as_int64(), {"cancelled"});
+    CHECK(cancelled.at("cancel_reason") == "payment_declined");
+
+    // A multi-line order with one short line reserves nothing.
+    auto short_line = client.post("/api/v1/orders",
+                                  R"({"items":[{"product_id":)" + std::to_string(mug) +
+                                      R"(,"quantity":1},{"product_id":)" + std::to_string(pot) +
+                                      R"(,"quantity":2}],"payment_token":"tok_visa"})",
+                                  customer);
+    REQUIRE(short_line.status == 201);
+    auto out_of_stock =
+        wait_for_status(client, customer, short_line.json().at("id").as_int64(), {"cancelled"});
+    CHECK(out_of_stock.at("cancel_reason") == "out_of_stock");
+
+    // Cancel after payment: refunded, stock back.
+    auto paid = client.post("/api/v1/orders", order_body(pot, 1), customer);
+    REQUIRE(paid.status == 201);
+    auto paid_id = paid.json().at("id").as_int64();
+    wait_for_status(client, customer, paid_id, {"confirmed"});
+    CHECK(
+        client.post("/api/v1/orders/" + std::to_string(paid_id) + "/cancel", "", customer).status ==
+        200);
+    CHECK(eventually([&] {
+      auto payments = client.get("/api/v1/payments?order_id=" + std::to_string(paid_id), customer)
+                          .json()
+                          .at("items")
+                          .as_array();
+      return payments.size() == 1 && payments[0].at("status") == "refunded";
+    }));
+    CHECK(eventually([&] {
+      auto stock = stock_of(client, pot);
+      return stock.at("available") == 1 && stock.at("reserved") == 0 && stock.at("sold") == 0;
+    }));
+    CHECK(eventually([&] {
+      auto stock = stock_of(client, mug);
+      return stock.at("available") == 2 && stock.at("reserved") == 0 && stock.at("sold") == 1;
+    }));
+    // Notifications (another process) saw the flow: placed, confirmed, shipped for the first.
+    CHECK(eventually([&] {
+      auto items =
+          client.get("/api/v1/notifications?limit=100", customer).json().at("items").as_array();
+      int for_happy = 0;
+      for (const auto& n : items) for_happy += n.at("order_id") == happy_id ? 1 : 0;
+      return for_happy >= 3;
+    }));
+    // The products process learned the stock: the pot is in stock again.
+    CHECK(eventually([&] {
+      return client.get("/api/v1/products/" + std::to_string(pot)).json().at("in_stock") == true;
+    }));
+    check_no_dead_letters(split, admin);
+  }
+
+  TEST_CASE("[e2e] split: many customers racing for the last units sell exactly the stock") {
+    SplitDeployment split;
+    HttpClient client(split.port());
+    auto admin = admin_headers(client);
+    const std::int64_t kStock = 5;
+    auto product = create_stocked_product(client, admin, "Last units", 999, kStock);
+    std::vector<HeaderList> customers;
+    for (int c = 0; c < 12; ++c) {
+      customers.push_back(customer_headers(client, "race" + std::to_string(c) + "@example.com"));
+    }
+    std::vector<std::int64_t> ids(customers.size());
+    std::vector<std::thread> racers;
+    for (std::size_t c = 0; c < customers.size(); ++c) {
+      racers.emplace_back([&, c] {
+        HttpClient own(split.port());
+        auto r = own.post("/api/v1/orders", order_body(product, 1), customers[c]);
+        if (r.status == 201) ids[c] = r.json().at("id").as_int64();
+      });
+    }
+    for (auto& t : racers) t.join();
+    int confirmed = 0;
+    for (std::size_t c = 0; c < customers.size(); ++c) {
+      REQUIRE(ids[c] > 0);
+      auto order = wait_for_status(client, customers[c], ids[c], {"confirmed", "cancelled"});
+      if (order.at("status") == "confirmed") ++confirmed;
+    }
+    CHECK(confirmed == kStock);
+    CHECK(eventually([&] {
+      auto stock = stock_of(client, product);
+      return stock.at("sold") == kStock && stock.at("available") == 0 && stock.at("reserved") == 0;
+    }));
+  }
+
+  TEST_CASE("[e2e] split: kill -9 of orders+payments mid-flow, restarted, loses nothing") {
+    SplitDeployment split;
+    Shop shop;
+    shop.stock_each = 40;
+    HttpClient setup(split.port());
+    auto admin = admin_headers(setup);
+    for (int p = 0; p < 3; ++p) {
+      shop.products.push_back(create_stocked_product(
+          setup, admin, "Split item " + std::to_string(p), 100 + p, shop.stock_each));
+    }
+    for (int c = 0; c < 4; ++c) {
+      shop.customers.push_back(
+          customer_headers(setup, "crash" + std::to_string(c) + "@example.com"));
+    }
+    std::vector<std::int64_t> acknowledged;
+    for (unsigned round = 0; round < 2; ++round) {
+      CAPTURE(round);
+      Shoppers shoppers(shop, split.port(), round);
+      std::this_thread::sleep_for(std::chrono::milliseconds(1000 + 500 * round));
+      split.kill_orders_payments();
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      shoppers.stop();
+      auto placed = shoppers.acknowledged();
+      acknowledged.insert(acknowledged.end(), placed.begin(), placed.end());
+      split.restart_orders_payments();
+    }
+    REQUIRE(acknowledged.size() > 10);
+    HttpClient client(split.port());
+    check_flow_invariants(client, admin, shop, acknowledged);
+    check_no_dead_letters(split, admin);
+  }
+}
