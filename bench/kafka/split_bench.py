@@ -95,11 +95,12 @@ def start_mart(procs, build, name, data, modules, extra=(), env=None):
     return port
 
 
-def setup(port, work):
+def setup(port, work, status_ports=()):
+    extra = [word for p in status_ports for word in ("--status-port", str(p))]
     result = subprocess.run(
         [sys.executable, str(ROOT / "bench/orders/setup.py"), "--port", str(port), "--products",
          "20", "--customers", "64", "--ids-out", str(work / "ids.txt"), "--tokens-out",
-         str(work / "tokens.txt"), "--admin-token-out", str(work / "admin.txt")],
+         str(work / "tokens.txt"), "--admin-token-out", str(work / "admin.txt"), *extra],
         env={**os.environ, **ADMIN}, capture_output=True, text=True, timeout=300)
     if result.returncode != 0:
         raise RuntimeError("set-up failed: " + result.stdout[-500:] + result.stderr[-500:])
@@ -209,7 +210,7 @@ def run_split(build, work, duration, connections):
                              ("notifications", "inventory-notifications")):
             upstreams += ["--upstream", f"{module}=http://127.0.0.1:{ports[name]}"]
         gateway = start_mart(procs, build, "gateway", work / "gateway", "none", upstreams, env)
-        setup(gateway, work)
+        setup(gateway, work, ports.values())
         return measure("split", ports["orders-payments"], work,
                        work / "inventory-notifications" / "notifications.db", duration, connections)
     finally:

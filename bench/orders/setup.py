@@ -76,12 +76,16 @@ def login(client, email, password):
     return expect(status, body, 200, f"login of {email}")["access_token"]
 
 
-def wait_quiet(client, deadline, what):
+def wait_quiet(clients, deadline, what):
     while True:
-        status, body = client.call("GET", "/api/v1/admin/events/status")
-        expect(status, body, 200, "GET /api/v1/admin/events/status")
-        busy = {m["module"]: m["outbox_waiting"] for m in body["modules"] if m["outbox_waiting"]}
-        dead = sum(m.get("dead_letters", 0) for m in body["modules"])
+        modules = []
+        for client in clients:
+            status, body = client.call("GET", "/api/v1/admin/events/status")
+            expect(status, body, 200, "GET /api/v1/admin/events/status")
+            modules += body["modules"]
+        body = {"modules": modules}
+        busy = {m["module"]: m["outbox_waiting"] for m in modules if m["outbox_waiting"]}
+        dead = sum(m.get("dead_letters", 0) for m in modules)
         if dead:
             fail(f"{what}: {dead} dead letters: {body}")
         if not busy:
@@ -104,6 +108,9 @@ def main():
     parser.add_argument("--tokens-out", required=True)
     parser.add_argument("--admin-token-out", required=True)
     parser.add_argument("--deadline", type=float, default=90.0)
+    parser.add_argument("--status-port", type=int, action="append", default=[],
+                        help="also wait for this process's event flow to go quiet (split mode, "
+                             "where --port is a gateway that hosts no module)")
     args = parser.parse_args()
 
     started = time.monotonic()
@@ -155,7 +162,9 @@ def main():
         tokens = list(pool.map(customer, range(1, args.customers + 1)))
     accounts_done = time.monotonic()
 
-    wait_quiet(admin, deadline, "after the set-up")
+    quiet_clients = [admin] + [Client(args.host, port, token=admin.token)
+                               for port in args.status_port]
+    wait_quiet(quiet_clients, deadline, "after the set-up")
 
     # The probe order: the whole flow once, end to end.
     probe = Client(args.host, args.port, token=tokens[0])
@@ -170,7 +179,7 @@ def main():
         if body["status"] == "cancelled" or time.monotonic() > deadline:
             fail(f"the probe order did not get confirmed: {body}")
         time.sleep(0.02)
-    wait_quiet(admin, deadline, "after the probe order")
+    wait_quiet(quiet_clients, deadline, "after the probe order")
 
     with open(args.ids_out, "w") as out:
         out.writelines(f"{i}\n" for i in ids)
