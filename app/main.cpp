@@ -2,11 +2,13 @@
 
 #include "admin_routes.hpp"
 #include "application.hpp"
+#include "seed/seed_demo.hpp"
 
 #include <kernel/log.hpp>
 
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -110,7 +112,14 @@ int users_command(const std::vector<std::string>& words, mart::Config config) {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   std::vector<std::string> command;
-  if (!args.empty() && (args[0] == "dead-letters" || args[0] == "users")) {
+  mart::seed::SeedDemoOptions seed_options;
+  if (!args.empty() && args[0] == "seed-demo") {
+    auto if_empty = std::find(args.begin(), args.end(), "--if-empty");
+    seed_options.if_empty = if_empty != args.end();
+    if (seed_options.if_empty) args.erase(if_empty);
+  }
+  if (!args.empty() &&
+      (args[0] == "dead-letters" || args[0] == "users" || args[0] == "seed-demo")) {
     command.push_back(args[0]);
     args.erase(args.begin());
     while (!args.empty() && !args[0].starts_with("--")) {
@@ -145,6 +154,13 @@ int main(int argc, char** argv) {
       auto name = command.front();
       command.erase(command.begin());
       if (name == "users") return users_command(command, std::move(config));
+      if (name == "seed-demo") {
+        if (!command.empty()) {
+          std::cerr << "usage: mart seed-demo [--if-empty] [OPTIONS]\n";
+          return kExitConfig;
+        }
+        return mart::seed::seed_demo(std::move(config), seed_options, std::cout, std::cerr);
+      }
       return dead_letters(command, std::move(config));
     }
     return serve(std::move(config));
