@@ -1,5 +1,6 @@
 # The two commands of the README, and a few more for developers.
-#   make run   install what is missing, build a release binary, serve on 127.0.0.1:8080 (./data)
+#   make run   install what is missing, build a release binary, load demo data into an empty
+#              ./data (credentials printed once), serve on 127.0.0.1:8080
 #   make run-split  the same system as three processes meeting through a mock Kafka broker
 #   make test  install what is missing, build (warnings as errors), run every test tier, then the
 #              same suite again under AddressSanitizer + UndefinedBehaviorSanitizer
@@ -37,6 +38,7 @@ release: deps
 	cmake --build build/release -j $(JOBS) --target mart
 
 run: release
+	./build/release/app/mart seed-demo --config config/mart.conf --if-empty
 	./build/release/app/mart --config config/mart.conf
 
 # Split mode on one machine: a mock Kafka broker, three mart processes and a gateway on :8080.
