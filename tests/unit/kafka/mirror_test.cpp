@@ -21,21 +21,16 @@
 #include <thread>
 
 using namespace bus_test;
+using kafka_test::bus_database;
 using kafka_test::eventually;
 using kafka_test::MockKafka;
+using kafka_test::options_for;
 using kafka_test::read_topic;
 using kafka_test::Record;
 
 namespace {
 
 constexpr int kPartitions = 4;
-
-std::shared_ptr<kernel::Database> bus_database(const std::string& module,
-                                               const std::filesystem::path& dir) {
-  auto db = kernel::Database::open(module, dir / (module + ".db"));
-  kernel::apply_migrations(*db, "eventbus", mart::migrations::for_scope("eventbus"));
-  return db;
-}
 
 void publish_things(eventbus::ModuleBus& alpha, int from, int to, int keys = 10) {
   for (int n = from; n < to; ++n) {
@@ -54,14 +49,6 @@ std::int64_t saved_mirror_position(kernel::Database& db) {
   });
 }
 
-eventbus::kafka::KafkaOptions options_for(const MockKafka& kafka) {
-  eventbus::kafka::KafkaOptions options;
-  options.brokers = kafka.bootstraps();
-  options.topic_prefix = "test.";
-  options.properties["log_level"] = "3";
-  return options;
-}
-
 std::set<std::string> ids_of(const std::vector<Record>& records) {
   std::set<std::string> ids;
   for (const auto& r : records) ids.insert(r.headers.at("ce_id"));
@@ -78,7 +65,7 @@ TEST_SUITE("kafka") {
     auto db = bus_database("alpha", dir.path());
     eventbus::Bus bus;
     auto& alpha = bus.attach("alpha", db);
-    eventbus::kafka::Bridge bridge(bus, {"alpha"}, options_for(kafka));
+    eventbus::kafka::Bridge bridge(bus, {"alpha"}, options_for(kafka, "test."));
     publish_things(alpha, 0, 200);
     bridge.start();
     bus.start();
@@ -131,7 +118,7 @@ TEST_SUITE("kafka") {
     auto db = bus_database("alpha", dir.path());
     eventbus::Bus bus;
     auto& alpha = bus.attach("alpha", db);
-    eventbus::kafka::Bridge bridge(bus, {"alpha"}, options_for(kafka));
+    eventbus::kafka::Bridge bridge(bus, {"alpha"}, options_for(kafka, "test."));
     bridge.start();
     bus.start();
     publish_things(alpha, 0, 50);
@@ -169,7 +156,7 @@ TEST_SUITE("kafka") {
       auto db = bus_database("alpha", dir.path());
       eventbus::Bus bus;
       auto& alpha = bus.attach("alpha", db);
-      eventbus::kafka::Bridge bridge(bus, {"alpha"}, options_for(kafka));
+      eventbus::kafka::Bridge bridge(bus, {"alpha"}, options_for(kafka, "test."));
       bridge.start();
       bus.start();
       publish_things(alpha, 0, 40);
@@ -182,7 +169,7 @@ TEST_SUITE("kafka") {
       CHECK(saved_mirror_position(*db) == 40);
       eventbus::Bus bus;
       auto& alpha = bus.attach("alpha", db);
-      eventbus::kafka::Bridge bridge(bus, {"alpha"}, options_for(kafka));
+      eventbus::kafka::Bridge bridge(bus, {"alpha"}, options_for(kafka, "test."));
       bridge.start();
       bus.start();
       publish_things(alpha, 40, 50);

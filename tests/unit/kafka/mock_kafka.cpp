@@ -1,5 +1,8 @@
 #include "mock_kafka.hpp"
 
+#include <kernel/migrations.hpp>
+#include <migrations/embedded.hpp>
+
 #include <stdexcept>
 #include <thread>
 
@@ -88,6 +91,21 @@ std::vector<Record> read_topic(const std::string& bootstraps, const std::string&
   rd_kafka_consumer_close(consumer);
   rd_kafka_destroy(consumer);
   return records;
+}
+
+std::shared_ptr<kernel::Database> bus_database(const std::string& module,
+                                               const std::filesystem::path& dir) {
+  auto db = kernel::Database::open(module, dir / (module + ".db"));
+  kernel::apply_migrations(*db, "eventbus", mart::migrations::for_scope("eventbus"));
+  return db;
+}
+
+eventbus::kafka::KafkaOptions options_for(const MockKafka& kafka, const std::string& prefix) {
+  eventbus::kafka::KafkaOptions options;
+  options.brokers = kafka.bootstraps();
+  options.topic_prefix = prefix;
+  options.properties["log_level"] = "3";
+  return options;
 }
 
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {

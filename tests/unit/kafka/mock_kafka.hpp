@@ -1,12 +1,17 @@
 #pragma once
 // librdkafka's mock cluster in process, and an independent consumer that reads topics back.
 
+#include <eventbus/kafka/bridge.hpp>
+#include <kernel/database.hpp>
+
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -44,6 +49,13 @@ std::vector<Record> read_topic(const std::string& bootstraps, const std::string&
                                int partitions,
                                const std::function<bool(const std::vector<Record>&)>& enough,
                                std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+// A module database file in `dir` with the bus tables.
+std::shared_ptr<kernel::Database> bus_database(const std::string& module,
+                                               const std::filesystem::path& dir);
+
+// Bridge options for `kafka`, with `prefix` before every topic.
+eventbus::kafka::KafkaOptions options_for(const MockKafka& kafka, const std::string& prefix = "");
 
 // Polls `condition` every 20 ms until it holds or the timeout passes; returns its last value.
 bool eventually(const std::function<bool()>& condition,

@@ -16,26 +16,14 @@
 #include <thread>
 
 using namespace bus_test;
+using kafka_test::bus_database;
 using kafka_test::eventually;
 using kafka_test::MockKafka;
+using kafka_test::options_for;
 
 namespace {
 
 constexpr int kPartitions = 4;
-
-std::shared_ptr<kernel::Database> bus_database(const std::string& module,
-                                               const std::filesystem::path& dir) {
-  auto db = kernel::Database::open(module, dir / (module + ".db"));
-  kernel::apply_migrations(*db, "eventbus", mart::migrations::for_scope("eventbus"));
-  return db;
-}
-
-eventbus::kafka::KafkaOptions options_for(const MockKafka& kafka) {
-  eventbus::kafka::KafkaOptions options;
-  options.brokers = kafka.bootstraps();
-  options.properties["log_level"] = "3";
-  return options;
-}
 
 // Process "A" hosts alpha (the publisher).
 struct PublisherProcess {
