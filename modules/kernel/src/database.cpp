@@ -1,8 +1,12 @@
 #include "kernel/database.hpp"
 
+#include "kernel/metrics.hpp"
+
 #include <SQLiteCpp/Exception.h>
 
 #include <sqlite3.h>
+
+#include <chrono>
 
 namespace kernel {
 
@@ -33,6 +37,11 @@ void Connection::reset_statements() {
 Database::Database(std::string name, std::filesystem::path file, bool in_memory,
                    DatabaseOptions options)
     : name_(std::move(name)), file_(std::move(file)), in_memory_(in_memory), options_(options) {
+  commit_seconds_ = &metrics::registry()
+                         .histogram("mart_sqlite_commit_duration_seconds",
+                                    "Time to commit a module's write transaction.", {"module"},
+                                    metrics::fast_latency_buckets())
+                         .with({name_});
   writer_ = connect(false);
   if (!in_memory_) {
     writer_->exec("PRAGMA journal_mode=WAL");
@@ -67,7 +76,8 @@ std::unique_ptr<Connection> Database::connect(bool reader) const {
   return std::make_unique<Connection>(std::move(db));
 }
 
-Database::Transaction::Transaction(Connection& c) : connection_(c) {
+Database::Transaction::Transaction(Connection& c, metrics::Histogram* commit_seconds)
+    : connection_(c), commit_seconds_(commit_seconds) {
   connection_.exec("BEGIN IMMEDIATE");
 }
 
@@ -83,8 +93,13 @@ Database::Transaction::~Transaction() {
 
 void Database::Transaction::commit() {
   connection_.reset_statements();
+  auto started = std::chrono::steady_clock::now();
   connection_.exec("COMMIT");
   done_ = true;
+  if (commit_seconds_) {
+    commit_seconds_->observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
 }
 
 Database::Lease::Lease(Database& db) : db_(db) {

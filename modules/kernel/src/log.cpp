@@ -5,6 +5,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdio>
 #include <mutex>
@@ -13,7 +15,15 @@ namespace kernel::log {
 namespace {
 
 std::atomic<Level> g_level{Level::info};
-std::mutex g_mutex;
+std::atomic<Format> g_format{Format::json};
+std::mutex g_mutex;  // guards the sink and the writes
+std::function<void(std::string_view)> g_sink;
+
+struct Context {
+  std::string request_id;
+  std::string trace_id;
+};
+thread_local Context t_context;
 
 std::string_view level_name(Level level) {
   switch (level) {
@@ -29,6 +39,61 @@ std::string_view level_name(Level level) {
       return "off";
   }
   return "info";
+}
+
+// A field value in the text form: strings as they are (quoted when they contain spaces),
+// anything else as JSON.
+std::string text_value(const boost::json::value& value) {
+  if (!value.is_string()) return boost::json::serialize(value);
+  std::string_view text = value.get_string();
+  if (text.find_first_of(" \t\"=") == std::string_view::npos && !text.empty()) {
+    return std::string(text);
+  }
+  return boost::json::serialize(value);
+}
+
+std::string render_json(std::string_view time, Level lvl, std::string_view module,
+                        std::string_view message, std::string_view request_id,
+                        std::string_view trace_id, const Fields& fields) {
+  boost::json::object line;
+  line["time"] = time;
+  line["level"] = level_name(lvl);
+  line["module"] = module;
+  line["msg"] = message;
+  if (!request_id.empty()) line["request_id"] = request_id;
+  if (!trace_id.empty()) line["trace_id"] = trace_id;
+  for (const auto& [name, value] : fields) line[name] = value;
+  return boost::json::serialize(line);
+}
+
+std::string render_text(std::string_view time, Level lvl, std::string_view module,
+                        std::string_view message, std::string_view request_id,
+                        std::string_view trace_id, const Fields& fields) {
+  std::string out(time);
+  std::string level(level_name(lvl));
+  for (auto& c : level) c = static_cast<char>(c - 'a' + 'A');
+  level.resize(5, ' ');
+  out += ' ';
+  out += level;
+  out += " [";
+  out += module;
+  out += "] ";
+  out += message;
+  for (const auto& [name, value] : fields) {
+    out += ' ';
+    out += name;
+    out += '=';
+    out += text_value(value);
+  }
+  if (!request_id.empty()) {
+    out += " request_id=";
+    out += request_id;
+  }
+  if (!trace_id.empty()) {
+    out += " trace_id=";
+    out += trace_id;
+  }
+  return out;
 }
 
 }  // namespace
@@ -50,18 +115,61 @@ bool parse_level(std::string_view text, Level* out) {
   return false;
 }
 
-void write(Level lvl, std::string_view module, std::string_view message,
-           std::string_view request_id) {
-  if (lvl < level()) return;
-  boost::json::object line;
-  line["time"] = format_rfc3339(SystemClock().now());
-  line["level"] = level_name(lvl);
-  line["module"] = module;
-  line["msg"] = message;
-  if (!request_id.empty()) line["request_id"] = request_id;
-  auto text = boost::json::serialize(line);
-  text += '\n';
+void set_format(Format format) {
+  g_format.store(format, std::memory_order_relaxed);
+}
+Format format() {
+  return g_format.load(std::memory_order_relaxed);
+}
+
+bool apply_format(std::string_view setting) {
+  if (setting == "json") {
+    set_format(Format::json);
+  } else if (setting == "text") {
+    set_format(Format::text);
+  } else if (setting == "auto") {
+    set_format(::isatty(STDOUT_FILENO) ? Format::text : Format::json);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void set_sink(std::function<void(std::string_view)> sink) {
   std::lock_guard lock(g_mutex);
+  g_sink = std::move(sink);
+}
+
+Scope::Scope(std::string request_id, std::string trace_id)
+    : previous_request_id_(std::exchange(t_context.request_id, std::move(request_id))),
+      previous_trace_id_(std::exchange(t_context.trace_id, std::move(trace_id))) {}
+
+Scope::~Scope() {
+  t_context.request_id = std::move(previous_request_id_);
+  t_context.trace_id = std::move(previous_trace_id_);
+}
+
+const std::string& current_request_id() {
+  return t_context.request_id;
+}
+const std::string& current_trace_id() {
+  return t_context.trace_id;
+}
+
+void write(Level lvl, std::string_view module, std::string_view message,
+           std::string_view request_id, const Fields& fields) {
+  if (lvl < level()) return;
+  if (request_id.empty()) request_id = t_context.request_id;
+  auto time = format_rfc3339(SystemClock().now());
+  auto text = format() == Format::text
+                  ? render_text(time, lvl, module, message, request_id, t_context.trace_id, fields)
+                  : render_json(time, lvl, module, message, request_id, t_context.trace_id, fields);
+  std::lock_guard lock(g_mutex);
+  if (g_sink) {
+    g_sink(text);
+    return;
+  }
+  text += '\n';
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fflush(stdout);
 }

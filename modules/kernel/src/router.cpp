@@ -97,6 +97,8 @@ Response Router::dispatch(Request& request) const {
   } else {
     response = problem_response(404, "Not Found", "No route matches " + request.path + ".");
   }
+  response.route = chosen ? chosen->pattern : (allowed.empty() ? "unmatched" : "");
+  if (response.route.empty()) response.route = route_template(request);
   if (!request.request_id.empty()) response.headers.set("X-Request-Id", request.request_id);
   return response;
 }

@@ -17,6 +17,10 @@
 
 namespace kernel {
 
+namespace metrics {
+class Histogram;
+}
+
 class Connection {
  public:
   explicit Connection(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {}
@@ -55,13 +59,15 @@ class Database {
 
   const std::string& name() const { return name_; }
   bool in_memory() const { return in_memory_; }
+  const std::filesystem::path& file() const { return file_; }
+  int busy_timeout_ms() const { return options_.busy_timeout_ms; }
 
   // Runs fn(Connection&) inside BEGIN IMMEDIATE ... COMMIT, serialized with every other writer.
   // An exception rolls the transaction back and propagates.
   template <class F>
   decltype(auto) write(F&& fn) {
     std::lock_guard lock(write_mutex_);
-    Transaction tx(*writer_);
+    Transaction tx(*writer_, commit_seconds_);
     if constexpr (std::is_void_v<decltype(fn(*writer_))>) {
       fn(*writer_);
       tx.commit();
@@ -102,7 +108,8 @@ class Database {
 
   class Transaction {
    public:
-    explicit Transaction(Connection& c);
+    // `commit_seconds` (may be null) observes how long each COMMIT takes.
+    Transaction(Connection& c, metrics::Histogram* commit_seconds);
     ~Transaction();
     void commit();
     Transaction(const Transaction&) = delete;
@@ -110,6 +117,7 @@ class Database {
 
    private:
     Connection& connection_;
+    metrics::Histogram* commit_seconds_;
     bool done_ = false;
   };
 
@@ -130,6 +138,7 @@ class Database {
   std::filesystem::path file_;
   bool in_memory_;
   DatabaseOptions options_;
+  metrics::Histogram* commit_seconds_ = nullptr;  // mart_sqlite_commit_duration_seconds{module}
   std::mutex write_mutex_;
   std::unique_ptr<Connection> writer_;
   std::mutex pool_mutex_;

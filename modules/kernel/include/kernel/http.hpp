@@ -37,6 +37,11 @@ struct Request {
   Headers headers;
   std::string body;
   std::string request_id;
+  // W3C trace context: the incoming traceparent's trace id (32 lower-hex), or a fresh one; the
+  // correlation id of every event this request causes.
+  std::string trace_id;
+  std::string span_id;             // this request's own span (16 lower-hex)
+  std::string trace_flags = "01";  // the incoming flags (2 hex), else sampled
   std::string client_address;
   std::vector<std::pair<std::string, std::string>> path_params;  // filled by the router
   std::optional<Principal> principal;  // set by the gateway from a valid bearer token
@@ -57,6 +62,9 @@ struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  // The route template that answered ("/api/v1/orders/{id}"), for metrics and the access log;
+  // "unmatched" when none did, "forwarded:<module>" for a forwarded request; "" until known.
+  std::string route;
 
   static Response json(int status, const boost::json::value& body);
   static Response no_content();

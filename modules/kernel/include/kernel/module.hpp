@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace kernel {
@@ -17,6 +18,14 @@ struct HealthDetail {
   bool ok = true;
 };
 
+// A labelled gauge a module reports at scrape time: mart_<name>{labels} value.
+struct GaugeSample {
+  std::string name;  // without the "mart_" prefix, e.g. "orders"
+  std::string help;
+  std::vector<std::pair<std::string, std::string>> labels;  // e.g. {"status", "pending"}
+  double value = 0;
+};
+
 class Module {
  public:
   virtual ~Module() = default;
@@ -24,6 +33,8 @@ class Module {
   virtual void add_routes(Router& router) = 0;
   // Facts an operator should see in /readyz; they inform, they do not make the process unready.
   virtual std::vector<HealthDetail> health() { return {}; }
+  // Labelled figures for /metrics, computed when scraped (samples of one name share its help).
+  virtual std::vector<GaugeSample> gauges() { return {}; }
 };
 
 }  // namespace kernel

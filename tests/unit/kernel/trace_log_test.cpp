@@ -1,0 +1,100 @@
+#include <kernel/log.hpp>
+#include <kernel/trace.hpp>
+
+#include <doctest/doctest.h>
+
+#include <boost/json/parse.hpp>
+
+#include <string>
+#include <vector>
+
+TEST_SUITE("kernel") {
+  TEST_CASE("[Trace] traceparent: version 00, lower hex, non-zero ids") {
+    auto ok = kernel::parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+    REQUIRE(ok);
+    CHECK(ok->trace_id == "4bf92f3577b34da6a3ce929d0e0e4736");
+    CHECK(ok->parent_id == "00f067aa0ba902b7");
+    CHECK(ok->flags == "01");
+    for (const char* bad : {
+             "",
+             "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",  // unknown version
+             "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",  // upper case
+             "00-00000000000000000000000000000000-00f067aa0ba902b7-01",  // zero trace id
+             "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",  // zero parent id
+             "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",   // short
+             "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0g",  // not hex
+             "00_4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7_01",
+         }) {
+      CHECK_MESSAGE(!kernel::parse_traceparent(bad), bad);
+    }
+  }
+
+  TEST_CASE("[Trace] a request keeps its client's trace or starts one; its span is its own") {
+    kernel::Request kept;
+    kept.headers.set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00");
+    kernel::start_trace(kept);
+    CHECK(kept.trace_id == "4bf92f3577b34da6a3ce929d0e0e4736");
+    CHECK(kept.trace_flags == "00");
+    CHECK(kept.span_id.size() == 16);
+    CHECK(kernel::traceparent_of(kept) ==
+          "00-4bf92f3577b34da6a3ce929d0e0e4736-" + kept.span_id + "-00");
+
+    kernel::Request fresh;
+    fresh.headers.set("traceparent", "garbage");
+    kernel::start_trace(fresh);
+    CHECK(fresh.trace_id.size() == 32);
+    CHECK(kernel::parse_traceparent(kernel::traceparent_of(fresh)));
+  }
+
+  TEST_CASE("[Log] JSON lines carry the scope's ids; scopes nest; text form is readable") {
+    std::vector<std::string> lines;
+    kernel::log::set_sink([&](std::string_view line) { lines.emplace_back(line); });
+    kernel::log::set_format(kernel::log::Format::json);
+    {
+      kernel::log::Scope outer("req-1", "trace-1");
+      kernel::log::info("orders", "outer");
+      {
+        kernel::log::Scope inner("req-2", "trace-2");
+        kernel::log::info("orders", "inner");
+      }
+      kernel::log::write(kernel::log::Level::warn, "http", "fields", {},
+                         {{"status", boost::json::value(200)}});
+    }
+    kernel::log::info("orders", "none");
+    kernel::log::set_format(kernel::log::Format::text);
+    {
+      kernel::log::Scope scope("req-3", "trace-3");
+      kernel::log::error("http", "in text", {});
+    }
+    kernel::log::set_format(kernel::log::Format::json);
+    kernel::log::set_sink({});
+
+    REQUIRE(lines.size() == 5);
+    auto first = boost::json::parse(lines[0]).as_object();
+    CHECK(first.at("msg") == "outer");
+    CHECK(first.at("module") == "orders");
+    CHECK(first.at("level") == "info");
+    CHECK(first.at("request_id") == "req-1");
+    CHECK(first.at("trace_id") == "trace-1");
+    CHECK(first.contains("time"));
+    CHECK(boost::json::parse(lines[1]).at("trace_id") == "trace-2");
+    auto third = boost::json::parse(lines[2]).as_object();
+    CHECK(third.at("trace_id") == "trace-1");
+    CHECK(third.at("status") == 200);
+    auto fourth = boost::json::parse(lines[3]).as_object();
+    CHECK(!fourth.contains("request_id"));
+    CHECK(!fourth.contains("trace_id"));
+    CHECK(lines[4].find(" ERROR [http] in text request_id=req-3 trace_id=trace-3") !=
+          std::string::npos);
+  }
+
+  TEST_CASE("[Log] log_format: auto, json and text are accepted, nothing else") {
+    CHECK(kernel::log::apply_format("text"));
+    CHECK(kernel::log::format() == kernel::log::Format::text);
+    CHECK(kernel::log::apply_format("json"));
+    CHECK(kernel::log::format() == kernel::log::Format::json);
+    CHECK(kernel::log::apply_format("auto"));
+    CHECK(!kernel::log::apply_format("yaml"));
+    kernel::log::set_format(kernel::log::Format::json);
+  }
+}
