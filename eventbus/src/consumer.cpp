@@ -5,6 +5,7 @@
 
 #include <kernel/log.hpp>
 
+#include <chrono>
 #include <set>
 
 namespace eventbus::detail {
@@ -37,7 +38,26 @@ void Consumer::add(Subscription subscription) {
                              subscription.type);
     }
   }
+  subscription.metrics = metrics_for(subscription.subscriber);
   subscriptions_.push_back(std::move(subscription));
+}
+
+SubscriberMetrics Consumer::metrics_for(const std::string& subscriber) const {
+  auto& registry = kernel::metrics::registry();
+  static auto& delivered =
+      registry.counter("mart_events_delivered_total", "Events handled by a subscriber (committed).",
+                       {"module", "subscriber"});
+  static auto& retried =
+      registry.counter("mart_events_retried_total", "Failed deliveries parked for another attempt.",
+                       {"module", "subscriber"});
+  static auto& dead = registry.counter("mart_events_dead_lettered_total",
+                                       "Deliveries that ran out of attempts (dead letters).",
+                                       {"module", "subscriber"});
+  static auto& seconds =
+      registry.histogram("mart_handler_duration_seconds",
+                         "Time a subscriber's handler took per event.", {"subscriber"});
+  return {&delivered.with({module_, subscriber}), &retried.with({module_, subscriber}),
+          &dead.with({module_, subscriber}), &seconds.with({subscriber})};
 }
 
 bool Consumer::subscribes_to(std::string_view source) const {
@@ -124,7 +144,8 @@ const Subscription* Consumer::find(std::string_view subscriber, std::string_view
 }
 
 Consumer::Outcome Consumer::handle(kernel::Connection& c, const Subscription& subscription,
-                                   const Envelope& event, std::string* error, int& published) {
+                                   const Envelope& event, std::string* error,
+                                   std::vector<std::string>& published) {
   c.prepare(sql::kSavepoint).exec();
   try {
     auto& inbox = c.prepare(sql::kInsertInbox);
@@ -140,9 +161,25 @@ Consumer::Outcome Consumer::handle(kernel::Connection& c, const Subscription& su
     Trace trace{event.correlation_id, event.id};
     Tx tx(c, module_, trace, clock_);
     HandlerContext ctx{tx, event};
-    subscription.handler(ctx);
+    {
+      // The handler's log lines carry the event's trace (its correlation id).
+      kernel::log::Scope scope(kernel::log::current_request_id(), event.correlation_id);
+      auto started = std::chrono::steady_clock::now();
+      struct Observe {
+        kernel::metrics::Histogram* histogram;
+        std::chrono::steady_clock::time_point started;
+        ~Observe() {
+          if (histogram) {
+            histogram->observe(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+          }
+        }
+      } observe{subscription.metrics.handler_seconds, started};
+      subscription.handler(ctx);
+    }
     c.prepare(sql::kRelease).exec();
-    published += tx.published();
+    const auto& types = tx.published_types();
+    published.insert(published.end(), types.begin(), types.end());
     return Outcome::handled;
   } catch (const std::exception& failure) {
     *error = failure.what();
@@ -226,11 +263,13 @@ std::size_t Consumer::deliver(
     const std::vector<Envelope>& batch,
     const std::function<void(kernel::Connection&, std::size_t)>& save_positions) {
   int parked = 0;
-  int published = 0;
+  std::vector<std::string> published;
+  std::vector<kernel::metrics::Counter*> counts;
   std::size_t consumed = 0;
   db_->write([&](kernel::Connection& c) {
     parked = 0;
-    published = 0;
+    published.clear();
+    counts.clear();
     consumed = 0;
     // The batch holds this module's write lock, which its requests need too: stop early when
     // it has run for its time budget, so a slow subscriber delays a request by at most that.
@@ -253,15 +292,20 @@ std::size_t Consumer::deliver(
           }
         }
         std::string error;
-        if (handle(c, subscription, event, &error, published) == Outcome::failed) {
+        auto outcome = handle(c, subscription, event, &error, published);
+        if (outcome == Outcome::failed) {
           park(c, subscription, event, 1, error);
           ++parked;
+          counts.push_back(options_.retry.max_attempts <= 1 ? subscription.metrics.dead_lettered
+                                                            : subscription.metrics.retried);
+        } else if (outcome == Outcome::handled) {
+          counts.push_back(subscription.metrics.delivered);
         }
       }
     }
     save_positions(c, consumed);
   });
-  after_commit(published);
+  after_commit(published, counts);
   if (parked > 0) refresh_pending();
   return consumed;
 }
@@ -281,11 +325,14 @@ std::size_t Consumer::retry_due() {
     std::int64_t next_attempt_ms;
   };
   std::size_t resolved = 0;
-  int published = 0;
+  std::vector<std::string> published;
+  std::vector<kernel::metrics::Counter*> counts;
+  std::vector<SubscriberMetrics> unknown;  // for subscribers this build does not have
   auto now = kernel::to_unix_millis(clock_.now());
   db_->write([&](kernel::Connection& c) {
     resolved = 0;
-    published = 0;
+    published.clear();
+    counts.clear();
     std::vector<Entry> entries;
     auto& select = c.prepare(sql::kPendingBatch);
     select.bind(1, options_.batch_size);
@@ -315,10 +362,14 @@ std::size_t Consumer::retry_due() {
         remove.bind(1, entry.id);
         remove.exec();
         ++resolved;
+        if (outcome == Outcome::handled) counts.push_back(subscription->metrics.delivered);
         continue;
       }
       int attempts = subscription ? entry.attempts + 1 : options_.retry.max_attempts;
       bool dead = attempts >= options_.retry.max_attempts;
+      const auto& metrics = subscription ? subscription->metrics
+                                         : unknown.emplace_back(metrics_for(entry.subscriber));
+      counts.push_back(dead ? metrics.dead_lettered : metrics.retried);
       auto& update = c.prepare(sql::kUpdateParked);
       update.bind(1, dead ? "dead" : "pending");
       update.bind(2, attempts);
@@ -338,13 +389,16 @@ std::size_t Consumer::retry_due() {
       }
     }
   });
-  after_commit(published);
+  after_commit(published, counts);
   refresh_pending();
   return resolved;
 }
 
-void Consumer::after_commit(int published) {
-  if (published > 0 && notify_) notify_(module_);
+void Consumer::after_commit(const std::vector<std::string>& published,
+                            const std::vector<kernel::metrics::Counter*>& counts) {
+  for (auto* counter : counts) counter->inc();
+  count_published(module_, published);
+  if (!published.empty() && notify_) notify_(module_);
 }
 
 void Consumer::refresh_pending() {
@@ -386,11 +440,11 @@ Bus::ReplayOutcome Consumer::replay(std::int64_t local_id) {
   if (!entry) throw std::out_of_range("no dead letter with that id");
   if (entry->status != "dead") return {Result::not_dead, entry};
   bool delivered = false;
-  int published = 0;
+  std::vector<std::string> published;
   const auto* subscription = find(entry->subscriber, entry->event.type);
   auto now = kernel::to_unix_millis(clock_.now());
   db_->write([&](kernel::Connection& c) {
-    published = 0;
+    published.clear();
     std::string error = "no subscriber named " + entry->subscriber + " in this build";
     auto outcome =
         subscription ? handle(c, *subscription, entry->event, &error, published) : Outcome::failed;
@@ -411,7 +465,9 @@ Bus::ReplayOutcome Consumer::replay(std::int64_t local_id) {
     update.bind(6, local_id);
     update.exec();
   });
-  after_commit(published);
+  std::vector<kernel::metrics::Counter*> counts;
+  if (delivered && subscription) counts.push_back(subscription->metrics.delivered);
+  after_commit(published, counts);
   refresh_pending();
   if (delivered) return {Result::delivered, std::nullopt};
   return {Result::failed_again, parked(local_id)};

@@ -4,6 +4,8 @@
 
 #include "eventbus/bus.hpp"
 
+#include <kernel/metrics.hpp>
+
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -14,11 +16,20 @@
 
 namespace eventbus::detail {
 
+// The metric series of one subscriber, resolved once (see kernel/metrics.hpp).
+struct SubscriberMetrics {
+  kernel::metrics::Counter* delivered = nullptr;
+  kernel::metrics::Counter* retried = nullptr;
+  kernel::metrics::Counter* dead_lettered = nullptr;
+  kernel::metrics::Histogram* handler_seconds = nullptr;
+};
+
 struct Subscription {
   std::string type;
   std::string topic;
   std::string subscriber;
   RawHandler handler;
+  SubscriberMetrics metrics{};
 };
 
 class Consumer {
@@ -68,10 +79,11 @@ class Consumer {
   std::size_t deliver(const std::vector<Envelope>& batch,
                       const std::function<void(kernel::Connection&, std::size_t)>& save_positions);
   std::size_t retry_due();
-  // Runs one subscriber on one event inside a savepoint; counts what it published into
+  // Runs one subscriber on one event inside a savepoint; adds the types it published to
   // `published` (a local of the caller's transaction, never shared between threads).
   Outcome handle(kernel::Connection& c, const Subscription& subscription, const Envelope& event,
-                 std::string* error, int& published);
+                 std::string* error, std::vector<std::string>& published);
+  SubscriberMetrics metrics_for(const std::string& subscriber) const;
   void park(kernel::Connection& c, const Subscription& subscription, const Envelope& event,
             int attempts, const std::string& error);
   const Subscription* find(std::string_view subscriber, std::string_view type) const;
@@ -87,7 +99,10 @@ class Consumer {
   std::atomic<std::int64_t> pending_{0};
   std::function<void(std::string_view)> notify_;
   std::chrono::steady_clock::time_point pending_refreshed_{};
-  void after_commit(int published);
+  // After a commit: counts what it published and what its deliveries did (`counts`), and wakes
+  // the consumers of what it published.
+  void after_commit(const std::vector<std::string>& published,
+                    const std::vector<kernel::metrics::Counter*>& counts = {});
 };
 
 }  // namespace eventbus::detail

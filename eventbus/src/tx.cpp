@@ -3,6 +3,7 @@
 #include "outbox_sql.hpp"
 
 #include <kernel/ids.hpp>
+#include <kernel/metrics.hpp>
 
 #include <stdexcept>
 
@@ -25,7 +26,21 @@ void Tx::append(std::string_view type, std::string_view topic, const std::string
   insert.bind(7, kernel::to_unix_millis(clock_.now()));
   insert.bind(8, payload);
   insert.exec();
-  ++published_;
+  published_types_.emplace_back(type);
+}
+
+void count_published(std::string_view module, const std::vector<std::string>& types) {
+  if (types.empty()) return;
+  static auto& family = kernel::metrics::registry().counter(
+      "mart_events_published_total", "Events published (committed to an outbox).",
+      {"module", "type"});
+  const std::string* last = nullptr;
+  kernel::metrics::Counter* counter = nullptr;
+  for (const auto& type : types) {
+    if (!last || *last != type) counter = &family.with({module, type});
+    last = &type;
+    counter->inc();
+  }
 }
 
 }  // namespace eventbus

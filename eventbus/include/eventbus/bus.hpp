@@ -223,22 +223,25 @@ class Bus {
 
 template <class F>
 decltype(auto) ModuleBus::transact(const Trace& trace, F&& fn) {
-  int published = 0;
+  std::vector<std::string> published;
   auto run = [&](kernel::Connection& c) -> decltype(auto) {
     Tx tx(c, module_, trace, bus_.clock());
     struct Count {
       Tx& tx;
-      int& out;
-      ~Count() { out = tx.published(); }
+      std::vector<std::string>& out;
+      ~Count() { out = tx.published_types(); }
     } count{tx, published};
     return fn(tx);
   };
+  // Counted and announced only once the commit succeeded (a throwing write skips both).
   if constexpr (std::is_void_v<decltype(fn(std::declval<Tx&>()))>) {
     db_->write(run);
-    if (published > 0) bus_.notify_published(module_);
+    count_published(module_, published);
+    if (!published.empty()) bus_.notify_published(module_);
   } else {
     auto result = db_->write(run);
-    if (published > 0) bus_.notify_published(module_);
+    count_published(module_, published);
+    if (!published.empty()) bus_.notify_published(module_);
     return result;
   }
 }

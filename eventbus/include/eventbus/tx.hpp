@@ -10,6 +10,10 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
 
+#include <string>
+#include <string_view>
+#include <vector>
+
 namespace eventbus {
 
 class Tx {
@@ -32,14 +36,19 @@ class Tx {
   void append(std::string_view type, std::string_view topic, const std::string& key,
               const std::string& payload);
 
-  int published() const { return published_; }
+  int published() const { return static_cast<int>(published_types_.size()); }
+  // The types published so far, in order (counted in metrics once the transaction committed).
+  const std::vector<std::string>& published_types() const { return published_types_; }
 
  private:
   kernel::Connection& connection_;
   std::string_view module_;
   const Trace& trace_;
   const kernel::Clock& clock_;
-  int published_ = 0;
+  std::vector<std::string> published_types_;
 };
+
+// Counts committed publications in mart_events_published_total{module,type}.
+void count_published(std::string_view module, const std::vector<std::string>& types);
 
 }  // namespace eventbus

@@ -20,6 +20,15 @@ class OrdersModule final : public kernel::Module {
     return {{"stuck_orders", std::to_string(stuck), stuck == 0}};
   }
 
+  std::vector<kernel::GaugeSample> gauges() override {
+    std::vector<kernel::GaugeSample> out;
+    for (const auto& [status, count] : ordering_.orders_by_status()) {
+      out.push_back(
+          {"orders", "Orders per status.", {{"status", status}}, static_cast<double>(count)});
+    }
+    return out;
+  }
+
  private:
   Ordering ordering_;
 };

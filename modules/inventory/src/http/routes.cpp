@@ -1,5 +1,6 @@
 #include "http/routes.hpp"
 
+#include <eventbus/request_trace.hpp>
 #include <kernel/json_body.hpp>
 #include <kernel/pagination.hpp>
 
@@ -41,10 +42,6 @@ AdjustmentInput read_adjustment(const kernel::Request& request) {
   return input;
 }
 
-eventbus::Trace trace_of(const kernel::Request& request) {
-  return {request.request_id, ""};
-}
-
 }  // namespace
 
 void add_routes(kernel::Router& router, StockLedger& ledger) {
@@ -58,7 +55,7 @@ void add_routes(kernel::Router& router, StockLedger& ledger) {
       item + "/adjustments",
       [&ledger](kernel::Request& request) {
         auto id = product_id(request);
-        auto levels = ledger.adjust(id, read_adjustment(request), trace_of(request));
+        auto levels = ledger.adjust(id, read_adjustment(request), eventbus::trace_of(request));
         return kernel::Response::json(200, to_json(levels));
       },
       kernel::Access::admin);

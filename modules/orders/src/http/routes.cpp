@@ -1,5 +1,6 @@
 #include "http/routes.hpp"
 
+#include <eventbus/request_trace.hpp>
 #include <kernel/ids.hpp>
 #include <kernel/json_body.hpp>
 #include <kernel/pagination.hpp>
@@ -39,10 +40,6 @@ boost::json::object to_json(const Order& o) {
 
 std::int64_t order_id(const kernel::Request& request) {
   return request.id_param("id", "Order");
-}
-
-eventbus::Trace trace_of(const kernel::Request& request) {
-  return {request.request_id, ""};
 }
 
 PlaceOrder read_place_order(const kernel::Request& request, kernel::JsonBody& body) {
@@ -102,7 +99,8 @@ void add_routes(kernel::Router& router, Ordering& ordering) {
         auto key = idempotency_key(request);
         auto placed = ordering.place(
             request.caller().user_id, input, key,
-            [](const Order& o) { return boost::json::serialize(to_json(o)); }, trace_of(request));
+            [](const Order& o) { return boost::json::serialize(to_json(o)); },
+            eventbus::trace_of(request));
         kernel::Response response;
         response.status = 201;
         response.headers.set("Content-Type", "application/json");
@@ -147,7 +145,8 @@ void add_routes(kernel::Router& router, Ordering& ordering) {
   router.post(
       std::string(kBase) + "/{id}/cancel",
       [&ordering](kernel::Request& request) {
-        auto order = ordering.cancel(order_id(request), request.caller(), trace_of(request));
+        auto order =
+            ordering.cancel(order_id(request), request.caller(), eventbus::trace_of(request));
         return kernel::Response::json(200, to_json(order));
       },
       kernel::Access::user);
@@ -155,8 +154,8 @@ void add_routes(kernel::Router& router, Ordering& ordering) {
   router.post(
       std::string(kBase) + "/{id}/ship",
       [&ordering](kernel::Request& request) {
-        return kernel::Response::json(200,
-                                      to_json(ordering.ship(order_id(request), trace_of(request))));
+        return kernel::Response::json(
+            200, to_json(ordering.ship(order_id(request), eventbus::trace_of(request))));
       },
       kernel::Access::admin);
 

@@ -28,6 +28,7 @@ constexpr const char* kPageByUserAndStatus =
     "SELECT id FROM orders WHERE user_id = ? AND status = ? AND id < ? ORDER BY id DESC LIMIT ?";
 constexpr const char* kCountStuck =
     "SELECT COUNT(*) FROM orders WHERE status IN ('pending', 'reserved') AND updated_ms < ?";
+constexpr const char* kCountByStatus = "SELECT status, COUNT(*) FROM orders GROUP BY status";
 constexpr const char* kUpsertProduct =
     "INSERT INTO catalog(product_id, name, price_cents, currency, deleted) VALUES (?, ?, ?, ?, 0) "
     "ON CONFLICT(product_id) DO UPDATE SET name = excluded.name, "
@@ -144,6 +145,14 @@ std::int64_t count_stuck(kernel::Connection& c, std::int64_t before_ms) {
   auto n = count.getColumn(0).getInt64();
   count.reset();
   return n;
+}
+
+std::map<std::string, std::int64_t> count_by_status(kernel::Connection& c) {
+  std::map<std::string, std::int64_t> out;
+  auto& count = c.prepare(kCountByStatus);
+  while (count.executeStep()) out[count.getColumn(0).getString()] = count.getColumn(1).getInt64();
+  count.reset();
+  return out;
 }
 
 void upsert_product(kernel::Connection& c, std::int64_t product_id, const CatalogEntry& entry) {

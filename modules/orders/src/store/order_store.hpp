@@ -5,6 +5,7 @@
 
 #include <kernel/database.hpp>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,8 @@ std::vector<Order> page(kernel::Connection& c, const PageQuery& query);
 
 // Orders in pending or reserved whose last change is older than `before_ms`.
 std::int64_t count_stuck(kernel::Connection& c, std::int64_t before_ms);
+// Orders per status (statuses without orders are absent).
+std::map<std::string, std::int64_t> count_by_status(kernel::Connection& c);
 
 struct CatalogEntry {
   std::string name;

@@ -165,6 +165,18 @@ std::vector<eventbus::TimelineEntry> Ordering::timeline(std::int64_t id,
                              });
 }
 
+std::vector<std::pair<std::string, std::int64_t>> Ordering::orders_by_status() {
+  auto counts = bus_.db().read([](kernel::Connection& c) { return store::count_by_status(c); });
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  for (auto status :
+       {Status::pending, Status::reserved, Status::confirmed, Status::shipped, Status::cancelled}) {
+    auto name = std::string(status_name(status));
+    auto it = counts.find(name);
+    out.emplace_back(name, it == counts.end() ? 0 : it->second);
+  }
+  return out;
+}
+
 std::int64_t Ordering::stuck_orders() {
   auto threshold =
       kernel::to_unix_millis(bus_.clock().now()) -

@@ -11,6 +11,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace orders {
@@ -60,6 +61,8 @@ class Ordering {
   Order ship(std::int64_t id, const eventbus::Trace& trace);
   std::vector<eventbus::TimelineEntry> timeline(std::int64_t id, const kernel::Principal& caller);
   std::int64_t stuck_orders();
+  // Orders per status, every status present (0 when it has none).
+  std::vector<std::pair<std::string, std::int64_t>> orders_by_status();
 
  private:
   eventbus::ModuleBus& bus_;

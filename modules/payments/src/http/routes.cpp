@@ -1,5 +1,6 @@
 #include "http/routes.hpp"
 
+#include <eventbus/request_trace.hpp>
 #include <kernel/pagination.hpp>
 #include <kernel/problem.hpp>
 
@@ -54,10 +55,6 @@ std::int64_t required_order_id(const kernel::Request& request) {
   return *id;
 }
 
-eventbus::Trace trace_of(const kernel::Request& request) {
-  return {request.request_id, ""};
-}
-
 }  // namespace
 
 void add_routes(kernel::Router& router, Payments& payments) {
@@ -85,7 +82,7 @@ void add_routes(kernel::Router& router, Payments& payments) {
   router.post(
       std::string(kBase) + "/{id}/refund",
       [&payments](kernel::Request& request) {
-        auto payment = payments.refund(payment_id(request), trace_of(request));
+        auto payment = payments.refund(payment_id(request), eventbus::trace_of(request));
         return kernel::Response::json(200, to_json(payment));
       },
       kernel::Access::admin);

@@ -1,5 +1,6 @@
 #include "http/routes.hpp"
 
+#include <eventbus/request_trace.hpp>
 #include <kernel/json_body.hpp>
 #include <kernel/pagination.hpp>
 
@@ -52,10 +53,6 @@ ProductChanges read_changes(const kernel::Request& request) {
   return changes;
 }
 
-eventbus::Trace trace_of(const kernel::Request& request) {
-  return {request.request_id, ""};
-}
-
 }  // namespace
 
 void add_routes(kernel::Router& router, Catalog& catalog) {
@@ -75,7 +72,7 @@ void add_routes(kernel::Router& router, Catalog& catalog) {
   router.post(
       kBase,
       [&catalog](kernel::Request& request) {
-        auto product = catalog.create(read_changes(request), trace_of(request));
+        auto product = catalog.create(read_changes(request), eventbus::trace_of(request));
         auto response = kernel::Response::json(201, to_json(product));
         response.headers.set("Location", std::string(kBase) + "/" + std::to_string(product.id));
         return response;
@@ -86,7 +83,7 @@ void add_routes(kernel::Router& router, Catalog& catalog) {
       std::string(kBase) + "/{id}",
       [&catalog](kernel::Request& request) {
         auto id = product_id(request);
-        auto product = catalog.update(id, read_changes(request), trace_of(request));
+        auto product = catalog.update(id, read_changes(request), eventbus::trace_of(request));
         return kernel::Response::json(200, to_json(product));
       },
       kernel::Access::admin);
@@ -94,7 +91,7 @@ void add_routes(kernel::Router& router, Catalog& catalog) {
   router.del(
       std::string(kBase) + "/{id}",
       [&catalog](kernel::Request& request) {
-        catalog.remove(product_id(request), trace_of(request));
+        catalog.remove(product_id(request), eventbus::trace_of(request));
         return kernel::Response::no_content();
       },
       kernel::Access::admin);

@@ -1,5 +1,6 @@
 #include "http/routes.hpp"
 
+#include <eventbus/request_trace.hpp>
 #include <kernel/json_body.hpp>
 #include <kernel/pagination.hpp>
 
@@ -23,10 +24,6 @@ boost::json::object to_json(const User& u) {
   return o;
 }
 
-eventbus::Trace trace_of(const kernel::Request& request) {
-  return {request.request_id, ""};
-}
-
 // Missing required strings are reported with the type errors, all in one 422.
 std::string required(kernel::JsonBody& body, std::string_view field) {
   auto value = body.string(field);
@@ -41,7 +38,7 @@ void add_routes(kernel::Router& router, Accounts& accounts) {
     auto body = kernel::JsonBody::parse(request);
     Registration input{required(body, "email"), required(body, "password"), required(body, "name")};
     body.finish();
-    auto user = accounts.register_user(std::move(input), trace_of(request));
+    auto user = accounts.register_user(std::move(input), eventbus::trace_of(request));
     auto response = kernel::Response::json(201, to_json(user));
     response.headers.set("Location", "/api/v1/users/me");
     return response;
@@ -77,8 +74,8 @@ void add_routes(kernel::Router& router, Accounts& accounts) {
           changes.address = std::optional<std::string>(*text);
         }
         body.finish();
-        auto user =
-            accounts.update(request.caller().user_id, std::move(changes), trace_of(request));
+        auto user = accounts.update(request.caller().user_id, std::move(changes),
+                                    eventbus::trace_of(request));
         return kernel::Response::json(200, to_json(user));
       },
       kernel::Access::user);
