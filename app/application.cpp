@@ -14,14 +14,55 @@
 #include <kernel/log.hpp>
 #include <kernel/migrations.hpp>
 #include <kernel/problem.hpp>
+#include <kernel/trace.hpp>
 #include <migrations/embedded.hpp>
 
 #include <boost/json/object.hpp>
 
+#include <sys/statvfs.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <variant>
 
 namespace mart {
+namespace {
+
+// Why `db` cannot take a write now ("" when it can): its file or directory is not writable, its
+// file system is mounted read-only, or a write transaction cannot begin within a short wait (an
+// empty BEGIN IMMEDIATE; ROLLBACK, taken under the module's own write lock, so it never holds
+// SQLite's write lock for longer than that).
+std::string write_probe(kernel::Database& db) {
+  constexpr int kProbeBusyTimeoutMs = 200;
+  try {
+    if (!db.in_memory()) {
+      const auto& file = db.file();
+      auto dir = file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path();
+      if (::access(file.c_str(), W_OK) != 0) return "database file is not writable";
+      if (::access(dir.c_str(), W_OK) != 0) return "data directory is not writable";
+      struct statvfs fs {};
+      if (::statvfs(dir.c_str(), &fs) == 0 && (fs.f_flag & ST_RDONLY)) {
+        return "file system is read-only";
+      }
+    }
+    db.with_writer([&](kernel::Connection& c) {
+      c.raw().setBusyTimeout(kProbeBusyTimeoutMs);
+      struct Restore {
+        kernel::Connection& c;
+        int ms;
+        ~Restore() { c.raw().setBusyTimeout(ms); }
+      } restore{c, db.busy_timeout_ms()};
+      c.exec("BEGIN IMMEDIATE");
+      c.exec("ROLLBACK");
+    });
+    return {};
+  } catch (const std::exception& error) {
+    return error.what();
+  }
+}
+
+}  // namespace
 
 Application::Application(Config config, eventbus::BusOptions bus_options)
     : config_(std::move(config)), bus_([&] {
@@ -30,7 +71,9 @@ Application::Application(Config config, eventbus::BusOptions bus_options)
         bus_options.batch_size = config_.bus_batch_size;
         bus_options.batch_time_budget = config_.bus_batch_time_budget;
         return bus_options;
-      }()) {}
+      }()) {
+  kernel::log::apply_format(config_.log_format);
+}
 
 Application::~Application() {
   stop();
@@ -159,17 +202,9 @@ void Application::add_operational_routes() {
     boost::json::object checks;
     bool ready = true;
     for (const auto& db : databases_) {
-      try {
-        db->read([](kernel::Connection& c) {
-          auto& probe = c.prepare("SELECT COUNT(*) FROM schema_migrations");
-          probe.executeStep();
-          probe.reset();
-        });
-        checks["database:" + db->name()] = "ok";
-      } catch (const std::exception& error) {
-        checks["database:" + db->name()] = std::string("failed: ") + error.what();
-        ready = false;
-      }
+      auto failure = write_probe(*db);
+      checks["database:" + db->name()] = failure.empty() ? "ok" : "failed: " + failure;
+      ready = ready && failure.empty();
     }
     for (auto& module : modules_) {
       for (const auto& detail : module->health()) {
@@ -179,6 +214,19 @@ void Application::add_operational_routes() {
     bool relay = bus_.running();
     checks["relay"] = relay ? "running" : "stopped";
     ready = ready && relay;
+    // A relay that runs but does not keep up (or is stuck on one event) is stalled too.
+    const auto limit =
+        std::chrono::duration_cast<std::chrono::milliseconds>(config_.ready_max_event_age);
+    for (const auto& status : bus_.status()) {
+      auto age = std::chrono::milliseconds(status.oldest_waiting_age_ms);
+      bool fresh = status.outbox_waiting == 0 || age <= limit;
+      checks["outbox:" + status.module] =
+          fresh ? std::string("ok")
+                : "stalled: oldest undelivered event is " + std::to_string(age.count() / 1000) +
+                      " s old (ready.max_event_age_s = " +
+                      std::to_string(config_.ready_max_event_age.count()) + ")";
+      ready = ready && fresh;
+    }
     if (kafka_) ready = kafka_->check(checks) && ready;
     boost::json::object body{{"status", ready ? "ready" : "not ready"}, {"checks", checks}};
     return kernel::Response::json(ready ? 200 : 503, body);
@@ -196,6 +244,8 @@ std::uint16_t Application::start() {
   options.read_timeout = config_.http_read_timeout;
   options.idle_timeout = config_.http_idle_timeout;
   options.shutdown_grace = config_.shutdown_grace;
+  options.max_connections = config_.http_max_connections;
+  options.max_in_flight = config_.http_max_in_flight;
   server_ = std::make_unique<http::Server>(
       options, [this](kernel::Request& request) { return dispatch(request); });
   return server_->start();
@@ -215,25 +265,45 @@ void Application::stop() {
 }
 
 http::Outcome Application::dispatch(kernel::Request& request) const {
+  if (request.trace_id.empty()) kernel::start_trace(request);  // not through app/http (tests)
   auto decision = forwarder_->decide(request);
-  if (decision.kind == forward::Decision::Kind::local) return gateway_->handle(request);
-  if (auto early = gateway_->before_forward(request)) return std::move(*early);
+  if (decision.kind == forward::Decision::Kind::local) {
+    auto response = gateway_->handle(request);
+    // Answered by the gateway before the router (401, 429, a preflight): the route it was for.
+    if (response.route.empty()) response.route = router_.route_template(request);
+    if (response.route.empty()) response.route = "unmatched";
+    return response;
+  }
+  auto route = "forwarded:" + decision.module;
+  if (auto early = gateway_->before_forward(request)) {
+    early->route = route;
+    return std::move(*early);
+  }
   if (decision.kind != forward::Decision::Kind::forward) {
     auto refusal = forward::Forwarder::refusal(decision);
     gateway_->after_forward(request, refusal);
+    refusal.route = route;
     return refusal;
   }
   auto* gateway = gateway_.get();
-  return http::Forward{decision.upstream, forward::upstream_request_headers(request),
-                       [gateway](const kernel::Request& forwarded, kernel::Response& answer) {
-                         answer.headers = forward::client_response_headers(answer.headers);
-                         gateway->after_forward(forwarded, answer);
-                       }};
+  auto headers = forward::upstream_request_headers(request);
+  // The upstream joins this request's trace, as a child of this process's span.
+  headers.set("traceparent", kernel::traceparent_of(request));
+  return http::Forward{
+      decision.upstream, std::move(headers),
+      [gateway, route](const kernel::Request& forwarded, kernel::Response& answer) {
+        answer.headers = forward::client_response_headers(answer.headers);
+        gateway->after_forward(forwarded, answer);
+        answer.route = route;
+      }};
 }
 
 kernel::Response Application::handle(kernel::Request& request) const {
   auto outcome = dispatch(request);
-  if (auto* response = std::get_if<kernel::Response>(&outcome)) return std::move(*response);
+  if (auto* response = std::get_if<kernel::Response>(&outcome)) {
+    response->headers.set("traceparent", kernel::traceparent_of(request));
+    return std::move(*response);
+  }
   auto& forward = std::get<http::Forward>(outcome);
   auto refusal = kernel::problem_response(
       503, kernel::status_title(503),

@@ -1,5 +1,7 @@
 #include "metrics.hpp"
 
+#include <kernel/metrics.hpp>
+
 #include <fmt/format.h>
 
 #include <dirent.h>
@@ -7,6 +9,7 @@
 
 #include <charconv>
 #include <fstream>
+#include <map>
 #include <string>
 
 namespace mart {
@@ -95,6 +98,25 @@ void add_metrics_route(kernel::Router& router, eventbus::Bus& bus,
         out += fmt::format("{} {}\n", name, detail.value);
       }
     }
+    // Each module's labelled figures, e.g. mart_orders{status="pending"}.
+    std::map<std::string, std::vector<kernel::GaugeSample>> samples;
+    for (const auto& module : modules) {
+      for (auto& sample : module->gauges()) samples["mart_" + sample.name].push_back(sample);
+    }
+    for (const auto& [name, series] : samples) {
+      gauge(out, name, series.front().help);
+      for (const auto& sample : series) {
+        std::string labels;
+        for (const auto& [label, value] : sample.labels) {
+          labels += (labels.empty() ? "" : ",") + label + "=\"" +
+                    kernel::metrics::escape_label(value) + "\"";
+        }
+        out += name + (labels.empty() ? "" : "{" + labels + "}") + " " +
+               kernel::metrics::format_value(sample.value) + "\n";
+      }
+    }
+    // What the request path and the bus counted (HTTP, events, handlers, SQLite commits).
+    kernel::metrics::registry().render(out);
     if (more) more(out);
     kernel::Response response;
     response.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");

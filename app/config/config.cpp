@@ -189,6 +189,13 @@ const std::vector<Setting>& table() {
                throw std::invalid_argument("must be debug, info, warn, error or off");
              c.log_level = v;
            }),
+      make("log_format", "auto",
+           "json (one object per line), text (readable), or auto: text on a terminal, else json",
+           [](Config& c, const std::string& v) {
+             if (v != "auto" && v != "json" && v != "text")
+               throw std::invalid_argument("must be auto, json or text");
+             c.log_format = v;
+           }),
       make("http.body_limit", "1048576", "largest request body in bytes (larger: 413)",
            [](Config& c, const std::string& v) {
              c.http_body_limit = static_cast<std::size_t>(parse_integer(v, 1, 1LL << 30));
@@ -197,6 +204,21 @@ const std::vector<Setting>& table() {
            [](Config& c, const std::string& v) { c.http_read_timeout = parse_millis(v); }),
       make("http.idle_timeout_ms", "30000", "keep-alive idle time before a connection is closed",
            [](Config& c, const std::string& v) { c.http_idle_timeout = parse_millis(v); }),
+      make("http.max_connections", "10000",
+           "open connections at most; one more is answered 503 (Retry-After: 1) and closed",
+           [](Config& c, const std::string& v) {
+             c.http_max_connections = static_cast<std::size_t>(parse_integer(v, 1, 1'000'000));
+           }),
+      make("http.max_in_flight", "1024",
+           "requests being handled (or forwarded) at once; more are answered 503 with Retry-After",
+           [](Config& c, const std::string& v) {
+             c.http_max_in_flight = static_cast<std::size_t>(parse_integer(v, 1, 1'000'000));
+           }),
+      make("ready.max_event_age_s", "60",
+           "readyz fails while a module's oldest undelivered event is older than this",
+           [](Config& c, const std::string& v) {
+             c.ready_max_event_age = std::chrono::seconds(parse_integer(v, 1, 7LL * 24 * 3600));
+           }),
       make("shutdown_grace_ms", "5000", "time in-flight requests get to finish on SIGTERM",
            [](Config& c, const std::string& v) { c.shutdown_grace = parse_millis(v); }),
       make("bus.max_attempts", "5", "handler attempts before an event is dead-lettered",
@@ -531,7 +553,8 @@ std::string usage() {
       "       mart dead-letters replay ID [OPTIONS]\n"
       "       mart users create-admin EMAIL [NAME] [OPTIONS]   (password: MART_ADMIN_PASSWORD or "
       "stdin)\n"
-      "       mart seed-demo [--if-empty] [OPTIONS]   fill an empty data directory with a demo shop\n"
+      "       mart seed-demo [--if-empty] [OPTIONS]   fill an empty data directory with a demo "
+      "shop\n"
       "                               and print its admin and customer passwords (--if-empty: a\n"
       "                               directory with data is left alone, silently)\n"
       "       mart --help | --version\n\n"

@@ -21,10 +21,14 @@ struct Config {
   bool modules_all = true;
   int io_threads = 2;
   std::string log_level = "info";
+  std::string log_format = "auto";  // auto | json | text
 
   std::size_t http_body_limit = 1 << 20;
   std::chrono::milliseconds http_read_timeout{10'000};
   std::chrono::milliseconds http_idle_timeout{30'000};
+  std::size_t http_max_connections = 10'000;
+  std::size_t http_max_in_flight = 1024;
+  std::chrono::seconds ready_max_event_age{60};
   std::chrono::milliseconds shutdown_grace{5'000};
 
   int bus_max_attempts = 5;

@@ -1,6 +1,8 @@
 #include "http/server.hpp"
 
+#include "http/http_metrics.hpp"
 #include "http/session.hpp"
+#include "kernel/ids.hpp"
 #include "kernel/log.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -10,8 +12,11 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/write.hpp>
 
 #include <algorithm>
+#include <array>
 #include <condition_variable>
 #include <csignal>
 #include <exception>
@@ -49,6 +54,57 @@ tcp::endpoint resolve(asio::io_context& context, const std::string& host, std::u
   }
   return results.begin()->endpoint();
 }
+
+// A connection beyond max_connections: answered 503 (problem+json, Retry-After: 1, Connection:
+// close) without reading its request, then closed after a short, bounded drain of what the client
+// sent (so that closing does not reset the connection before the client read the answer). Costs
+// one small buffer and at most kRefusalTime per refused connection.
+class Refusal : public std::enable_shared_from_this<Refusal> {
+ public:
+  static constexpr std::chrono::milliseconds kRefusalTime{1'000};
+  static constexpr std::size_t kMaxDrain = 64 * 1024;
+
+  explicit Refusal(tcp::socket socket) : stream_(std::move(socket)) {
+    response_ = detail::server_problem(
+        503,
+        "The server has as many connections open as it may (http.max_connections); retry "
+        "shortly.",
+        kernel::random_hex_id());
+    response_.set("Retry-After", "1");
+  }
+
+  void run() {
+    stream_.expires_after(kRefusalTime);
+    boost::beast::http::async_write(
+        stream_, response_, beast::bind_front_handler(&Refusal::on_write, shared_from_this()));
+  }
+
+ private:
+  void on_write(error_code ec, std::size_t /*bytes*/) {
+    if (ec) return close();
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return close();
+    do_drain();
+  }
+  void do_drain() {
+    stream_.async_read_some(asio::buffer(drain_),
+                            beast::bind_front_handler(&Refusal::on_drain, shared_from_this()));
+  }
+  void on_drain(error_code ec, std::size_t bytes) {
+    drained_ += bytes;
+    if (ec || drained_ > kMaxDrain) return close();
+    do_drain();
+  }
+  void close() {
+    error_code ignored;
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  detail::BeastResponse response_;
+  std::array<char, 4096> drain_{};
+  std::size_t drained_ = 0;
+};
 
 // Accepts connections on the first io_context and hands each socket to the next io_context in
 // turn, where its Session runs.
@@ -111,6 +167,11 @@ class Listener : public std::enable_shared_from_this<Listener> {
         if (!wait_ec) self->do_accept();
       });
       return;
+    }
+    if (state_->full()) {
+      detail::http_metrics().rejected.with({"max_connections"}).inc();
+      std::make_shared<Refusal>(std::move(socket))->run();
+      return do_accept();
     }
     auto session = std::make_shared<detail::Session>(std::move(socket), state_);
     if (state_->add(session)) session->run();  // else: stopping, the socket is dropped

@@ -30,6 +30,12 @@ struct ServerOptions {
   std::chrono::milliseconds write_timeout{10'000};
   // stop() waits this long for in-flight requests before it stops the I/O threads by force.
   std::chrono::milliseconds shutdown_grace{5'000};
+  // Open connections at most: one more is accepted, answered 503 problem+json with
+  // "Retry-After: 1" and "Connection: close" (without reading its request), and closed.
+  std::size_t max_connections = 10'000;
+  // Requests being handled or forwarded at once: one more is answered 503 problem+json with
+  // "Retry-After: 1" (the connection stays open).
+  std::size_t max_in_flight = 1024;
 };
 
 // An HTTP/1.1 server that requests can be forwarded to (plain http://; see app/forward/).

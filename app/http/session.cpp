@@ -1,9 +1,11 @@
 #include "http/session.hpp"
 
+#include "http/http_metrics.hpp"
 #include "http/upstream_exchange.hpp"
 #include "kernel/ids.hpp"
 #include "kernel/log.hpp"
 #include "kernel/problem.hpp"
+#include "kernel/trace.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/error.hpp>
@@ -16,6 +18,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <utility>
@@ -69,12 +72,32 @@ bool ServerState::add(const std::shared_ptr<Session>& session) {
   std::lock_guard lock(mutex_);
   if (stopping()) return false;
   sessions_.emplace(session.get(), session);
+  open_.fetch_add(1, std::memory_order_relaxed);
+  http_metrics().open_connections.inc();
   return true;
 }
 
 void ServerState::remove(const Session* session) {
   std::lock_guard lock(mutex_);
-  sessions_.erase(session);
+  if (sessions_.erase(session) > 0) {
+    open_.fetch_sub(1, std::memory_order_relaxed);
+    http_metrics().open_connections.dec();
+  }
+}
+
+bool ServerState::begin_request() {
+  auto now = in_flight_.fetch_add(1, std::memory_order_acq_rel);
+  if (now >= options_.max_in_flight) {
+    in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+    return false;
+  }
+  http_metrics().in_flight.inc();
+  return true;
+}
+
+void ServerState::end_request() {
+  in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+  http_metrics().in_flight.dec();
 }
 
 std::vector<std::shared_ptr<Session>> ServerState::begin_stop() {
@@ -104,6 +127,11 @@ Session::Session(tcp::socket socket, std::shared_ptr<ServerState> state)
 }
 
 Session::~Session() {
+  if (current_.in_flight) state_->end_request();
+  try {
+    write_access_log();
+  } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw; the line is lost
+  }
   state_->remove(this);
 }
 
@@ -208,11 +236,30 @@ void Session::handle_request() {
 
   kernel::Request request;
   Outcome outcome;
-  if (to_kernel_request(message, client_address_, request_id_, request)) {
-    outcome = invoke(state_->handler(), request);
-  } else {
+  bool valid = to_kernel_request(message, client_address_, request_id_, request);
+  kernel::start_trace(request);  // the client's traceparent, or a new trace
+  current_ = Current{request.method,
+                     request.path,
+                     {},
+                     request.trace_id,
+                     kernel::traceparent_of(request),
+                     std::chrono::steady_clock::now(),
+                     false,
+                     false};
+  if (!valid) {
     outcome = kernel::problem_response(400, kernel::status_title(400),
                                        "The request target is not a valid URI.");
+  } else if (!state_->begin_request()) {
+    http_metrics().rejected.with({"max_in_flight"}).inc();
+    auto busy = kernel::problem_response(
+        503, kernel::status_title(503),
+        "The server is handling as many requests as it may (http.max_in_flight); retry shortly.");
+    busy.headers.set("Retry-After", "1");
+    outcome = std::move(busy);
+  } else {
+    current_.in_flight = true;
+    kernel::log::Scope scope(request_id_, request.trace_id);
+    outcome = invoke(state_->handler(), request);
   }
   context.head = request.method == "HEAD";
   if (auto* forward = std::get_if<Forward>(&outcome)) {
@@ -246,9 +293,48 @@ void Session::answer(kernel::Response response, ResponseContext context) {
   // Stopping: this is the connection's last answer.
   context.keep_alive = context.keep_alive && !stop_requested();
   context.request_id = request_id_;
+  auto route = response.route.empty() ? std::string("unmatched") : std::move(response.route);
+  // Every answer tells the client its trace and this request's span.
+  if (!current_.traceparent.empty()) response.headers.set("traceparent", current_.traceparent);
   response_ = to_beast_response(std::move(response), context);
   ++requests_served_;
+  record(route);
   do_write();
+}
+
+void Session::record(const std::string& route) {
+  if (current_.in_flight) {
+    current_.in_flight = false;
+    state_->end_request();
+  }
+  current_.route = route;
+  auto method = std::string(method_label(current_.method));
+  auto seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - current_.started).count();
+  auto& metrics = http_metrics();
+  metrics.requests.with({route, method, std::to_string(response_.result_int())}).inc();
+  metrics.duration.with({route, method}).observe(seconds);
+  current_.logged = false;
+}
+
+// The access log line: one per answered request, after its answer was written (or failed to be).
+void Session::write_access_log() {
+  if (current_.logged) return;
+  current_.logged = true;
+  auto ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - current_.started)
+          .count();
+  kernel::log::Scope scope(request_id_, current_.trace_id);
+  kernel::log::write(
+      kernel::log::Level::info, "http",
+      current_.method + " " + current_.route + " " + std::to_string(response_.result_int()), {},
+      {{"method", boost::json::value(current_.method)},
+       {"route", boost::json::value(current_.route)},
+       {"path", boost::json::value(current_.path)},
+       {"status", boost::json::value(response_.result_int())},
+       {"duration_ms", boost::json::value(std::round(ms * 1000) / 1000)},
+       {"bytes", boost::json::value(response_.body().size())},
+       {"client", boost::json::value(client_address_)}});
 }
 
 void Session::reject(int status, std::string_view detail) {
@@ -258,6 +344,12 @@ void Session::reject(int status, std::string_view detail) {
   kernel::log::info("http",
                     "rejected request: " + std::to_string(status) + " " + std::string(detail),
                     request_id_);
+  http_metrics()
+      .rejected
+      .with({status == 413   ? "body_limit"
+             : status == 431 ? "header_limit"
+                             : "bad_request"})
+      .inc();
   response_ = server_problem(status, detail, request_id_);
   linger_after_write_ = true;
   do_write();
@@ -271,6 +363,7 @@ void Session::do_write() {
 }
 
 void Session::on_write(error_code ec, std::size_t /*bytes*/) {
+  write_access_log();
   if (ec) return fail(ec, "write");
   // The last answer on this connection: drain what the client may still be sending (a body we
   // refused, pipelined requests) so that closing does not reset the connection under its reader.

@@ -21,6 +21,7 @@
 #include <boost/beast/http/parser.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <mutex>
@@ -47,6 +48,12 @@ class ServerState {
 
   bool stopping() const { return stopping_.load(std::memory_order_acquire); }
 
+  // Admits one more request under max_in_flight; false when that many are in flight already.
+  bool begin_request();
+  void end_request();
+  // Whether one more connection would exceed max_connections.
+  bool full() const { return open_.load(std::memory_order_relaxed) >= options_.max_connections; }
+
   // Registers a new session; false once the server is stopping (the caller then drops it).
   bool add(const std::shared_ptr<Session>& session);
   void remove(const Session* session);
@@ -58,6 +65,8 @@ class ServerState {
   const ServerOptions options_;
   const RequestHandler handler_;
   std::atomic<bool> stopping_{false};
+  std::atomic<std::size_t> in_flight_{0};
+  std::atomic<std::size_t> open_{0};
   mutable std::mutex mutex_;
   std::unordered_map<const Session*, std::weak_ptr<Session>> sessions_;
 };
@@ -93,6 +102,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_forward(const kernel::Request& request, const Forward& forward, ResponseContext context,
                   UpstreamAnswer result);
   void answer(kernel::Response response, ResponseContext context);
+  // Counts the answer in the metrics and remembers it for the access log line.
+  void record(const std::string& route);
+  void write_access_log();
   void reject(int status, std::string_view detail);
   void do_write();
   void on_write(error_code ec, std::size_t bytes);
@@ -111,6 +123,17 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::beast::http::response<boost::beast::http::empty_body> continue_;
   std::string client_address_;
   std::string request_id_;
+  // The request being answered, for metrics and the access log line written after the answer.
+  struct Current {
+    std::string method;
+    std::string path;
+    std::string route;
+    std::string trace_id;
+    std::string traceparent;
+    std::chrono::steady_clock::time_point started;
+    bool in_flight = false;  // admitted under max_in_flight, not yet released
+    bool logged = true;      // the access log line is written (or there is none to write)
+  } current_;
   Phase phase_ = Phase::idle;
   std::size_t requests_served_ = 0;
   std::size_t lingered_bytes_ = 0;

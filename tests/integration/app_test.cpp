@@ -120,7 +120,10 @@ TEST_SUITE("integration") {
       REQUIRE(space != std::string::npos);
       auto series = line.substr(0, space);
       auto name = series.substr(0, series.find('{'));
-      CHECK_MESSAGE(name == typed, line);  // every sample follows its TYPE line
+      // Every sample follows its TYPE line (a histogram's as <name>_bucket, _sum, _count).
+      CHECK_MESSAGE((name == typed || name == typed + "_bucket" || name == typed + "_sum" ||
+                     name == typed + "_count"),
+                    line);
       CHECK_NOTHROW((void)std::stod(line.substr(space + 1)));
       if (series.find('{') != std::string::npos) CHECK(series.back() == '}');
       names.insert(name);
