@@ -286,11 +286,8 @@ http::Outcome Application::dispatch(kernel::Request& request) const {
     return refusal;
   }
   auto* gateway = gateway_.get();
-  auto headers = forward::upstream_request_headers(request);
-  // The upstream joins this request's trace, as a child of this process's span.
-  headers.set("traceparent", kernel::traceparent_of(request));
   return http::Forward{
-      decision.upstream, std::move(headers),
+      decision.upstream, forward::upstream_request_headers(request),
       [gateway, route](const kernel::Request& forwarded, kernel::Response& answer) {
         answer.headers = forward::client_response_headers(answer.headers);
         gateway->after_forward(forwarded, answer);

@@ -1,5 +1,7 @@
 #include "forward/forward_headers.hpp"
 
+#include <kernel/trace.hpp>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -89,6 +91,9 @@ kernel::Headers upstream_request_headers(const kernel::Request& request) {
     out.add(name, value);
   }
   if (!request.request_id.empty()) out.set("X-Request-Id", request.request_id);
+  // The upstream joins the request's trace (the client's, or the one this process started), as
+  // a child of this process's span for the request.
+  if (!request.trace_id.empty()) out.set("traceparent", kernel::traceparent_of(request));
 
   auto via = joined(in, "via");
   out.set("Via", (via.empty() ? "" : via + ", ") + "1.1 " + std::string(kViaPseudonym));

@@ -6,6 +6,8 @@
 #include "forward/module_routes.hpp"
 #include "forward/upstream_url.hpp"
 
+#include <kernel/trace.hpp>
+
 #include <doctest/doctest.h>
 
 #include <map>
@@ -115,6 +117,24 @@ TEST_SUITE("forward") {
     int ids = 0;
     for (const auto& name : names(out)) ids += name == "X-Request-Id";
     CHECK(ids == 1);
+  }
+
+  TEST_CASE("[upstream_request_headers] the upstream joins the request's trace") {
+    SUBCASE("the client's trace, with this process's span as the parent") {
+      auto r = request_for("/api/v1/orders");
+      r.headers.add("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+      kernel::start_trace(r);
+      auto out = mart::forward::upstream_request_headers(r);
+      CHECK(out.get("traceparent") == "00-0af7651916cd43dd8448eb211c80319c-" + r.span_id + "-01");
+    }
+    SUBCASE("no traceparent from the client: the trace this process started") {
+      auto r = request_for("/api/v1/orders");
+      kernel::start_trace(r);
+      auto out = mart::forward::upstream_request_headers(r);
+      REQUIRE(out.get("traceparent"));
+      CHECK(*out.get("traceparent") == kernel::traceparent_of(r));
+      CHECK(out.get("traceparent")->substr(3, 32) == r.trace_id);
+    }
   }
 
   TEST_CASE("[upstream_request_headers] extends what proxies in front wrote") {
