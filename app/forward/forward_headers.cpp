@@ -91,9 +91,12 @@ kernel::Headers upstream_request_headers(const kernel::Request& request) {
     out.add(name, value);
   }
   if (!request.request_id.empty()) out.set("X-Request-Id", request.request_id);
-  // The upstream joins the request's trace (the client's, or the one this process started), as
-  // a child of this process's span for the request.
-  if (!request.trace_id.empty()) out.set("traceparent", kernel::traceparent_of(request));
+  // The upstream joins the request's trace: the client's traceparent goes on as it came; without
+  // one (or with a malformed one) the one this process started for the request.
+  auto incoming = in.get("traceparent");
+  if (!request.trace_id.empty() && !(incoming && kernel::parse_traceparent(*incoming))) {
+    out.set("traceparent", kernel::traceparent_of(request));
+  }
 
   auto via = joined(in, "via");
   out.set("Via", (via.empty() ? "" : via + ", ") + "1.1 " + std::string(kViaPseudonym));

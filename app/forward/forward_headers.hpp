@@ -17,9 +17,9 @@ bool is_hop_by_hop(std::string_view name);
 // The fields sent upstream for `request`: every end-to-end field of the request (Content-Type,
 // Authorization, traceparent, Idempotency-Key, ...), minus the hop-by-hop ones, the ones the
 // request's Connection field names, Content-Length (the server frames the request) and Expect
-// (answered here already); X-Request-Id set to the id this server assigned; traceparent set to
-// the request's trace and span when it has a trace id (kernel::start_trace), so the upstream joins
-// the trace the client sent, or the one this process started; "1.1 mart" appended
+// (answered here already); X-Request-Id set to the id this server assigned; the client's
+// traceparent as it came, or, without a valid one, the one this process started for the request
+// (kernel::start_trace), so the upstream joins the same trace; "1.1 mart" appended
 // to Via, the client's address to X-Forwarded-For; X-Forwarded-Proto (http) and X-Forwarded-Host
 // (the client's Host) unless a proxy in front already set them.
 kernel::Headers upstream_request_headers(const kernel::Request& request);

@@ -120,12 +120,19 @@ TEST_SUITE("forward") {
   }
 
   TEST_CASE("[upstream_request_headers] the upstream joins the request's trace") {
-    SUBCASE("the client's trace, with this process's span as the parent") {
+    SUBCASE("the client's traceparent goes on as it came") {
       auto r = request_for("/api/v1/orders");
       r.headers.add("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
       kernel::start_trace(r);
       auto out = mart::forward::upstream_request_headers(r);
-      CHECK(out.get("traceparent") == "00-0af7651916cd43dd8448eb211c80319c-" + r.span_id + "-01");
+      CHECK(out.get("traceparent") == "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+    }
+    SUBCASE("a malformed one is replaced by the trace this process started") {
+      auto r = request_for("/api/v1/orders");
+      r.headers.add("traceparent", "00-not-a-trace-01");
+      kernel::start_trace(r);
+      auto out = mart::forward::upstream_request_headers(r);
+      CHECK(out.get("traceparent") == kernel::traceparent_of(r));
     }
     SUBCASE("no traceparent from the client: the trace this process started") {
       auto r = request_for("/api/v1/orders");
