@@ -7,8 +7,9 @@
 
 namespace eventbus::kafka {
 struct Bridge::Impl {
-  std::unique_ptr<detail::Mirror> mirror;
-  std::vector<detail::Feed*> feeds;  // owned by the bus's consumers
+  // Shared with the bus's outbox-reader callbacks, which may outlive the bridge.
+  std::shared_ptr<detail::Mirror> mirror;
+  std::vector<detail::Feed*> feeds;  // owned by the bus's consumers; closed by stop()
 };
 
 Bridge::Bridge(Bus& bus, const std::vector<std::string>& hosted, KafkaOptions options)
@@ -19,12 +20,18 @@ Bridge::Bridge(Bus& bus, const std::vector<std::string>& hosted, KafkaOptions op
     if (!module_bus) throw std::logic_error("kafka bridge: module not attached: " + module);
     outboxes.push_back({module, module_bus->db_handle()});
   }
-  impl_->mirror = std::make_unique<detail::Mirror>(options, std::move(outboxes));
-  auto* mirror = impl_->mirror.get();
+  impl_->mirror = std::make_shared<detail::Mirror>(options, std::move(outboxes));
+  std::weak_ptr<detail::Mirror> mirror = impl_->mirror;
   for (const auto& module : hosted) {
     bus.add_outbox_reader(
-        module, [mirror, module] { return mirror->position(module); },
-        [mirror] { mirror->wake(); });
+        module,
+        [mirror, module] {
+          auto alive = mirror.lock();
+          return alive ? alive->position(module) : std::int64_t{0};
+        },
+        [mirror] {
+          if (auto alive = mirror.lock()) alive->wake();
+        });
     auto remote = bus.remote_sources(module);
     if (remote.empty()) continue;
     std::vector<std::string> topics;
@@ -44,6 +51,7 @@ void Bridge::start() {
 }
 
 void Bridge::stop() {
+  for (auto* feed : impl_->feeds) feed->close();
   impl_->mirror->stop();
 }
 

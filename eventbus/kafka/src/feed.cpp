@@ -13,6 +13,13 @@ std::string position_name(std::string_view topic, std::int32_t partition) {
   return "kafka:" + std::string(topic) + ":" + std::to_string(partition);
 }
 
+// (topic, partition) from "kafka:<topic>:<partition>".
+std::pair<std::string, std::int32_t> parse_position_name(const std::string& name) {
+  auto last_colon = name.rfind(':');
+  return {name.substr(6, last_colon - 6),
+          static_cast<std::int32_t>(std::stol(name.substr(last_colon + 1)))};
+}
+
 }  // namespace
 
 Feed::Feed(const KafkaOptions& options, std::string module, const std::vector<std::string>& topics)
@@ -33,8 +40,20 @@ Feed::Feed(const KafkaOptions& options, std::string module, const std::vector<st
 }
 
 Feed::~Feed() {
-  if (queue_) rd_kafka_queue_cb_event_enable(queue_.get(), nullptr, nullptr);
+  close();
   if (consumer_) rd_kafka_consumer_close(consumer_.get());
+}
+
+void Feed::close() {
+  {
+    std::lock_guard lock(discovery_mutex_);
+    closing_ = true;
+  }
+  discovery_wake_.notify_all();
+  if (discovery_.joinable()) discovery_.join();
+  // No more arrival callbacks into a bus that may be going away, and nothing more fetched.
+  if (queue_) rd_kafka_queue_cb_event_enable(queue_.get(), nullptr, nullptr);
+  if (consumer_) rd_kafka_assign(consumer_.get(), nullptr);
 }
 
 void Feed::on_arrival(std::function<void()> wake) {
@@ -42,53 +61,81 @@ void Feed::on_arrival(std::function<void()> wake) {
   rd_kafka_queue_cb_event_enable(queue_.get(), &Feed::queue_event, this);
 }
 
-void Feed::queue_event(rd_kafka_t*, void* opaque) {
+void Feed::queue_event(rd_kafka_t*, void* opaque) noexcept {
   auto* self = static_cast<Feed*>(opaque);
-  if (self->wake_) self->wake_();
+  try {
+    if (self->wake_) self->wake_();
+  } catch (...) {
+    // A missed wake costs at most one idle poll interval.
+  }
 }
 
 void Feed::resume(const std::map<std::string, std::int64_t, std::less<>>& saved) {
+  {
+    std::lock_guard lock(discovery_mutex_);
+    closing_ = true;
+  }
+  discovery_wake_.notify_all();
+  if (discovery_.joinable()) discovery_.join();
   saved_ = saved;
   buffer_.clear();
   handed_out_ = 0;
-  unassigned_ = {topics_.begin(), topics_.end()};
   assignment_.reset(rd_kafka_topic_partition_list_new(8));
   rd_kafka_assign(consumer_.get(), nullptr);
-  next_discovery_ = {};
   all_assigned_ = false;
+  {
+    std::lock_guard lock(discovery_mutex_);
+    closing_ = false;
+    unassigned_ = {topics_.begin(), topics_.end()};
+    found_.clear();
+  }
   for (const auto& topic : topics_) {
     kernel::log::info("kafka", module_ + " reads " + topic + " from Kafka");
   }
+  discovery_ = std::thread([this] { discover(); });
 }
 
-void Feed::discover_topics() {
-  if (unassigned_.empty() || std::chrono::steady_clock::now() < next_discovery_) return;
-  next_discovery_ = std::chrono::steady_clock::now() + kDiscoverEvery;
-  const rd_kafka_metadata_t* metadata = nullptr;
-  if (rd_kafka_metadata(consumer_.get(), 1, nullptr, &metadata, 500) !=
-      RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return;  // broker unreachable: try again later
+void Feed::discover() {
+  std::unique_lock lock(discovery_mutex_);
+  while (!closing_ && !unassigned_.empty()) {
+    lock.unlock();
+    const rd_kafka_metadata_t* metadata = nullptr;
+    auto error = rd_kafka_metadata(consumer_.get(), 1, nullptr, &metadata, 2000);
+    lock.lock();
+    if (error == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      for (int t = 0; t < metadata->topic_cnt; ++t) {
+        const auto& topic = metadata->topics[t];
+        if (!unassigned_.count(topic.topic) || topic.err || topic.partition_cnt == 0) continue;
+        found_.push_back({topic.topic, topic.partition_cnt});
+        unassigned_.erase(topic.topic);
+      }
+      rd_kafka_metadata_destroy(metadata);
+      if (!found_.empty() && wake_) wake_();  // the delivery thread assigns them
+    }
+    discovery_wake_.wait_for(lock, kDiscoverEvery, [&] { return closing_; });
   }
-  bool added = false;
-  for (int t = 0; t < metadata->topic_cnt; ++t) {
-    const auto& topic = metadata->topics[t];
-    if (!unassigned_.count(topic.topic) || topic.err || topic.partition_cnt == 0) continue;
-    for (int p = 0; p < topic.partition_cnt; ++p) {
-      auto partition = topic.partitions[p].id;
-      auto* entry = rd_kafka_topic_partition_list_add(assignment_.get(), topic.topic, partition);
+}
+
+void Feed::assign_found() {
+  std::vector<Found> found;
+  {
+    std::lock_guard lock(discovery_mutex_);
+    found.swap(found_);
+    all_assigned_ = unassigned_.empty();
+  }
+  if (found.empty()) return;
+  for (const auto& topic : found) {
+    for (int partition = 0; partition < topic.partitions; ++partition) {
+      auto* entry =
+          rd_kafka_topic_partition_list_add(assignment_.get(), topic.topic.c_str(), partition);
       auto saved = saved_.find(position_name(topic.topic, partition));
       entry->offset = saved != saved_.end() ? saved->second : RD_KAFKA_OFFSET_BEGINNING;
       std::lock_guard lock(progress_mutex_);
       next_offsets_[{topic.topic, partition}] = saved != saved_.end() ? saved->second : 0;
     }
-    kernel::log::info("kafka", module_ + " assigned " + std::to_string(topic.partition_cnt) +
+    kernel::log::info("kafka", module_ + " assigned " + std::to_string(topic.partitions) +
                                    " partitions of " + topic.topic);
-    unassigned_.erase(topic.topic);
-    added = true;
   }
-  rd_kafka_metadata_destroy(metadata);
-  all_assigned_ = unassigned_.empty();
-  if (!added) return;
   // Partitions assigned before keep their place: where the next message to hand out is.
   rd_kafka_position(consumer_.get(), assignment_.get());
   for (int i = 0; i < assignment_->cnt; ++i) {
@@ -116,7 +163,7 @@ void Feed::take_messages(std::size_t up_to) {
     }
     std::string topic = rd_kafka_topic_name(message->rkt);
     auto partition = message->partition;
-    auto next = message->offset + 1;
+    auto offset = message->offset;
     auto plain_topic = topic.substr(std::min(topic.size(), options_.topic_prefix.size()));
     auto envelope = envelope_of(*message, plain_topic);
     rd_kafka_message_destroy(message);
@@ -124,16 +171,19 @@ void Feed::take_messages(std::size_t up_to) {
       ++skipped_;
       kernel::log::warn("kafka", module_ + " skipped a message on " + topic + " [" +
                                      std::to_string(partition) + "] at offset " +
-                                     std::to_string(next - 1) + ": not a Mart event");
-      // It still advances the position, with the next real event.
-      continue;
+                                     std::to_string(offset) + ": not a Mart event");
+      // Handed on as an event of no type, which no subscriber handles: its position is saved
+      // like any other's, so it is not read again after a restart.
+      envelope.emplace();
+      envelope->seq = offset;
+      envelope->id = position_name(topic, partition) + ":" + std::to_string(offset);
     }
-    buffer_.push_back({std::move(*envelope), position_name(topic, partition), next});
+    buffer_.push_back({std::move(*envelope), position_name(topic, partition), offset + 1});
   }
 }
 
 std::vector<RemoteEvent> Feed::poll(std::size_t max) {
-  discover_topics();
+  assign_found();
   take_messages(max);
   handed_out_ = std::min(max, buffer_.size());
   return {buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(handed_out_)};
@@ -146,21 +196,22 @@ void Feed::committed(std::size_t count) {
   {
     std::lock_guard lock(progress_mutex_);
     for (std::size_t i = 0; i < count; ++i) {
-      const auto& event = buffer_[i];
-      auto last_colon = event.position_name.rfind(':');
-      auto topic = event.position_name.substr(6, last_colon - 6);
-      auto partition =
-          static_cast<std::int32_t>(std::stol(event.position_name.substr(last_colon + 1)));
-      next_offsets_[{topic, partition}] = event.next_position;
+      auto where = parse_position_name(buffer_[i].position_name);
+      next_offsets_[where] = buffer_[i].next_position;
+      to_commit_[where] = buffer_[i].next_position;
     }
-    for (const auto& [where, offset] : next_offsets_) {
+    // Only partitions that moved: an untouched one keeps whatever the group had.
+    for (const auto& [where, offset] : to_commit_) {
       rd_kafka_topic_partition_list_add(offsets.get(), where.first.c_str(), where.second)->offset =
           offset;
     }
+    to_commit_.clear();
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!buffer_[i].event.type.empty()) ++consumed_;
   }
   buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(count));
   handed_out_ = 0;
-  consumed_ += static_cast<std::int64_t>(count);
   // Asynchronous and best effort: the module's database holds the positions that count.
   rd_kafka_commit(consumer_.get(), offsets.get(), 1);
 }

@@ -77,6 +77,9 @@ void Mirror::rebuild_producer() {
                                    {"linger.ms", "5"},
                                    // Never give up on a message: an outage only delays the mirror.
                                    {"message.timeout.ms", "0"},
+                                   // A gap in a partition (a row lost between acknowledged
+                                   // ones) is fatal: the rebuild resends in order.
+                                   {"enable.gapless.guarantee", "true"},
                                    {"queue.buffering.max.messages", "200000"}});
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &Mirror::delivery_report);
   rd_kafka_conf_set_error_cb(conf.get(), &Mirror::error_report);
@@ -153,7 +156,9 @@ void Mirror::run() {
       for (std::size_t i = 0; i < sources_.size(); ++i) produced += produce_from(i);
       bool waiting_for_acks = false;
       for (auto& source : sources_) waiting_for_acks |= !source->in_flight.empty();
-      rd_kafka_poll(producer_.get(), produced > 0 ? 0 : (waiting_for_acks ? 5 : 0));
+      // Returns as soon as an acknowledgement is served; the timeout only bounds an outage's
+      // spinning.
+      rd_kafka_poll(producer_.get(), produced > 0 ? 0 : (waiting_for_acks ? 50 : 0));
       for (auto& source : sources_) settle(*source);
       if (std::chrono::steady_clock::now() - last_save_ > kSaveEvery) save_positions();
       if (std::chrono::steady_clock::now() - last_probe_ > kProbeEvery) probe_broker();
@@ -211,8 +216,14 @@ std::size_t Mirror::produce_from(std::size_t index) {
   return produced;
 }
 
-void Mirror::delivery_report(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
-  static_cast<Mirror*>(opaque)->on_delivery(*message);
+void Mirror::delivery_report(rd_kafka_t*, const rd_kafka_message_t* message,
+                             void* opaque) noexcept {
+  try {
+    static_cast<Mirror*>(opaque)->on_delivery(*message);
+  } catch (...) {
+    // Only logging can throw here (allocation); the row stays in flight and is resent after a
+    // producer rebuild at the latest.
+  }
 }
 
 void Mirror::on_delivery(const rd_kafka_message_t& message) {
@@ -232,8 +243,14 @@ void Mirror::on_delivery(const rd_kafka_message_t& message) {
   source.resend_at = std::chrono::steady_clock::now() + kResendAfter;
 }
 
-void Mirror::error_report(rd_kafka_t* rk, int error, const char* reason, void* opaque) {
-  auto* self = static_cast<Mirror*>(opaque);
+void Mirror::error_report(rd_kafka_t* rk, int error, const char* reason, void* opaque) noexcept {
+  try {
+    report_error(rk, error, reason, static_cast<Mirror*>(opaque));
+  } catch (...) {
+  }
+}
+
+void Mirror::report_error(rd_kafka_t* rk, int error, const char* reason, Mirror* self) {
   auto code = static_cast<rd_kafka_resp_err_t>(error);
   if (code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
     self->reachable_ = false;

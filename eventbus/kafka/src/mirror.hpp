@@ -55,8 +55,10 @@ class Mirror {
   void rebuild_producer();
   void probe_broker();
 
-  static void delivery_report(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque);
-  static void error_report(rd_kafka_t*, int error, const char* reason, void* opaque);
+  static void delivery_report(rd_kafka_t*, const rd_kafka_message_t* message,
+                              void* opaque) noexcept;
+  static void error_report(rd_kafka_t*, int error, const char* reason, void* opaque) noexcept;
+  static void report_error(rd_kafka_t* rk, int error, const char* reason, Mirror* self);
 
   KafkaOptions options_;
   std::vector<std::unique_ptr<Source>> sources_;

@@ -41,14 +41,19 @@ inline void set(rd_kafka_conf_t* conf, const std::string& name, const std::strin
 }
 
 // librdkafka's own log lines, into ours (its default writes them to stderr).
-inline void log_line(const rd_kafka_t*, int level, const char* facility, const char* text) {
-  std::string line = std::string(facility) + ": " + text;
-  if (level <= 3) {
-    kernel::log::error("kafka", line);
-  } else if (level <= 5) {
-    kernel::log::warn("kafka", line);
-  } else {
-    kernel::log::debug("kafka", line);
+inline void log_line(const rd_kafka_t*, int level, const char* facility,
+                     const char* text) noexcept {
+  try {
+    std::string line = std::string(facility) + ": " + text;
+    if (level <= 3) {
+      kernel::log::error("kafka", line);
+    } else if (level <= 5) {
+      kernel::log::warn("kafka", line);
+    } else {
+      kernel::log::debug("kafka", line);
+    }
+  } catch (...) {
+    // Called from librdkafka's threads through C: nothing may escape.
   }
 }
 

@@ -3,6 +3,7 @@
 #include <kernel/migrations.hpp>
 #include <migrations/embedded.hpp>
 
+#include <array>
 #include <stdexcept>
 #include <thread>
 
@@ -91,6 +92,32 @@ std::vector<Record> read_topic(const std::string& bootstraps, const std::string&
   rd_kafka_consumer_close(consumer);
   rd_kafka_destroy(consumer);
   return records;
+}
+
+void produce_plain(const std::string& bootstraps, const std::string& topic, const std::string& key,
+                   const std::string& value) {
+  char error[512];
+  auto* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps.c_str(), error, sizeof error);
+  rd_kafka_conf_set(conf, "log_level", "3", error, sizeof error);
+  auto* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
+  if (!producer) throw std::runtime_error(error);
+  std::array<rd_kafka_vu_t, 4> values{};
+  values[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+  values[0].u.cstr = topic.c_str();
+  values[1].vtype = RD_KAFKA_VTYPE_KEY;
+  values[1].u.mem = {const_cast<char*>(key.data()), key.size()};
+  values[2].vtype = RD_KAFKA_VTYPE_VALUE;
+  values[2].u.mem = {const_cast<char*>(value.data()), value.size()};
+  values[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+  values[3].u.i = RD_KAFKA_MSG_F_COPY;
+  if (auto* failed = rd_kafka_produceva(producer, values.data(), values.size())) {
+    rd_kafka_error_destroy(failed);
+    rd_kafka_destroy(producer);
+    throw std::runtime_error("cannot produce");
+  }
+  rd_kafka_flush(producer, 10'000);
+  rd_kafka_destroy(producer);
 }
 
 std::shared_ptr<kernel::Database> bus_database(const std::string& module,

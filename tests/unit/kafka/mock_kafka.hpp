@@ -50,6 +50,10 @@ std::vector<Record> read_topic(const std::string& bootstraps, const std::string&
                                const std::function<bool(const std::vector<Record>&)>& enough,
                                std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
+// Produces one message without any CloudEvents header (someone else's message on the topic).
+void produce_plain(const std::string& bootstraps, const std::string& topic, const std::string& key,
+                   const std::string& value);
+
 // A module database file in `dir` with the bus tables.
 std::shared_ptr<kernel::Database> bus_database(const std::string& module,
                                                const std::filesystem::path& dir);
