@@ -77,7 +77,9 @@ ServerProcess::ServerProcess(std::filesystem::path data_dir, std::vector<std::st
                                       data_dir.string()};
     words.insert(words.end(), args.begin(), args.end());
     pid_ = spawn(words, env, log_);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    // Generous: under the sanitizers on two busy cores, start-up (migrations, the admin's
+    // Argon2id hash) can take several seconds.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(45);
     while (std::chrono::steady_clock::now() < deadline) {
       int status = 0;
       if (waitpid(pid_, &status, WNOHANG) == pid_) {
