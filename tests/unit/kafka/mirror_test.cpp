@@ -21,24 +21,15 @@
 #include <thread>
 
 using namespace bus_test;
-using kafka_test::bus_database;
+using kafka_test::AlphaProcess;
 using kafka_test::eventually;
 using kafka_test::MockKafka;
-using kafka_test::options_for;
 using kafka_test::read_topic;
 using kafka_test::Record;
 
 namespace {
 
 constexpr int kPartitions = 4;
-
-void publish_things(eventbus::ModuleBus& alpha, int from, int to, int keys = 10) {
-  for (int n = from; n < to; ++n) {
-    alpha.transact({"corr-" + std::to_string(n), ""}, [&](eventbus::Tx& tx) {
-      tx.publish(ThingHappened{"thing-" + std::to_string(n % keys), n});
-    });
-  }
-}
 
 std::int64_t saved_mirror_position(kernel::Database& db) {
   return db.read([](kernel::Connection& c) {
@@ -62,13 +53,12 @@ TEST_SUITE("kafka") {
     MockKafka kafka;
     kafka.create_topic("test.AlphaEvents", kPartitions);
     mart::test::TempDir dir;
-    auto db = bus_database("alpha", dir.path());
-    eventbus::Bus bus;
-    auto& alpha = bus.attach("alpha", db);
-    eventbus::kafka::Bridge bridge(bus, {"alpha"}, options_for(kafka, "test."));
-    publish_things(alpha, 0, 200);
-    bridge.start();
-    bus.start();
+    AlphaProcess a(dir.path(), kafka, "test.", /*start=*/false);
+    a.publish(0, 200);  // rows waiting in the outbox before the mirror starts
+    a.start();
+    auto& db = a.db;
+    auto& bus = a.bus;
+    auto& bridge = a.bridge;
 
     auto records = read_topic(kafka.bootstraps(), "test.AlphaEvents", kPartitions,
                               [](const auto& r) { return r.size() >= 200; });
@@ -115,17 +105,14 @@ TEST_SUITE("kafka") {
     MockKafka kafka;
     kafka.create_topic("test.AlphaEvents", kPartitions);
     mart::test::TempDir dir;
-    auto db = bus_database("alpha", dir.path());
-    eventbus::Bus bus;
-    auto& alpha = bus.attach("alpha", db);
-    eventbus::kafka::Bridge bridge(bus, {"alpha"}, options_for(kafka, "test."));
-    bridge.start();
-    bus.start();
-    publish_things(alpha, 0, 50);
+    AlphaProcess a(dir.path(), kafka, "test.");
+    auto& bus = a.bus;
+    auto& bridge = a.bridge;
+    a.publish(0, 50);
     REQUIRE(eventually([&] { return bridge.status().mirrors.at(0).mirrored_seq == 50; }));
 
     kafka.set_down(true);
-    publish_things(alpha, 50, 150);
+    a.publish(50, 150);
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     auto during = bridge.status();
     CHECK(during.mirrors.at(0).mirrored_seq == 50);  // nothing counts as mirrored while down
@@ -153,29 +140,16 @@ TEST_SUITE("kafka") {
     kafka.create_topic("test.AlphaEvents", kPartitions);
     mart::test::TempDir dir;
     {
-      auto db = bus_database("alpha", dir.path());
-      eventbus::Bus bus;
-      auto& alpha = bus.attach("alpha", db);
-      eventbus::kafka::Bridge bridge(bus, {"alpha"}, options_for(kafka, "test."));
-      bridge.start();
-      bus.start();
-      publish_things(alpha, 0, 40);
-      REQUIRE(eventually([&] { return bridge.status().mirrors.at(0).mirrored_seq == 40; }));
-      bus.stop();
-      bridge.stop();
+      AlphaProcess a(dir.path(), kafka, "test.");
+      a.publish(0, 40);
+      REQUIRE(eventually([&] { return a.bridge.status().mirrors.at(0).mirrored_seq == 40; }));
     }
     {
-      auto db = bus_database("alpha", dir.path());
-      CHECK(saved_mirror_position(*db) == 40);
-      eventbus::Bus bus;
-      auto& alpha = bus.attach("alpha", db);
-      eventbus::kafka::Bridge bridge(bus, {"alpha"}, options_for(kafka, "test."));
-      bridge.start();
-      bus.start();
-      publish_things(alpha, 40, 50);
-      REQUIRE(eventually([&] { return bridge.status().mirrors.at(0).mirrored_seq == 50; }));
-      bus.stop();
-      bridge.stop();
+      AlphaProcess a(dir.path(), kafka, "test.", /*start=*/false);
+      CHECK(saved_mirror_position(*a.db) == 40);
+      a.start();
+      a.publish(40, 50);
+      REQUIRE(eventually([&] { return a.bridge.status().mirrors.at(0).mirrored_seq == 50; }));
     }
     auto records = read_topic(
         kafka.bootstraps(), "test.AlphaEvents", kPartitions, [](const auto&) { return false; },

@@ -1,5 +1,7 @@
 #include "mock_kafka.hpp"
 
+#include "test_events.hpp"
+
 #include <kernel/migrations.hpp>
 #include <migrations/embedded.hpp>
 
@@ -133,6 +135,32 @@ eventbus::kafka::KafkaOptions options_for(const MockKafka& kafka, const std::str
   options.topic_prefix = prefix;
   options.properties["log_level"] = "3";
   return options;
+}
+
+AlphaProcess::AlphaProcess(const std::filesystem::path& dir, const MockKafka& kafka,
+                           const std::string& prefix, bool start_now)
+    : db(bus_database("alpha", dir)),
+      alpha(bus.attach("alpha", db)),
+      bridge(bus, {"alpha"}, options_for(kafka, prefix)) {
+  if (start_now) start();
+}
+
+AlphaProcess::~AlphaProcess() {
+  bus.stop();
+  bridge.stop();
+}
+
+void AlphaProcess::start() {
+  bridge.start();
+  bus.start();
+}
+
+void AlphaProcess::publish(int from, int to, int keys) {
+  for (int n = from; n < to; ++n) {
+    alpha.transact({"corr-" + std::to_string(n), ""}, [&](eventbus::Tx& tx) {
+      tx.publish(bus_test::ThingHappened{"thing-" + std::to_string(n % keys), n});
+    });
+  }
 }
 
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {

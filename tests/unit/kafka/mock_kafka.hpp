@@ -61,6 +61,22 @@ std::shared_ptr<kernel::Database> bus_database(const std::string& module,
 // Bridge options for `kafka`, with `prefix` before every topic.
 eventbus::kafka::KafkaOptions options_for(const MockKafka& kafka, const std::string& prefix = "");
 
+// A "process" hosting module alpha (tests/unit/eventbus/test_events.hpp) on its own bus and
+// database in `dir`, mirrored to `kafka` by a bridge; started at once unless `start` is false.
+struct AlphaProcess {
+  std::shared_ptr<kernel::Database> db;
+  eventbus::Bus bus;
+  eventbus::ModuleBus& alpha;
+  eventbus::kafka::Bridge bridge;
+
+  AlphaProcess(const std::filesystem::path& dir, const MockKafka& kafka,
+               const std::string& prefix = "", bool start = true);
+  ~AlphaProcess();
+  void start();
+  // ThingHappened n for n in [from, to): key "thing-<n % keys>", correlation id "corr-<n>".
+  void publish(int from, int to, int keys = 10);
+};
+
 // Polls `condition` every 20 ms until it holds or the timeout passes; returns its last value.
 bool eventually(const std::function<bool()>& condition,
                 std::chrono::milliseconds timeout = std::chrono::seconds(20));

@@ -16,6 +16,7 @@
 #include <thread>
 
 using namespace bus_test;
+using kafka_test::AlphaProcess;
 using kafka_test::bus_database;
 using kafka_test::eventually;
 using kafka_test::MockKafka;
@@ -24,32 +25,6 @@ using kafka_test::options_for;
 namespace {
 
 constexpr int kPartitions = 4;
-
-// Process "A" hosts alpha (the publisher).
-struct PublisherProcess {
-  std::shared_ptr<kernel::Database> db;
-  eventbus::Bus bus;
-  eventbus::ModuleBus& alpha;
-  eventbus::kafka::Bridge bridge;
-  PublisherProcess(const std::filesystem::path& dir, const MockKafka& kafka)
-      : db(bus_database("alpha", dir)),
-        alpha(bus.attach("alpha", db)),
-        bridge(bus, {"alpha"}, options_for(kafka)) {
-    bridge.start();
-    bus.start();
-  }
-  ~PublisherProcess() {
-    bus.stop();
-    bridge.stop();
-  }
-  void publish(int from, int to) {
-    for (int n = from; n < to; ++n) {
-      alpha.transact({"c", ""}, [&](eventbus::Tx& tx) {
-        tx.publish(ThingHappened{"thing-" + std::to_string(n % 7), n});
-      });
-    }
-  }
-};
 
 // Process "B" hosts beta, which records every ThingHappened; `fail_first` makes its handler fail
 // once on that n (to show retries work on remote events too).
@@ -120,16 +95,16 @@ TEST_SUITE("kafka") {
     kafka.create_topic("AlphaEvents", kPartitions);
     mart::test::TempDir dir_a;
     mart::test::TempDir dir_b;
-    PublisherProcess a(dir_a.path(), kafka);
+    AlphaProcess a(dir_a.path(), kafka);
     {
       ConsumerProcess b(dir_b.path(), kafka, /*fail_first=*/5);
       CHECK(b.bus.remote_sources("beta").size() == 1);
-      a.publish(0, 100);
+      a.publish(0, 100, 7);
       REQUIRE(eventually([&] { return all_seen(*b.db).size() == 100; }));
       check_exactly_once_in_key_order(all_seen(*b.db), 100);
     }
     // B restarts on its database: it resumes where its committed positions say, nothing twice.
-    a.publish(100, 150);
+    a.publish(100, 150, 7);
     ConsumerProcess b(dir_b.path(), kafka);
     REQUIRE(eventually([&] { return all_seen(*b.db).size() == 150; }));
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -149,7 +124,7 @@ TEST_SUITE("kafka") {
     kafka.create_topic("AlphaEvents", 1);
     mart::test::TempDir dir_a;
     mart::test::TempDir dir_b;
-    PublisherProcess a(dir_a.path(), kafka);
+    AlphaProcess a(dir_a.path(), kafka);
     a.publish(0, 5);
     REQUIRE(eventually([&] { return a.bridge.status().mirrors.at(0).mirrored_seq == 5; }));
     kafka_test::produce_plain(kafka.bootstraps(), "AlphaEvents", "not-an-event", "{}");
@@ -171,7 +146,7 @@ TEST_SUITE("kafka") {
     kafka.create_topic("AlphaEvents", kPartitions);
     mart::test::TempDir dir_a;
     mart::test::TempDir dir_b;
-    PublisherProcess a(dir_a.path(), kafka);
+    AlphaProcess a(dir_a.path(), kafka);
     a.publish(0, 30);
     REQUIRE(eventually([&] { return a.bridge.status().mirrors.at(0).mirrored_seq == 30; }));
     // Started after the events were produced: a new module rebuilds its read model from history.
