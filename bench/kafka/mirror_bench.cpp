@@ -10,8 +10,8 @@
 
 #include <eventbus/bus.hpp>
 #include <eventbus/kafka/bridge.hpp>
-#include <kernel/migrations.hpp>
 #include <kernel/log.hpp>
+#include <kernel/migrations.hpp>
 #include <kernel/time.hpp>
 #include <migrations/embedded.hpp>
 
@@ -20,6 +20,7 @@
 
 #include <boost/describe/class.hpp>
 
+#include <unistd.h>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -28,7 +29,6 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
-#include <unistd.h>
 
 namespace {
 
@@ -48,7 +48,8 @@ double seconds_since(Clock::time_point start) {
 }
 
 // The same messages the mirror sends, produced straight from memory.
-double raw_producer_rate(const std::string& bootstraps, const std::vector<eventbus::Envelope>& rows) {
+double raw_producer_rate(const std::string& bootstraps,
+                         const std::vector<eventbus::Envelope>& rows) {
   char error[512];
   auto* conf = rd_kafka_conf_new();
   for (auto [k, v] : {std::pair{"bootstrap.servers", bootstraps.c_str()},
@@ -114,7 +115,8 @@ int main(int argc, char** argv) {
     std::string flag = argv[i];
     if (flag == "--events") events = std::atoll(argv[i + 1]);
     if (flag == "--partitions") partitions = std::atoi(argv[i + 1]);
-    if (flag == "--payload-bytes") payload_bytes = static_cast<std::size_t>(std::atoll(argv[i + 1]));
+    if (flag == "--payload-bytes")
+      payload_bytes = static_cast<std::size_t>(std::atoll(argv[i + 1]));
   }
   kernel::log::set_level(kernel::log::Level::warn);
 
@@ -128,7 +130,8 @@ int main(int argc, char** argv) {
   rd_kafka_mock_topic_create(cluster, "RawEvents", partitions, 1);
 
   // An outbox of `events` rows, written in big transactions (set-up, not measured).
-  auto dir = std::filesystem::temp_directory_path() / ("mart-bench-mirror-" + std::to_string(getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("mart-bench-mirror-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   auto db = kernel::Database::open("orders", dir / "orders.db");
   kernel::apply_migrations(*db, "eventbus", mart::migrations::for_scope("eventbus"));

@@ -227,10 +227,10 @@ def main():
     build = pathlib.Path(args.build).resolve()
     with tempfile.TemporaryDirectory(prefix="mart-split-bench-") as tmp:
         work = pathlib.Path(tmp)
-        monolith = run_monolith(build, work / "m", args.duration, args.connections) \
-            if (work / "m").mkdir() is None else None
-        split = run_split(build, work / "s", args.duration, args.connections) \
-            if (work / "s").mkdir() is None else None
+        (work / "m").mkdir()
+        (work / "s").mkdir()
+        monolith = run_monolith(build, work / "m", args.duration, args.connections)
+        split = run_split(build, work / "s", args.duration, args.connections)
     result = {"monolith": monolith, "split": split,
               "ratio": round(split["completed_per_s"] / max(monolith["completed_per_s"], 0.1), 3)}
     print(json.dumps(result))

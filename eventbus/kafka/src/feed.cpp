@@ -44,13 +44,17 @@ Feed::~Feed() {
   if (consumer_) rd_kafka_consumer_close(consumer_.get());
 }
 
-void Feed::close() {
+void Feed::stop_discovery() {
   {
     std::lock_guard lock(discovery_mutex_);
     closing_ = true;
   }
   discovery_wake_.notify_all();
   if (discovery_.joinable()) discovery_.join();
+}
+
+void Feed::close() {
+  stop_discovery();
   // No more arrival callbacks into a bus that may be going away, and nothing more fetched.
   if (queue_) rd_kafka_queue_cb_event_enable(queue_.get(), nullptr, nullptr);
   if (consumer_) rd_kafka_assign(consumer_.get(), nullptr);
@@ -71,12 +75,7 @@ void Feed::queue_event(rd_kafka_t*, void* opaque) noexcept {
 }
 
 void Feed::resume(const std::map<std::string, std::int64_t, std::less<>>& saved) {
-  {
-    std::lock_guard lock(discovery_mutex_);
-    closing_ = true;
-  }
-  discovery_wake_.notify_all();
-  if (discovery_.joinable()) discovery_.join();
+  stop_discovery();
   saved_ = saved;
   buffer_.clear();
   handed_out_ = 0;
