@@ -46,8 +46,9 @@ class Feed final : public RemoteFeed {
     std::string topic;
     int partitions = 0;
   };
-  void discover();      // the discovery thread
-  void assign_found();  // on the delivery thread
+  void discover();        // the discovery thread
+  void stop_discovery();  // ends it and waits for it
+  void assign_found();    // on the delivery thread
   void take_messages(std::size_t up_to);
   static void queue_event(rd_kafka_t*, void* opaque) noexcept;
 
