@@ -9,6 +9,20 @@
 #include <chrono>
 
 namespace kernel {
+namespace {
+
+// SQLite counts every allocation under one process-wide mutex unless told not to; with a
+// writer per module and the HTTP threads all in SQLite at once, that mutex was the hottest
+// lock in the order flow. Must run before SQLite initialises (the first connection opened).
+void configure_sqlite_once() {
+  static const bool configured = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+  }();
+  (void)configured;
+}
+
+}  // namespace
 
 void bind_optional(SQLite::Statement& statement, int index,
                    const std::optional<std::string>& value) {
@@ -37,6 +51,7 @@ void Connection::reset_statements() {
 Database::Database(std::string name, std::filesystem::path file, bool in_memory,
                    DatabaseOptions options)
     : name_(std::move(name)), file_(std::move(file)), in_memory_(in_memory), options_(options) {
+  configure_sqlite_once();
   commit_seconds_ = &metrics::registry()
                          .histogram("mart_sqlite_commit_duration_seconds",
                                     "Time to commit a module's write transaction.", {"module"},
