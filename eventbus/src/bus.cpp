@@ -347,16 +347,22 @@ std::vector<TimelineEntry> Bus::events_for_key(
     });
   }
   for (auto& entry : out) {
-    for (auto& [name, database] : impl_->databases) {
-      database->read([&](kernel::Connection& c) {
-        auto& handled = c.prepare(sql::kHandledBy);
-        handled.bind(1, entry.event.id);
-        while (handled.executeStep()) {
-          entry.handled_by.emplace_back(handled.getColumn(0).getString(),
-                                        handled.getColumn(1).getInt64());
+    for (auto& [name, worker] : impl_->workers) {
+      auto subscribers = worker->consumer->subscribers_of(entry.event.type);
+      if (subscribers.empty()) continue;
+      impl_->databases.at(name)->read([&](kernel::Connection& c) {
+        for (const auto& subscriber : subscribers) {
+          auto& handled = c.prepare(sql::kHandledAt);
+          handled.bind(1, subscriber);
+          handled.bind(2, entry.event.id);
+          if (handled.executeStep()) {
+            entry.handled_by.emplace_back(subscriber, handled.getColumn(0).getInt64());
+          }
         }
       });
     }
+    std::stable_sort(entry.handled_by.begin(), entry.handled_by.end(),
+                     [](const auto& a, const auto& b) { return a.second < b.second; });
   }
   // Across publishers, time orders the flow (each step is caused by the one before).
   std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {

@@ -79,6 +79,14 @@ std::map<std::string, std::string> Consumer::topics() const {
   return out;
 }
 
+std::vector<std::string> Consumer::subscribers_of(std::string_view type) const {
+  std::vector<std::string> out;
+  for (const auto& s : subscriptions_) {
+    if (s.type == type) out.push_back(s.subscriber);
+  }
+  return out;
+}
+
 void Consumer::connect(
     const std::map<std::string, std::shared_ptr<kernel::Database>, std::less<>>& hosted) {
   sources_.clear();
@@ -218,23 +226,47 @@ void Consumer::park(kernel::Connection& c, const Subscription& subscription, con
   }
 }
 
+bool Consumer::wants(std::string_view type) const {
+  for (const auto& s : subscriptions_) {
+    if (s.type == type) return true;
+  }
+  return false;
+}
+
 std::size_t Consumer::deliver_from(Source& source) {
+  // Only the rows some subscriber here handles are decoded; the others are passed over (a
+  // publisher's outbox holds every type it publishes, and most consumers want a few of them).
   std::vector<Envelope> batch;
+  std::int64_t last_read = 0;
+  std::size_t read = 0;
   source.db->read([&](kernel::Connection& c) {
     auto& select = c.prepare(sql::kReadOutboxAfter);
     select.bind(1, source.position.load());
     select.bind(2, options_.batch_size);
-    while (select.executeStep()) batch.push_back(read_outbox_row(select, source.name));
+    while (select.executeStep()) {
+      ++read;
+      last_read = select.getColumn(0).getInt64();
+      const char* type = select.getColumn(2).getText();
+      if (wants(type)) batch.push_back(read_outbox_row(select, source.name));
+    }
   });
-  if (batch.empty()) return 0;
-  auto consumed = deliver(batch, [&](kernel::Connection& c, std::size_t n) {
+  if (read == 0) return 0;
+  if (batch.empty()) {
+    // Nothing here to handle: move on without a transaction. The saved position lags until the
+    // next handled event; after a restart these rows are only passed over again.
+    source.position = last_read;
+    return read;
+  }
+  std::size_t consumed = 0;
+  auto through = [&](std::size_t n) { return n == batch.size() ? last_read : batch[n - 1].seq; };
+  consumed = deliver(batch, [&](kernel::Connection& c, std::size_t n) {
     auto& save = c.prepare(sql::kSavePosition);
     save.bind(1, source.name);
-    save.bind(2, batch[n - 1].seq);
+    save.bind(2, through(n));
     save.exec();
   });
-  source.position = batch[consumed - 1].seq;
-  return consumed;
+  source.position = through(consumed);
+  return consumed == batch.size() ? read : consumed;
 }
 
 std::size_t Consumer::deliver_remote() {

@@ -44,6 +44,7 @@ class Consumer {
   bool subscribes_to(std::string_view source) const;
   std::vector<std::string> sources() const;           // publisher modules this consumer reads
   std::map<std::string, std::string> topics() const;  // publisher module -> its topic
+  std::vector<std::string> subscribers_of(std::string_view type) const;
 
   // Attaches the publishers that are hosted in this process and loads the saved positions.
   void connect(const std::map<std::string, std::shared_ptr<kernel::Database>, std::less<>>& hosted);
@@ -87,6 +88,7 @@ class Consumer {
   void park(kernel::Connection& c, const Subscription& subscription, const Envelope& event,
             int attempts, const std::string& error);
   const Subscription* find(std::string_view subscriber, std::string_view type) const;
+  bool wants(std::string_view type) const;  // some subscriber here handles `type`
   void refresh_pending();
 
   std::string module_;

@@ -23,8 +23,8 @@ inline constexpr const char* kLastMarked =
 inline constexpr const char* kOutboxByKey =
     "SELECT seq, event_id, type, topic, aggregate_key, occurred_ms, correlation_id, causation_id, "
     "payload FROM bus_outbox WHERE aggregate_key = ? ORDER BY seq";
-inline constexpr const char* kHandledBy =
-    "SELECT subscriber, handled_ms FROM bus_inbox WHERE event_id = ? ORDER BY handled_ms";
+inline constexpr const char* kHandledAt =
+    "SELECT handled_ms FROM bus_inbox WHERE subscriber = ? AND event_id = ?";
 
 inline constexpr const char* kInsertInbox =
     "INSERT OR IGNORE INTO bus_inbox(subscriber, event_id, source, handled_ms) VALUES (?, ?, ?, ?)";

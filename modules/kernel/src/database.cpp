@@ -22,6 +22,12 @@ void configure_sqlite_once() {
   (void)configured;
 }
 
+// Prepared once per connection (Connection::prepare caches by address), not parsed per
+// transaction as sqlite3_exec would.
+constexpr const char* kBeginImmediate = "BEGIN IMMEDIATE";
+constexpr const char* kCommit = "COMMIT";
+constexpr const char* kRollback = "ROLLBACK";
+
 }  // namespace
 
 void bind_optional(SQLite::Statement& statement, int index,
@@ -38,7 +44,9 @@ SQLite::Statement& Connection::prepare(const char* sql) {
   if (it == statements_.end()) {
     it = statements_.emplace(sql, std::make_unique<SQLite::Statement>(*db_, sql)).first;
   } else {
-    it->second->reset();
+    // tryReset: reset() would throw the error of the statement's last failed step again, which
+    // was reported when it happened and must not fail its next, unrelated use.
+    it->second->tryReset();
     it->second->clearBindings();
   }
   return *it->second;
@@ -93,14 +101,14 @@ std::unique_ptr<Connection> Database::connect(bool reader) const {
 
 Database::Transaction::Transaction(Connection& c, metrics::Histogram* commit_seconds)
     : connection_(c), commit_seconds_(commit_seconds) {
-  connection_.exec("BEGIN IMMEDIATE");
+  connection_.prepare(kBeginImmediate).exec();
 }
 
 Database::Transaction::~Transaction() {
   if (done_) return;
   try {
     connection_.reset_statements();
-    connection_.exec("ROLLBACK");
+    connection_.prepare(kRollback).exec();
   } catch (const SQLite::Exception&) {
     // The transaction may already be gone (SQLite rolls back on some errors itself).
   }
@@ -109,7 +117,7 @@ Database::Transaction::~Transaction() {
 void Database::Transaction::commit() {
   connection_.reset_statements();
   auto started = std::chrono::steady_clock::now();
-  connection_.exec("COMMIT");
+  connection_.prepare(kCommit).exec();
   done_ = true;
   if (commit_seconds_) {
     commit_seconds_->observe(

@@ -38,4 +38,31 @@ TEST_SUITE("kernel") {
     });
     CHECK(sum == 2);
   }
+
+  TEST_CASE("[Database] a cached statement whose last step failed serves its next use") {
+    mart::test::TempDir dir;
+    auto db = kernel::Database::open("t", dir.path() / "t.db");
+    static constexpr const char* kInsert = "INSERT INTO x VALUES (?)";
+    db->write([](kernel::Connection& c) {
+      c.exec("CREATE TABLE x (v INTEGER PRIMARY KEY)");
+      auto& insert = c.prepare(kInsert);
+      insert.bind(1, 1);
+      insert.exec();
+      // A handler's savepoint would catch this and go on with the next event.
+      CHECK_THROWS(([&] {
+        auto& again = c.prepare(kInsert);
+        again.bind(1, 1);
+        again.exec();
+      }()));
+      auto& next = c.prepare(kInsert);
+      next.bind(1, 2);
+      next.exec();
+    });
+    auto count = db->read([](kernel::Connection& c) {
+      auto& q = c.prepare("SELECT COUNT(*) FROM x");
+      q.executeStep();
+      return q.getColumn(0).getInt();
+    });
+    CHECK(count == 2);
+  }
 }
