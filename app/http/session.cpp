@@ -321,6 +321,7 @@ void Session::record(const std::string& route) {
 void Session::write_access_log() {
   if (current_.logged) return;
   current_.logged = true;
+  if (kernel::log::level() > kernel::log::Level::info) return;  // build nothing nobody reads
   auto ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - current_.started)
           .count();

@@ -234,12 +234,13 @@ decltype(auto) ModuleBus::transact(const Trace& trace, F&& fn) {
     return fn(tx);
   };
   // Counted and announced only once the commit succeeded (a throwing write skips both).
+  // Concurrent requests of one module share a commit (see kernel::Database::write_grouped).
   if constexpr (std::is_void_v<decltype(fn(std::declval<Tx&>()))>) {
-    db_->write(run);
+    db_->write_grouped(run);
     count_published(module_, published);
     if (!published.empty()) bus_.notify_published(module_);
   } else {
-    auto result = db_->write(run);
+    auto result = db_->write_grouped(run);
     count_published(module_, published);
     if (!published.empty()) bus_.notify_published(module_);
     return result;

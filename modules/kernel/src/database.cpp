@@ -1,5 +1,6 @@
 #include "kernel/database.hpp"
 
+#include "kernel/log.hpp"
 #include "kernel/metrics.hpp"
 
 #include <SQLiteCpp/Exception.h>
@@ -27,6 +28,9 @@ void configure_sqlite_once() {
 constexpr const char* kBeginImmediate = "BEGIN IMMEDIATE";
 constexpr const char* kCommit = "COMMIT";
 constexpr const char* kRollback = "ROLLBACK";
+constexpr const char* kGroupSavepoint = "SAVEPOINT grouped_write";
+constexpr const char* kGroupRelease = "RELEASE grouped_write";
+constexpr const char* kGroupRollbackTo = "ROLLBACK TO grouped_write";
 
 }  // namespace
 
@@ -140,6 +144,68 @@ Database::Lease::~Lease() {
   connection_->reset_statements();
   std::lock_guard lock(db_.pool_mutex_);
   db_.readers_.push_back(std::move(connection_));
+}
+
+struct Database::GroupedWrite {
+  const std::function<void(Connection&)>& fn;
+  std::string request_id;  // the caller's log ids, for the lines fn logs on the leader's thread
+  std::string trace_id;
+  std::exception_ptr error;
+  bool done = false;
+};
+
+void Database::run_grouped(const std::function<void(Connection&)>& fn) {
+  GroupedWrite mine{fn, log::current_request_id(), log::current_trace_id(), nullptr, false};
+  std::unique_lock lock(group_mutex_);
+  group_queue_.push_back(&mine);
+  group_done_.wait(lock, [&] { return mine.done || !group_leader_; });
+  if (!mine.done) {
+    // Lead: write everything queued so far (this caller's write among it) in one transaction.
+    group_leader_ = true;
+    auto group = std::move(group_queue_);
+    group_queue_.clear();
+    lock.unlock();
+    {
+      std::lock_guard write_lock(write_mutex_);
+      write_group(group);
+    }
+    lock.lock();
+    for (auto* write : group) write->done = true;
+    group_leader_ = false;
+    lock.unlock();
+    group_done_.notify_all();
+  }
+  if (mine.error) std::rethrow_exception(mine.error);
+}
+
+void Database::write_group(const std::vector<GroupedWrite*>& group) {
+  try {
+    Transaction tx(*writer_, commit_seconds_);
+    for (auto* write : group) {
+      log::Scope scope(write->request_id, write->trace_id);
+      if (group.size() == 1) {
+        write->fn(*writer_);  // alone: its exception rolls back the whole transaction
+        continue;
+      }
+      writer_->prepare(kGroupSavepoint).exec();
+      try {
+        write->fn(*writer_);
+        writer_->prepare(kGroupRelease).exec();
+      } catch (...) {
+        write->error = std::current_exception();
+        // If SQLite already ended the transaction this throws, and the whole group fails.
+        writer_->prepare(kGroupRollbackTo).exec();
+        writer_->prepare(kGroupRelease).exec();
+      }
+    }
+    tx.commit();
+  } catch (...) {
+    // BEGIN, COMMIT, a lone write or a savepoint failed: nothing of the group was committed.
+    auto error = std::current_exception();
+    for (auto* write : group) {
+      if (!write->error || group.size() == 1) write->error = error;
+    }
+  }
 }
 
 }  // namespace kernel

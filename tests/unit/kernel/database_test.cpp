@@ -4,6 +4,48 @@
 
 #include <doctest/doctest.h>
 
+#include <sqlite3.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+namespace {
+
+constexpr const char* kInsertRow = "INSERT INTO x VALUES (?)";
+
+int count_rows(kernel::Database& db) {
+  return db.read([](kernel::Connection& c) {
+    auto& q = c.prepare("SELECT COUNT(*) FROM x");
+    q.executeStep();
+    return q.getColumn(0).getInt();
+  });
+}
+
+// Counts the transactions the writer connection commits.
+std::shared_ptr<std::atomic<int>> count_commits(kernel::Database& db) {
+  auto commits = std::make_shared<std::atomic<int>>(0);
+  db.with_writer([&](kernel::Connection& c) {
+    sqlite3_commit_hook(
+        c.raw().getHandle(),
+        [](void* counter) {
+          ++*static_cast<std::atomic<int>*>(counter);
+          return 0;
+        },
+        commits.get());
+  });
+  return commits;
+}
+
+void insert_row(kernel::Connection& c, int v) {
+  auto& insert = c.prepare(kInsertRow);
+  insert.bind(1, v);
+  insert.exec();
+}
+
+}  // namespace
+
 TEST_SUITE("kernel") {
   TEST_CASE("[Database] files open in WAL mode with foreign keys on") {
     mart::test::TempDir dir;
@@ -64,5 +106,74 @@ TEST_SUITE("kernel") {
       return q.getColumn(0).getInt();
     });
     CHECK(count == 2);
+  }
+
+  TEST_CASE("[Database] concurrent grouped writes share commits and all land") {
+    mart::test::TempDir dir;
+    auto db = kernel::Database::open("t", dir.path() / "t.db");
+    db->write([](kernel::Connection& c) { c.exec("CREATE TABLE x (v INTEGER PRIMARY KEY)"); });
+    auto commits = count_commits(*db);
+    constexpr int kThreads = 8;
+    constexpr int kEach = 100;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kEach; ++i) {
+          auto v = t * kEach + i;
+          auto back = db->write_grouped([&](kernel::Connection& c) {
+            insert_row(c, v);
+            // Long enough that the other threads queue behind this group.
+            if (i % 10 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            return v;
+          });
+          CHECK(back == v);
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    CHECK(count_rows(*db) == kThreads * kEach);
+    CHECK(commits->load() < kThreads * kEach);
+  }
+
+  TEST_CASE("[Database] a throwing grouped write undoes only itself and fails only its caller") {
+    mart::test::TempDir dir;
+    auto db = kernel::Database::open("t", dir.path() / "t.db");
+    db->write([](kernel::Connection& c) { c.exec("CREATE TABLE x (v INTEGER PRIMARY KEY)"); });
+    auto commits = count_commits(*db);
+    std::atomic<bool> leading{false};
+    std::thread leader([&] {
+      db->write_grouped([&](kernel::Connection& c) {
+        insert_row(c, 1);
+        leading = true;
+        // The others queue meanwhile and are written together by the next leader.
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      });
+    });
+    while (!leading) std::this_thread::yield();
+    std::atomic<int> failed{0};
+    std::vector<std::thread> others;
+    for (int v = 2; v <= 5; ++v) {
+      others.emplace_back([&, v] {
+        try {
+          db->write_grouped([&](kernel::Connection& c) {
+            insert_row(c, v);
+            if (v == 3) throw std::runtime_error("no");
+          });
+        } catch (const std::runtime_error&) {
+          ++failed;
+        }
+      });
+    }
+    leader.join();
+    for (auto& t : others) t.join();
+    CHECK(failed == 1);
+    auto rows = db->read([](kernel::Connection& c) {
+      std::vector<int> out;
+      auto& q = c.prepare("SELECT v FROM x ORDER BY v");
+      while (q.executeStep()) out.push_back(q.getColumn(0).getInt());
+      return out;
+    });
+    CHECK(rows == std::vector<int>{1, 2, 4, 5});
+    CHECK(commits->load() == 2);  // the leader's, then the four others' together
   }
 }

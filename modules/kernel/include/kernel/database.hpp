@@ -6,7 +6,9 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -78,6 +80,25 @@ class Database {
     }
   }
 
+  // Like write(), but callers that arrive while another group is being written share one
+  // transaction (group commit): the first waiting caller runs every queued fn, each in its own
+  // savepoint, then commits once. A throwing fn undoes only its own effects and its exception
+  // reaches only its own caller; a failed BEGIN or COMMIT reaches every caller of the group.
+  // Each caller returns after the commit that holds its effects. fn may run on another caller's
+  // thread (with this thread's log ids): it must not rely on other thread-local state.
+  template <class F>
+  decltype(auto) write_grouped(F&& fn) {
+    using Result = decltype(fn(*writer_));
+    if constexpr (std::is_void_v<Result>) {
+      run_grouped([&](Connection& c) { fn(c); });
+    } else {
+      // On the heap: GCC 12 cannot see that run_grouped either filled it or threw.
+      std::unique_ptr<Result> result;
+      run_grouped([&](Connection& c) { result = std::make_unique<Result>(fn(c)); });
+      return Result(std::move(*result));
+    }
+  }
+
   // Runs fn(Connection&) on a reader connection (no explicit transaction: use one statement, or
   // open one yourself for multi-statement consistency).
   template <class F>
@@ -105,6 +126,11 @@ class Database {
  private:
   Database(std::string name, std::filesystem::path file, bool in_memory, DatabaseOptions options);
   std::unique_ptr<Connection> connect(bool reader) const;
+
+  struct GroupedWrite;
+  void run_grouped(const std::function<void(Connection&)>& fn);
+  // Writes `group` in one transaction (the caller holds write_mutex_); sets each one's error.
+  void write_group(const std::vector<GroupedWrite*>& group);
 
   class Transaction {
    public:
@@ -145,6 +171,11 @@ class Database {
   std::vector<std::unique_ptr<Connection>> readers_;
   std::mutex checkpoint_mutex_;
   std::unique_ptr<Connection> checkpointer_;
+  // Group commit: callers queue here; one of them at a time (the leader) writes the queue.
+  std::mutex group_mutex_;
+  std::condition_variable group_done_;
+  std::vector<GroupedWrite*> group_queue_;
+  bool group_leader_ = false;
 };
 
 }  // namespace kernel
