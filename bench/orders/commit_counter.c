@@ -27,7 +27,11 @@
 typedef struct sqlite3 sqlite3;
 typedef int (*exec_callback)(void*, int, char**, char**);
 typedef int (*exec_fn)(sqlite3*, const char*, exec_callback, void*, char**);
+typedef struct sqlite3_stmt sqlite3_stmt;
+typedef int (*step_fn)(sqlite3_stmt*);
 extern const char* sqlite3_db_filename(sqlite3*, const char*);
+extern const char* sqlite3_sql(sqlite3_stmt*);
+extern sqlite3* sqlite3_db_handle(sqlite3_stmt*);
 
 enum { kSlots = 256, kNameBytes = 96, kCached = 8 };
 
@@ -41,9 +45,11 @@ struct Slot {
 
 static struct Slot* slots;
 static exec_fn real_exec;
+static step_fn real_step;
 
 __attribute__((constructor)) static void open_counters(void) {
   real_exec = (exec_fn)dlsym(RTLD_NEXT, "sqlite3_exec");
+  real_step = (step_fn)dlsym(RTLD_NEXT, "sqlite3_step");
   const char* path = getenv("ORDERS_COMMIT_COUNTS");
   if (path == NULL || path[0] == '\0') return;
   int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
@@ -97,16 +103,8 @@ static int starts_with(const char* sql, const char* word) {
   return strncasecmp(sql, word, n) == 0 && (sql[n] == '\0' || sql[n] == ' ' || sql[n] == ';');
 }
 
-int sqlite3_exec(sqlite3* db, const char* sql, exec_callback callback, void* argument,
-                 char** error) {
-  int rc = real_exec(db, sql, callback, argument, error);
-  // Experiments only: ORDERS_SQLITE_PRAGMAS="PRAGMA a=b; PRAGMA c=d" runs on every connection
-  // right after mart's own "PRAGMA foreign_keys=ON", which it runs once per connection it opens.
-  if (rc == 0 && sql != NULL && starts_with(sql, "PRAGMA") && strcasestr(sql, "foreign_keys")) {
-    const char* extra = getenv("ORDERS_SQLITE_PRAGMAS");
-    if (extra != NULL && extra[0] != '\0') real_exec(db, extra, NULL, NULL, NULL);
-  }
-  if (slots == NULL || sql == NULL || rc != 0) return rc;
+// Counts a transaction statement (BEGIN, COMMIT/END, ROLLBACK without TO) that succeeded.
+static void count_transaction_statement(sqlite3* db, const char* sql) {
   int64_t* counter = NULL;
   struct Slot* slot = NULL;
   if (starts_with(sql, "BEGIN")) {
@@ -122,5 +120,31 @@ int sqlite3_exec(sqlite3* db, const char* sql, exec_callback callback, void* arg
     }
   }
   if (counter) __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+}
+
+// mart prepares BEGIN, COMMIT and ROLLBACK once per connection and steps them.
+int sqlite3_step(sqlite3_stmt* statement) {
+  int rc = real_step(statement);
+  if (slots == NULL || rc != 101 /* SQLITE_DONE */) return rc;
+  const char* sql = sqlite3_sql(statement);
+  if (sql == NULL) return rc;
+  char first = (char)(sql[0] | 0x20);
+  if (first == 'b' || first == 'c' || first == 'e' || first == 'r') {
+    count_transaction_statement(sqlite3_db_handle(statement), sql);
+  }
+  return rc;
+}
+
+int sqlite3_exec(sqlite3* db, const char* sql, exec_callback callback, void* argument,
+                 char** error) {
+  int rc = real_exec(db, sql, callback, argument, error);
+  // Experiments only: ORDERS_SQLITE_PRAGMAS="PRAGMA a=b; PRAGMA c=d" runs on every connection
+  // right after mart's own "PRAGMA foreign_keys=ON", which it runs once per connection it opens.
+  if (rc == 0 && sql != NULL && starts_with(sql, "PRAGMA") && strcasestr(sql, "foreign_keys")) {
+    const char* extra = getenv("ORDERS_SQLITE_PRAGMAS");
+    if (extra != NULL && extra[0] != '\0') real_exec(db, extra, NULL, NULL, NULL);
+  }
+  if (slots == NULL || sql == NULL || rc != 0) return rc;
+  count_transaction_statement(db, sql);
   return rc;
 }
