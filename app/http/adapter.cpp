@@ -102,7 +102,7 @@ std::string request_id_for(const BeastRequest::header_type& head) {
   if (field != head.end() && is_valid_request_id(field->value())) {
     return std::string(field->value());
   }
-  return kernel::random_hex_id();
+  return kernel::unique_hex_id();
 }
 
 bool to_kernel_request(BeastRequest& in, std::string client_address, std::string request_id,

@@ -69,7 +69,7 @@ class Refusal : public std::enable_shared_from_this<Refusal> {
         503,
         "The server has as many connections open as it may (http.max_connections); retry "
         "shortly.",
-        kernel::random_hex_id());
+        kernel::unique_hex_id());
     response_.set("Retry-After", "1");
   }
 

@@ -341,7 +341,7 @@ void Session::write_access_log() {
 void Session::reject(int status, std::string_view detail) {
   // Fields the parser completed before the error are in the message (only whole lines are);
   // request_id_for() checks the id and generates one when there is none.
-  request_id_ = parser_ ? request_id_for(parser_->get()) : kernel::random_hex_id();
+  request_id_ = parser_ ? request_id_for(parser_->get()) : kernel::unique_hex_id();
   kernel::log::info("http",
                     "rejected request: " + std::to_string(status) + " " + std::string(detail),
                     request_id_);

@@ -2,9 +2,14 @@
 
 #include <sodium.h>
 
+#include <pthread.h>
+
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
+#include <random>
 
 namespace kernel {
 namespace {
@@ -17,13 +22,48 @@ std::array<unsigned char, 16> random_bytes() {
   return bytes;
 }
 
-}  // namespace
+// libsodium reads the kernel's generator (a getrandom system call) on every call; ids that only
+// need to be unique come from a per-thread generator seeded from it once.
+// A forked child must not repeat its parent's ids: it reseeds every thread's generator it uses.
+std::atomic<unsigned> g_forks{0};
 
-std::string random_hex_id() {
-  auto bytes = random_bytes();
+std::array<unsigned char, 16> unique_bytes() {
+  static const bool watching = pthread_atfork(nullptr, nullptr, [] { ++g_forks; }) == 0;
+  (void)watching;
+  struct Generator {
+    std::mt19937_64 engine;
+    unsigned forks = 0;
+    bool seeded = false;
+  };
+  thread_local Generator generator;
+  auto forks = g_forks.load(std::memory_order_relaxed);
+  if (!generator.seeded || generator.forks != forks) {
+    auto seed = random_bytes();
+    std::seed_seq sequence(seed.begin(), seed.end());
+    generator.engine.seed(sequence);
+    generator.forks = forks;
+    generator.seeded = true;
+  }
+  std::array<unsigned char, 16> bytes{};
+  const std::uint64_t words[2] = {generator.engine(), generator.engine()};
+  std::memcpy(bytes.data(), words, bytes.size());
+  return bytes;
+}
+
+std::string to_hex(const std::array<unsigned char, 16>& bytes) {
   std::string out(32, '0');
   sodium_bin2hex(out.data(), out.size() + 1, bytes.data(), bytes.size());
   return out;
+}
+
+}  // namespace
+
+std::string unique_hex_id() {
+  return to_hex(unique_bytes());
+}
+
+std::string random_hex_id() {
+  return to_hex(random_bytes());
 }
 
 namespace {
@@ -49,7 +89,7 @@ std::string random_uuid() {
 }
 
 std::string time_ordered_uuid() {
-  auto bytes = random_bytes();
+  auto bytes = unique_bytes();
   auto millis = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                std::chrono::system_clock::now().time_since_epoch())
                                                .count());

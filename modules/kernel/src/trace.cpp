@@ -41,10 +41,10 @@ void start_trace(Request& request) {
     request.trace_id = std::move(parent->trace_id);
     request.trace_flags = std::move(parent->flags);
   } else {
-    request.trace_id = random_hex_id();
+    request.trace_id = unique_hex_id();
     request.trace_flags = "01";
   }
-  request.span_id = random_hex_id().substr(0, 16);
+  request.span_id = unique_hex_id().substr(0, 16);
 }
 
 std::string traceparent_of(const Request& request) {

@@ -1,0 +1,68 @@
+#include <kernel/ids.hpp>
+
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <mutex>
+#include <regex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+TEST_SUITE("kernel") {
+  TEST_CASE("[ids] version-7 UUIDs are well formed and sort by creation time") {
+    static const std::regex kUuid7(
+        "[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+    auto first = kernel::time_ordered_uuid();
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    auto later = kernel::time_ordered_uuid();
+    CHECK(std::regex_match(first, kUuid7));
+    CHECK(std::regex_match(later, kUuid7));
+    CHECK(first < later);
+  }
+
+  TEST_CASE("[ids] unique ids do not repeat across threads") {
+    std::set<std::string> seen;
+    std::mutex mutex;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&] {
+        std::vector<std::string> mine;
+        for (int i = 0; i < 5000; ++i) {
+          mine.push_back(kernel::time_ordered_uuid());
+          mine.push_back(kernel::unique_hex_id());
+        }
+        std::lock_guard lock(mutex);
+        seen.insert(mine.begin(), mine.end());
+      });
+    }
+    for (auto& t : threads) t.join();
+    CHECK(seen.size() == 4u * 5000u * 2u);
+    CHECK(kernel::unique_hex_id().size() == 32);
+  }
+
+  TEST_CASE("[ids] a forked child does not repeat its parent's ids") {
+    (void)kernel::unique_hex_id();  // the parent's generator is seeded before the fork
+    int pipe_fds[2];
+    REQUIRE(pipe(pipe_fds) == 0);
+    auto child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      auto id = kernel::unique_hex_id();
+      auto written = write(pipe_fds[1], id.data(), id.size());
+      _exit(written == static_cast<ssize_t>(id.size()) ? 0 : 1);
+    }
+    auto mine = kernel::unique_hex_id();
+    std::string theirs(32, '\0');
+    auto got = read(pipe_fds[0], theirs.data(), theirs.size());
+    int status = 0;
+    waitpid(child, &status, 0);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    REQUIRE(got == 32);
+    CHECK(mine != theirs);
+  }
+}
