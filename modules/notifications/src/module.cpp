@@ -13,17 +13,26 @@ namespace {
 class NotificationsModule final : public kernel::Module {
  public:
   NotificationsModule(eventbus::ModuleBus& bus, std::shared_ptr<Channel> channel)
-      : log_(bus, std::string(channel->name())), dispatcher_(std::move(channel), bus.clock()) {
+      : in_place_(channel->delivers_in_place()),
+        dispatcher_(std::move(channel), bus.clock()),
+        log_(bus, std::string(dispatcher_.channel().name()), in_place_ ? &dispatcher_ : nullptr) {
     subscribers::subscribe_on_user_events(bus);
     subscribers::subscribe_on_flow_events(bus, log_);
-    subscribers::subscribe_deliver(bus, dispatcher_);
+    if (in_place_) {
+      // Nothing delivers pending rows later: deliver those an earlier run left (recorded for a
+      // channel that does not deliver in place, or by a build that delivered through the bus).
+      bus.db().write([this](kernel::Connection& c) { dispatcher_.deliver_pending(c); });
+    } else {
+      subscribers::subscribe_deliver(bus, dispatcher_);
+    }
   }
   std::string_view name() const override { return "notifications"; }
   void add_routes(kernel::Router& router) override { http::add_routes(router, log_); }
 
  private:
-  NotificationLog log_;
+  bool in_place_;
   Dispatcher dispatcher_;
+  NotificationLog log_;
 };
 
 }  // namespace

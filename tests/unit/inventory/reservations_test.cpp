@@ -19,10 +19,11 @@ TEST_SUITE("inventory") {
     CHECK(f.levels(5) == lv(5, 3, 0, 0));
   }
 
-  TEST_CASE("[Reservations] OrderPlaced holds every line and publishes StockReserved + levels") {
+  TEST_CASE("[Reservations] OrderPlaced holds every line and publishes StockReserved") {
     Fixture f;
     f.product(1, 10);
     f.product(2, 5);
+    auto levels_before = f.rb.published<ev::StockLevelChanged>("inventory").size();
     f.place(100, {{1, 4, 100}, {2, 5, 200}});
     CHECK(f.levels(1) == lv(1, 6, 4, 0));
     CHECK(f.levels(2) == lv(2, 0, 5, 0));
@@ -35,11 +36,14 @@ TEST_SUITE("inventory") {
     CHECK(reserved[0].lines[1].product_id == 2);
     CHECK(reserved[0].lines[1].quantity == 5);
     CHECK(f.reservation(100)->status == ReservationStatus::held);
-    auto l1 = f.last_levels_event(1);
-    REQUIRE(l1);
-    CHECK(l1->available == 6);
-    CHECK(l1->reserved == 4);
-    CHECK(l1->sold == 0);
+    // Levels only for product 2, which sold out; product 1 is still in stock.
+    auto levels = f.rb.published<ev::StockLevelChanged>("inventory");
+    REQUIRE(levels.size() == levels_before + 1);
+    CHECK(levels.back().product_id == 2);
+    CHECK(levels.back().available == 0);
+    CHECK(levels.back().reserved == 5);
+    CHECK(levels.back().sold == 0);
+    CHECK(f.last_levels_event(1)->available == 10);  // the restock's
     CHECK(f.rb.published<ev::StockReservationFailed>("inventory").empty());
     CHECK(f.ledger_faults().empty());
   }
@@ -112,10 +116,11 @@ TEST_SUITE("inventory") {
     CHECK(failed[0].short_lines.at(0).product_id == 2);
   }
 
-  TEST_CASE("[Reservations] confirm sells the held stock and publishes StockCommitted + levels") {
+  TEST_CASE("[Reservations] confirm sells the held stock and publishes StockCommitted only") {
     Fixture f;
     f.product(1, 10);
     f.place(100, {{1, 4, 1}});
+    auto published = f.published_count();
     f.confirm(100);
     CHECK(f.levels(1) == lv(1, 6, 0, 4));
     CHECK(f.reservation(100)->status == ReservationStatus::committed);
@@ -123,11 +128,9 @@ TEST_SUITE("inventory") {
     REQUIRE(committed.size() == 1);
     CHECK(committed[0].order_id == 100);
     CHECK(committed[0].lines.at(0).quantity == 4);
-    auto last = f.last_levels_event(1);
-    REQUIRE(last);
-    CHECK(last->available == 6);
-    CHECK(last->reserved == 0);
-    CHECK(last->sold == 4);
+    // reserved -> sold leaves available as it was: no StockLevelChanged.
+    CHECK(f.published_count() == published + 1);
+    CHECK(f.rb.envelopes("inventory").back().type == "inventory.stock_committed.v1");
     CHECK(f.ledger_faults().empty());
   }
 
@@ -141,6 +144,8 @@ TEST_SUITE("inventory") {
     auto released = f.rb.published<ev::StockReleased>("inventory");
     REQUIRE(released.size() == 1);
     CHECK(released[0].order_id == 100);
+    // Still in stock throughout: the only levels published are the restock's.
+    CHECK(f.rb.published<ev::StockLevelChanged>("inventory").size() == 1);
     CHECK(f.last_levels_event(1)->available == 10);
   }
 
@@ -155,9 +160,62 @@ TEST_SUITE("inventory") {
     auto released = f.rb.published<ev::StockReleased>("inventory");
     REQUIRE(released.size() == 1);
     CHECK(released[0].lines.at(0).quantity == 4);
-    auto last = f.last_levels_event(1);
-    CHECK(last->available == 10);
-    CHECK(last->sold == 0);
+    CHECK(f.rb.published<ev::StockLevelChanged>("inventory").size() == 1);  // the restock's
+    CHECK(f.ledger_faults().empty());
+  }
+
+  TEST_CASE("[Reservations] StockLevelChanged when a product goes out of stock and back, only") {
+    Fixture f;
+    auto levels_events = [&] { return f.rb.published<ev::StockLevelChanged>("inventory"); };
+    auto last = [&] {
+      auto e = levels_events().back();
+      return inventory::StockLevels{e.product_id, e.available, e.reserved, e.sold};
+    };
+    f.product(1, 5);
+    f.product(2, 5);
+    REQUIRE(levels_events().size() == 2);  // the restocks
+
+    f.place(100, {{1, 3, 1}});  // 5 -> 2 available: an ordinary reservation
+    CHECK(levels_events().size() == 2);
+    f.confirm(100);  // a commit never changes available
+    CHECK(levels_events().size() == 2);
+
+    f.place(101, {{1, 2, 1}, {2, 1, 1}});  // product 1 sells out (2 -> 0), product 2 does not
+    REQUIRE(levels_events().size() == 3);
+    CHECK(last() == lv(1, 0, 2, 3));
+    f.confirm(101);
+    CHECK(levels_events().size() == 3);
+    f.place(102, {{1, 1, 1}});  // refused: out of stock, nothing moves
+    CHECK(levels_events().size() == 3);
+
+    f.restock(2, 1);  // an adjustment always publishes, flip or not
+    REQUIRE(levels_events().size() == 4);
+    CHECK(last() == lv(2, 5, 0, 1));
+
+    f.cancel(101, "confirmed");  // sold stock back: product 1 in stock again (0 -> 2)
+    REQUIRE(levels_events().size() == 5);
+    CHECK(last() == lv(1, 2, 0, 3));
+    f.cancel(100, "confirmed");  // 2 -> 5: still in stock
+    CHECK(levels_events().size() == 5);
+
+    f.place(103, {{1, 5, 1}});  // held: out of stock (5 -> 0)
+    REQUIRE(levels_events().size() == 6);
+    CHECK(last() == lv(1, 0, 5, 0));
+    f.cancel(103, "reserved");  // released: back in stock (0 -> 5)
+    REQUIRE(levels_events().size() == 7);
+    CHECK(last() == lv(1, 5, 0, 0));
+
+    f.place(104, {{1, 5, 1}});  // out of stock again
+    REQUIRE(levels_events().size() == 8);
+    f.restock(1, 2);  // an adjustment that takes it back in stock
+    REQUIRE(levels_events().size() == 9);
+    CHECK(last() == lv(1, 2, 5, 0));
+    f.restock(1, -2);  // and one that takes it out again
+    REQUIRE(levels_events().size() == 10);
+    CHECK(last() == lv(1, 0, 5, 0));
+    f.cancel(104, "reserved");
+    REQUIRE(levels_events().size() == 11);
+    CHECK(last() == lv(1, 5, 0, 0));
     CHECK(f.ledger_faults().empty());
   }
 
@@ -286,18 +344,32 @@ TEST_SUITE("inventory") {
         FAIL_CHECK("step ", step, ": ", faults.front());
         break;
       }
+      if (step % 10 == 0) {
+        // What a consumer of StockLevelChanged (products' in_stock) knows is always right.
+        for (int p = 1; p <= kProducts; ++p) {
+          auto last = f.last_levels_event(p);
+          REQUIRE(last);
+          if ((last->available > 0) != f.levels(p).in_stock()) {
+            FAIL_CHECK("step ", step, ": product ", p, " in_stock is stale");
+          }
+        }
+      }
     }
 
     for (int p = 1; p <= kProducts; ++p) {
       auto levels = f.levels(p);
       CHECK(levels.total() == adjusted[p]);
       CHECK(levels.available >= 0);
-      // The last StockLevelChanged tells consumers exactly what inventory holds.
+      // The last StockLevelChanged tells consumers whether the product is in stock.
       auto last = f.last_levels_event(p);
       REQUIRE(last);
-      CHECK(inventory::StockLevels{last->product_id, last->available, last->reserved, last->sold} ==
-            levels);
+      CHECK((last->available > 0) == levels.in_stock());
     }
+    // Fewer levels than moves: published on adjustments and flips only.
+    CHECK(f.rb.published<ev::StockLevelChanged>("inventory").size() <
+          f.rb.published<ev::StockReserved>("inventory").size() +
+              f.rb.published<ev::StockCommitted>("inventory").size() +
+              f.rb.published<ev::StockReleased>("inventory").size());
     // The run exercised both outcomes and the later transitions (not a vacuous pass).
     CHECK(f.rb.published<ev::StockReserved>("inventory").size() > 10);
     CHECK(f.rb.published<ev::StockReservationFailed>("inventory").size() > 10);

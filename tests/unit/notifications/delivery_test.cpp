@@ -2,12 +2,15 @@
 
 #include "store/notification_store.hpp"
 
+#include <notifications/events.hpp>
 #include <orders/events.hpp>
 #include <users/events.hpp>
 
 #include <doctest/doctest.h>
 
+using notifications_test::count_rows;
 using notifications_test::Fixture;
+using notifications_test::RecordingChannel;
 using namespace std::chrono_literals;
 
 namespace {
@@ -17,6 +20,16 @@ notifications::Notification the_notification(Fixture& f, std::int64_t id = 1) {
       f.bus.db().read([&](kernel::Connection& c) { return notifications::store::find(c, id); });
   REQUIRE(n);
   return *n;
+}
+
+// Handler runs of `subscriber` recorded in the notifications inbox.
+std::int64_t handled_by(Fixture& f, const std::string& subscriber) {
+  return count_rows(f.bus, "bus_inbox", "subscriber = '" + subscriber + "'");
+}
+
+// Whether the notifications module keeps a read position in its own outbox (it reads it).
+bool reads_own_outbox(eventbus::ModuleBus& bus) {
+  return count_rows(bus, "bus_positions", "source = 'notifications'") > 0;
 }
 
 std::int64_t retrying(Fixture& f) {
@@ -97,6 +110,10 @@ TEST_SUITE("notifications") {
     REQUIRE(dead.size() == 1);
     CHECK(dead[0].module == "notifications");
     CHECK(dead[0].subscriber == "notifications.deliver");
+    CHECK_FALSE(f.channel->delivers_in_place());
+    // Recording committed on its own: the notification is stored and announced.
+    CHECK(handled_by(f, "notifications.on_order_shipped") == 1);
+    CHECK(f.rb.published<notifications::events::NotificationCreated>("notifications").size() == 1);
     CHECK(dead[0].last_error.find("receiver unavailable") != std::string::npos);
     CHECK(the_notification(f).status == "pending");
 
@@ -126,7 +143,8 @@ TEST_SUITE("notifications") {
     CHECK(f.channel->delivered.size() == 2);
   }
 
-  TEST_CASE("[Deliver] the default channel is the log channel") {
+  TEST_CASE("[Deliver] the default channel is the log channel, which delivers in place") {
+    CHECK(notifications::LogChannel().delivers_in_place());
     mart::test::RecordingBus rb;
     auto& orders_bus = rb.host("orders");
     auto& bus = rb.host("notifications");
@@ -138,5 +156,99 @@ TEST_SUITE("notifications") {
     REQUIRE(n);
     CHECK(n->channel == "log");
     CHECK(n->status == "delivered");
+    CHECK(rb.published<notifications::events::NotificationCreated>("notifications").size() == 1);
+    CHECK(count_rows(bus, "bus_inbox", "subscriber = 'notifications.deliver'") == 0);
+    CHECK_FALSE(reads_own_outbox(bus));
+  }
+
+  TEST_CASE("[Deliver] a channel that delivers in place: delivered by the recording handler") {
+    Fixture f(true);
+    f.rb.inject("users", users::events::UserRegistered{7, "ada@example.com", "Ada", "customer"});
+    f.rb.run_until_idle();  // the contact as known when the notification is recorded
+    f.rb.inject("orders", orders::events::OrderShipped{12, 7});
+    f.rb.run_until_idle();
+
+    REQUIRE(f.channel->delivered.size() == 1);
+    const auto& d = f.channel->delivered[0];
+    auto n = the_notification(f);
+    CHECK(d.notification_id == n.id);
+    CHECK(d.user_id == 7);
+    CHECK(d.email == "ada@example.com");
+    CHECK(d.name == "Ada");
+    CHECK(d.event_type == "orders.order_shipped.v1");
+    CHECK(d.order_id == 12);
+    CHECK(d.message == n.message);
+    CHECK(d.created_at == n.created_at);
+    CHECK(n.status == "delivered");
+    CHECK(n.delivered_at == kernel::format_rfc3339(f.rb.clock().now()));
+    // Still announced (published language, mirrored to Kafka)...
+    auto created = f.rb.published<notifications::events::NotificationCreated>("notifications");
+    REQUIRE(created.size() == 1);
+    CHECK(created[0].notification_id == n.id);
+    CHECK(created[0].channel == "recording");
+    // ...but one handler run, not two: nothing subscribes to it and nobody reads the outbox.
+    CHECK(handled_by(f, "notifications.on_order_shipped") == 1);
+    CHECK(handled_by(f, "notifications.deliver") == 0);
+    CHECK_FALSE(reads_own_outbox(f.bus));
+    CHECK(f.rb.bus().dead_letters(std::nullopt, 10).empty());
+  }
+
+  TEST_CASE("[Deliver] a channel that does not deliver in place is delivered by its own handler") {
+    Fixture f;
+    f.rb.inject("orders", orders::events::OrderShipped{12, 7});
+    f.rb.run_until_idle();
+    CHECK(the_notification(f).status == "delivered");
+    CHECK(handled_by(f, "notifications.on_order_shipped") == 1);
+    CHECK(handled_by(f, "notifications.deliver") == 1);
+    CHECK(reads_own_outbox(f.bus));
+  }
+
+  TEST_CASE("[Deliver] an in-place channel that throws fails the recording, which is retried") {
+    Fixture f(true);  // RecordingBus: 3 attempts, back-off 100 ms then 200 ms
+    f.channel->failures_left = 1;
+    f.rb.inject("orders", orders::events::OrderShipped{12, 7});
+    f.rb.run_until_idle();
+    CHECK(f.channel->attempts == 1);
+    // Rolled back with the handler: nothing stored, nothing announced.
+    CHECK_FALSE(f.bus.db().read(
+        [](kernel::Connection& c) { return notifications::store::find(c, 1).has_value(); }));
+    CHECK(f.rb.published<notifications::events::NotificationCreated>("notifications").empty());
+    CHECK(retrying(f) == 1);
+
+    f.rb.clock().advance(100ms);
+    f.rb.run_until_idle();
+    CHECK(f.channel->attempts == 2);
+    REQUIRE(f.channel->delivered.size() == 1);
+    auto n = the_notification(f, f.channel->delivered[0].notification_id);
+    CHECK(n.status == "delivered");
+    CHECK(f.rb.published<notifications::events::NotificationCreated>("notifications").size() == 1);
+    CHECK(retrying(f) == 0);
+    CHECK(f.rb.bus().dead_letters(std::nullopt, 10).empty());
+  }
+
+  TEST_CASE("[Deliver] an in-place channel delivers at start-up what an earlier run left pending") {
+    Fixture f;  // the earlier run: a channel that keeps failing, delivery through the bus
+    f.channel->failures_left = -1;
+    f.rb.inject("orders", orders::events::OrderShipped{12, 7});
+    f.rb.inject("orders", orders::events::OrderShipped{13, 7});
+    f.rb.run_until_idle();
+    REQUIRE(the_notification(f, 1).status == "pending");
+    REQUIRE(the_notification(f, 2).status == "pending");
+
+    // The next run over the same database, with a channel that delivers in place.
+    eventbus::BusOptions options;
+    options.clock = &f.rb.clock();
+    eventbus::Bus again(options);
+    for (const char* m : {"users", "orders", "payments"}) {
+      again.attach(m, f.rb.bus().find(m)->db_handle());
+    }
+    auto& bus = again.attach("notifications", f.bus.db_handle());
+    auto channel = std::make_shared<RecordingChannel>(true);
+    auto module = notifications::make_module(bus, channel);
+    REQUIRE(channel->delivered.size() == 2);
+    CHECK(channel->delivered[0].notification_id == 1);
+    CHECK(channel->delivered[1].notification_id == 2);
+    CHECK(the_notification(f, 1).status == "delivered");
+    CHECK(the_notification(f, 2).status == "delivered");
   }
 }

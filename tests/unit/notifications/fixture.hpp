@@ -8,21 +8,27 @@
 
 #include <kernel/router.hpp>
 
+#include <SQLiteCpp/Statement.h>
 #include <boost/json/parse.hpp>
 
 #include <memory>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace notifications_test {
 
 class RecordingChannel final : public notifications::Channel {
  public:
+  // `in_place`: delivers in place, as the log channel does (otherwise as the webhook does).
+  explicit RecordingChannel(bool in_place = false) : in_place_(in_place) {}
+
   std::vector<notifications::Delivery> delivered;
   int failures_left = 0;  // -1: always fail
   int attempts = 0;
 
   std::string_view name() const override { return "recording"; }
+  bool delivers_in_place() const override { return in_place_; }
   void deliver(const notifications::Delivery& delivery) override {
     ++attempts;
     if (failures_left != 0) {
@@ -31,7 +37,20 @@ class RecordingChannel final : public notifications::Channel {
     }
     delivered.push_back(delivery);
   }
+
+ private:
+  bool in_place_;
 };
+
+// Rows of a module's bus table that match `where` (e.g. the inbox rows of one subscriber).
+inline std::int64_t count_rows(eventbus::ModuleBus& bus, const std::string& table,
+                               const std::string& where) {
+  return bus.db().read([&](kernel::Connection& c) {
+    SQLite::Statement count(c.raw(), "SELECT COUNT(*) FROM " + table + " WHERE " + where);
+    count.executeStep();
+    return count.getColumn(0).getInt64();
+  });
+}
 
 struct Fixture {
   mart::test::RecordingBus rb;
@@ -39,11 +58,16 @@ struct Fixture {
   eventbus::ModuleBus& orders_bus = rb.host("orders");
   eventbus::ModuleBus& payments_bus = rb.host("payments");
   eventbus::ModuleBus& bus = rb.host("notifications");
-  std::shared_ptr<RecordingChannel> channel = std::make_shared<RecordingChannel>();
-  std::unique_ptr<kernel::Module> module = notifications::make_module(bus, channel);
+  std::shared_ptr<RecordingChannel> channel;
+  std::unique_ptr<kernel::Module> module;
   kernel::Router router;
 
-  Fixture() { module->add_routes(router); }
+  // `in_place`: the module's channel delivers in place (see RecordingChannel).
+  explicit Fixture(bool in_place = false)
+      : channel(std::make_shared<RecordingChannel>(in_place)),
+        module(notifications::make_module(bus, channel)) {
+    module->add_routes(router);
+  }
 
   // A request as the gateway hands it on: `user` is the signed-in caller (0: nobody).
   kernel::Response call(std::string method, std::string path, std::int64_t user,

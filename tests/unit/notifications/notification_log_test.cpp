@@ -2,6 +2,8 @@
 
 #include "domain/notice.hpp"
 #include "store/contact_store.hpp"
+#include "store/notification_store.hpp"
+#include "usecases/dispatcher.hpp"
 #include "usecases/notification_log.hpp"
 
 #include <notifications/events.hpp>
@@ -13,6 +15,8 @@
 
 #include <algorithm>
 #include <set>
+#include <string>
+#include <vector>
 
 using notifications_test::Fixture;
 namespace oe = orders::events;
@@ -123,6 +127,54 @@ TEST_SUITE("notifications") {
     });
     CHECK(all_of(f, 7).size() == 1);
     CHECK(all_of(f, 8).size() == 1);
+  }
+
+  TEST_CASE("[NotificationLog] with an in-place dispatcher, record delivers in its transaction") {
+    Fixture f;
+    auto channel = std::make_shared<notifications_test::RecordingChannel>(true);
+    notifications::Dispatcher dispatcher(channel, f.rb.clock());
+    notifications::NotificationLog log(f.bus, "recording", &dispatcher);
+    eventbus::Envelope source;
+    source.id = "env-1";
+    source.type = "orders.order_shipped.v1";
+    f.bus.transact({"t", ""}, [&](eventbus::Tx& tx) {
+      auto n = log.record(tx, notifications::notice_of(oe::OrderShipped{12, 7}, source.id), source);
+      REQUIRE(n);
+      CHECK(n->status == "delivered");
+      CHECK(n->delivered_at == kernel::format_rfc3339(f.rb.clock().now()));
+      // Before the commit: the channel has it and the row reads delivered in this transaction.
+      REQUIRE(channel->delivered.size() == 1);
+      CHECK(channel->delivered[0].notification_id == n->id);
+      auto stored = notifications::store::find(tx.db(), n->id);
+      REQUIRE(stored);
+      CHECK(stored->status == "delivered");
+      CHECK(stored->delivered_at == n->delivered_at);
+      CHECK(tx.published_types() ==
+            std::vector<std::string>{"notifications.notification_created.v1"});
+      // The same fact again: nothing recorded, nothing delivered twice.
+      CHECK_FALSE(
+          log.record(tx, notifications::notice_of(oe::OrderShipped{12, 7}, source.id), source));
+    });
+    CHECK(channel->delivered.size() == 1);
+    CHECK(all_of(f, 7).at(0).status == "delivered");
+  }
+
+  TEST_CASE("[NotificationLog] without an in-place dispatcher, record leaves the row pending") {
+    Fixture f;
+    notifications::NotificationLog log(f.bus, "recording");
+    eventbus::Envelope source;
+    source.id = "env-1";
+    source.type = "orders.order_shipped.v1";
+    f.bus.transact({"t", ""}, [&](eventbus::Tx& tx) {
+      auto n = log.record(tx, notifications::notice_of(oe::OrderShipped{12, 7}, source.id), source);
+      REQUIRE(n);
+      CHECK(n->status == "pending");
+      CHECK_FALSE(n->delivered_at);
+    });
+    CHECK(f.channel->delivered.empty());  // until the bus delivers NotificationCreated
+    f.rb.run_until_idle();
+    CHECK(f.channel->delivered.size() == 1);
+    CHECK(all_of(f, 7).at(0).status == "delivered");
   }
 
   TEST_CASE("[NotificationLog] an event that names no user records nothing and does not fail") {

@@ -219,5 +219,15 @@ TEST_SUITE("notifications") {
     REQUIRE(n);
     CHECK(n->channel == "webhook");
     CHECK(n->status == "delivered");
+    // A webhook can fail in a way a retry mends: it keeps delivery as its own handler run, with
+    // the bus's retries and dead letters.
+    CHECK_FALSE(channel_to(receiver.url()).delivers_in_place());
+    auto deliveries = notifications_bus.db().read([](kernel::Connection& c) {
+      SQLite::Statement count(
+          c.raw(), "SELECT COUNT(*) FROM bus_inbox WHERE subscriber = 'notifications.deliver'");
+      count.executeStep();
+      return count.getColumn(0).getInt64();
+    });
+    CHECK(deliveries == 1);
   }
 }

@@ -14,7 +14,9 @@ namespace inventory::events {
 
 inline constexpr std::string_view kTopic = "InventoryEvents";
 
-// The stock of one product changed (adjustment, reservation, release or sale).
+// The stock of one product changed: after every adjustment, and after a reservation, release or
+// return of an order's stock only when it took the product in or out of stock (available crossed
+// zero); a sale (reserved -> sold) never publishes it. The levels are those after the change.
 struct StockLevelChanged {
   static constexpr std::string_view kType = "inventory.stock_level_changed.v1";
   static constexpr std::string_view kTopic = events::kTopic;

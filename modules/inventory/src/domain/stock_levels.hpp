@@ -18,6 +18,8 @@ struct StockLevels {
   std::int64_t sold = 0;
 
   std::int64_t total() const { return available + reserved + sold; }
+  // Whether the product can be ordered (products' in_stock).
+  bool in_stock() const { return available > 0; }
   bool operator==(const StockLevels&) const = default;
 };
 

@@ -20,7 +20,8 @@ std::vector<events::ReservedLine> to_event_lines(const std::vector<Line>& lines)
   return out;
 }
 
-// Applies `move` to the stock of every line and publishes the new levels of each product.
+// Applies `move` to the stock of every line; publishes the new levels of each product that went
+// in or out of stock.
 void move_lines(eventbus::Tx& tx, const std::vector<Line>& lines, Move move,
                 const std::string& at) {
   for (const auto& line : lines) {
@@ -30,9 +31,10 @@ void move_lines(eventbus::Tx& tx, const std::vector<Line>& lines, Move move,
       throw std::logic_error("reserved product " + std::to_string(line.product_id) +
                              " has no stock row");
     }
+    bool was_in_stock = levels->in_stock();
     move(*levels, line.quantity);
     store::save_stock(tx.db(), *levels, at);
-    publish_levels(tx, *levels);
+    publish_levels_if_flipped(tx, was_in_stock, *levels);
   }
 }
 
@@ -63,9 +65,10 @@ void Reservations::place(eventbus::Tx& tx, std::int64_t order_id,
   store::insert_reservation(c, reservation, at);
   tx.publish(events::StockReserved{order_id, to_event_lines(reservation.lines)});
   for (std::size_t i = 0; i < reservation.lines.size(); ++i) {
+    bool was_in_stock = stock[i]->in_stock();
     reserve(*stock[i], reservation.lines[i].quantity);
     store::save_stock(c, *stock[i], at);
-    publish_levels(tx, *stock[i]);
+    publish_levels_if_flipped(tx, was_in_stock, *stock[i]);
   }
 }
 

@@ -2,7 +2,8 @@
 // The order flow's side of inventory: hold an order's lines (all or none), sell them when the
 // order is paid, put them back when it is cancelled. Each call runs inside the transaction of the
 // event handler that calls it, and is a no-op when the reservation is not in the state the event
-// expects, so late, repeated or out-of-order events change nothing.
+// expects, so late, repeated or out-of-order events change nothing. StockLevelChanged follows a
+// product's move only when the product went in or out of stock (publish_levels_if_flipped).
 
 #include "domain/reservation.hpp"
 

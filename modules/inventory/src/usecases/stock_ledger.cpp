@@ -82,4 +82,8 @@ void publish_levels(eventbus::Tx& tx, const StockLevels& levels) {
       events::StockLevelChanged{levels.product_id, levels.available, levels.reserved, levels.sold});
 }
 
+void publish_levels_if_flipped(eventbus::Tx& tx, bool was_in_stock, const StockLevels& levels) {
+  if (levels.in_stock() != was_in_stock) publish_levels(tx, levels);
+}
+
 }  // namespace inventory

@@ -1,7 +1,7 @@
 #pragma once
 // Stock levels as admins and shoppers see them: read a product's levels, adjust them (restock,
 // write-off), list the adjustments. Each change commits with its adjustment row and its
-// StockLevelChanged event.
+// StockLevelChanged event (always, unlike the order flow's moves: see publish_levels_if_flipped).
 
 #include "domain/stock_levels.hpp"
 
@@ -40,5 +40,9 @@ class StockLedger {
 
 // Publishes StockLevelChanged carrying `levels`, in the transaction that changed them.
 void publish_levels(eventbus::Tx& tx, const StockLevels& levels);
+// The same for a move of the order flow (reserve, commit, release, give back), but only when it
+// took the product in or out of stock (`available` crossed zero): the one fact StockLevelChanged's
+// consumer (products' in_stock) depends on. A commit never changes `available`, so never publishes.
+void publish_levels_if_flipped(eventbus::Tx& tx, bool was_in_stock, const StockLevels& levels);
 
 }  // namespace inventory

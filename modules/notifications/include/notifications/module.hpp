@@ -33,6 +33,13 @@ class Channel {
   // Recorded on each notification ("log", "webhook").
   virtual std::string_view name() const = 0;
   virtual void deliver(const Delivery& delivery) = 0;
+  // False (the default): delivery is its own step, the module's reaction to its own
+  // NotificationCreated ("notifications.deliver"), with the bus's retries, back-off and dead
+  // letters; for a channel that can fail in a way a later attempt mends (a webhook).
+  // True: the channel delivers in place and a retry would mend nothing (a log line), so the
+  // notification is delivered in the transaction that records it and the module does not
+  // subscribe to its own NotificationCreated. A throw then fails (and retries) the recording.
+  virtual bool delivers_in_place() const { return false; }
 };
 
 // The default channel: one structured log line per notification (the address masked; never a
@@ -41,10 +48,13 @@ class LogChannel final : public Channel {
  public:
   std::string_view name() const override { return "log"; }
   void deliver(const Delivery& delivery) override;
+  bool delivers_in_place() const override { return true; }
 };
 
-// Subscribes on `bus` (user, order and payment events, and its own NotificationCreated for
-// delivery) and serves /api/v1/notifications. A null channel means a LogChannel.
+// Subscribes on `bus` (user, order and payment events, and, for a channel that does not deliver
+// in place, its own NotificationCreated for delivery) and serves /api/v1/notifications. A null
+// channel means a LogChannel. With a channel that delivers in place, notifications an earlier
+// run left pending (recorded for another channel, or before this build) are delivered here.
 std::unique_ptr<kernel::Module> make_module(eventbus::ModuleBus& bus,
                                             std::shared_ptr<Channel> channel = nullptr);
 

@@ -13,6 +13,9 @@ constexpr const char* kFind =
 constexpr const char* kPageForUser =
     "SELECT id, user_id, event_type, order_id, message, channel, status, is_read, created_at, "
     "delivered_at FROM notifications WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?";
+constexpr const char* kPending =
+    "SELECT id, user_id, event_type, order_id, message, channel, status, is_read, created_at, "
+    "delivered_at FROM notifications WHERE status = 'pending' ORDER BY id";
 constexpr const char* kMarkDelivered =
     "UPDATE notifications SET status = 'delivered', delivered_at = ? "
     "WHERE id = ? AND status = 'pending'";
@@ -69,6 +72,13 @@ std::vector<Notification> page_for_user(kernel::Connection& c, std::int64_t user
   select.bind(1, user_id);
   select.bind(2, before);
   select.bind(3, limit);
+  std::vector<Notification> out;
+  while (select.executeStep()) out.push_back(read_row(select));
+  return out;
+}
+
+std::vector<Notification> pending(kernel::Connection& c) {
+  auto& select = c.prepare(kPending);
   std::vector<Notification> out;
   while (select.executeStep()) out.push_back(read_row(select));
   return out;

@@ -1,7 +1,7 @@
 #pragma once
 // "notifications.deliver": the module's reaction to its own NotificationCreated, which hands the
 // notification to the channel. Running it through the bus gives delivery the bus's retry with
-// back-off and dead letters.
+// back-off and dead letters. Subscribed only for a channel that does not deliver in place.
 
 #include "usecases/dispatcher.hpp"
 

@@ -7,6 +7,27 @@
 
 namespace notifications {
 
+void Dispatcher::deliver(kernel::Connection& c, Notification& notification) {
+  if (notification.status == kDelivered) return;
+  Delivery delivery;
+  delivery.notification_id = notification.id;
+  delivery.user_id = notification.user_id;
+  // The contact as known now: one that arrived after the notification is used on a retry.
+  if (auto contact = store::find_contact(c, notification.user_id)) {
+    delivery.email = contact->email;
+    delivery.name = contact->name;
+  }
+  delivery.event_type = notification.event_type;
+  delivery.order_id = notification.order_id;
+  delivery.message = notification.message;
+  delivery.created_at = notification.created_at;
+  channel_->deliver(delivery);
+  auto at = kernel::format_rfc3339(clock_.now());
+  store::mark_delivered(c, notification.id, at);
+  notification.status = kDelivered;
+  notification.delivered_at = std::move(at);
+}
+
 void Dispatcher::deliver(kernel::Connection& c, std::int64_t notification_id) {
   auto notification = store::find(c, notification_id);
   if (!notification) {
@@ -14,21 +35,13 @@ void Dispatcher::deliver(kernel::Connection& c, std::int64_t notification_id) {
                                            " does not exist; nothing to deliver");
     return;
   }
-  if (notification->status == kDelivered) return;
-  Delivery delivery;
-  delivery.notification_id = notification->id;
-  delivery.user_id = notification->user_id;
-  // The contact as known now: one that arrived after the notification is used on a retry.
-  if (auto contact = store::find_contact(c, notification->user_id)) {
-    delivery.email = contact->email;
-    delivery.name = contact->name;
-  }
-  delivery.event_type = notification->event_type;
-  delivery.order_id = notification->order_id;
-  delivery.message = notification->message;
-  delivery.created_at = notification->created_at;
-  channel_->deliver(delivery);
-  store::mark_delivered(c, notification->id, kernel::format_rfc3339(clock_.now()));
+  deliver(c, *notification);
+}
+
+std::size_t Dispatcher::deliver_pending(kernel::Connection& c) {
+  auto pending = store::pending(c);
+  for (auto& notification : pending) deliver(c, notification);
+  return pending.size();
 }
 
 }  // namespace notifications

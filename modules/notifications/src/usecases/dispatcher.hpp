@@ -1,7 +1,11 @@
 #pragma once
-// Delivery of a recorded notification over the module's channel. Called for the module's own
-// NotificationCreated events, so a failing channel inherits the bus's retry, back-off and dead
-// letters; the row stays pending until a delivery succeeds.
+// Delivery of a recorded notification over the module's channel. For a channel that does not
+// deliver in place it is called for the module's own NotificationCreated events, so a failing
+// channel inherits the bus's retry, back-off and dead letters; the row stays pending until a
+// delivery succeeds. For a channel that delivers in place, NotificationLog::record calls it in
+// the recording transaction.
+
+#include "domain/notification.hpp"
 
 #include <notifications/module.hpp>
 
@@ -17,9 +21,16 @@ class Dispatcher {
   Dispatcher(std::shared_ptr<Channel> channel, const kernel::Clock& clock)
       : channel_(std::move(channel)), clock_(clock) {}
 
-  // Inside a handler's transaction. Throws what the channel throws; a notification that is
-  // unknown or already delivered is left alone.
+  const Channel& channel() const { return *channel_; }
+
+  // Inside a write transaction: hands `notification` (as stored) to the channel and marks it
+  // delivered, in the row and in `notification`. One already delivered is left alone. Throws
+  // what the channel throws.
+  void deliver(kernel::Connection& c, Notification& notification);
+  // The same by id, as NotificationCreated names it; an unknown id is logged and left alone.
   void deliver(kernel::Connection& c, std::int64_t notification_id);
+  // Every notification still pending, oldest first; the number delivered.
+  std::size_t deliver_pending(kernel::Connection& c);
 
  private:
   std::shared_ptr<Channel> channel_;

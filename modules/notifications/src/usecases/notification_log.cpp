@@ -31,6 +31,7 @@ std::optional<Notification> NotificationLog::record(eventbus::Tx& tx, const Noti
   auto id = store::insert_unless_known(tx.db(), notice, source.id, channel_, n.created_at);
   if (!id) return std::nullopt;  // this user was already told about this fact
   n.id = *id;
+  if (in_place_) in_place_->deliver(tx.db(), n);
   tx.publish(events::NotificationCreated{n.id, n.user_id, n.order_id, n.event_type, n.channel});
   return n;
 }

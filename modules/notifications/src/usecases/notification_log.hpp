@@ -3,6 +3,7 @@
 // list a user's notifications, mark one read.
 
 #include "domain/notification.hpp"
+#include "usecases/dispatcher.hpp"
 
 #include <eventbus/bus.hpp>
 
@@ -19,12 +20,16 @@ struct NotificationPage {
 
 class NotificationLog {
  public:
-  NotificationLog(eventbus::ModuleBus& bus, std::string channel)
-      : bus_(bus), channel_(std::move(channel)) {}
+  // `channel` is the name recorded on each notification. With `deliver_in_place` (the
+  // dispatcher of a channel that delivers in place), record() also delivers.
+  NotificationLog(eventbus::ModuleBus& bus, std::string channel,
+                  Dispatcher* deliver_in_place = nullptr)
+      : bus_(bus), channel_(std::move(channel)), in_place_(deliver_in_place) {}
 
-  // Inside a handler's transaction: stores the notice unless this (user, fact) is known, and
-  // publishes NotificationCreated with it. The stored notification, or nullopt for a duplicate
-  // or a notice addressed to no user.
+  // Inside a handler's transaction: stores the notice unless this (user, fact) is known, with
+  // an in-place dispatcher delivers it right away (then it is stored delivered), and publishes
+  // NotificationCreated with it. The stored notification, or nullopt for a duplicate or a
+  // notice addressed to no user. Throws what an in-place channel throws.
   std::optional<Notification> record(eventbus::Tx& tx, const Notice& notice,
                                      const eventbus::Envelope& source);
   // Inside a handler's transaction; `source_seq` orders updates of the same user.
@@ -38,6 +43,7 @@ class NotificationLog {
  private:
   eventbus::ModuleBus& bus_;
   std::string channel_;
+  Dispatcher* in_place_;
 };
 
 }  // namespace notifications
