@@ -16,6 +16,7 @@ std::string masked(const std::string& email) {
 }  // namespace
 
 void LogChannel::deliver(const Delivery& delivery) {
+  if (kernel::log::level() > kernel::log::Level::info) return;  // the line would be dropped
   kernel::log::info("notifications", "notification " + std::to_string(delivery.notification_id) +
                                          " to user " + std::to_string(delivery.user_id) + " <" +
                                          masked(delivery.email) + "> about " + delivery.event_type +

@@ -5,7 +5,8 @@ namespace {
 
 constexpr const char* kInsert =
     "INSERT INTO notifications(user_id, source_event_id, source_envelope_id, event_type, "
-    "order_id, message, channel, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?) "
+    "order_id, message, channel, status, created_at, delivered_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, IIF(?9 IS NULL, 'pending', 'delivered'), ?8, ?9) "
     "ON CONFLICT(user_id, source_event_id) DO NOTHING";
 constexpr const char* kFind =
     "SELECT id, user_id, event_type, order_id, message, channel, status, is_read, created_at, "
@@ -42,7 +43,8 @@ Notification read_row(SQLite::Statement& row) {
 std::optional<std::int64_t> insert_unless_known(kernel::Connection& c, const Notice& notice,
                                                 const std::string& envelope_id,
                                                 const std::string& channel,
-                                                const std::string& created_at) {
+                                                const std::string& created_at,
+                                                const std::optional<std::string>& delivered_at) {
   auto& insert = c.prepare(kInsert);
   insert.bind(1, notice.user_id);
   insert.bind(2, notice.source_event_id);
@@ -52,6 +54,7 @@ std::optional<std::int64_t> insert_unless_known(kernel::Connection& c, const Not
   insert.bind(6, notice.message);
   insert.bind(7, channel);
   insert.bind(8, created_at);
+  kernel::bind_optional(insert, 9, delivered_at);
   insert.exec();
   if (c.changes() == 0) return std::nullopt;
   return c.last_insert_rowid();

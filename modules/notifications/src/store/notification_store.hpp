@@ -12,12 +12,12 @@
 
 namespace notifications::store {
 
-// Inserts a pending notification unless one exists for (user, source event): the id of the new
-// row, or nullopt when it was a duplicate.
-std::optional<std::int64_t> insert_unless_known(kernel::Connection& c, const Notice& notice,
-                                                const std::string& envelope_id,
-                                                const std::string& channel,
-                                                const std::string& created_at);
+// Inserts a notification unless one exists for (user, source event): pending, or delivered at
+// `delivered_at` when given. The id of the new row, or nullopt when it was a duplicate.
+std::optional<std::int64_t> insert_unless_known(
+    kernel::Connection& c, const Notice& notice, const std::string& envelope_id,
+    const std::string& channel, const std::string& created_at,
+    const std::optional<std::string>& delivered_at = std::nullopt);
 std::optional<Notification> find(kernel::Connection& c, std::int64_t id);
 // Keyset page of one user's notifications, newest first: ids < before, at most limit rows.
 std::vector<Notification> page_for_user(kernel::Connection& c, std::int64_t user_id,

@@ -7,8 +7,7 @@
 
 namespace notifications {
 
-void Dispatcher::deliver(kernel::Connection& c, Notification& notification) {
-  if (notification.status == kDelivered) return;
+void Dispatcher::hand_over(kernel::Connection& c, const Notification& notification) {
   Delivery delivery;
   delivery.notification_id = notification.id;
   delivery.user_id = notification.user_id;
@@ -22,6 +21,11 @@ void Dispatcher::deliver(kernel::Connection& c, Notification& notification) {
   delivery.message = notification.message;
   delivery.created_at = notification.created_at;
   channel_->deliver(delivery);
+}
+
+void Dispatcher::deliver(kernel::Connection& c, Notification& notification) {
+  if (notification.status == kDelivered) return;
+  hand_over(c, notification);
   auto at = kernel::format_rfc3339(clock_.now());
   store::mark_delivered(c, notification.id, at);
   notification.status = kDelivered;

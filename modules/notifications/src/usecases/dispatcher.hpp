@@ -23,6 +23,9 @@ class Dispatcher {
 
   const Channel& channel() const { return *channel_; }
 
+  // Hands `notification` to the channel, with the contact as known now. Throws what the channel
+  // throws. Marks nothing: for a channel that delivers in place the row is stored delivered.
+  void hand_over(kernel::Connection& c, const Notification& notification);
   // Inside a write transaction: hands `notification` (as stored) to the channel and marks it
   // delivered, in the row and in `notification`. One already delivered is left alone. Throws
   // what the channel throws.

@@ -28,10 +28,16 @@ std::optional<Notification> NotificationLog::record(eventbus::Tx& tx, const Noti
   n.message = notice.message;
   n.channel = channel_;
   n.created_at = kernel::format_rfc3339(bus_.clock().now());
-  auto id = store::insert_unless_known(tx.db(), notice, source.id, channel_, n.created_at);
+  if (in_place_) {
+    // Stored delivered at once: if the channel throws, the handler's savepoint undoes the row.
+    n.status = std::string(kDelivered);
+    n.delivered_at = n.created_at;
+  }
+  auto id = store::insert_unless_known(tx.db(), notice, source.id, channel_, n.created_at,
+                                       n.delivered_at);
   if (!id) return std::nullopt;  // this user was already told about this fact
   n.id = *id;
-  if (in_place_) in_place_->deliver(tx.db(), n);
+  if (in_place_) in_place_->hand_over(tx.db(), n);
   tx.publish(events::NotificationCreated{n.id, n.user_id, n.order_id, n.event_type, n.channel});
   return n;
 }
