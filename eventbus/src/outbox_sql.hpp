@@ -12,9 +12,9 @@ inline constexpr const char* kReadOutboxAfter =
 inline constexpr const char* kOutboxWaiting =
     "SELECT COUNT(*), MIN(occurred_ms) FROM bus_outbox WHERE seq > ?";
 inline constexpr const char* kOutboxMaxSeq = "SELECT COALESCE(MAX(seq), 0) FROM bus_outbox";
-// The highest seq ever handed out (survives pruning; rolled back with lost commits).
-inline constexpr const char* kOutboxLastAllocated =
-    "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'bus_outbox'), 0)";
+// The highest seq handed out (rolled back with lost commits). Pruning must keep the newest row:
+// SQLite numbers a new row from the largest seq in the table (migration 0005).
+inline constexpr const char* kOutboxLastAllocated = "SELECT COALESCE(MAX(seq), 0) FROM bus_outbox";
 inline constexpr const char* kMarkDelivered =
     "UPDATE bus_outbox SET delivered_ms = ? WHERE seq > ? AND seq <= ? AND delivered_ms IS NULL";
 inline constexpr const char* kLastMarked =

@@ -303,4 +303,52 @@ TEST_SUITE("eventbus") {
     CHECK(all_seen(*db_beta).size() == 4);
     CHECK(calls == 4);
   }
+
+  TEST_CASE("[Bus] the outbox rebuilt without AUTOINCREMENT keeps its events and their order") {
+    // A database as the previous release left it: the eventbus migrations before 0005.
+    auto all = mart::migrations::for_scope("eventbus");
+    std::vector<kernel::Migration> before;
+    for (const auto& m : all) {
+      if (m.version < 5) before.push_back(m);
+    }
+    REQUIRE(before.size() < all.size());
+    auto db_alpha = kernel::Database::open_in_memory("alpha");
+    kernel::apply_migrations(*db_alpha, "eventbus", before);
+    auto db_beta = bus_database("beta");
+    create_seen_table(*db_beta);
+    auto relay = [&] {
+      auto bus = std::make_unique<eventbus::Bus>();
+      bus->attach("alpha", db_alpha);
+      bus->attach("beta", db_beta)
+          .subscribe<ThingHappened>("beta.on_thing_happened",
+                                    [](const ThingHappened& e, eventbus::HandlerContext& ctx) {
+                                      record_seen(ctx.tx.db(), e);
+                                    });
+      return bus;
+    };
+    auto first = relay();
+    for (int n = 1; n <= 3; ++n) publish(*first->find("alpha"), "a", n);
+    first->run_until_idle();
+    publish(*first->find("alpha"), "a", 4);  // published, not yet delivered at the upgrade
+
+    kernel::apply_migrations(*db_alpha, "eventbus", all);
+    auto second = relay();
+    publish(*second->find("alpha"), "a", 5);
+    second->run_until_idle();
+    CHECK(all_seen(*db_beta) ==
+          std::vector<Seen>{{"a", 1}, {"a", 2}, {"a", 3}, {"a", 4}, {"a", 5}});
+    auto seqs = db_alpha->read([](kernel::Connection& c) {
+      std::vector<std::int64_t> out;
+      SQLite::Statement q(c.raw(), "SELECT seq FROM bus_outbox ORDER BY seq");
+      while (q.executeStep()) out.push_back(q.getColumn(0).getInt64());
+      return out;
+    });
+    CHECK(seqs == std::vector<std::int64_t>{1, 2, 3, 4, 5});
+    auto autoincrement = db_alpha->read([](kernel::Connection& c) {
+      SQLite::Statement q(c.raw(), "SELECT sql FROM sqlite_master WHERE name = 'bus_outbox'");
+      q.executeStep();
+      return q.getColumn(0).getString().find("AUTOINCREMENT") != std::string::npos;
+    });
+    CHECK_FALSE(autoincrement);
+  }
 }
