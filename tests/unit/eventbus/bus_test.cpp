@@ -31,6 +31,22 @@ struct ThingIgnored {
 };
 BOOST_DESCRIBE_STRUCT(ThingIgnored, (), (thing))
 
+// Delivery over `alpha` and `beta` as a (re)started process would build it: beta records every
+// ThingHappened and counts its handler's calls in `calls` (when given).
+std::unique_ptr<eventbus::Bus> relay_over(const std::shared_ptr<kernel::Database>& alpha,
+                                          const std::shared_ptr<kernel::Database>& beta,
+                                          int* calls = nullptr, eventbus::BusOptions options = {}) {
+  auto bus = std::make_unique<eventbus::Bus>(options);
+  bus->attach("alpha", alpha);
+  bus->attach("beta", beta)
+      .subscribe<ThingHappened>("beta.on_thing_happened",
+                                [calls](const ThingHappened& e, eventbus::HandlerContext& ctx) {
+                                  if (calls) ++*calls;
+                                  record_seen(ctx.tx.db(), e);
+                                });
+  return bus;
+}
+
 }  // namespace
 
 TEST_SUITE("eventbus") {
@@ -97,18 +113,7 @@ TEST_SUITE("eventbus") {
     create_seen_table(*db_beta);
     int calls = 0;
     // A relay over the same databases, as a restarted process would build it.
-    auto relay = [&] {
-      auto bus = std::make_unique<eventbus::Bus>();
-      bus->attach("alpha", db_alpha);
-      bus->attach("beta", db_beta)
-          .subscribe<ThingHappened>(
-              "beta.on_thing_happened",
-              [&calls](const ThingHappened& e, eventbus::HandlerContext& ctx) {
-                ++calls;
-                record_seen(ctx.tx.db(), e);
-              });
-      return bus;
-    };
+    auto relay = [&] { return relay_over(db_alpha, db_beta, &calls); };
     auto first = relay();
     for (int n = 1; n <= 5; ++n) publish(*first->find("alpha"), "a", n);
     first->run_until_idle();
@@ -262,20 +267,9 @@ TEST_SUITE("eventbus") {
     auto db_beta = bus_database("beta");
     create_seen_table(*db_beta);
     int calls = 0;
-    auto relay = [&] {
-      eventbus::BusOptions options;
-      options.batch_size = 3;  // batches of only ignored rows, mixed ones, and trailing ignored
-      auto bus = std::make_unique<eventbus::Bus>(options);
-      bus->attach("alpha", db_alpha);
-      bus->attach("beta", db_beta)
-          .subscribe<ThingHappened>(
-              "beta.on_thing_happened",
-              [&calls](const ThingHappened& e, eventbus::HandlerContext& ctx) {
-                ++calls;
-                record_seen(ctx.tx.db(), e);
-              });
-      return bus;
-    };
+    eventbus::BusOptions options;
+    options.batch_size = 3;  // batches of only ignored rows, mixed ones, and trailing ignored
+    auto relay = [&] { return relay_over(db_alpha, db_beta, &calls, options); };
     auto ignore = [&](eventbus::ModuleBus& alpha, int count) {
       for (int i = 0; i < count; ++i) {
         alpha.transact({"c", ""}, [](eventbus::Tx& tx) { tx.publish(ThingIgnored{"a"}); });
@@ -316,16 +310,7 @@ TEST_SUITE("eventbus") {
     kernel::apply_migrations(*db_alpha, "eventbus", before);
     auto db_beta = bus_database("beta");
     create_seen_table(*db_beta);
-    auto relay = [&] {
-      auto bus = std::make_unique<eventbus::Bus>();
-      bus->attach("alpha", db_alpha);
-      bus->attach("beta", db_beta)
-          .subscribe<ThingHappened>("beta.on_thing_happened",
-                                    [](const ThingHappened& e, eventbus::HandlerContext& ctx) {
-                                      record_seen(ctx.tx.db(), e);
-                                    });
-      return bus;
-    };
+    auto relay = [&] { return relay_over(db_alpha, db_beta); };
     auto first = relay();
     for (int n = 1; n <= 3; ++n) publish(*first->find("alpha"), "a", n);
     first->run_until_idle();
