@@ -257,9 +257,9 @@ std::size_t Consumer::deliver_from(Source& source) {
     source.position = last_read;
     return read;
   }
-  std::size_t consumed = 0;
+  // The position after the first n events of the batch: past the rows passed over after them.
   auto through = [&](std::size_t n) { return n == batch.size() ? last_read : batch[n - 1].seq; };
-  consumed = deliver(batch, [&](kernel::Connection& c, std::size_t n) {
+  auto consumed = deliver(batch, [&](kernel::Connection& c, std::size_t n) {
     auto& save = c.prepare(sql::kSavePosition);
     save.bind(1, source.name);
     save.bind(2, through(n));
