@@ -17,7 +17,9 @@ namespace {
 // lock in the order flow. Must run before SQLite initialises (the first connection opened).
 void configure_sqlite_once() {
   static const bool configured = [] {
-    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK) {
+      log::warn("kernel", "SQLite was already in use: its memory statistics stay on (slower)");
+    }
     return true;
   }();
   (void)configured;
@@ -165,15 +167,21 @@ void Database::run_grouped(const std::function<void(Connection&)>& fn) {
     auto group = std::move(group_queue_);
     group_queue_.clear();
     lock.unlock();
-    {
-      std::lock_guard write_lock(write_mutex_);
-      write_group(group);
-    }
-    lock.lock();
-    for (auto* write : group) write->done = true;
-    group_leader_ = false;
-    lock.unlock();
-    group_done_.notify_all();
+    // Whatever happens below, the group ends and the next caller may lead.
+    struct EndGroup {
+      Database& db;
+      std::vector<GroupedWrite*>& group;
+      ~EndGroup() {
+        {
+          std::lock_guard relock(db.group_mutex_);
+          for (auto* write : group) write->done = true;
+          db.group_leader_ = false;
+        }
+        db.group_done_.notify_all();
+      }
+    } end_group{*this, group};
+    std::lock_guard write_lock(write_mutex_);
+    write_group(group);
   }
   if (mine.error) std::rethrow_exception(mine.error);
 }
@@ -190,12 +198,20 @@ void Database::write_group(const std::vector<GroupedWrite*>& group) {
       writer_->prepare(kGroupSavepoint).exec();
       try {
         write->fn(*writer_);
+        // SQLite refuses RELEASE while one of fn's statements is still stepping.
+        writer_->reset_statements();
         writer_->prepare(kGroupRelease).exec();
       } catch (...) {
         write->error = std::current_exception();
-        // If SQLite already ended the transaction this throws, and the whole group fails.
-        writer_->prepare(kGroupRollbackTo).exec();
-        writer_->prepare(kGroupRelease).exec();
+        try {
+          writer_->reset_statements();
+          writer_->prepare(kGroupRollbackTo).exec();
+          writer_->prepare(kGroupRelease).exec();
+        } catch (...) {
+          // SQLite already ended the transaction (disk full, I/O error): the whole group fails,
+          // with the error that ended it rather than "no such savepoint".
+          std::rethrow_exception(write->error);
+        }
       }
     }
     tx.commit();

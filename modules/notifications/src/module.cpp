@@ -19,8 +19,9 @@ class NotificationsModule final : public kernel::Module {
     subscribers::subscribe_on_user_events(bus);
     subscribers::subscribe_on_flow_events(bus, log_);
     if (in_place_) {
-      // Nothing delivers pending rows later: deliver those an earlier run left (recorded for a
-      // channel that does not deliver in place, or by a build that delivered through the bus).
+      // Nothing delivers pending rows later: deliver those of this channel an earlier run left
+      // (a build that delivered through the bus). Rows of another channel (a webhook) are left
+      // for it: its NotificationCreated events wait in the outbox for notifications.deliver.
       bus.db().write([this](kernel::Connection& c) { dispatcher_.deliver_pending(c); });
     } else {
       subscribers::subscribe_deliver(bus, dispatcher_);

@@ -176,4 +176,38 @@ TEST_SUITE("kernel") {
     CHECK(rows == std::vector<int>{1, 2, 4, 5});
     CHECK(commits->load() == 2);  // the leader's, then the four others' together
   }
+
+  TEST_CASE("[Database] a grouped write may leave a statement mid-step") {
+    mart::test::TempDir dir;
+    auto db = kernel::Database::open("t", dir.path() / "t.db");
+    db->write([](kernel::Connection& c) { c.exec("CREATE TABLE x (v INTEGER PRIMARY KEY)"); });
+    std::atomic<bool> leading{false};
+    std::thread leader([&] {
+      db->write_grouped([&](kernel::Connection& c) {
+        insert_row(c, 1);
+        leading = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      });
+    });
+    while (!leading) std::this_thread::yield();
+    // Both queue behind the leader and are written as one group, each in a savepoint.
+    auto returning = [&](int v) {
+      return db->write_grouped([&](kernel::Connection& c) {
+        auto& insert = c.prepare("INSERT INTO x VALUES (?) RETURNING v");
+        insert.bind(1, v);
+        insert.executeStep();  // one row read; the statement is not run to its end
+        return insert.getColumn(0).getInt();
+      });
+    };
+    int second = 0;
+    int third = 0;
+    std::thread a([&] { second = returning(2); });
+    std::thread b([&] { third = returning(3); });
+    leader.join();
+    a.join();
+    b.join();
+    CHECK(second == 2);
+    CHECK(third == 3);
+    CHECK(count_rows(*db) == 3);
+  }
 }

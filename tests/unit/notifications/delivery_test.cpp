@@ -226,9 +226,15 @@ TEST_SUITE("notifications") {
     f.channel->failures_left = -1;
     f.rb.inject("orders", orders::events::OrderShipped{12, 7});
     f.rb.inject("orders", orders::events::OrderShipped{13, 7});
+    f.rb.inject("orders", orders::events::OrderShipped{14, 7});
     f.rb.run_until_idle();
     REQUIRE(the_notification(f, 1).status == "pending");
     REQUIRE(the_notification(f, 2).status == "pending");
+    REQUIRE(the_notification(f, 3).status == "pending");
+    // One of them was recorded for another channel (a webhook): not this channel's to deliver.
+    f.bus.db().write([](kernel::Connection& c) {
+      c.exec("UPDATE notifications SET channel = 'webhook' WHERE id = 2");
+    });
 
     // The next run over the same database, with a channel that delivers in place.
     eventbus::BusOptions options;
@@ -242,8 +248,9 @@ TEST_SUITE("notifications") {
     auto module = notifications::make_module(bus, channel);
     REQUIRE(channel->delivered.size() == 2);
     CHECK(channel->delivered[0].notification_id == 1);
-    CHECK(channel->delivered[1].notification_id == 2);
+    CHECK(channel->delivered[1].notification_id == 3);
     CHECK(the_notification(f, 1).status == "delivered");
-    CHECK(the_notification(f, 2).status == "delivered");
+    CHECK(the_notification(f, 2).status == "pending");
+    CHECK(the_notification(f, 3).status == "delivered");
   }
 }

@@ -16,7 +16,7 @@ constexpr const char* kPageForUser =
     "delivered_at FROM notifications WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?";
 constexpr const char* kPending =
     "SELECT id, user_id, event_type, order_id, message, channel, status, is_read, created_at, "
-    "delivered_at FROM notifications WHERE status = 'pending' ORDER BY id";
+    "delivered_at FROM notifications WHERE status = 'pending' AND channel = ? ORDER BY id";
 constexpr const char* kMarkDelivered =
     "UPDATE notifications SET status = 'delivered', delivered_at = ? "
     "WHERE id = ? AND status = 'pending'";
@@ -80,8 +80,9 @@ std::vector<Notification> page_for_user(kernel::Connection& c, std::int64_t user
   return out;
 }
 
-std::vector<Notification> pending(kernel::Connection& c) {
+std::vector<Notification> pending(kernel::Connection& c, std::string_view channel) {
   auto& select = c.prepare(kPending);
+  select.bind(1, std::string(channel));
   std::vector<Notification> out;
   while (select.executeStep()) out.push_back(read_row(select));
   return out;

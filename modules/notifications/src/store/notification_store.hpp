@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace notifications::store {
@@ -22,8 +23,8 @@ std::optional<Notification> find(kernel::Connection& c, std::int64_t id);
 // Keyset page of one user's notifications, newest first: ids < before, at most limit rows.
 std::vector<Notification> page_for_user(kernel::Connection& c, std::int64_t user_id,
                                         std::int64_t before, int limit);
-// Every pending notification, oldest first (a scan: only for the start-up catch-up).
-std::vector<Notification> pending(kernel::Connection& c);
+// The pending notifications recorded for `channel`, oldest first (for the start-up catch-up).
+std::vector<Notification> pending(kernel::Connection& c, std::string_view channel);
 // Only a pending row changes; a delivered one keeps its first delivery time.
 void mark_delivered(kernel::Connection& c, std::int64_t id, const std::string& at);
 // False when no such notification belongs to the user.

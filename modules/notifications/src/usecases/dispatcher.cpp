@@ -43,7 +43,7 @@ void Dispatcher::deliver(kernel::Connection& c, std::int64_t notification_id) {
 }
 
 std::size_t Dispatcher::deliver_pending(kernel::Connection& c) {
-  auto pending = store::pending(c);
+  auto pending = store::pending(c, channel_->name());
   for (auto& notification : pending) deliver(c, notification);
   return pending.size();
 }

@@ -32,7 +32,8 @@ class Dispatcher {
   void deliver(kernel::Connection& c, Notification& notification);
   // The same by id, as NotificationCreated names it; an unknown id is logged and left alone.
   void deliver(kernel::Connection& c, std::int64_t notification_id);
-  // Every notification still pending, oldest first; the number delivered.
+  // Every notification recorded for this channel and still pending, oldest first; the number
+  // delivered. Rows recorded for another channel wait for it (they are not its to deliver).
   std::size_t deliver_pending(kernel::Connection& c);
 
  private:
