@@ -84,28 +84,14 @@ TEST_SUITE("kernel") {
   TEST_CASE("[Database] a cached statement whose last step failed serves its next use") {
     mart::test::TempDir dir;
     auto db = kernel::Database::open("t", dir.path() / "t.db");
-    static constexpr const char* kInsert = "INSERT INTO x VALUES (?)";
     db->write([](kernel::Connection& c) {
       c.exec("CREATE TABLE x (v INTEGER PRIMARY KEY)");
-      auto& insert = c.prepare(kInsert);
-      insert.bind(1, 1);
-      insert.exec();
+      insert_row(c, 1);
       // A handler's savepoint would catch this and go on with the next event.
-      CHECK_THROWS(([&] {
-        auto& again = c.prepare(kInsert);
-        again.bind(1, 1);
-        again.exec();
-      }()));
-      auto& next = c.prepare(kInsert);
-      next.bind(1, 2);
-      next.exec();
+      CHECK_THROWS(insert_row(c, 1));
+      insert_row(c, 2);  // the same cached statement
     });
-    auto count = db->read([](kernel::Connection& c) {
-      auto& q = c.prepare("SELECT COUNT(*) FROM x");
-      q.executeStep();
-      return q.getColumn(0).getInt();
-    });
-    CHECK(count == 2);
+    CHECK(count_rows(*db) == 2);
   }
 
   TEST_CASE("[Database] concurrent grouped writes share commits and all land") {
