@@ -44,6 +44,22 @@ void insert_row(kernel::Connection& c, int v) {
   insert.exec();
 }
 
+// A thread that writes row 1 as the leader of a group and holds the writer for 200 ms, so that
+// writes started meanwhile queue up and are written together by the next leader. Returns once it
+// leads.
+std::thread lead_a_slow_group(kernel::Database& db) {
+  auto leading = std::make_shared<std::atomic<bool>>(false);
+  std::thread leader([&db, leading] {
+    db.write_grouped([&](kernel::Connection& c) {
+      insert_row(c, 1);
+      *leading = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    });
+  });
+  while (!*leading) std::this_thread::yield();
+  return leader;
+}
+
 }  // namespace
 
 TEST_SUITE("kernel") {
@@ -126,16 +142,7 @@ TEST_SUITE("kernel") {
     auto db = kernel::Database::open("t", dir.path() / "t.db");
     db->write([](kernel::Connection& c) { c.exec("CREATE TABLE x (v INTEGER PRIMARY KEY)"); });
     auto commits = count_commits(*db);
-    std::atomic<bool> leading{false};
-    std::thread leader([&] {
-      db->write_grouped([&](kernel::Connection& c) {
-        insert_row(c, 1);
-        leading = true;
-        // The others queue meanwhile and are written together by the next leader.
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      });
-    });
-    while (!leading) std::this_thread::yield();
+    auto leader = lead_a_slow_group(*db);
     std::atomic<int> failed{0};
     std::vector<std::thread> others;
     for (int v = 2; v <= 5; ++v) {
@@ -167,15 +174,7 @@ TEST_SUITE("kernel") {
     mart::test::TempDir dir;
     auto db = kernel::Database::open("t", dir.path() / "t.db");
     db->write([](kernel::Connection& c) { c.exec("CREATE TABLE x (v INTEGER PRIMARY KEY)"); });
-    std::atomic<bool> leading{false};
-    std::thread leader([&] {
-      db->write_grouped([&](kernel::Connection& c) {
-        insert_row(c, 1);
-        leading = true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      });
-    });
-    while (!leading) std::this_thread::yield();
+    auto leader = lead_a_slow_group(*db);
     // Both queue behind the leader and are written as one group, each in a savepoint.
     auto returning = [&](int v) {
       return db->write_grouped([&](kernel::Connection& c) {
