@@ -120,6 +120,7 @@ void Consumer::connect(
                                          "; reading on from there");
       source->position = newest;
     }
+    source->saved = source->position;
     sources_.push_back(std::move(source));
   }
   if (feed_) {
@@ -253,8 +254,18 @@ std::size_t Consumer::deliver_from(Source& source) {
   if (read == 0) return 0;
   if (batch.empty()) {
     // Nothing here to handle: move on without a transaction. The saved position lags until the
-    // next handled event; after a restart these rows are only passed over again.
+    // next handled event (after a restart these rows are only passed over again), or until it
+    // lags by several batches, so that a consumer of a rare type does not rescan a long tail.
     source.position = last_read;
+    if (last_read - source.saved >= 8 * static_cast<std::int64_t>(options_.batch_size)) {
+      db_->write([&](kernel::Connection& c) {
+        auto& save = c.prepare(sql::kSavePosition);
+        save.bind(1, source.name);
+        save.bind(2, last_read);
+        save.exec();
+      });
+      source.saved = last_read;
+    }
     return read;
   }
   // The position after the first n events of the batch: past the rows passed over after them.
@@ -266,6 +277,7 @@ std::size_t Consumer::deliver_from(Source& source) {
     save.exec();
   });
   source.position = through(consumed);
+  source.saved = source.position;
   return consumed == batch.size() ? read : consumed;
 }
 

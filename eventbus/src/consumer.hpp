@@ -70,6 +70,7 @@ class Consumer {
     std::string name;
     std::shared_ptr<kernel::Database> db;
     std::atomic<std::int64_t> position{0};
+    std::int64_t saved = 0;  // the position last committed (delivery thread only)
   };
   enum class Outcome { handled, duplicate, failed };
 
