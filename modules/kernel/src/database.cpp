@@ -198,13 +198,14 @@ void Database::write_group(const std::vector<GroupedWrite*>& group) {
       writer_->prepare(kGroupSavepoint).exec();
       try {
         write->fn(*writer_);
-        // SQLite refuses RELEASE while one of fn's statements is still stepping.
+        // SQLite refuses RELEASE while a statement fn left mid-step is still running (the
+        // grouped-write test with INSERT … RETURNING shows it).
         writer_->reset_statements();
         writer_->prepare(kGroupRelease).exec();
       } catch (...) {
         write->error = std::current_exception();
         try {
-          writer_->reset_statements();
+          writer_->reset_statements();  // fn's statements stop before its effects are undone
           writer_->prepare(kGroupRollbackTo).exec();
           writer_->prepare(kGroupRelease).exec();
         } catch (...) {

@@ -32,17 +32,15 @@ std::array<unsigned char, 16> unique_bytes() {
   (void)watching;
   struct Generator {
     std::mt19937_64 engine;
-    unsigned forks = 0;
-    bool seeded = false;
+    unsigned forks = ~0u;  // the fork count it was seeded at; never one yet
   };
   thread_local Generator generator;
   auto forks = g_forks.load(std::memory_order_relaxed);
-  if (!generator.seeded || generator.forks != forks) {
+  if (generator.forks != forks) {
     auto seed = random_bytes();
     std::seed_seq sequence(seed.begin(), seed.end());
     generator.engine.seed(sequence);
     generator.forks = forks;
-    generator.seeded = true;
   }
   std::array<unsigned char, 16> bytes{};
   const std::uint64_t words[2] = {generator.engine(), generator.engine()};

@@ -24,6 +24,14 @@ namespace pe = payments::events;
 
 namespace {
 
+// The envelope of an OrderShipped event, as record() receives it from the bus.
+eventbus::Envelope shipped_envelope() {
+  eventbus::Envelope source;
+  source.id = "env-1";
+  source.type = "orders.order_shipped.v1";
+  return source;
+}
+
 notifications::NotificationLog log_of(Fixture& f) {
   return notifications::NotificationLog(f.bus, "recording");
 }
@@ -115,9 +123,7 @@ TEST_SUITE("notifications") {
   TEST_CASE("[NotificationLog] the same fact for two users is one notification each") {
     Fixture f;
     auto log = log_of(f);
-    eventbus::Envelope source;
-    source.id = "env-1";
-    source.type = "orders.order_shipped.v1";
+    auto source = shipped_envelope();
     f.bus.transact({"t", ""}, [&](eventbus::Tx& tx) {
       auto notice = notifications::notice_of(oe::OrderShipped{12, 7}, source.id);
       CHECK(log.record(tx, notice, source));
@@ -134,9 +140,7 @@ TEST_SUITE("notifications") {
     auto channel = std::make_shared<notifications_test::RecordingChannel>(true);
     notifications::Dispatcher dispatcher(channel, f.rb.clock());
     notifications::NotificationLog log(f.bus, "recording", &dispatcher);
-    eventbus::Envelope source;
-    source.id = "env-1";
-    source.type = "orders.order_shipped.v1";
+    auto source = shipped_envelope();
     f.bus.transact({"t", ""}, [&](eventbus::Tx& tx) {
       auto n = log.record(tx, notifications::notice_of(oe::OrderShipped{12, 7}, source.id), source);
       REQUIRE(n);
@@ -162,9 +166,7 @@ TEST_SUITE("notifications") {
   TEST_CASE("[NotificationLog] without an in-place dispatcher, record leaves the row pending") {
     Fixture f;
     notifications::NotificationLog log(f.bus, "recording");
-    eventbus::Envelope source;
-    source.id = "env-1";
-    source.type = "orders.order_shipped.v1";
+    auto source = shipped_envelope();
     f.bus.transact({"t", ""}, [&](eventbus::Tx& tx) {
       auto n = log.record(tx, notifications::notice_of(oe::OrderShipped{12, 7}, source.id), source);
       REQUIRE(n);
