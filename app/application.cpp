@@ -258,6 +258,9 @@ void Application::wait_for_signal() {
 void Application::stop() {
   if (server_) {
     server_->stop();
+    // Writes still queued reply to their connections' I/O threads: they are done before the
+    // server (and its I/O contexts) goes.
+    for (const auto& database : databases_) database->drain_queued();
     server_.reset();
   }
   bus_.stop();
@@ -270,8 +273,11 @@ http::Outcome Application::dispatch(kernel::Request& request) const {
   if (decision.kind == forward::Decision::Kind::local) {
     auto response = gateway_->handle(request);
     // Answered by the gateway before the router (401, 429, a preflight): the route it was for.
-    if (response.route.empty()) response.route = router_.route_template(request);
-    if (response.route.empty()) response.route = "unmatched";
+    // (The router names the route of every answer it gives, deferred ones included.)
+    if (!response.is_deferred() && response.route.empty()) {
+      response.route = router_.route_template(request);
+      if (response.route.empty()) response.route = "unmatched";
+    }
     return response;
   }
   auto route = "forwarded:" + decision.module;
@@ -298,8 +304,9 @@ http::Outcome Application::dispatch(kernel::Request& request) const {
 kernel::Response Application::handle(kernel::Request& request) const {
   auto outcome = dispatch(request);
   if (auto* response = std::get_if<kernel::Response>(&outcome)) {
-    response->headers.set("traceparent", kernel::traceparent_of(request));
-    return std::move(*response);
+    auto answer = kernel::settle(std::move(*response));
+    answer.headers.set("traceparent", kernel::traceparent_of(request));
+    return answer;
   }
   auto& forward = std::get<http::Forward>(outcome);
   auto refusal = kernel::problem_response(

@@ -75,7 +75,8 @@ kernel::Response Gateway::handle(kernel::Request& request) {
   } else {
     response = next_(request);
   }
-  decorate(request, response);
+  // A deferred answer is decorated when it comes; the request outlives it (see kernel::Response).
+  kernel::amend(response, [this, &request](kernel::Response& ready) { decorate(request, ready); });
   return response;
 }
 

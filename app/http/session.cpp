@@ -234,7 +234,8 @@ void Session::handle_request() {
   ResponseContext context{message.version(), message.keep_alive(), false, request_id_,
                           std::nullopt};
 
-  kernel::Request request;
+  request_ = kernel::Request{};
+  auto& request = request_;
   Outcome outcome;
   bool valid = to_kernel_request(message, client_address_, request_id_, request);
   kernel::start_trace(request);  // the client's traceparent, or a new trace
@@ -265,7 +266,25 @@ void Session::handle_request() {
   if (auto* forward = std::get_if<Forward>(&outcome)) {
     return do_forward(std::move(request), std::move(*forward), context);
   }
-  answer(std::get<kernel::Response>(std::move(outcome)), context);
+  auto& response = std::get<kernel::Response>(outcome);
+  if (response.is_deferred()) return do_defer(std::move(response), context);
+  answer(std::move(response), context);
+}
+
+void Session::do_defer(kernel::Response pending, ResponseContext context) {
+  auto reply = [self = shared_from_this(), context](kernel::Response ready) {
+    auto executor = self->stream_.get_executor();
+    asio::post(executor, [self, context, ready = std::move(ready)]() mutable {
+      self->answer(std::move(ready), context);
+    });
+  };
+  try {
+    kernel::log::Scope scope(request_id_, current_.trace_id);
+    pending.later(std::move(reply));
+  } catch (...) {
+    // Nothing was queued: answer here (the reply was not called and never will be).
+    answer(kernel::problem_for(std::current_exception(), current_.path, request_id_), context);
+  }
 }
 
 void Session::do_forward(kernel::Request request, Forward forward, ResponseContext context) {

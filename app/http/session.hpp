@@ -98,6 +98,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_read_body(error_code ec, std::size_t bytes);
   void on_read_error(error_code ec);
   void handle_request();
+  // A response the handler answers later (kernel::Response::later): its reply is posted back to
+  // this connection's I/O thread and answered there.
+  void do_defer(kernel::Response pending, ResponseContext context);
   void do_forward(kernel::Request request, Forward forward, ResponseContext context);
   void on_forward(const kernel::Request& request, const Forward& forward, ResponseContext context,
                   UpstreamAnswer result);
@@ -123,6 +126,8 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::beast::http::response<boost::beast::http::empty_body> continue_;
   std::string client_address_;
   std::string request_id_;
+  // The request being handled; kept until its answer is written (a deferred answer needs it).
+  kernel::Request request_;
   // The request being answered, for metrics and the access log line written after the answer.
   struct Current {
     std::string method;

@@ -126,6 +126,13 @@ class ModuleBus {
   template <class F>
   decltype(auto) transact(const Trace& trace, F&& fn);
 
+  // The asynchronous form of transact(), for request handlers that answer later: fn(Tx&) runs on
+  // the database's request writer (kernel::Database::write_queued), grouped with other queued
+  // transactions; then, on that thread, done(result, nullptr) once the commit holds its effects,
+  // or done(std::nullopt, error) when fn, BEGIN or COMMIT threw. The trace is copied.
+  template <class F, class Done>
+  void transact_queued(Trace trace, F fn, Done done);
+
   // fn(const E&, HandlerContext&) is called once per event of type E, inside this module's
   // transaction. `subscriber` names the reaction, e.g. "products.on_stock_level_changed".
   template <Event E, class F>
@@ -245,6 +252,33 @@ decltype(auto) ModuleBus::transact(const Trace& trace, F&& fn) {
     if (!published.empty()) bus_.notify_published(module_);
     return result;
   }
+}
+
+template <class F, class Done>
+void ModuleBus::transact_queued(Trace trace, F fn, Done done) {
+  using Result = decltype(fn(std::declval<Tx&>()));
+  struct State {
+    Trace trace;
+    F fn;
+    Done done;
+    std::optional<Result> result;
+    std::vector<std::string> published;
+  };
+  auto state = std::make_shared<State>(State{std::move(trace), std::move(fn), std::move(done),
+                                             std::nullopt, {}});
+  db_->write_queued(
+      [this, state](kernel::Connection& c) {
+        Tx tx(c, module_, state->trace, bus_.clock());
+        state->result.emplace(state->fn(tx));
+        state->published = tx.published_types();
+      },
+      [this, state](std::exception_ptr error) {
+        if (error) return state->done(std::optional<Result>(), error);
+        // Counted and announced only once the commit succeeded, as in transact().
+        count_published(module_, state->published);
+        if (!state->published.empty()) bus_.notify_published(module_);
+        state->done(std::move(state->result), nullptr);
+      });
 }
 
 }  // namespace eventbus

@@ -156,6 +156,75 @@ struct Database::GroupedWrite {
   bool done = false;
 };
 
+// Never moved: `write` refers to `fn`.
+struct Database::QueuedWrite {
+  QueuedWrite(std::function<void(Connection&)> f, std::function<void(std::exception_ptr)> d)
+      : fn(std::move(f)), done(std::move(d)) {}
+  QueuedWrite(const QueuedWrite&) = delete;
+  QueuedWrite& operator=(const QueuedWrite&) = delete;
+
+  std::function<void(Connection&)> fn;
+  std::function<void(std::exception_ptr)> done;
+  GroupedWrite write{fn, log::current_request_id(), log::current_trace_id(), nullptr, false};
+};
+
+Database::~Database() {
+  drain_queued();
+}
+
+void Database::write_queued(std::function<void(Connection&)> fn,
+                            std::function<void(std::exception_ptr)> done) {
+  auto item = std::make_unique<QueuedWrite>(std::move(fn), std::move(done));
+  {
+    std::lock_guard lock(queue_mutex_);
+    queued_.push_back(std::move(item));
+    if (!queue_writer_.joinable()) {
+      queue_stopping_ = false;
+      queue_writer_ = std::thread([this] { run_queue(); });
+      return;
+    }
+  }
+  queue_wake_.notify_one();
+}
+
+void Database::drain_queued() {
+  std::thread writer;
+  {
+    std::lock_guard lock(queue_mutex_);
+    queue_stopping_ = true;
+    writer = std::move(queue_writer_);
+  }
+  queue_wake_.notify_one();
+  if (writer.joinable()) writer.join();
+}
+
+void Database::run_queue() {
+  std::unique_lock lock(queue_mutex_);
+  while (true) {
+    queue_wake_.wait(lock, [&] { return queue_stopping_ || !queued_.empty(); });
+    if (queued_.empty()) return;  // stopping, and nothing is left to write
+    auto batch = std::move(queued_);
+    queued_.clear();
+    lock.unlock();
+    std::vector<GroupedWrite*> group;
+    group.reserve(batch.size());
+    for (auto& item : batch) group.push_back(&item->write);
+    {
+      std::lock_guard write_lock(write_mutex_);
+      write_group(group);
+    }
+    for (auto& item : batch) {
+      log::Scope scope(item->write.request_id, item->write.trace_id);
+      try {
+        item->done(item->write.error);
+      } catch (const std::exception& error) {
+        log::error("sqlite", name_ + ": a queued write's completion threw: " + error.what());
+      }
+    }
+    lock.lock();
+  }
+}
+
 void Database::run_grouped(const std::function<void(Connection&)>& fn) {
   GroupedWrite mine{fn, log::current_request_id(), log::current_trace_id(), nullptr, false};
   std::unique_lock lock(group_mutex_);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <future>
 
 namespace kernel {
 namespace {
@@ -82,6 +83,32 @@ Response Response::no_content() {
   Response response;
   response.status = 204;
   return response;
+}
+
+Response Response::deferred(std::function<void(Reply)> start) {
+  Response response;
+  response.later = std::move(start);
+  return response;
+}
+
+void amend(Response& response, std::function<void(Response&)> change) {
+  if (!response.is_deferred()) return change(response);
+  response.later = [start = std::move(response.later),
+                    change = std::move(change)](Reply reply) mutable {
+    start([change = std::move(change), reply = std::move(reply)](Response ready) {
+      change(ready);
+      reply(std::move(ready));
+    });
+  };
+}
+
+Response settle(Response response) {
+  if (!response.is_deferred()) return response;
+  std::promise<Response> promise;
+  auto answer = promise.get_future();
+  auto start = std::move(response.later);
+  start([&promise](Response ready) { promise.set_value(std::move(ready)); });
+  return answer.get();
 }
 
 }  // namespace kernel

@@ -1,5 +1,7 @@
 #include "kernel/problem.hpp"
 
+#include "kernel/log.hpp"
+
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -95,6 +97,23 @@ Response problem_response(int status, std::string_view title, std::string_view d
 
 Response problem_response(const ApiError& error) {
   return problem_response(error.status(), error.title(), error.detail(), error.errors());
+}
+
+Response problem_for(std::exception_ptr error, std::string_view where,
+                     const std::string& request_id) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const ApiError& api_error) {
+    auto response = problem_response(api_error);
+    if (api_error.status() == 401) response.headers.set("WWW-Authenticate", "Bearer");
+    return response;
+  } catch (const std::exception& unexpected) {
+    log::error("http", "unhandled error in " + std::string(where) + ": " + unexpected.what(),
+               request_id);
+  } catch (...) {
+    log::error("http", "unhandled non-exception in " + std::string(where), request_id);
+  }
+  return problem_response(500, "Internal Server Error", "The server failed to handle the request.");
 }
 
 }  // namespace kernel

@@ -81,14 +81,8 @@ Response Router::dispatch(Request& request) const {
         throw ApiError(403, "Forbidden", "This route is for administrators.");
       }
       response = chosen->handler(request);
-    } catch (const ApiError& error) {
-      response = problem_response(error);
-      if (error.status() == 401) response.headers.set("WWW-Authenticate", "Bearer");
-    } catch (const std::exception& error) {
-      log::error("http", "unhandled error in " + chosen->pattern + ": " + error.what(),
-                 request.request_id);
-      response = problem_response(500, "Internal Server Error",
-                                  "The server failed to handle the request.");
+    } catch (...) {
+      response = problem_for(std::current_exception(), chosen->pattern, request.request_id);
     }
   } else if (!allowed.empty()) {
     response = problem_response(405, "Method Not Allowed",
@@ -97,9 +91,12 @@ Response Router::dispatch(Request& request) const {
   } else {
     response = problem_response(404, "Not Found", "No route matches " + request.path + ".");
   }
-  response.route = chosen ? chosen->pattern : (allowed.empty() ? "unmatched" : "");
-  if (response.route.empty()) response.route = route_template(request);
-  if (!request.request_id.empty()) response.headers.set("X-Request-Id", request.request_id);
+  auto route = chosen ? chosen->pattern : (allowed.empty() ? "unmatched" : "");
+  if (route.empty()) route = route_template(request);
+  amend(response, [route, request_id = request.request_id](Response& ready) {
+    ready.route = route;
+    if (!request_id.empty()) ready.headers.set("X-Request-Id", request_id);
+  });
   return response;
 }
 

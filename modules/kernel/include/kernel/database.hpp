@@ -7,6 +7,7 @@
 #include <SQLiteCpp/Statement.h>
 
 #include <condition_variable>
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -14,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -99,6 +101,22 @@ class Database {
     }
   }
 
+  // The asynchronous form of write_grouped(): queues fn for this database's request writer, a
+  // thread that writes everything queued meanwhile in one transaction (each fn in its own
+  // savepoint, one commit) and then, on that thread, calls each `done` with nullptr or with the
+  // exception its fn (or the group's BEGIN or COMMIT) threw. The caller's thread does not wait,
+  // so an HTTP I/O thread goes on reading requests while a group is written, and the next group
+  // holds all of them. fn runs with the caller's log ids.
+  void write_queued(std::function<void(Connection&)> fn,
+                    std::function<void(std::exception_ptr)> done);
+  // Writes what is queued, then stops the request writer (write_queued starts it again). The
+  // destructor calls it too.
+  void drain_queued();
+
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
   // Runs fn(Connection&) on a reader connection (no explicit transaction: use one statement, or
   // open one yourself for multi-statement consistency).
   template <class F>
@@ -128,7 +146,9 @@ class Database {
   std::unique_ptr<Connection> connect(bool reader) const;
 
   struct GroupedWrite;
+  struct QueuedWrite;
   void run_grouped(const std::function<void(Connection&)>& fn);
+  void run_queue();
   // Writes `group` in one transaction (the caller holds write_mutex_); sets each one's error.
   void write_group(const std::vector<GroupedWrite*>& group);
 
@@ -176,6 +196,12 @@ class Database {
   std::condition_variable group_done_;
   std::vector<GroupedWrite*> group_queue_;
   bool group_leader_ = false;
+  // The request writer (write_queued): its queue and its thread, started on first use.
+  std::mutex queue_mutex_;
+  std::condition_variable queue_wake_;
+  std::vector<std::unique_ptr<QueuedWrite>> queued_;
+  bool queue_stopping_ = false;
+  std::thread queue_writer_;
 };
 
 }  // namespace kernel

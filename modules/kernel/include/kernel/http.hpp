@@ -7,6 +7,7 @@
 #include <boost/json/value.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,6 +59,11 @@ struct Request {
   const Principal& caller() const;
 };
 
+struct Response;
+// Hands over a response that was not ready when its handler returned. Callable from any thread,
+// exactly once.
+using Reply = std::function<void(Response)>;
+
 struct Response {
   int status = 200;
   Headers headers;
@@ -65,9 +71,24 @@ struct Response {
   // The route template that answered ("/api/v1/orders/{id}"), for metrics and the access log;
   // "unmatched" when none did, "forwarded:<module>" for a forwarded request; "" until known.
   std::string route;
+  // Set when the answer comes later: the handler queued work (a write to its module's writer)
+  // that answers once it is done. Whoever sends the response calls `later` once with a Reply
+  // for the final response, which may come on another thread. The request must outlive the
+  // reply: the server keeps it until the answer is written. `later` either arranges for the
+  // reply to be called once, or throws without calling it.
+  std::function<void(Reply)> later;
 
   static Response json(int status, const boost::json::value& body);
   static Response no_content();
+  static Response deferred(std::function<void(Reply)> start);
+  bool is_deferred() const { return static_cast<bool>(later); }
 };
+
+// Applies `change` to `response` now or, when it is deferred, to its final response.
+void amend(Response& response, std::function<void(Response&)> change);
+
+// The final response: `response` itself, or the deferred one once it came (blocks until then).
+// For callers outside the HTTP server: in-process tests and tools.
+Response settle(Response response);
 
 }  // namespace kernel

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <stdexcept>
+#include <exception>
 #include <string>
 
 namespace kernel {
@@ -39,6 +40,11 @@ class ApiError : public std::runtime_error {
 Response problem_response(int status, std::string_view title, std::string_view detail,
                           const FieldErrors& errors = {});
 Response problem_response(const ApiError& error);
+
+// The answer to a handler's exception: its problem for an ApiError (with WWW-Authenticate for a
+// 401), else a 500 problem, logged with `where` (the route) and the request id.
+Response problem_for(std::exception_ptr error, std::string_view where,
+                     const std::string& request_id);
 
 // The standard reason phrase used as a problem title ("Not Found").
 std::string_view status_title(int status);

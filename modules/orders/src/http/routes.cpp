@@ -4,6 +4,7 @@
 #include <kernel/ids.hpp>
 #include <kernel/json_body.hpp>
 #include <kernel/pagination.hpp>
+#include <kernel/problem.hpp>
 #include <kernel/time.hpp>
 
 #include <boost/json/object.hpp>
@@ -87,6 +88,17 @@ std::optional<IdempotencyKey> idempotency_key(const kernel::Request& request) {
   return IdempotencyKey{std::string(*header), kernel::digest_hex(canonical)};
 }
 
+kernel::Response created(const Placed& placed) {
+  kernel::Response response;
+  response.status = 201;
+  response.headers.set("Content-Type", "application/json");
+  response.headers.set("Location", std::string(kBase) + "/" + std::to_string(placed.order.id));
+  response.body =
+      placed.replayed_body ? *placed.replayed_body : boost::json::serialize(to_json(placed.order));
+  if (placed.replayed_body) response.headers.set("Idempotent-Replayed", "true");
+  return response;
+}
+
 }  // namespace
 
 void add_routes(kernel::Router& router, Ordering& ordering) {
@@ -97,19 +109,22 @@ void add_routes(kernel::Router& router, Ordering& ordering) {
         auto input = read_place_order(request, body);
         body.finish();
         auto key = idempotency_key(request);
-        auto placed = ordering.place(
-            request.caller().user_id, input, key,
-            [](const Order& o) { return boost::json::serialize(to_json(o)); },
-            eventbus::trace_of(request));
-        kernel::Response response;
-        response.status = 201;
-        response.headers.set("Content-Type", "application/json");
-        response.headers.set("Location",
-                             std::string(kBase) + "/" + std::to_string(placed.order.id));
-        response.body = placed.replayed_body ? *placed.replayed_body
-                                             : boost::json::serialize(to_json(placed.order));
-        if (placed.replayed_body) response.headers.set("Idempotent-Replayed", "true");
-        return response;
+        // Answered once the orders writer has committed the order (with the others queued
+        // meanwhile); this I/O thread goes on with other requests until then.
+        return kernel::Response::deferred([&ordering, user_id = request.caller().user_id,
+                                           input = std::move(input), key = std::move(key),
+                                           trace = eventbus::trace_of(request),
+                                           request_id = request.request_id](
+                                              kernel::Reply reply) mutable {
+          ordering.place_queued(
+              user_id, std::move(input), std::move(key),
+              [](const Order& o) { return boost::json::serialize(to_json(o)); }, std::move(trace),
+              [reply = std::move(reply), request_id](std::optional<Placed> placed,
+                                                     std::exception_ptr error) {
+                if (error) return reply(kernel::problem_for(error, kBase, request_id));
+                reply(created(*placed));
+              });
+        });
       },
       kernel::Access::user);
 

@@ -7,6 +7,8 @@
 #include <kernel/problem.hpp>
 #include <kernel/time.hpp>
 
+#include <future>
+
 namespace orders {
 namespace {
 
@@ -68,7 +70,22 @@ Placed Ordering::place(std::int64_t user_id, const PlaceOrder& input,
                        const std::optional<IdempotencyKey>& key,
                        const std::function<std::string(const Order&)>& render,
                        const eventbus::Trace& trace) {
-  return bus_.transact(trace, [&](eventbus::Tx& tx) -> Placed {
+  std::promise<Placed> promise;
+  auto placed = promise.get_future();
+  place_queued(user_id, input, key, render, trace,
+               [&promise](std::optional<Placed> result, std::exception_ptr error) {
+                 if (error) return promise.set_exception(error);
+                 promise.set_value(std::move(*result));
+               });
+  return placed.get();
+}
+
+void Ordering::place_queued(std::int64_t user_id, PlaceOrder input,
+                            std::optional<IdempotencyKey> key,
+                            std::function<std::string(const Order&)> render,
+                            eventbus::Trace trace, PlaceDone done) {
+  auto write = [this, user_id, input = std::move(input), key = std::move(key),
+                render = std::move(render)](eventbus::Tx& tx) -> Placed {
     if (key) {
       if (auto seen = store::find_key(tx.db(), user_id, key->key)) {
         if (seen->request_hash != key->request_hash) {
@@ -88,7 +105,8 @@ Placed Ordering::place(std::int64_t user_id, const PlaceOrder& input,
                         order.created_at);
     }
     return {order, std::nullopt};
-  });
+  };
+  bus_.transact_queued(std::move(trace), std::move(write), std::move(done));
 }
 
 Order Ordering::get(std::int64_t id, const kernel::Principal& caller) {
