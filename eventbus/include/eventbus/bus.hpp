@@ -264,8 +264,8 @@ void ModuleBus::transact_queued(Trace trace, F fn, Done done) {
     std::optional<Result> result;
     std::vector<std::string> published;
   };
-  auto state = std::make_shared<State>(State{std::move(trace), std::move(fn), std::move(done),
-                                             std::nullopt, {}});
+  auto state = std::make_shared<State>(
+      State{std::move(trace), std::move(fn), std::move(done), std::nullopt, {}});
   db_->write_queued(
       [this, state](kernel::Connection& c) {
         Tx tx(c, module_, state->trace, bus_.clock());

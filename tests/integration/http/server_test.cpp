@@ -353,6 +353,41 @@ TEST_SUITE("http") {
     CHECK(client.connections_opened() == 1);
   }
 
+  TEST_CASE("[Server] a deferred answer leaves its I/O thread free until it comes") {
+    auto options = test_options();
+    options.io_threads = 1;
+    std::promise<kernel::Reply> parked;
+    Server server(options, [&parked](kernel::Request& request) -> kernel::Response {
+      if (request.path == "/later") {
+        return kernel::Response::deferred(
+            [&parked](kernel::Reply reply) { parked.set_value(std::move(reply)); });
+      }
+      if (request.path == "/refused") {
+        return kernel::Response::deferred(
+            [](kernel::Reply) { throw std::runtime_error("cannot queue"); });
+      }
+      return kernel::Response::json(200, boost::json::object{{"hello", "world"}});
+    });
+    auto port = server.start();
+    auto later = std::async(std::launch::async, [port] {
+      HttpClient client(port);
+      return client.get("/later", {{"X-Request-Id", "r-later"}});
+    });
+    auto reply = parked.get_future().get();  // the deferred request is being handled
+    HttpClient other(port);
+    CHECK(other.get("/hello").status == 200);  // the only I/O thread is not blocked by it
+    CHECK(later.wait_for(0ms) == std::future_status::timeout);
+    std::thread([reply = std::move(reply)] {
+      reply(kernel::Response::json(201, boost::json::object{{"late", true}}));
+    }).join();
+    auto answer = later.get();
+    CHECK(answer.status == 201);
+    CHECK(answer.json().at("late") == true);
+    CHECK(answer.header("X-Request-Id") == "r-later");
+    CHECK(other.get("/refused").status == 500);  // a deferral that could not start
+    CHECK(other.get("/hello").status == 200);
+  }
+
   TEST_CASE("[Server] owns the framing headers and drops invalid ones from handlers") {
     Server server(test_options(), [](kernel::Request&) {
       kernel::Response response;

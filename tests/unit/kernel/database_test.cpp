@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -194,5 +195,103 @@ TEST_SUITE("kernel") {
     CHECK(second == 2);
     CHECK(third == 3);
     CHECK(count_rows(*db) == 3);
+  }
+
+  TEST_CASE("[Database] queued writes return at once and are committed together") {
+    mart::test::TempDir dir;
+    auto db = kernel::Database::open("t", dir.path() / "t.db");
+    db->write([](kernel::Connection& c) { c.exec("CREATE TABLE x (v INTEGER PRIMARY KEY)"); });
+    auto commits = count_commits(*db);
+    // The first queued write holds the request writer for 200 ms; the ones queued meanwhile
+    // (without waiting: this thread goes on) are written as the next group.
+    std::atomic<bool> first_running{false};
+    std::mutex seen_mutex;
+    std::vector<std::pair<int, int>> seen;  // value, rows a reader saw when its done ran
+    auto done_for = [&](int v) {
+      return [&, v](std::exception_ptr error) {
+        CHECK_FALSE(error);
+        auto rows = count_rows(*db);  // a reader: the commit is visible by now
+        std::lock_guard lock(seen_mutex);
+        seen.emplace_back(v, rows);
+      };
+    };
+    db->write_queued(
+        [&](kernel::Connection& c) {
+          insert_row(c, 1);
+          first_running = true;
+          std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        },
+        done_for(1));
+    while (!first_running) std::this_thread::yield();
+    auto queued_at = std::chrono::steady_clock::now();
+    for (int v = 2; v <= 6; ++v) {
+      db->write_queued([v](kernel::Connection& c) { insert_row(c, v); }, done_for(v));
+    }
+    CHECK(std::chrono::steady_clock::now() - queued_at < std::chrono::milliseconds(100));
+    db->drain_queued();
+    CHECK(count_rows(*db) == 6);
+    CHECK(commits->load() == 2);  // the first write's, then the five others' together
+    std::lock_guard lock(seen_mutex);
+    REQUIRE(seen.size() == 6);
+    CHECK(seen[0] == std::pair{1, 1});
+    for (std::size_t i = 1; i < seen.size(); ++i) {
+      CHECK(seen[i].first == static_cast<int>(i) + 1);
+      CHECK(seen[i].second == 6);
+    }
+  }
+
+  TEST_CASE("[Database] a throwing queued write undoes only itself and fails only its own done") {
+    mart::test::TempDir dir;
+    auto db = kernel::Database::open("t", dir.path() / "t.db");
+    db->write([](kernel::Connection& c) { c.exec("CREATE TABLE x (v INTEGER PRIMARY KEY)"); });
+    std::atomic<bool> first_running{false};
+    std::atomic<int> failed{0};
+    std::atomic<int> succeeded{0};
+    auto done = [&](std::exception_ptr error) { ++(error ? failed : succeeded); };
+    db->write_queued(
+        [&](kernel::Connection& c) {
+          insert_row(c, 1);
+          first_running = true;
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        },
+        done);
+    while (!first_running) std::this_thread::yield();
+    for (int v = 2; v <= 5; ++v) {
+      db->write_queued(
+          [v](kernel::Connection& c) {
+            insert_row(c, v);
+            if (v == 3) throw std::runtime_error("no");
+          },
+          done);
+    }
+    // A write that breaks a constraint fails alone too (its statement error is its own).
+    db->write_queued([](kernel::Connection& c) { insert_row(c, 2); }, done);
+    db->drain_queued();
+    CHECK(failed == 2);
+    CHECK(succeeded == 4);
+    auto rows = db->read([](kernel::Connection& c) {
+      std::vector<int> out;
+      auto& q = c.prepare("SELECT v FROM x ORDER BY v");
+      while (q.executeStep()) out.push_back(q.getColumn(0).getInt());
+      return out;
+    });
+    CHECK(rows == std::vector<int>{1, 2, 4, 5});
+  }
+
+  TEST_CASE("[Database] the request writer starts again after a drain; closing drains it") {
+    mart::test::TempDir dir;
+    std::atomic<int> done_count{0};
+    {
+      auto db = kernel::Database::open("t", dir.path() / "t.db");
+      db->write([](kernel::Connection& c) { c.exec("CREATE TABLE x (v INTEGER PRIMARY KEY)"); });
+      db->write_queued([](kernel::Connection& c) { insert_row(c, 1); },
+                       [&](std::exception_ptr) { ++done_count; });
+      db->drain_queued();
+      db->write_queued([](kernel::Connection& c) { insert_row(c, 2); },
+                       [&](std::exception_ptr) { ++done_count; });
+    }  // the destructor writes what is queued
+    CHECK(done_count == 2);
+    auto db = kernel::Database::open("t", dir.path() / "t.db");
+    CHECK(count_rows(*db) == 2);
   }
 }

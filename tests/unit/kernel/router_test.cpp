@@ -4,6 +4,9 @@
 #include <doctest/doctest.h>
 #include <boost/json/parse.hpp>
 
+#include <optional>
+#include <thread>
+
 namespace {
 
 kernel::Request request(std::string method, std::string path) {
@@ -28,6 +31,19 @@ kernel::Router sample_router() {
              [](kernel::Request&) -> kernel::Response { throw std::runtime_error("bug"); });
   router.post("/invalid", [](kernel::Request&) -> kernel::Response {
     throw kernel::ApiError::unprocessable("bad", {{"name", "must not be empty"}});
+  });
+  // Answered later, on another thread, as a queued write answers.
+  router.post("/later/{outcome}", [](kernel::Request& r) {
+    return kernel::Response::deferred([ok = r.param("outcome") == "ok"](kernel::Reply reply) {
+      std::thread([ok, reply = std::move(reply)] {
+        if (ok) return reply(kernel::Response::json(201, {{"done", true}}));
+        try {
+          throw kernel::ApiError::conflict("taken");
+        } catch (...) {
+          reply(kernel::problem_for(std::current_exception(), "/later/{outcome}", "rid-1"));
+        }
+      }).detach();
+    });
   });
   return router;
 }
@@ -78,5 +94,42 @@ TEST_SUITE("kernel") {
     auto router = sample_router();
     auto r = request("GET", "/nope");
     CHECK(router.dispatch(r).headers.get("X-Request-Id") == "rid-1");
+  }
+
+  TEST_CASE("[Router] a deferred answer gets its route and request id when it comes") {
+    auto router = sample_router();
+    auto ok = request("POST", "/later/ok");
+    auto pending = router.dispatch(ok);
+    REQUIRE(pending.is_deferred());
+    auto answer = kernel::settle(std::move(pending));
+    CHECK(answer.status == 201);
+    CHECK(answer.route == "/later/{outcome}");
+    CHECK(answer.headers.get("X-Request-Id") == "rid-1");
+    auto taken = request("POST", "/later/taken");
+    auto r409 = kernel::settle(router.dispatch(taken));
+    CHECK(r409.status == 409);
+    CHECK(r409.headers.get("content-type") == "application/problem+json");
+    CHECK(r409.headers.get("X-Request-Id") == "rid-1");
+  }
+
+  TEST_CASE("[Response] amend changes a ready response now and a deferred one when it comes") {
+    auto ready = kernel::Response::no_content();
+    kernel::amend(ready, [](kernel::Response& r) { r.headers.set("X-A", "1"); });
+    CHECK(ready.headers.get("X-A") == "1");
+    kernel::Reply keep;
+    auto pending =
+        kernel::Response::deferred([&](kernel::Reply reply) { keep = std::move(reply); });
+    kernel::amend(pending, [](kernel::Response& r) { r.headers.set("X-A", "1"); });
+    kernel::amend(pending, [](kernel::Response& r) {
+      r.headers.set("X-B", r.headers.get("X-A") ? "after" : "before");
+    });
+    CHECK_FALSE(pending.headers.get("X-A"));
+    std::optional<kernel::Response> got;
+    pending.later([&](kernel::Response r) { got = std::move(r); });
+    CHECK_FALSE(got);
+    keep(kernel::Response::no_content());
+    REQUIRE(got);
+    CHECK(got->headers.get("X-A") == "1");
+    CHECK(got->headers.get("X-B") == "after");  // in the order they were added
   }
 }

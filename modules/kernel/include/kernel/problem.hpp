@@ -3,9 +3,9 @@
 
 #include "kernel/http.hpp"
 
+#include <exception>
 #include <map>
 #include <stdexcept>
-#include <exception>
 #include <string>
 
 namespace kernel {

@@ -111,20 +111,20 @@ void add_routes(kernel::Router& router, Ordering& ordering) {
         auto key = idempotency_key(request);
         // Answered once the orders writer has committed the order (with the others queued
         // meanwhile); this I/O thread goes on with other requests until then.
-        return kernel::Response::deferred([&ordering, user_id = request.caller().user_id,
-                                           input = std::move(input), key = std::move(key),
-                                           trace = eventbus::trace_of(request),
-                                           request_id = request.request_id](
-                                              kernel::Reply reply) mutable {
-          ordering.place_queued(
-              user_id, std::move(input), std::move(key),
-              [](const Order& o) { return boost::json::serialize(to_json(o)); }, std::move(trace),
-              [reply = std::move(reply), request_id](std::optional<Placed> placed,
-                                                     std::exception_ptr error) {
-                if (error) return reply(kernel::problem_for(error, kBase, request_id));
-                reply(created(*placed));
-              });
-        });
+        return kernel::Response::deferred(
+            [&ordering, user_id = request.caller().user_id, input = std::move(input),
+             key = std::move(key), trace = eventbus::trace_of(request),
+             request_id = request.request_id](kernel::Reply reply) mutable {
+              ordering.place_queued(
+                  user_id, std::move(input), std::move(key),
+                  [](const Order& o) { return boost::json::serialize(to_json(o)); },
+                  std::move(trace),
+                  [reply = std::move(reply), request_id](std::optional<Placed> placed,
+                                                         std::exception_ptr error) {
+                    if (error) return reply(kernel::problem_for(error, kBase, request_id));
+                    reply(created(*placed));
+                  });
+            });
       },
       kernel::Access::user);
 

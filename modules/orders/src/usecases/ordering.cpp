@@ -82,8 +82,8 @@ Placed Ordering::place(std::int64_t user_id, const PlaceOrder& input,
 
 void Ordering::place_queued(std::int64_t user_id, PlaceOrder input,
                             std::optional<IdempotencyKey> key,
-                            std::function<std::string(const Order&)> render,
-                            eventbus::Trace trace, PlaceDone done) {
+                            std::function<std::string(const Order&)> render, eventbus::Trace trace,
+                            PlaceDone done) {
   auto write = [this, user_id, input = std::move(input), key = std::move(key),
                 render = std::move(render)](eventbus::Tx& tx) -> Placed {
     if (key) {
