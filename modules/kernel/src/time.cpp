@@ -2,18 +2,77 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <ctime>
 
 namespace kernel {
 
+namespace {
+
+// The proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's civil_from_days):
+// every row the flow writes carries a timestamp, and gmtime_r plus a format string cost more
+// than the rest of formatting one.
+struct CivilDate {
+  std::int64_t year;
+  unsigned month;
+  unsigned day;
+};
+
+CivilDate civil_from_days(std::int64_t days) {
+  days += 719468;
+  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const auto day_of_era = static_cast<unsigned>(days - era * 146097);
+  const unsigned year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+  const unsigned day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const unsigned shifted_month = (5 * day_of_year + 2) / 153;
+  const unsigned day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+  const unsigned month = shifted_month < 10 ? shifted_month + 3 : shifted_month - 9;
+  const std::int64_t year = static_cast<std::int64_t>(year_of_era) + era * 400 + (month <= 2);
+  return {year, month, day};
+}
+
+char* put_digits(char* out, std::int64_t value, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    out[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  return out + width;
+}
+
+}  // namespace
+
 std::string format_rfc3339(TimePoint time) {
   auto millis = to_unix_millis(time);
-  std::time_t seconds = static_cast<std::time_t>(millis / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900,
-                     utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                     millis % 1000);
+  auto days = millis >= 0 ? millis / 86'400'000 : (millis - 86'399'999) / 86'400'000;
+  auto in_day = millis - days * 86'400'000;  // 0 .. 86'399'999
+  auto date = civil_from_days(days);
+  if (date.year < 0 || date.year > 9999) {
+    // Outside what four digits hold: the general (slow) path.
+    std::time_t seconds = static_cast<std::time_t>(millis / 1000);
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900,
+                       utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                       millis % 1000);
+  }
+  char text[24];  // YYYY-MM-DDTHH:MM:SS.mmmZ
+  char* out = put_digits(text, date.year, 4);
+  *out++ = '-';
+  out = put_digits(out, date.month, 2);
+  *out++ = '-';
+  out = put_digits(out, date.day, 2);
+  *out++ = 'T';
+  out = put_digits(out, in_day / 3'600'000, 2);
+  *out++ = ':';
+  out = put_digits(out, in_day / 60'000 % 60, 2);
+  *out++ = ':';
+  out = put_digits(out, in_day / 1000 % 60, 2);
+  *out++ = '.';
+  out = put_digits(out, in_day % 1000, 3);
+  *out++ = 'Z';
+  return std::string(text, out);
 }
 
 std::optional<TimePoint> parse_rfc3339(std::string_view text) {

@@ -7,7 +7,7 @@ constexpr const char* kInsert =
     "INSERT INTO notifications(user_id, source_event_id, source_envelope_id, event_type, "
     "order_id, message, channel, status, created_at, delivered_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, IIF(?9 IS NULL, 'pending', 'delivered'), ?8, ?9) "
-    "ON CONFLICT(user_id, source_event_id) DO NOTHING";
+    "ON CONFLICT(source_event_id, user_id) DO NOTHING";
 constexpr const char* kFind =
     "SELECT id, user_id, event_type, order_id, message, channel, status, is_read, created_at, "
     "delivered_at FROM notifications WHERE id = ?";
