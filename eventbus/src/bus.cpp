@@ -105,8 +105,7 @@ struct Bus::Impl {
     db.write([&](kernel::Connection& c) {
       auto& mark = c.prepare(sql::kMarkDelivered);
       mark.bind(1, kernel::to_unix_millis(clock.now()));
-      mark.bind(2, worker.last_marked);
-      mark.bind(3, *position);
+      mark.bind(2, *position);
       mark.exec();
     });
     worker.last_marked = *position;

@@ -15,10 +15,10 @@ inline constexpr const char* kOutboxMaxSeq = "SELECT COALESCE(MAX(seq), 0) FROM 
 // The highest seq handed out (rolled back with lost commits). Pruning must keep the newest row:
 // SQLite numbers a new row from the largest seq in the table (migration 0005).
 inline constexpr const char* kOutboxLastAllocated = "SELECT COALESCE(MAX(seq), 0) FROM bus_outbox";
+// bus_delivered holds one row (migration 0006).
 inline constexpr const char* kMarkDelivered =
-    "UPDATE bus_outbox SET delivered_ms = ? WHERE seq > ? AND seq <= ? AND delivered_ms IS NULL";
-inline constexpr const char* kLastMarked =
-    "SELECT COALESCE(MAX(seq), 0) FROM bus_outbox WHERE delivered_ms IS NOT NULL";
+    "UPDATE bus_delivered SET updated_ms = ?1, seq = ?2 WHERE id = 1 AND seq < ?2";
+inline constexpr const char* kLastMarked = "SELECT seq FROM bus_delivered WHERE id = 1";
 
 inline constexpr const char* kOutboxByKey =
     "SELECT seq, event_id, type, topic, aggregate_key, occurred_ms, correlation_id, causation_id, "
