@@ -157,9 +157,9 @@ std::vector<TimelineEntry> ModuleBus::events_for_key(
 }
 
 void ModuleBus::add_subscription(std::string type, std::string topic, std::string subscriber,
-                                 RawHandler handler) {
+                                 RawHandler handler, Reruns reruns) {
   bus_.add_subscription(module_, std::move(type), std::move(topic), std::move(subscriber),
-                        std::move(handler));
+                        std::move(handler), reruns);
 }
 
 Bus::Bus(BusOptions options)
@@ -199,10 +199,10 @@ ModuleBus* Bus::find(std::string_view module) {
 }
 
 void Bus::add_subscription(const std::string& module, std::string type, std::string topic,
-                           std::string subscriber, RawHandler handler) {
+                           std::string subscriber, RawHandler handler, Reruns reruns) {
   if (impl_->running) throw std::logic_error("subscribe after the bus started");
   impl_->workers.at(module)->consumer->add(
-      {std::move(type), std::move(topic), std::move(subscriber), std::move(handler)});
+      {std::move(type), std::move(topic), std::move(subscriber), std::move(handler), reruns});
   impl_->connected = false;
 }
 

@@ -153,9 +153,9 @@ const Subscription* Consumer::find(std::string_view subscriber, std::string_view
 }
 
 Consumer::Outcome Consumer::handle(kernel::Connection& c, const Subscription& subscription,
-                                   const Envelope& event, std::string* error,
+                                   const Envelope& event, bool isolated, std::string* error,
                                    std::vector<std::string>& published) {
-  c.prepare(sql::kSavepoint).exec();
+  if (isolated) c.prepare(sql::kSavepoint).exec();
   try {
     auto& inbox = c.prepare(sql::kInsertInbox);
     inbox.bind(1, subscription.subscriber);
@@ -164,7 +164,7 @@ Consumer::Outcome Consumer::handle(kernel::Connection& c, const Subscription& su
     inbox.bind(4, kernel::to_unix_millis(clock_.now()));
     inbox.exec();
     if (c.changes() == 0) {
-      c.prepare(sql::kRelease).exec();
+      if (isolated) c.prepare(sql::kRelease).exec();
       return Outcome::duplicate;
     }
     Trace trace{event.correlation_id, event.id};
@@ -186,7 +186,7 @@ Consumer::Outcome Consumer::handle(kernel::Connection& c, const Subscription& su
       } observe{subscription.metrics.handler_seconds, started};
       subscription.handler(ctx);
     }
-    c.prepare(sql::kRelease).exec();
+    if (isolated) c.prepare(sql::kRelease).exec();
     const auto& types = tx.published_types();
     published.insert(published.end(), types.begin(), types.end());
     return Outcome::handled;
@@ -194,6 +194,7 @@ Consumer::Outcome Consumer::handle(kernel::Connection& c, const Subscription& su
     *error = failure.what();
     if (error->empty()) *error = "handler failed";
   }
+  if (!isolated) return Outcome::failed;
   // Undo only this event's effects; the rest of the batch stands. If the whole transaction is
   // gone (SQLite aborted it), this throws and the batch is retried from the saved position.
   c.prepare(sql::kRollbackTo).exec();
@@ -225,6 +226,16 @@ void Consumer::park(kernel::Connection& c, const Subscription& subscription, con
                                       event.id + " (attempt " + std::to_string(attempts) +
                                       (dead ? ", dead-lettered" : ", will retry") + "): " + error);
   }
+}
+
+bool Consumer::forbids_reruns(const std::vector<Envelope>& batch) const {
+  for (const auto& s : subscriptions_) {
+    if (s.reruns != Reruns::forbidden) continue;
+    for (const auto& event : batch) {
+      if (event.type == s.type) return true;
+    }
+  }
+  return false;
 }
 
 bool Consumer::wants(std::string_view type) const {
@@ -310,7 +321,18 @@ std::size_t Consumer::deliver(
   std::vector<std::string> published;
   std::vector<kernel::metrics::Counter*> counts;
   std::size_t consumed = 0;
-  db_->write([&](kernel::Connection& c) {
+  // Without a savepoint per event unless a handler may not run twice (see Reruns); a failure
+  // then rolls the attempt back, and the batch is handled again with one per event.
+  bool isolated = forbids_reruns(batch);
+  struct HandleIsolated {};
+  // The failure that ended the first attempt: parked as it is in the second, without calling
+  // that handler again (one call per delivery attempt, as retries and dead letters count them).
+  struct Failure {
+    const Subscription* subscription = nullptr;
+    const Envelope* event = nullptr;
+    std::string error;
+  } first_failure;
+  auto attempt = [&](kernel::Connection& c) {
     parked = 0;
     published.clear();
     counts.clear();
@@ -336,7 +358,16 @@ std::size_t Consumer::deliver(
           }
         }
         std::string error;
-        auto outcome = handle(c, subscription, event, &error, published);
+        Outcome outcome = Outcome::failed;
+        if (first_failure.subscription == &subscription && first_failure.event == &event) {
+          error = first_failure.error;
+        } else {
+          outcome = handle(c, subscription, event, isolated, &error, published);
+        }
+        if (outcome == Outcome::failed && !isolated) {
+          first_failure = {&subscription, &event, error};
+          throw HandleIsolated{};
+        }
         if (outcome == Outcome::failed) {
           park(c, subscription, event, 1, error);
           ++parked;
@@ -348,7 +379,13 @@ std::size_t Consumer::deliver(
       }
     }
     save_positions(c, consumed);
-  });
+  };
+  try {
+    db_->write(attempt);
+  } catch (const HandleIsolated&) {
+    isolated = true;
+    db_->write(attempt);
+  }
   after_commit(published, counts);
   if (parked > 0) refresh_pending();
   return consumed;
@@ -399,8 +436,8 @@ std::size_t Consumer::retry_due() {
       const auto* subscription = find(entry.subscriber, entry.event.type);
       std::string error = "no subscriber named " + entry.subscriber + " handles " +
                           entry.event.type + " in this build";
-      auto outcome =
-          subscription ? handle(c, *subscription, entry.event, &error, published) : Outcome::failed;
+      auto outcome = subscription ? handle(c, *subscription, entry.event, true, &error, published)
+                                  : Outcome::failed;
       if (outcome != Outcome::failed) {
         auto& remove = c.prepare(sql::kDeleteParked);
         remove.bind(1, entry.id);
@@ -490,8 +527,8 @@ Bus::ReplayOutcome Consumer::replay(std::int64_t local_id) {
   db_->write([&](kernel::Connection& c) {
     published.clear();
     std::string error = "no subscriber named " + entry->subscriber + " in this build";
-    auto outcome =
-        subscription ? handle(c, *subscription, entry->event, &error, published) : Outcome::failed;
+    auto outcome = subscription ? handle(c, *subscription, entry->event, true, &error, published)
+                                : Outcome::failed;
     if (outcome != Outcome::failed) {
       auto& remove = c.prepare(sql::kDeleteParked);
       remove.bind(1, local_id);

@@ -29,6 +29,7 @@ struct Subscription {
   std::string topic;
   std::string subscriber;
   RawHandler handler;
+  Reruns reruns = Reruns::allowed;
   SubscriberMetrics metrics{};
 };
 
@@ -83,8 +84,12 @@ class Consumer {
   std::size_t retry_due();
   // Runs one subscriber on one event inside a savepoint; adds the types it published to
   // `published` (a local of the caller's transaction, never shared between threads).
+  // With `isolated`, in a savepoint of its own that a failure rolls back; without, a failure
+  // leaves the transaction as the handler left it (the caller rolls the whole batch back).
   Outcome handle(kernel::Connection& c, const Subscription& subscription, const Envelope& event,
-                 std::string* error, std::vector<std::string>& published);
+                 bool isolated, std::string* error, std::vector<std::string>& published);
+  // Whether a handler of some event of `batch` must not run twice (Reruns::forbidden).
+  bool forbids_reruns(const std::vector<Envelope>& batch) const;
   SubscriberMetrics metrics_for(const std::string& subscriber) const;
   void park(kernel::Connection& c, const Subscription& subscription, const Envelope& event,
             int attempts, const std::string& error);

@@ -57,6 +57,16 @@ struct HandlerContext {
 
 using RawHandler = std::function<void(HandlerContext&)>;
 
+// Whether a handler may run again when another event of its batch fails. A consumer handles a
+// batch without a savepoint per event first (the common case: every handler succeeds); when a
+// handler throws, the whole batch is rolled back and handled again with one savepoint per event,
+// so that only the failing event is undone and parked. The handlers before it then run twice:
+// harmless for effects inside the transaction, and for idempotent effects outside it (the
+// payment provider's charge, keyed by order). A handler whose outside effect must not repeat
+// (a webhook call) is `forbidden`: a batch holding one of its events gets a savepoint per event
+// from the start.
+enum class Reruns { allowed, forbidden };
+
 struct ModuleStatus {
   std::string module;
   std::int64_t outbox_waiting = 0;  // published, not yet handled by every subscriber
@@ -136,16 +146,18 @@ class ModuleBus {
   // fn(const E&, HandlerContext&) is called once per event of type E, inside this module's
   // transaction. `subscriber` names the reaction, e.g. "products.on_stock_level_changed".
   template <Event E, class F>
-  void subscribe(std::string subscriber, F&& fn) {
-    add_subscription(std::string(E::kType), std::string(E::kTopic), std::move(subscriber),
-                     [fn = std::forward<F>(fn)](HandlerContext& ctx) {
-                       auto event = decode_event<E>(boost::json::parse(ctx.event.payload));
-                       fn(event, ctx);
-                     });
+  void subscribe(std::string subscriber, F&& fn, Reruns reruns = Reruns::allowed) {
+    add_subscription(
+        std::string(E::kType), std::string(E::kTopic), std::move(subscriber),
+        [fn = std::forward<F>(fn)](HandlerContext& ctx) {
+          auto event = decode_event<E>(boost::json::parse(ctx.event.payload));
+          fn(event, ctx);
+        },
+        reruns);
   }
 
   void add_subscription(std::string type, std::string topic, std::string subscriber,
-                        RawHandler handler);
+                        RawHandler handler, Reruns reruns = Reruns::allowed);
 
   // Events keyed `key` in the outboxes of the hosted `sources`, oldest first, filtered by type.
   std::vector<TimelineEntry> events_for_key(const std::string& key,
@@ -220,7 +232,7 @@ class Bus {
  private:
   friend class ModuleBus;
   void add_subscription(const std::string& module, std::string type, std::string topic,
-                        std::string subscriber, RawHandler handler);
+                        std::string subscriber, RawHandler handler, Reruns reruns);
 
   BusOptions options_;
   kernel::SystemClock system_clock_;

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <map>
 #include <set>
 
 using namespace bus_test;
@@ -170,5 +171,48 @@ TEST_SUITE("eventbus") {
     rb.clock().advance(100ms);
     rb.run_until_idle();
     CHECK(all_seen(beta.db()) == std::vector<Seen>{{"other", 2}, {"k", 1}, {"k", 2}});
+  }
+
+  TEST_CASE("[Bus] a failure in a batch undoes only its event; the handlers before it ran twice") {
+    mart::test::RecordingBus rb;
+    auto& alpha = rb.host("alpha");
+    auto& beta = rb.host("beta");
+    create_seen_table(beta.db());
+    Flaky flaky;
+    flaky.failures_left["b"] = -1;  // always
+    subscribe_flaky(beta, flaky);
+    publish(alpha, "a", 1);
+    publish(alpha, "b", 1);
+    publish(alpha, "c", 1);
+    rb.run_until_idle();  // one batch: a, b (fails), c
+    // First attempt without savepoints: a, then b fails and the attempt is rolled back. Second
+    // attempt, one savepoint per event: a again, b parked with the first attempt's error (not
+    // called again), then c.
+    CHECK(flaky.calls == 4);
+    CHECK(all_seen(beta.db()) == std::vector<Seen>{{"a", 1}, {"c", 1}});
+    CHECK(rb.bus().status().at(1).retrying == 1);
+  }
+
+  TEST_CASE("[Bus] a handler whose reruns are forbidden runs once per event of a failing batch") {
+    mart::test::RecordingBus rb;
+    auto& alpha = rb.host("alpha");
+    auto& beta = rb.host("beta");
+    create_seen_table(beta.db());
+    Flaky flaky;
+    flaky.failures_left["b"] = -1;
+    subscribe_flaky(beta, flaky);
+    std::map<std::string, int> calls;
+    beta.subscribe<ThingHappened>(
+        "beta.call_out",
+        [&calls](const ThingHappened& e, eventbus::HandlerContext&) { ++calls[e.thing]; },
+        eventbus::Reruns::forbidden);
+    publish(alpha, "a", 1);
+    publish(alpha, "b", 1);
+    publish(alpha, "c", 1);
+    rb.run_until_idle();
+    // b waits behind its parked delivery to the other subscriber (per-key order).
+    CHECK(calls == std::map<std::string, int>{{"a", 1}, {"c", 1}});
+    CHECK(flaky.calls == 3);  // a batch with such a handler is isolated from the start
+    CHECK(all_seen(beta.db()) == std::vector<Seen>{{"a", 1}, {"c", 1}});
   }
 }
