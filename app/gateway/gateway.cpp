@@ -75,8 +75,13 @@ kernel::Response Gateway::handle(kernel::Request& request) {
   } else {
     response = next_(request);
   }
-  // A deferred answer is decorated when it comes; the request outlives it (see kernel::Response).
-  kernel::amend(response, [this, &request](kernel::Response& ready) { decorate(request, ready); });
+  if (!response.is_deferred()) {
+    decorate(request, response);
+  } else {
+    // Decorated when it comes; the request outlives it (see kernel::Response::later).
+    kernel::amend(response,
+                  [this, &request](kernel::Response& ready) { decorate(request, ready); });
+  }
   return response;
 }
 

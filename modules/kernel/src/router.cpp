@@ -93,10 +93,16 @@ Response Router::dispatch(Request& request) const {
   }
   auto route = chosen ? chosen->pattern : (allowed.empty() ? "unmatched" : "");
   if (route.empty()) route = route_template(request);
-  amend(response, [route, request_id = request.request_id](Response& ready) {
-    ready.route = route;
+  auto finish = [](Response& ready, std::string name, const std::string& request_id) {
+    ready.route = std::move(name);
     if (!request_id.empty()) ready.headers.set("X-Request-Id", request_id);
-  });
+  };
+  if (!response.is_deferred()) {
+    finish(response, std::move(route), request.request_id);
+  } else {
+    amend(response, [finish, route = std::move(route), request_id = request.request_id](
+                        Response& ready) { finish(ready, route, request_id); });
+  }
   return response;
 }
 
