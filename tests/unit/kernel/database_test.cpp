@@ -24,6 +24,15 @@ int count_rows(kernel::Database& db) {
   });
 }
 
+std::vector<int> all_rows(kernel::Database& db) {
+  return db.read([](kernel::Connection& c) {
+    std::vector<int> out;
+    auto& q = c.prepare("SELECT v FROM x ORDER BY v");
+    while (q.executeStep()) out.push_back(q.getColumn(0).getInt());
+    return out;
+  });
+}
+
 // Counts the transactions the writer connection commits.
 std::shared_ptr<std::atomic<int>> count_commits(kernel::Database& db) {
   auto commits = std::make_shared<std::atomic<int>>(0);
@@ -161,13 +170,7 @@ TEST_SUITE("kernel") {
     leader.join();
     for (auto& t : others) t.join();
     CHECK(failed == 1);
-    auto rows = db->read([](kernel::Connection& c) {
-      std::vector<int> out;
-      auto& q = c.prepare("SELECT v FROM x ORDER BY v");
-      while (q.executeStep()) out.push_back(q.getColumn(0).getInt());
-      return out;
-    });
-    CHECK(rows == std::vector<int>{1, 2, 4, 5});
+    CHECK(all_rows(*db) == std::vector<int>{1, 2, 4, 5});
     CHECK(commits->load() == 2);  // the leader's, then the four others' together
   }
 
@@ -269,13 +272,7 @@ TEST_SUITE("kernel") {
     db->drain_queued();
     CHECK(failed == 2);
     CHECK(succeeded == 4);
-    auto rows = db->read([](kernel::Connection& c) {
-      std::vector<int> out;
-      auto& q = c.prepare("SELECT v FROM x ORDER BY v");
-      while (q.executeStep()) out.push_back(q.getColumn(0).getInt());
-      return out;
-    });
-    CHECK(rows == std::vector<int>{1, 2, 4, 5});
+    CHECK(all_rows(*db) == std::vector<int>{1, 2, 4, 5});
   }
 
   TEST_CASE("[Database] the request writer starts again after a drain; closing drains it") {
