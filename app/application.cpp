@@ -258,8 +258,9 @@ void Application::wait_for_signal() {
 void Application::stop() {
   if (server_) {
     server_->stop();
-    // Writes still queued reply to their connections' I/O threads: they are done before the
-    // server (and its I/O contexts) goes.
+    // The server waited (up to its grace period) for the answers its connections were owed;
+    // writes still queued after a forced stop reply to I/O contexts that exist until the
+    // server is destroyed, so they are drained before that.
     for (const auto& database : databases_) database->drain_queued();
     server_.reset();
   }

@@ -239,6 +239,7 @@ Server::~Server() {
   } catch (const std::exception& error) {
     kernel::log::error("http", std::string("stopping the server failed: ") + error.what());
   }
+  impl_->contexts.clear();  // if stop() had to leave them (see there)
 }
 
 std::uint16_t Server::start() {
@@ -309,7 +310,10 @@ void Server::stop() {
   for (auto& thread : m.threads) thread.join();
   m.threads.clear();
   m.listener.reset();
-  m.contexts.clear();  // destroys what a forced stop left queued, closing those connections
+  // Destroys what a forced stop left queued, closing those connections; unless a deferred
+  // answer's reply may still post to its context (its owner drains it: Application::stop
+  // drains the request writers before destroying the server), then ~Server does.
+  if (m.state->deferred() == 0) m.contexts.clear();
   m.joined = true;
   if (m.started) kernel::log::info("http", "server stopped");
 }

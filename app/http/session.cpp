@@ -9,6 +9,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/error.hpp>
@@ -21,6 +22,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <utility>
 #include <variant>
 
@@ -271,10 +273,36 @@ void Session::handle_request() {
   answer(std::move(response), context);
 }
 
+namespace {
+
+// What a deferred answer's reply holds on to: work on the connection's I/O context, so that its
+// thread keeps running (a graceful stop waits for it) until the answer is posted, and a count in
+// the server's state, so that the context is not destroyed while the reply can still post to it.
+class DeferredWork {
+ public:
+  DeferredWork(std::shared_ptr<ServerState> state, const beast::tcp_stream::executor_type& executor)
+      : state_(std::move(state)), guard_(asio::make_work_guard(executor)) {
+    state_->add_deferred();
+  }
+  ~DeferredWork() {
+    guard_.reset();  // before the count falls: the context may go once it is zero
+    state_->remove_deferred();
+  }
+  DeferredWork(const DeferredWork&) = delete;
+  DeferredWork& operator=(const DeferredWork&) = delete;
+  beast::tcp_stream::executor_type executor() const { return guard_->get_executor(); }
+
+ private:
+  std::shared_ptr<ServerState> state_;
+  std::optional<asio::executor_work_guard<beast::tcp_stream::executor_type>> guard_;
+};
+
+}  // namespace
+
 void Session::do_defer(kernel::Response pending, ResponseContext context) {
-  auto reply = [self = shared_from_this(), context](kernel::Response ready) {
-    auto executor = self->stream_.get_executor();
-    asio::post(executor, [self, context, ready = std::move(ready)]() mutable {
+  auto work = std::make_shared<DeferredWork>(state_, stream_.get_executor());
+  auto reply = [self = shared_from_this(), context, work](kernel::Response ready) {
+    asio::post(work->executor(), [self, context, ready = std::move(ready)]() mutable {
       self->answer(std::move(ready), context);
     });
   };

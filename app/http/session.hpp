@@ -48,6 +48,12 @@ class ServerState {
 
   bool stopping() const { return stopping_.load(std::memory_order_acquire); }
 
+  // Deferred answers whose reply (holding work on an I/O context) still exists: the server
+  // destroys its I/O contexts only when there are none.
+  void add_deferred() { deferred_.fetch_add(1, std::memory_order_acq_rel); }
+  void remove_deferred() { deferred_.fetch_sub(1, std::memory_order_acq_rel); }
+  std::size_t deferred() const { return deferred_.load(std::memory_order_acquire); }
+
   // Admits one more request under max_in_flight; false when that many are in flight already.
   bool begin_request();
   void end_request();
@@ -66,6 +72,7 @@ class ServerState {
   const RequestHandler handler_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> in_flight_{0};
+  std::atomic<std::size_t> deferred_{0};
   std::atomic<std::size_t> open_{0};
   mutable std::mutex mutex_;
   std::unordered_map<const Session*, std::weak_ptr<Session>> sessions_;

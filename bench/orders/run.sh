@@ -32,6 +32,7 @@
 # "--bus-batch-time-budget-ms 50"), ORDERS_SQLITE_PRAGMAS="" (what-if experiments: pragmas
 # commit_counter.so runs on every connection mart opens, e.g. "PRAGMA mmap_size=268435456"; needs
 # ORDERS_COUNT_COMMITS=1), ORDERS_DOC=docs/benchmarks.md ('-' writes nothing),
+# ORDERS_PRELOAD="" (what-if: a library mart runs with, e.g. another malloc's .so),
 # ORDERS_TMPDIR=/tmp (where the data dir is made: a disk-backed file system for durable commits;
 # /dev/shm only for what-if experiments), ORDERS_RESULTS=dir, ORDERS_STRICT=0 (1: exit 3 when a target fails).
 set -euo pipefail
@@ -59,6 +60,7 @@ COUNT_COMMITS=${ORDERS_COUNT_COMMITS:-1}
 PERF_SECONDS=${ORDERS_PERF:-0}
 MART_ARGS=${ORDERS_MART_ARGS:-}
 SQLITE_PRAGMAS=${ORDERS_SQLITE_PRAGMAS:-}
+PRELOAD=${ORDERS_PRELOAD:-}
 DOC=${ORDERS_DOC:-$ROOT/docs/benchmarks.md}
 STRICT=${ORDERS_STRICT:-0}
 RESULTS=${ORDERS_RESULTS:-$BUILD_DIR/bench-orders-results/$(date -u +%Y%m%dT%H%M%SZ)}
@@ -221,8 +223,10 @@ mkdir -p "$DATA"
 MART_PORT=$(free_port)
 mart_env=()
 if [[ -n $COUNTER_SO ]]; then
-  mart_env=(LD_PRELOAD="$COUNTER_SO" ORDERS_COMMIT_COUNTS="$RESULTS/commit-counters.bin"
-    ORDERS_SQLITE_PRAGMAS="$SQLITE_PRAGMAS")
+  mart_env=(LD_PRELOAD="$COUNTER_SO${PRELOAD:+ $PRELOAD}"
+    ORDERS_COMMIT_COUNTS="$RESULTS/commit-counters.bin" ORDERS_SQLITE_PRAGMAS="$SQLITE_PRAGMAS")
+elif [[ -n $PRELOAD ]]; then
+  mart_env=(LD_PRELOAD="$PRELOAD")
 fi
 # shellcheck disable=SC2086  # MART_ARGS is a list of flags
 env "${mart_env[@]}" "$MART" --host 127.0.0.1 --port "$MART_PORT" --data-dir "$DATA" \

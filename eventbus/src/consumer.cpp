@@ -5,8 +5,11 @@
 
 #include <kernel/log.hpp>
 
+#include <sqlite3.h>
+
 #include <chrono>
 #include <set>
+#include <stdexcept>
 
 namespace eventbus::detail {
 namespace {
@@ -365,6 +368,9 @@ std::size_t Consumer::deliver(
           outcome = handle(c, subscription, event, isolated, &error, published);
         }
         if (outcome == Outcome::failed && !isolated) {
+          // SQLite itself ended the transaction (disk full, I/O error): not the handler's
+          // failure; the batch is tried again from the saved position, as with savepoints.
+          if (sqlite3_get_autocommit(c.raw().getHandle()) != 0) throw std::runtime_error(error);
           first_failure = {&subscription, &event, error};
           throw HandleIsolated{};
         }

@@ -177,31 +177,34 @@ void Database::write_queued(std::function<void(Connection&)> fn,
   auto item = std::make_unique<QueuedWrite>(std::move(fn), std::move(done));
   {
     std::lock_guard lock(queue_mutex_);
-    queued_.push_back(std::move(item));
     if (!queue_writer_.joinable()) {
-      queue_stopping_ = false;
-      queue_writer_ = std::thread([this] { run_queue(); });
-      return;
+      // Started before the write is queued: if it cannot start, nothing was queued.
+      auto generation = ++queue_generation_;
+      queue_writer_ = std::thread([this, generation] { run_queue(generation); });
     }
+    queued_.push_back(std::move(item));
   }
-  queue_wake_.notify_one();
+  queue_wake_.notify_all();
 }
 
 void Database::drain_queued() {
   std::thread writer;
   {
     std::lock_guard lock(queue_mutex_);
-    queue_stopping_ = true;
+    queue_stopped_generation_ = queue_generation_;
     writer = std::move(queue_writer_);
   }
-  queue_wake_.notify_one();
+  queue_wake_.notify_all();
   if (writer.joinable()) writer.join();
 }
 
-void Database::run_queue() {
+void Database::run_queue(std::uint64_t generation) {
   std::unique_lock lock(queue_mutex_);
   while (true) {
-    queue_wake_.wait(lock, [&] { return queue_stopping_ || !queued_.empty(); });
+    // A writer started after a drain began has a later generation: the draining one still
+    // leaves once the queue is empty.
+    auto stopping = [&] { return queue_stopped_generation_ >= generation; };
+    queue_wake_.wait(lock, [&] { return stopping() || !queued_.empty(); });
     if (queued_.empty()) return;  // stopping, and nothing is left to write
     auto batch = std::move(queued_);
     queued_.clear();
@@ -219,6 +222,8 @@ void Database::run_queue() {
         item->done(item->write.error);
       } catch (const std::exception& error) {
         log::error("sqlite", name_ + ": a queued write's completion threw: " + error.what());
+      } catch (...) {
+        log::error("sqlite", name_ + ": a queued write's completion threw a non-exception");
       }
     }
     lock.lock();

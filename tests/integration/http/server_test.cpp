@@ -388,6 +388,30 @@ TEST_SUITE("http") {
     CHECK(other.get("/hello").status == 200);
   }
 
+  TEST_CASE("[Server] stop() waits for a deferred answer and writes it") {
+    auto options = test_options();
+    options.io_threads = 1;
+    std::promise<kernel::Reply> parked;
+    Server server(options, [&parked](kernel::Request&) -> kernel::Response {
+      return kernel::Response::deferred(
+          [&parked](kernel::Reply reply) { parked.set_value(std::move(reply)); });
+    });
+    auto port = server.start();
+    auto answer = std::async(std::launch::async, [port] { return HttpClient(port).get("/later"); });
+    auto reply = parked.get_future().get();
+    std::thread late([reply = std::move(reply)] {
+      std::this_thread::sleep_for(300ms);
+      reply(kernel::Response::json(201, boost::json::object{{"late", true}}));
+    });
+    auto start = SteadyClock::now();
+    server.stop();  // the I/O thread must not return while the answer is owed
+    CHECK(since(start) >= 250ms);
+    late.join();
+    auto response = answer.get();
+    CHECK(response.status == 201);
+    CHECK(response.header("Connection") == "close");
+  }
+
   TEST_CASE("[Server] owns the framing headers and drops invalid ones from handlers") {
     Server server(test_options(), [](kernel::Request&) {
       kernel::Response response;

@@ -291,4 +291,28 @@ TEST_SUITE("kernel") {
     auto db = kernel::Database::open("t", dir.path() / "t.db");
     CHECK(count_rows(*db) == 2);
   }
+
+  TEST_CASE("[Database] a write queued while a drain waits is written, and the drain returns") {
+    mart::test::TempDir dir;
+    auto db = kernel::Database::open("t", dir.path() / "t.db");
+    db->write([](kernel::Connection& c) { c.exec("CREATE TABLE x (v INTEGER PRIMARY KEY)"); });
+    std::atomic<bool> first_running{false};
+    std::atomic<int> done_count{0};
+    auto count = [&](std::exception_ptr) { ++done_count; };
+    db->write_queued(
+        [&](kernel::Connection& c) {
+          insert_row(c, 1);
+          first_running = true;
+          std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        },
+        count);
+    while (!first_running) std::this_thread::yield();
+    std::thread drain([&] { db->drain_queued(); });  // waits for the slow write
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    db->write_queued([](kernel::Connection& c) { insert_row(c, 2); }, count);  // a new writer
+    drain.join();
+    db->drain_queued();
+    CHECK(done_count == 2);
+    CHECK(all_rows(*db) == std::vector<int>{1, 2});
+  }
 }

@@ -7,6 +7,7 @@
 #include <SQLiteCpp/Statement.h>
 
 #include <condition_variable>
+#include <cstdint>
 #include <exception>
 #include <filesystem>
 #include <functional>
@@ -148,7 +149,7 @@ class Database {
   struct GroupedWrite;
   struct QueuedWrite;
   void run_grouped(const std::function<void(Connection&)>& fn);
-  void run_queue();
+  void run_queue(std::uint64_t generation);
   // Writes `group` in one transaction (the caller holds write_mutex_); sets each one's error.
   void write_group(const std::vector<GroupedWrite*>& group);
 
@@ -200,7 +201,8 @@ class Database {
   std::mutex queue_mutex_;
   std::condition_variable queue_wake_;
   std::vector<std::unique_ptr<QueuedWrite>> queued_;
-  bool queue_stopping_ = false;
+  std::uint64_t queue_generation_ = 0;          // of the last request writer started
+  std::uint64_t queue_stopped_generation_ = 0;  // writers up to this one leave when idle
   std::thread queue_writer_;
 };
 

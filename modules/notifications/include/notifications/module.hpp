@@ -39,6 +39,8 @@ class Channel {
   // True: the channel delivers in place and a retry would mend nothing (a log line), so the
   // notification is delivered in the transaction that records it and the module does not
   // subscribe to its own NotificationCreated. A throw then fails (and retries) the recording.
+  // An in-place delivery may be made again when another event of its delivery batch fails
+  // (docs/adr/0014): only a channel for which that is harmless may deliver in place.
   virtual bool delivers_in_place() const { return false; }
 };
 
