@@ -48,7 +48,8 @@ class Ordering {
 
   // 422 for empty items, a bad quantity, an unknown or deleted product, mixed currencies;
   // 409 when the key was used with another body. `render` makes the answer kept for the key.
-  // Waits for place_queued().
+  // Waits for place_queued(): never call it on the orders request writer or while holding the
+  // orders write lock (it would wait for itself). The HTTP route uses place_queued().
   Placed place(std::int64_t user_id, const PlaceOrder& input,
                const std::optional<IdempotencyKey>& key,
                const std::function<std::string(const Order&)>& render,
