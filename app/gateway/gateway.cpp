@@ -75,13 +75,8 @@ kernel::Response Gateway::handle(kernel::Request& request) {
   } else {
     response = next_(request);
   }
-  if (!response.is_deferred()) {
-    decorate(request, response);
-  } else {
-    // Decorated when it comes; the request outlives it (see kernel::Response::later).
-    kernel::amend(response,
-                  [this, &request](kernel::Response& ready) { decorate(request, ready); });
-  }
+  // A deferred answer is decorated when it comes; the request outlives it (Response::later).
+  kernel::amend(response, [this, &request](kernel::Response& ready) { decorate(request, ready); });
   return response;
 }
 

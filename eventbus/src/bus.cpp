@@ -156,6 +156,11 @@ std::vector<TimelineEntry> ModuleBus::events_for_key(
   return bus_.events_for_key(key, sources, include);
 }
 
+void ModuleBus::announce(const std::vector<std::string>& published) {
+  count_published(module_, published);
+  if (!published.empty()) bus_.notify_published(module_);
+}
+
 void ModuleBus::add_subscription(std::string type, std::string topic, std::string subscriber,
                                  RawHandler handler, Reruns reruns) {
   bus_.add_subscription(module_, std::move(type), std::move(topic), std::move(subscriber),

@@ -165,6 +165,9 @@ class ModuleBus {
                                             const std::function<bool(std::string_view)>& include);
 
  private:
+  // After a commit: counts what it published and wakes the subscribers (nothing when empty).
+  void announce(const std::vector<std::string>& published);
+
   Bus& bus_;
   std::string module_;
   std::shared_ptr<kernel::Database> db_;
@@ -256,12 +259,10 @@ decltype(auto) ModuleBus::transact(const Trace& trace, F&& fn) {
   // Concurrent requests of one module share a commit (see kernel::Database::write_grouped).
   if constexpr (std::is_void_v<decltype(fn(std::declval<Tx&>()))>) {
     db_->write_grouped(run);
-    count_published(module_, published);
-    if (!published.empty()) bus_.notify_published(module_);
+    announce(published);
   } else {
     auto result = db_->write_grouped(run);
-    count_published(module_, published);
-    if (!published.empty()) bus_.notify_published(module_);
+    announce(published);
     return result;
   }
 }
@@ -286,9 +287,7 @@ void ModuleBus::transact_queued(Trace trace, F fn, Done done) {
       },
       [this, state](std::exception_ptr error) {
         if (error) return state->done(std::optional<Result>(), error);
-        // Counted and announced only once the commit succeeded, as in transact().
-        count_published(module_, state->published);
-        if (!state->published.empty()) bus_.notify_published(module_);
+        announce(state->published);  // only once the commit succeeded, as in transact()
         state->done(std::move(state->result), nullptr);
       });
 }

@@ -91,8 +91,7 @@ Response Response::deferred(std::function<void(Reply)> start) {
   return response;
 }
 
-void amend(Response& response, std::function<void(Response&)> change) {
-  if (!response.is_deferred()) return change(response);
+void amend_later(Response& response, std::function<void(Response&)> change) {
   response.later = [start = std::move(response.later),
                     change = std::move(change)](Reply reply) mutable {
     start([change = std::move(change), reply = std::move(reply)](Response ready) {

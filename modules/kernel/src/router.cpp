@@ -93,16 +93,11 @@ Response Router::dispatch(Request& request) const {
   }
   auto route = chosen ? chosen->pattern : (allowed.empty() ? "unmatched" : "");
   if (route.empty()) route = route_template(request);
-  auto finish = [](Response& ready, std::string name, const std::string& request_id) {
-    ready.route = std::move(name);
-    if (!request_id.empty()) ready.headers.set("X-Request-Id", request_id);
-  };
-  if (!response.is_deferred()) {
-    finish(response, std::move(route), request.request_id);
-  } else {
-    amend(response, [finish, route = std::move(route), request_id = request.request_id](
-                        Response& ready) { finish(ready, route, request_id); });
-  }
+  // The request outlives a deferred answer (see Response::later).
+  amend(response, [route = std::move(route), &request](Response& ready) mutable {
+    ready.route = std::move(route);
+    if (!request.request_id.empty()) ready.headers.set("X-Request-Id", request.request_id);
+  });
   return response;
 }
 

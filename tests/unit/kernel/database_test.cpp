@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -68,6 +69,20 @@ std::thread lead_a_slow_group(kernel::Database& db) {
   });
   while (!*leading) std::this_thread::yield();
   return leader;
+}
+
+// Queues a write of row 1 that holds the request writer for 200 ms, so that writes queued
+// meanwhile form the next group. Returns once the request writer runs it.
+void queue_a_slow_write(kernel::Database& db, std::function<void(std::exception_ptr)> done) {
+  auto running = std::make_shared<std::atomic<bool>>(false);
+  db.write_queued(
+      [running](kernel::Connection& c) {
+        insert_row(c, 1);
+        *running = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      },
+      std::move(done));
+  while (!*running) std::this_thread::yield();
 }
 
 }  // namespace
@@ -205,9 +220,8 @@ TEST_SUITE("kernel") {
     auto db = kernel::Database::open("t", dir.path() / "t.db");
     db->write([](kernel::Connection& c) { c.exec("CREATE TABLE x (v INTEGER PRIMARY KEY)"); });
     auto commits = count_commits(*db);
-    // The first queued write holds the request writer for 200 ms; the ones queued meanwhile
-    // (without waiting: this thread goes on) are written as the next group.
-    std::atomic<bool> first_running{false};
+    // The ones queued behind the slow first write (without waiting: this thread goes on) are
+    // written as the next group.
     std::mutex seen_mutex;
     std::vector<std::pair<int, int>> seen;  // value, rows a reader saw when its done ran
     auto done_for = [&](int v) {
@@ -218,14 +232,7 @@ TEST_SUITE("kernel") {
         seen.emplace_back(v, rows);
       };
     };
-    db->write_queued(
-        [&](kernel::Connection& c) {
-          insert_row(c, 1);
-          first_running = true;
-          std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        },
-        done_for(1));
-    while (!first_running) std::this_thread::yield();
+    queue_a_slow_write(*db, done_for(1));
     auto queued_at = std::chrono::steady_clock::now();
     for (int v = 2; v <= 6; ++v) {
       db->write_queued([v](kernel::Connection& c) { insert_row(c, v); }, done_for(v));
@@ -247,18 +254,10 @@ TEST_SUITE("kernel") {
     mart::test::TempDir dir;
     auto db = kernel::Database::open("t", dir.path() / "t.db");
     db->write([](kernel::Connection& c) { c.exec("CREATE TABLE x (v INTEGER PRIMARY KEY)"); });
-    std::atomic<bool> first_running{false};
     std::atomic<int> failed{0};
     std::atomic<int> succeeded{0};
     auto done = [&](std::exception_ptr error) { ++(error ? failed : succeeded); };
-    db->write_queued(
-        [&](kernel::Connection& c) {
-          insert_row(c, 1);
-          first_running = true;
-          std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        },
-        done);
-    while (!first_running) std::this_thread::yield();
+    queue_a_slow_write(*db, done);
     for (int v = 2; v <= 5; ++v) {
       db->write_queued(
           [v](kernel::Connection& c) {
@@ -296,17 +295,9 @@ TEST_SUITE("kernel") {
     mart::test::TempDir dir;
     auto db = kernel::Database::open("t", dir.path() / "t.db");
     db->write([](kernel::Connection& c) { c.exec("CREATE TABLE x (v INTEGER PRIMARY KEY)"); });
-    std::atomic<bool> first_running{false};
     std::atomic<int> done_count{0};
     auto count = [&](std::exception_ptr) { ++done_count; };
-    db->write_queued(
-        [&](kernel::Connection& c) {
-          insert_row(c, 1);
-          first_running = true;
-          std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        },
-        count);
-    while (!first_running) std::this_thread::yield();
+    queue_a_slow_write(*db, count);
     std::thread drain([&] { db->drain_queued(); });  // waits for the slow write
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     db->write_queued([](kernel::Connection& c) { insert_row(c, 2); }, count);  // a new writer

@@ -84,8 +84,14 @@ struct Response {
   bool is_deferred() const { return static_cast<bool>(later); }
 };
 
-// Applies `change` to `response` now or, when it is deferred, to its final response.
-void amend(Response& response, std::function<void(Response&)> change);
+// Applies `change` to `response` now or, when it is deferred, to its final response (called
+// once either way). A ready response costs no wrapper: answers on the read path pass through.
+void amend_later(Response& response, std::function<void(Response&)> change);
+template <class F>
+void amend(Response& response, F&& change) {
+  if (!response.is_deferred()) return change(response);
+  amend_later(response, std::forward<F>(change));
+}
 
 // The final response: `response` itself, or the deferred one once it came (blocks until then).
 // For callers outside the HTTP server: in-process tests and tools.
