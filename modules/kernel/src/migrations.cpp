@@ -24,10 +24,35 @@ constexpr const char* kInsertApplied =
     "INSERT INTO schema_migrations(scope, version, name, checksum, applied_at) "
     "VALUES (?, ?, ?, ?, ?)";
 
+constexpr const char* kForeignKeyCheck = "PRAGMA foreign_key_check";
+
 struct Applied {
   std::string name;
   std::string checksum;
 };
+
+// Runs one migration and records it, in one transaction.
+void apply_one(Database& db, const std::string& scope, const Migration& migration,
+               const std::string& checksum) {
+  db.write([&](Connection& c) {
+    c.exec(migration.sql.c_str());
+    auto& check = c.prepare(kForeignKeyCheck);
+    if (check.executeStep()) {
+      auto table = check.getColumn(0).getString();
+      auto parent = check.getColumn(2).getString();
+      check.reset();
+      throw MigrationError("a row of " + table + " refers to a missing row of " + parent);
+    }
+    check.reset();
+    auto& insert = c.prepare(kInsertApplied);
+    insert.bind(1, scope);
+    insert.bind(2, migration.version);
+    insert.bind(3, migration.name);
+    insert.bind(4, checksum);
+    insert.bind(5, format_rfc3339(SystemClock().now()));
+    insert.exec();
+  });
+}
 
 }  // namespace
 
@@ -75,16 +100,21 @@ int apply_migrations(Database& db, const std::string& scope, const std::vector<M
       continue;
     }
     try {
-      db.write([&](Connection& c) {
-        c.exec(migration.sql.c_str());
-        auto& insert = c.prepare(kInsertApplied);
-        insert.bind(1, scope);
-        insert.bind(2, migration.version);
-        insert.bind(3, migration.name);
-        insert.bind(4, checksum);
-        insert.bind(5, format_rfc3339(SystemClock().now()));
-        insert.exec();
-      });
+      // Foreign keys off while a migration runs, as SQLite's way of changing a table asks
+      // (create the new table, copy, drop the old one, rename): dropping a table that others
+      // refer to would otherwise delete through the references. The pragma only takes effect
+      // outside a transaction; foreign_key_check then proves the result before it commits.
+      db.with_writer([](Connection& c) { c.exec("PRAGMA foreign_keys=OFF"); });
+      auto keys_on = [&db] {
+        db.with_writer([](Connection& c) { c.exec("PRAGMA foreign_keys=ON"); });
+      };
+      try {
+        apply_one(db, scope, migration, checksum);
+      } catch (...) {
+        keys_on();
+        throw;
+      }
+      keys_on();
     } catch (const std::exception& error) {
       throw MigrationError("migration " + scope + "/" + migration.name + " failed on database " +
                            db.name() + ": " + error.what());
