@@ -53,7 +53,8 @@ Gateway::Gateway(GatewayOptions options, const kernel::JwtCodec& tokens,
       clock_(clock),
       next_(std::move(next)),
       login_by_email_(options_.login_max_failures_per_email, options_.login_window),
-      login_by_client_(options_.login_max_failures_per_client, options_.login_window) {
+      login_by_client_(options_.login_max_failures_per_client, options_.login_window),
+      principals_(options_.principal_ttl) {
   if (options_.rate_limit_rps > 0) {
     requests_ =
         std::make_unique<RequestLimiter>(options_.rate_limit_rps, options_.rate_limit_burst);
@@ -130,9 +131,16 @@ std::optional<kernel::Response> Gateway::authenticate(kernel::Request& request) 
                   [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
     return unauthorized("The Authorization header must be 'Bearer <token>'.");
   }
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch());
+  auto token = std::string_view(*header).substr(kScheme.size());
+  auto now = clock_.now();
+  if (auto known = principals_.find(token, now)) {
+    request.principal = *known;
+    return std::nullopt;
+  }
   kernel::TokenError error{};
-  auto claims = tokens_.verify(header->substr(kScheme.size()), now.count(), &error);
+  auto claims = tokens_.verify(
+      token, std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count(),
+      &error);
   if (!claims)
     return unauthorized(std::string("Invalid token: ") + std::string(kernel::describe(error)) +
                         ".");
@@ -142,6 +150,7 @@ std::optional<kernel::Response> Gateway::authenticate(kernel::Request& request) 
     if (!current) return unauthorized("Invalid token: its account no longer exists.");
     principal = *current;  // the role as it is now, not as it was at sign-in
   }
+  principals_.remember(token, principal, claims->expires_at, now);
   request.principal = principal;
   return std::nullopt;
 }

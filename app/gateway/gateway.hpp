@@ -3,6 +3,7 @@
 // limit, bearer-token authentication (a typed principal for handlers), login throttling per
 // client address and per email, and the security headers every answer carries.
 
+#include "gateway/principal_cache.hpp"
 #include "gateway/rate_limiter.hpp"
 
 #include <kernel/auth.hpp>
@@ -24,6 +25,8 @@ struct GatewayOptions {
   std::chrono::seconds login_window{900};
   double rate_limit_rps = 0;  // 0: the general limit is off
   double rate_limit_burst = 100;
+  // How long an accepted token's principal is remembered (PrincipalCache); 0: never.
+  std::chrono::milliseconds principal_ttl{1000};
 };
 
 class Gateway {
@@ -65,6 +68,7 @@ class Gateway {
   FailureLimiter login_by_email_;
   FailureLimiter login_by_client_;
   std::unique_ptr<RequestLimiter> requests_;
+  PrincipalCache principals_;
 };
 
 }  // namespace mart::gateway

@@ -20,6 +20,7 @@
 #include <kernel/database.hpp>
 #include <kernel/time.hpp>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value_to.hpp>
 
@@ -150,7 +151,10 @@ class ModuleBus {
     add_subscription(
         std::string(E::kType), std::string(E::kTopic), std::move(subscriber),
         [fn = std::forward<F>(fn)](HandlerContext& ctx) {
-          auto event = decode_event<E>(boost::json::parse(ctx.event.payload));
+          // The parsed tree lives in a buffer on the stack; decode_event copies out of it.
+          unsigned char scratch[2048];
+          boost::json::monotonic_resource memory(scratch, sizeof scratch);
+          auto event = decode_event<E>(boost::json::parse(ctx.event.payload, &memory));
           fn(event, ctx);
         },
         reruns);

@@ -7,6 +7,7 @@
 #include <kernel/database.hpp>
 #include <kernel/time.hpp>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
 
@@ -28,8 +29,11 @@ class Tx {
 
   template <Event E>
   void publish(const E& event) {
+    // The event's JSON tree is built in a buffer on the stack, not node by node on the heap.
+    unsigned char scratch[2048];
+    boost::json::monotonic_resource memory(scratch, sizeof scratch);
     append(E::kType, E::kTopic, event.key(),
-           boost::json::serialize(boost::json::value_from(event)));
+           boost::json::serialize(boost::json::value_from(event, &memory)));
   }
 
   // Untyped form, for the bridge and tests.

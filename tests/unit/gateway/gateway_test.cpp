@@ -13,7 +13,9 @@ namespace {
 class Directory final : public kernel::PrincipalDirectory {
  public:
   std::map<std::int64_t, kernel::Role> users;
+  int lookups = 0;
   std::optional<kernel::Principal> find(std::int64_t id) override {
+    ++lookups;
     auto it = users.find(id);
     if (it == users.end()) return std::nullopt;
     return kernel::Principal{id, it->second};
@@ -88,6 +90,62 @@ TEST_SUITE("gateway") {
     CHECK(f.call("GET", "/admin", stale_admin).status == 403);
     auto gone = f.token(3, kernel::Role::admin);
     CHECK(f.call("GET", "/open", gone).status == 401);
+  }
+
+  TEST_CASE("[Gateway] an accepted token is remembered for a second, then checked again") {
+    Fixture f;
+    auto token = f.token(1, kernel::Role::customer);
+    CHECK(f.call("GET", "/admin", token).status == 403);
+    CHECK(f.directory.lookups == 1);
+    f.directory.users[1] = kernel::Role::admin;  // promoted
+    f.clock.advance(999ms);
+    CHECK(f.call("GET", "/admin", token).status == 403);  // the remembered role
+    CHECK(f.call("GET", "/mine", token).status == 200);
+    CHECK(f.directory.lookups == 1);
+    f.clock.advance(1ms);
+    CHECK(f.call("GET", "/admin", token).status == 204);  // asked again after the second
+    CHECK(f.directory.lookups == 2);
+    // Another token of the same user is checked on its own.
+    f.clock.advance(1s);
+    auto other = f.token(1, kernel::Role::customer);
+    CHECK(f.call("GET", "/mine", other).status == 200);
+    CHECK(f.directory.lookups == 3);
+    // Refused tokens are not remembered: a tampered one is refused every time.
+    auto tampered = token;
+    auto& signature_char = tampered[tampered.size() - 10];
+    signature_char = signature_char == 'A' ? 'B' : 'A';
+    CHECK(f.call("GET", "/mine", tampered).status == 401);
+    CHECK(f.call("GET", "/mine", tampered).status == 401);
+  }
+
+  TEST_CASE("[Gateway] a remembered token still expires at its own exp") {
+    Fixture f;
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(f.clock.now().time_since_epoch());
+    auto token = f.codec.sign({1, kernel::Role::customer, now.count(), now.count() + 1});
+    CHECK(f.call("GET", "/mine", token).status == 200);
+    f.clock.advance(1000ms);  // exp reached, inside the time-to-live of its entry
+    CHECK(f.call("GET", "/mine", token).status == 401);
+  }
+
+  TEST_CASE("[Gateway] principal_ttl 0 looks the account up on every request") {
+    kernel::ManualClock clock;
+    kernel::JwtCodec codec{std::string(40, 'g')};
+    Directory directory;
+    directory.users = {{1, kernel::Role::customer}};
+    mart::gateway::GatewayOptions options;
+    options.principal_ttl = 0ms;
+    mart::gateway::Gateway gateway{options, codec, &directory, clock,
+                                   [](kernel::Request&) { return kernel::Response::no_content(); }};
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch());
+    auto token = codec.sign({1, kernel::Role::customer, now.count(), now.count() + 600});
+    for (int i = 0; i < 3; ++i) {
+      kernel::Request r;
+      r.method = "GET";
+      r.path = "/";
+      r.headers.set("Authorization", "Bearer " + token);
+      CHECK(gateway.handle(r).status == 204);
+    }
+    CHECK(directory.lookups == 3);
   }
 
   TEST_CASE("[Gateway] an invalid token is refused even on open routes") {
