@@ -183,7 +183,10 @@ kernel::Response Gateway::login(kernel::Request& request) {
   auto email = login_email(request);
   if (auto blocked = login_blocked(request, email)) return std::move(*blocked);
   auto response = next_(request);
-  record_login(request, email, response.status);
+  // The password check answers later (off the I/O thread): count it by its final status.
+  kernel::amend(response, [this, &request, email](kernel::Response& ready) {
+    record_login(request, email, ready.status);
+  });
   return response;
 }
 

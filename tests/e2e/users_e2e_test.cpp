@@ -10,6 +10,9 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <future>
+
 using namespace mart::test;
 
 namespace {
@@ -265,5 +268,31 @@ TEST_SUITE("e2e") {
     HttpClient client(server.port());
     auto token = login(client, "boss@example.com", "boss-password-1");
     CHECK(client.get("/api/v1/users", bearer(token)).status == 200);
+  }
+
+  TEST_CASE("[e2e] a sign-in's password check does not hold up the I/O thread's other requests") {
+    // One I/O thread: before the password work moved to its own threads, the health check
+    // below waited for the whole Argon2id verification (about 0.4 s) on that thread.
+    TempDir dir;
+    ServerProcess server(dir.path(), {"--io-threads", "1"}, admin_env());
+    HttpClient setup(server.port());
+    REQUIRE(register_user(setup, "slow@example.com").status == 201);
+
+    std::atomic<bool> health_answered{false};
+    std::atomic<bool> health_was_first{false};
+    auto signing_in = std::async(std::launch::async, [&] {
+      HttpClient client(server.port());
+      auto answer =
+          client.post("/api/v1/auth/login",
+                      R"({"email":"slow@example.com","password":"long-enough-password"})");
+      health_was_first = health_answered.load();
+      return answer.status;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the sign-in is being checked
+    HttpClient other(server.port());
+    CHECK(other.get("/healthz").status == 200);
+    health_answered = true;
+    CHECK(signing_in.get() == 200);
+    CHECK(health_was_first.load());
   }
 }

@@ -3,6 +3,8 @@
 #include "http/routes.hpp"
 #include "usecases/accounts.hpp"
 
+#include <kernel/worker_pool.hpp>
+
 namespace users {
 namespace {
 
@@ -10,7 +12,9 @@ class Users final : public UsersModule {
  public:
   Users(eventbus::ModuleBus& bus, UsersOptions options) : accounts_(bus, options) {}
   std::string_view name() const override { return "users"; }
-  void add_routes(kernel::Router& router) override { http::add_routes(router, accounts_); }
+  void add_routes(kernel::Router& router) override {
+    http::add_routes(router, accounts_, password_work_);
+  }
   kernel::PrincipalDirectory& directory() override { return accounts_; }
   std::int64_t ensure_admin(const std::string& email, const std::string& password,
                             const std::string& name) override {
@@ -19,6 +23,9 @@ class Users final : public UsersModule {
 
  private:
   Accounts accounts_;
+  // Two password hashes at a time (64 MiB each); declared last, so it finishes its jobs before
+  // the accounts they use go.
+  kernel::WorkerPool password_work_{2};
 };
 
 }  // namespace

@@ -4,9 +4,10 @@
 #include "usecases/accounts.hpp"
 
 #include <kernel/router.hpp>
+#include <kernel/worker_pool.hpp>
 
 namespace users::http {
 
-void add_routes(kernel::Router& router, Accounts& accounts);
+void add_routes(kernel::Router& router, Accounts& accounts, kernel::WorkerPool& password_work);
 
 }  // namespace users::http
