@@ -235,6 +235,12 @@ const std::vector<Setting>& table() {
            "a delivery batch commits after this long, so requests to the consuming module wait "
            "at most about this for its write lock",
            [](Config& c, const std::string& v) { c.bus_batch_time_budget = parse_millis(v); }),
+      make("bus.retention_hours", "168",
+           "delivered outbox rows and inbox rows older than this are deleted (order timelines "
+           "show them until then); 0 keeps them forever",
+           [](Config& c, const std::string& v) {
+             c.bus_retention = std::chrono::hours(parse_integer(v, 0, 100LL * 365 * 24));
+           }),
       make("orders.stuck_after_s", "60",
            "an order pending or reserved this long without progress counts as stuck (readyz)",
            [](Config& c, const std::string& v) {

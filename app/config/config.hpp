@@ -35,6 +35,7 @@ struct Config {
   std::chrono::milliseconds bus_initial_backoff{200};
   int bus_batch_size = 512;
   std::chrono::milliseconds bus_batch_time_budget{20};
+  std::chrono::hours bus_retention{168};
 
   std::string jwt_secret;  // empty: generated once and kept in <data_dir>/jwt_secret
   std::chrono::seconds token_ttl{3600};

@@ -3,6 +3,7 @@
 #include "consumer.hpp"
 #include "outbox_row.hpp"
 #include "outbox_sql.hpp"
+#include "prune.hpp"
 
 #include <kernel/log.hpp>
 
@@ -111,8 +112,27 @@ struct Bus::Impl {
     worker.last_marked = *position;
   }
 
+  // The retention, on `worker`'s module: what every reader has passed (the delivered mark) and
+  // what is older than options.retention.
+  PruneResult prune(Worker& worker, const BusOptions& options, const kernel::Clock& clock) {
+    if (options.retention.count() <= 0 || worker.last_marked < 0) return {};
+    const auto& module = worker.consumer->module();
+    auto cutoff = kernel::to_unix_millis(clock.now()) -
+                  std::chrono::duration_cast<std::chrono::milliseconds>(options.retention).count();
+    auto pruned =
+        detail::prune(*databases.at(module), worker.last_marked, cutoff, options.prune_chunk);
+    if (pruned.outbox + pruned.inbox > 0) {
+      kernel::log::info("eventbus", "retention: deleted " + std::to_string(pruned.outbox) +
+                                        " outbox and " + std::to_string(pruned.inbox) +
+                                        " inbox rows of " + module);
+    }
+    return {pruned.outbox, pruned.inbox};
+  }
+
   void run(Worker& worker, const BusOptions& options, const kernel::Clock& clock) {
     auto last_mark = std::chrono::steady_clock::now() - std::chrono::hours(1);
+    // The first pruning comes one interval after start-up, off the busy start.
+    auto last_prune = std::chrono::steady_clock::now();
     auto failure_delay = options.idle_poll;
     while (!stopping.load()) {
       std::size_t work = 0;
@@ -123,6 +143,10 @@ struct Bus::Impl {
           // Each module's own thread checkpoints its database, off every write lock.
           databases.at(worker.consumer->module())->checkpoint();
           last_mark = std::chrono::steady_clock::now();
+        }
+        if (std::chrono::steady_clock::now() - last_prune > options.prune_interval) {
+          last_prune = std::chrono::steady_clock::now();
+          prune(worker, options, clock);
         }
         failure_delay = options.idle_poll;
       } catch (const std::exception& error) {
@@ -245,6 +269,19 @@ std::size_t Bus::run_until_idle() {
     if (round == 0) break;
   }
   for (auto& [name, worker] : impl_->workers) impl_->mark_delivered(*worker, *clock_);
+  return total;
+}
+
+PruneResult Bus::prune_now() {
+  if (impl_->running) throw std::logic_error("prune_now while the delivery threads run");
+  impl_->connect();
+  PruneResult total;
+  for (auto& [name, worker] : impl_->workers) {
+    impl_->mark_delivered(*worker, *clock_);
+    auto pruned = impl_->prune(*worker, options_, *clock_);
+    total.outbox_rows += pruned.outbox_rows;
+    total.inbox_rows += pruned.inbox_rows;
+  }
   return total;
 }
 

@@ -29,6 +29,20 @@ inline constexpr const char* kHandledAt =
 inline constexpr const char* kInsertInbox =
     "INSERT OR IGNORE INTO bus_inbox(subscriber, event_id, source, handled_ms) VALUES (?, ?, ?, ?)";
 
+// Retention (prune.cpp). The newest row stays: a new row's seq is the largest plus one.
+inline constexpr const char* kOutboxPruneCandidates =
+    "SELECT seq, occurred_ms FROM bus_outbox "
+    "WHERE seq <= ?1 AND seq < (SELECT MAX(seq) FROM bus_outbox) ORDER BY seq LIMIT ?2";
+inline constexpr const char* kOutboxPruneThrough = "DELETE FROM bus_outbox WHERE seq <= ?1";
+inline constexpr const char* kInboxNextSubscriber =
+    "SELECT subscriber FROM bus_inbox WHERE subscriber > ?1 ORDER BY subscriber LIMIT 1";
+inline constexpr const char* kInboxPruneBound =
+    "SELECT event_id FROM bus_inbox WHERE subscriber = ?1 AND event_id > ?2 AND event_id < ?3 "
+    "ORDER BY event_id LIMIT 1 OFFSET ?4";
+inline constexpr const char* kInboxPruneThrough =
+    "DELETE FROM bus_inbox WHERE subscriber = ?1 AND event_id > ?2 AND event_id <= ?3 "
+    "AND event_id < ?4 AND handled_ms < ?5";
+
 inline constexpr const char* kReadPositions = "SELECT source, seq FROM bus_positions";
 inline constexpr const char* kSavePosition =
     "INSERT INTO bus_positions(source, seq) VALUES (?, ?) "

@@ -47,6 +47,17 @@ struct BusOptions {
   int batch_size = 512;                             // events per consumer transaction, at most
   std::chrono::milliseconds batch_time_budget{20};  // a batch commits once it ran this long
   std::chrono::milliseconds idle_poll{250};
+  // How long delivered outbox rows and inbox rows are kept (order timelines show them meanwhile);
+  // zero keeps them forever. Each module's delivery thread prunes every `prune_interval`.
+  std::chrono::hours retention{168};
+  std::chrono::milliseconds prune_interval{60'000};
+  int prune_chunk = 2000;  // rows per pruning transaction: short write locks, many of them
+};
+
+// Rows the bus's retention deleted.
+struct PruneResult {
+  std::int64_t outbox_rows = 0;
+  std::int64_t inbox_rows = 0;
 };
 
 // What a subscriber's handler gets: its own module's open transaction and the event's envelope.
@@ -197,6 +208,9 @@ class Bus {
   // Deterministic delivery for tests: pumps every consumer until nothing moves (retries whose
   // back-off has not elapsed on the clock stay parked). Returns the number of events handled.
   std::size_t run_until_idle();
+  // Applies the retention to every hosted module's bus tables now (tests; the delivery threads
+  // do it every prune_interval). Not while the delivery threads run.
+  PruneResult prune_now();
 
   void notify_published(std::string_view module);
 

@@ -47,6 +47,23 @@ std::unique_ptr<eventbus::Bus> relay_over(const std::shared_ptr<kernel::Database
   return bus;
 }
 
+std::vector<std::int64_t> seqs(kernel::Database& db) {
+  return db.read([](kernel::Connection& c) {
+    std::vector<std::int64_t> out;
+    SQLite::Statement q(c.raw(), "SELECT seq FROM bus_outbox ORDER BY seq");
+    while (q.executeStep()) out.push_back(q.getColumn(0).getInt64());
+    return out;
+  });
+}
+
+std::int64_t count(kernel::Database& db, const char* sql) {
+  return db.read([&](kernel::Connection& c) {
+    SQLite::Statement q(c.raw(), sql);
+    q.executeStep();
+    return q.getColumn(0).getInt64();
+  });
+}
+
 }  // namespace
 
 TEST_SUITE("eventbus") {
@@ -370,5 +387,75 @@ TEST_SUITE("eventbus") {
     });
     CHECK_FALSE(autoincrement);
     CHECK(delivered() == 5);
+  }
+
+  TEST_CASE(
+      "[Bus] retention deletes delivered outbox rows and inbox rows past it, not the newest") {
+    // The clock starts now: event ids carry the system clock's milliseconds.
+    kernel::ManualClock clock(kernel::SystemClock().now());
+    eventbus::BusOptions options;
+    options.clock = &clock;
+    options.retention = std::chrono::hours(1);
+    options.prune_chunk = 2;  // several transactions per table
+    auto db_alpha = bus_database("alpha");
+    auto db_beta = bus_database("beta");
+    create_seen_table(*db_beta);
+    auto bus = relay_over(db_alpha, db_beta, nullptr, options);
+    for (int n = 1; n <= 5; ++n) publish(*bus->find("alpha"), "a", n);
+    bus->run_until_idle();
+    clock.advance(std::chrono::minutes(30));
+    for (int n = 6; n <= 7; ++n) publish(*bus->find("alpha"), "a", n);
+    bus->run_until_idle();
+    auto outbox = [&] { return seqs(*db_alpha); };
+    CHECK(bus->prune_now().outbox_rows == 0);  // nothing is an hour old yet
+
+    clock.advance(std::chrono::minutes(45));  // the first five are 75 minutes old
+    auto pruned = bus->prune_now();
+    CHECK(pruned.outbox_rows == 5);
+    CHECK(pruned.inbox_rows == 5);
+    CHECK(outbox() == std::vector<std::int64_t>{6, 7});
+    CHECK(count(*db_beta, "SELECT COUNT(*) FROM bus_inbox") == 2);
+
+    clock.advance(std::chrono::hours(2));  // all of them are old now
+    pruned = bus->prune_now();
+    CHECK(pruned.outbox_rows == 1);
+    CHECK(pruned.inbox_rows == 2);
+    CHECK(outbox() == std::vector<std::int64_t>{7});  // the newest stays: seqs are not reused
+    publish(*bus->find("alpha"), "a", 8);
+    bus->run_until_idle();
+    CHECK(outbox() == std::vector<std::int64_t>{7, 8});
+    CHECK(all_seen(*db_beta).size() == 8);
+  }
+
+  TEST_CASE("[Bus] retention keeps what a reader has not had, and nothing when it is 0") {
+    kernel::ManualClock clock(kernel::SystemClock().now());
+    eventbus::BusOptions options;
+    options.clock = &clock;
+    options.retention = std::chrono::hours(1);
+    auto db_alpha = bus_database("alpha");
+    auto db_beta = bus_database("beta");
+    create_seen_table(*db_beta);
+    {
+      // Published, never delivered (this process stops first).
+      auto bus = relay_over(db_alpha, db_beta, nullptr, options);
+      for (int n = 1; n <= 5; ++n) publish(*bus->find("alpha"), "a", n);
+    }
+    clock.advance(std::chrono::hours(3));
+    auto bus = relay_over(db_alpha, db_beta, nullptr, options);
+    // Another reader (the Kafka mirror) that has had only the first two.
+    bus->add_outbox_reader("alpha", [] { return std::int64_t{2}; }, {});
+    bus->prune_now();  // beta has had none of them yet
+    CHECK(seqs(*db_alpha) == std::vector<std::int64_t>{1, 2, 3, 4, 5});
+    bus->run_until_idle();
+    CHECK(all_seen(*db_beta).size() == 5);
+    CHECK(bus->prune_now().outbox_rows == 2);  // what the mirror has had, no more
+    CHECK(seqs(*db_alpha) == std::vector<std::int64_t>{3, 4, 5});
+
+    options.retention = std::chrono::hours(0);
+    auto keeping = relay_over(db_alpha, db_beta, nullptr, options);
+    clock.advance(std::chrono::hours(100));
+    auto none = keeping->prune_now();
+    CHECK(none.outbox_rows + none.inbox_rows == 0);
+    CHECK(seqs(*db_alpha) == std::vector<std::int64_t>{3, 4, 5});
   }
 }
