@@ -389,6 +389,16 @@ void Session::reject(int status, std::string_view detail) {
   // Fields the parser completed before the error are in the message (only whole lines are);
   // request_id_for() checks the id and generates one when there is none.
   request_id_ = parser_ ? request_id_for(parser_->get()) : kernel::unique_hex_id();
+  // The client's trace when its traceparent line arrived before the error, else a new one.
+  kernel::Request traced;
+  if (parser_) {
+    const auto& fields = parser_->get();
+    if (auto it = fields.find("traceparent"); it != fields.end()) {
+      traced.headers.set("traceparent", std::string(it->value()));
+    }
+  }
+  kernel::start_trace(traced);
+  kernel::log::Scope scope(request_id_, traced.trace_id);
   kernel::log::info("http",
                     "rejected request: " + std::to_string(status) + " " + std::string(detail),
                     request_id_);
@@ -399,6 +409,7 @@ void Session::reject(int status, std::string_view detail) {
                              : "bad_request"})
       .inc();
   response_ = server_problem(status, detail, request_id_);
+  response_.set("traceparent", kernel::traceparent_of(traced));
   linger_after_write_ = true;
   do_write();
 }

@@ -185,9 +185,13 @@ TEST_SUITE("http") {
 
     SUBCASE("announced by Content-Length") {
       HttpClient client(port);
-      auto response =
-          client.post("/echo/x", std::string(64 * 1024, 'x'), {{"X-Request-Id", "big"}});
+      auto response = client.post(
+          "/echo/x", std::string(64 * 1024, 'x'),
+          {{"X-Request-Id", "big"},
+           {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}});
       CHECK(response.status == 413);
+      // Rejected before any handler, still in the client's trace (with a span of its own).
+      CHECK(response.header("traceparent").rfind("00-4bf92f3577b34da6a3ce929d0e0e4736-", 0) == 0);
       CHECK(response.header("Content-Type") == "application/problem+json");
       CHECK(response.header("Connection") == "close");
       CHECK(response.header("X-Request-Id") == "big");
@@ -216,6 +220,7 @@ TEST_SUITE("http") {
     CHECK(reply.rfind("HTTP/1.1 400", 0) == 0);
     CHECK(contains(reply, "Content-Type: application/problem+json"));
     CHECK(contains(reply, "X-Request-Id: "));
+    CHECK(contains(reply, "traceparent: 00-"));  // a trace of its own: the client sent none
     CHECK(contains(reply, "Connection: close"));
   }
 
@@ -236,6 +241,7 @@ TEST_SUITE("http") {
     auto response = client.get("/hello", {{"X-Filler", std::string(4096, 'f')}});
     CHECK(response.status == 431);
     CHECK(response.header("Content-Type") == "application/problem+json");
+    CHECK(response.header("traceparent").size() == 55);
     CHECK(is_hex_id(response.header("X-Request-Id")));
   }
 
