@@ -190,6 +190,24 @@ BeastResponse to_beast_response(kernel::Response&& in, const ResponseContext& co
   return out;
 }
 
+void serialize(const BeastResponse& response, std::string& wire) {
+  wire.clear();
+  wire.reserve(256 + response.body().size());
+  wire += response.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  wire += std::to_string(response.result_int());
+  wire += ' ';
+  wire += bhttp::obsolete_reason(response.result());
+  wire += "\r\n";
+  for (const auto& field : response) {
+    wire += field.name_string();
+    wire += ": ";
+    wire += field.value();
+    wire += "\r\n";
+  }
+  wire += "\r\n";
+  wire += response.body();
+}
+
 BeastResponse server_problem(int status, std::string_view detail, std::string_view request_id) {
   auto problem = kernel::problem_response(status, kernel::status_title(status), detail);
   return to_beast_response(std::move(problem), {11, false, false, request_id, std::nullopt});

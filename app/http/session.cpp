@@ -7,10 +7,12 @@
 #include "kernel/problem.hpp"
 #include "kernel/trace.hpp"
 
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
@@ -31,6 +33,7 @@ namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
+namespace net = boost::asio;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
@@ -417,8 +420,9 @@ void Session::reject(int status, std::string_view detail) {
 void Session::do_write() {
   phase_ = Phase::writing;
   stream_.expires_after(options_.write_timeout);
-  bhttp::async_write(stream_, response_,
-                     beast::bind_front_handler(&Session::on_write, shared_from_this()));
+  serialize(response_, wire_);
+  net::async_write(stream_, net::buffer(wire_),
+                   beast::bind_front_handler(&Session::on_write, shared_from_this()));
 }
 
 void Session::on_write(error_code ec, std::size_t /*bytes*/) {
@@ -428,6 +432,8 @@ void Session::on_write(error_code ec, std::size_t /*bytes*/) {
   // refused, pipelined requests) so that closing does not reset the connection under its reader.
   if (linger_after_write_ || !response_.keep_alive()) return do_linger();
   response_ = {};
+  // Kept for the next answer on this connection, unless a large one made it large.
+  if (wire_.capacity() > 64 * 1024) wire_ = {};
   do_wait();
 }
 

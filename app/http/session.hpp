@@ -130,6 +130,7 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   BeastResponse response_;
+  std::string wire_;  // response_ serialized, while it is being written
   boost::beast::http::response<boost::beast::http::empty_body> continue_;
   std::string client_address_;
   std::string request_id_;

@@ -1,10 +1,13 @@
 // In-process tests of app/http's Server over real sockets on 127.0.0.1.
 
 #include "http/server.hpp"
+#include "http/adapter.hpp"
 #include "http/client.hpp"
+#include "kernel/problem.hpp"
 #include "kernel/router.hpp"
 
 #include <doctest/doctest.h>
+#include <boost/beast/http/write.hpp>  // operator<< of a message: Beast's own serializer
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -15,9 +18,12 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <unistd.h>
 
@@ -185,10 +191,10 @@ TEST_SUITE("http") {
 
     SUBCASE("announced by Content-Length") {
       HttpClient client(port);
-      auto response = client.post(
-          "/echo/x", std::string(64 * 1024, 'x'),
-          {{"X-Request-Id", "big"},
-           {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}});
+      auto response =
+          client.post("/echo/x", std::string(64 * 1024, 'x'),
+                      {{"X-Request-Id", "big"},
+                       {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}});
       CHECK(response.status == 413);
       // Rejected before any handler, still in the client's trace (with a span of its own).
       CHECK(response.header("traceparent").rfind("00-4bf92f3577b34da6a3ce929d0e0e4736-", 0) == 0);
@@ -538,6 +544,30 @@ TEST_SUITE("http") {
       server.stop();
       CHECK(waiter.wait_for(2s) == std::future_status::ready);
       server.wait_for_signal();  // after stop() it returns at once
+    }
+  }
+
+  TEST_CASE("[Server] an answer goes on the wire byte for byte as Beast's serializer writes it") {
+    using mart::http::detail::ResponseContext;
+    auto beast_bytes = [](const mart::http::detail::BeastResponse& r) {
+      std::ostringstream out;
+      out << r;
+      return out.str();
+    };
+    std::vector<std::pair<kernel::Response, ResponseContext>> cases;
+    auto json = kernel::Response::json(201, {{"id", 7}});
+    json.headers.set("Location", "/things/7");
+    cases.push_back({json, {11, true, false, "r1", std::nullopt}});
+    cases.push_back({kernel::Response::no_content(), {11, false, false, "r2", std::nullopt}});
+    cases.push_back({json, {10, true, false, "r3", std::nullopt}});  // HTTP/1.0 keep-alive
+    cases.push_back({json, {11, true, true, "r4", std::nullopt}});   // HEAD
+    cases.push_back({kernel::problem_response(404, "Not Found", "No."),
+                     {10, false, false, "r5", std::nullopt}});
+    for (auto& [response, context] : cases) {
+      auto beast = mart::http::detail::to_beast_response(kernel::Response(response), context);
+      std::string wire;
+      mart::http::detail::serialize(beast, wire);
+      CHECK(wire == beast_bytes(beast));
     }
   }
 }
