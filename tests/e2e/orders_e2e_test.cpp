@@ -61,6 +61,9 @@ TEST_SUITE("e2e") {
     CHECK(order.at("items").as_array()[0].at("unit_price_cents") == 450);
     CHECK(order.at("cancel_reason").is_null());
 
+    // Inventory moves the reservation to sold when it handles OrderConfirmed, after orders
+    // confirmed the order: a moment later, not in the same transaction.
+    CHECK(eventually([&] { return stock_of(shop.client, tea).at("sold") == 2; }));
     auto stock = stock_of(shop.client, tea);
     CHECK(stock.at("available") == 8);
     CHECK(stock.at("reserved") == 0);
@@ -263,6 +266,8 @@ TEST_SUITE("e2e") {
     }
     CHECK(confirmed == 5);
     CHECK(out_of_stock == kCustomers - 5);
+    // The last confirmations' reservations become sold a moment after the orders are confirmed.
+    CHECK(eventually([&] { return stock_of(shop.client, tea).at("sold") == 5; }));
     auto stock = stock_of(shop.client, tea);
     CHECK(stock.at("available") == 0);
     CHECK(stock.at("reserved") == 0);
