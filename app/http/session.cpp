@@ -33,7 +33,6 @@ namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace net = boost::asio;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
@@ -421,8 +420,8 @@ void Session::do_write() {
   phase_ = Phase::writing;
   stream_.expires_after(options_.write_timeout);
   serialize(response_, wire_);
-  net::async_write(stream_, net::buffer(wire_),
-                   beast::bind_front_handler(&Session::on_write, shared_from_this()));
+  asio::async_write(stream_, asio::buffer(wire_),
+                    beast::bind_front_handler(&Session::on_write, shared_from_this()));
 }
 
 void Session::on_write(error_code ec, std::size_t /*bytes*/) {

@@ -121,12 +121,12 @@ struct Bus::Impl {
                   std::chrono::duration_cast<std::chrono::milliseconds>(options.retention).count();
     auto pruned =
         detail::prune(*databases.at(module), worker.last_marked, cutoff, options.prune_chunk);
-    if (pruned.outbox + pruned.inbox > 0) {
-      kernel::log::info("eventbus", "retention: deleted " + std::to_string(pruned.outbox) +
-                                        " outbox and " + std::to_string(pruned.inbox) +
+    if (pruned.outbox_rows + pruned.inbox_rows > 0) {
+      kernel::log::info("eventbus", "retention: deleted " + std::to_string(pruned.outbox_rows) +
+                                        " outbox and " + std::to_string(pruned.inbox_rows) +
                                         " inbox rows of " + module);
     }
-    return {pruned.outbox, pruned.inbox};
+    return pruned;
   }
 
   void run(Worker& worker, const BusOptions& options, const kernel::Clock& clock) {

@@ -14,16 +14,14 @@ std::int64_t prune_outbox_chunk(kernel::Database& db, std::int64_t delivered,
     auto& candidates = c.prepare(sql::kOutboxPruneCandidates);
     candidates.bind(1, delivered);
     candidates.bind(2, chunk);
-    std::int64_t through = 0;
-    std::int64_t count = 0;
+    std::int64_t through = 0;  // seqs start at 1: 0 is none
     while (candidates.executeStep()) {
       // Rows are in seq order, which is publication order: the first younger row ends it.
       if (candidates.getColumn(1).getInt64() >= cutoff_ms) break;
       through = candidates.getColumn(0).getInt64();
-      ++count;
     }
     candidates.reset();
-    if (count == 0) return 0;
+    if (through == 0) return 0;
     auto& remove = c.prepare(sql::kOutboxPruneThrough);
     remove.bind(1, through);
     remove.exec();
@@ -75,11 +73,11 @@ std::string time_ordered_id_floor(std::int64_t ms) {
   return text;
 }
 
-Pruned prune(kernel::Database& db, std::int64_t delivered, std::int64_t cutoff_ms, int chunk) {
-  Pruned pruned;
+PruneResult prune(kernel::Database& db, std::int64_t delivered, std::int64_t cutoff_ms, int chunk) {
+  PruneResult pruned;
   for (;;) {
     auto removed = prune_outbox_chunk(db, delivered, cutoff_ms, chunk);
-    pruned.outbox += removed;
+    pruned.outbox_rows += removed;
     if (removed < chunk) break;
   }
   auto below_id = time_ordered_id_floor(cutoff_ms);
@@ -95,7 +93,7 @@ Pruned prune(kernel::Database& db, std::int64_t delivered, std::int64_t cutoff_m
     });
     if (!next) break;
     subscriber = *next;
-    pruned.inbox += prune_inbox_of(db, subscriber, below_id, cutoff_ms, chunk);
+    pruned.inbox_rows += prune_inbox_of(db, subscriber, below_id, cutoff_ms, chunk);
   }
   return pruned;
 }

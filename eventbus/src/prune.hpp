@@ -2,17 +2,14 @@
 // Retention of the bus tables (BusOptions::retention): what every reader has had and is older
 // than the retention goes, so a module's database does not grow with every event forever.
 
+#include "eventbus/bus.hpp"
+
 #include <kernel/database.hpp>
 
 #include <cstdint>
 #include <string>
 
 namespace eventbus::detail {
-
-struct Pruned {
-  std::int64_t outbox = 0;
-  std::int64_t inbox = 0;
-};
 
 // Deletes, in write transactions of at most `chunk` rows each:
 //  - outbox rows up to `delivered` (the seq every reader has passed) that occurred before
@@ -21,7 +18,7 @@ struct Pruned {
 //  - inbox rows of events handled before `cutoff_ms`. An inbox row guards against a second
 //    delivery of its event; past the retention only an operator re-reading old events (a Kafka
 //    consumer group moved back in time) could bring one again.
-Pruned prune(kernel::Database& db, std::int64_t delivered, std::int64_t cutoff_ms, int chunk);
+PruneResult prune(kernel::Database& db, std::int64_t delivered, std::int64_t cutoff_ms, int chunk);
 
 // The smallest time-ordered (UUIDv7) event id of the millisecond `ms`, as a prefix that every id
 // of an earlier millisecond sorts before ("0192f3a4-5b6c").
