@@ -14,6 +14,7 @@
 #include <kernel/log.hpp>
 #include <kernel/migrations.hpp>
 #include <kernel/problem.hpp>
+#include <kernel/sealed_text.hpp>
 #include <kernel/trace.hpp>
 #include <migrations/embedded.hpp>
 
@@ -95,9 +96,21 @@ void Application::open() {
     throw ConfigError("invalid admin_email/admin_password: set both or neither");
   }
   build_forwarding();
-  tokens_ = std::make_unique<kernel::JwtCodec>(load_or_create_jwt_secret(config_));
-  HostContext host{tokens_.get(), config_.token_ttl, config_.orders_stuck_after,
-                   config_.payments_latency, nullptr};
+  auto secret = load_or_create_jwt_secret(config_);
+  // Every process of a deployment shares jwt_secret, so Orders can seal a card token that only
+  // Payments opens, in whichever process it runs (docs/security.md).
+  kernel::sealed_text::set_key(secret, "mart payment token v1");
+  tokens_ = std::make_unique<kernel::JwtCodec>(std::move(secret));
+  HostContext host;
+  host.tokens = tokens_.get();
+  host.token_ttl = config_.token_ttl;
+  host.stuck_after = config_.orders_stuck_after;
+  host.payments_latency = config_.payments_latency;
+  host.payments_retry_max_backoff = config_.payments_retry_max_backoff;
+  host.payments_retry_for = config_.payments_retry_for;
+  host.webhook_retry_max_backoff = config_.webhook_retry_max_backoff;
+  host.webhook_retry_for = config_.webhook_retry_for;
+  host.users_hash_queue = config_.users_hash_queue;
   if (config_.notifications_channel == "webhook") {
     try {
       host.notification_channel = std::make_shared<webhook::WebhookChannel>(webhook::WebhookOptions{
@@ -140,12 +153,15 @@ void Application::open() {
   policies.login_window = config_.login_window;
   policies.rate_limit_rps = config_.rate_limit_rps;
   policies.rate_limit_burst = config_.rate_limit_burst;
+  policies.registrations_per_client = config_.registrations_per_client;
+  policies.registration_window = config_.registration_window;
   gateway_ = std::make_unique<gateway::Gateway>(
       policies, *tokens_, directory_, clock_,
       [this](kernel::Request& request) { return router_.dispatch(request); });
 
   if (!config_.admin_email.empty()) {
-    ensure_admin(config_.admin_email, config_.admin_password, config_.admin_name);
+    ensure_admin(config_.admin_email, config_.admin_password, config_.admin_name,
+                 config_.admin_promote_existing);
   }
 }
 
@@ -186,10 +202,10 @@ void Application::build_forwarding() {
 }
 
 std::int64_t Application::ensure_admin(const std::string& email, const std::string& password,
-                                       const std::string& name) {
+                                       const std::string& name, bool promote_existing) {
   if (!users_) throw ConfigError("invalid admin_email: the users module is not hosted here");
   try {
-    return users_->ensure_admin(email, password, name);
+    return users_->ensure_admin(email, password, name, promote_existing);
   } catch (const kernel::ApiError& error) {
     throw ConfigError("invalid admin account: " + error.detail());
   }
@@ -247,6 +263,8 @@ std::uint16_t Application::start() {
   options.shutdown_grace = config_.shutdown_grace;
   options.max_connections = config_.http_max_connections;
   options.max_in_flight = config_.http_max_in_flight;
+  options.max_connections_per_client = config_.http_max_connections_per_client;
+  options.trusted_proxies = config_.trusted_proxies;
   server_ = std::make_unique<http::Server>(
       options, [this](kernel::Request& request) { return dispatch(request); });
   return server_->start();

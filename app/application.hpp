@@ -52,9 +52,10 @@ class Application {
   eventbus::Bus& bus() { return bus_; }
   const Config& config() const { return config_; }
   const std::vector<std::string>& hosted() const { return hosted_; }
-  // Creates or promotes an admin account (the users module must be hosted here).
+  // Creates an admin account, or promotes an existing one when `promote_existing` (the users
+  // module must be hosted here).
   std::int64_t ensure_admin(const std::string& email, const std::string& password,
-                            const std::string& name);
+                            const std::string& name, bool promote_existing = false);
 
  private:
   void add_operational_routes();

@@ -14,7 +14,7 @@ const std::vector<ModuleEntry>& available_modules() {
   static const std::vector<ModuleEntry> modules = {
       {"users",
        [](eventbus::ModuleBus& bus, const HostContext& host) -> std::unique_ptr<kernel::Module> {
-         return users::make_module(bus, {host.tokens, host.token_ttl});
+         return users::make_module(bus, {host.tokens, host.token_ttl, host.users_hash_queue});
        }},
       {"products",
        [](eventbus::ModuleBus& bus, const HostContext&) { return products::make_module(bus); }},
@@ -27,11 +27,14 @@ const std::vector<ModuleEntry>& available_modules() {
       {"payments",
        [](eventbus::ModuleBus& bus, const HostContext& host) {
          return payments::make_module(
-             bus, std::make_shared<payments::SimulatedProvider>(host.payments_latency));
+             bus, std::make_shared<payments::SimulatedProvider>(host.payments_latency),
+             {host.payments_retry_max_backoff, host.payments_retry_for});
        }},
       {"notifications",
        [](eventbus::ModuleBus& bus, const HostContext& host) {
-         return notifications::make_module(bus, host.notification_channel);
+         return notifications::make_module(
+             bus, host.notification_channel,
+             {host.webhook_retry_max_backoff, host.webhook_retry_for});
        }},
   };
   return modules;

@@ -22,7 +22,12 @@ struct HostContext {
   std::chrono::seconds token_ttl{3600};
   std::chrono::seconds stuck_after{60};
   std::chrono::milliseconds payments_latency{0};
+  std::chrono::seconds payments_retry_max_backoff{60};
+  std::chrono::seconds payments_retry_for{3600};
   std::shared_ptr<notifications::Channel> notification_channel;  // null: log
+  std::chrono::seconds webhook_retry_max_backoff{60};
+  std::chrono::seconds webhook_retry_for{3600};
+  std::size_t users_hash_queue = 32;
 };
 
 struct ModuleEntry {

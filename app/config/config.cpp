@@ -214,6 +214,12 @@ const std::vector<Setting>& table() {
            [](Config& c, const std::string& v) {
              c.http_max_in_flight = static_cast<std::size_t>(parse_integer(v, 1, 1'000'000));
            }),
+      make("http.max_connections_per_client", "256",
+           "open connections one client address may hold; one more is answered 503 and closed",
+           [](Config& c, const std::string& v) {
+             c.http_max_connections_per_client =
+                 static_cast<std::size_t>(parse_integer(v, 1, 1'000'000));
+           }),
       make("ready.max_event_age_s", "60",
            "readyz fails while a module's oldest undelivered event is older than this",
            [](Config& c, const std::string& v) {
@@ -251,6 +257,16 @@ const std::vector<Setting>& table() {
            [](Config& c, const std::string& v) {
              c.payments_latency = std::chrono::milliseconds(parse_integer(v, 0, 60'000));
            }),
+      make("payments.retry_max_backoff_s", "60",
+           "longest wait between two attempts of a payment-provider call that failed transiently",
+           [](Config& c, const std::string& v) {
+             c.payments_retry_max_backoff = std::chrono::seconds(parse_integer(v, 1, 3600));
+           }),
+      make("payments.retry_for_s", "3600",
+           "a provider outage is retried this long before the payment becomes a dead letter",
+           [](Config& c, const std::string& v) {
+             c.payments_retry_for = std::chrono::seconds(parse_integer(v, 1, 7LL * 24 * 3600));
+           }),
       make("notifications.channel", "log", "how notifications are delivered: log or webhook",
            [](Config& c, const std::string& v) {
              if (v != "log" && v != "webhook")
@@ -264,6 +280,16 @@ const std::vector<Setting>& table() {
            [](Config& c, const std::string& v) { c.webhook_secret = v; }),
       make("notifications.webhook_timeout_ms", "5000", "timeout of one webhook POST",
            [](Config& c, const std::string& v) { c.webhook_timeout = parse_millis(v); }),
+      make("notifications.webhook_retry_max_backoff_s", "60",
+           "longest wait between two attempts of a webhook POST that failed",
+           [](Config& c, const std::string& v) {
+             c.webhook_retry_max_backoff = std::chrono::seconds(parse_integer(v, 1, 3600));
+           }),
+      make("notifications.webhook_retry_for_s", "3600",
+           "a receiver's outage is retried this long before the notification becomes a dead letter",
+           [](Config& c, const std::string& v) {
+             c.webhook_retry_for = std::chrono::seconds(parse_integer(v, 1, 7LL * 24 * 3600));
+           }),
       make("jwt_secret", "",
            "HS256 signing secret, at least 32 characters (default: generated "
            "once, kept in <data_dir>/jwt_secret with mode 0600)",
@@ -283,6 +309,16 @@ const std::vector<Setting>& table() {
            [](Config& c, const std::string& v) { c.admin_password = v; }),
       make("admin_name", "Administrator", "its display name",
            [](Config& c, const std::string& v) { c.admin_name = v; }),
+      make("admin_promote_existing", "false",
+           "true: admin_email may name an existing account, which is promoted (its older tokens "
+           "end); false: start-up refuses to promote it",
+           [](Config& c, const std::string& v) { c.admin_promote_existing = parse_bool(v); }),
+      make("users.hash_queue", "32",
+           "password hashes (sign-ins, registrations, password changes) waiting at most; more "
+           "are answered 503 with Retry-After",
+           [](Config& c, const std::string& v) {
+             c.users_hash_queue = static_cast<std::size_t>(parse_integer(v, 1, 100'000));
+           }),
       make("gateway.cors_origins", "", "browser origins allowed by CORS, comma-separated, or *",
            [](Config& c, const std::string& v) { c.cors_origins = split_list(v); }),
       make("gateway.login_max_failures_per_email", "5",
@@ -308,6 +344,19 @@ const std::vector<Setting>& table() {
            [](Config& c, const std::string& v) {
              c.rate_limit_burst = static_cast<double>(parse_integer(v, 1, 1'000'000));
            }),
+      make("gateway.registrations_per_client", "30",
+           "account registrations per client address within the window before 429",
+           [](Config& c, const std::string& v) {
+             c.registrations_per_client = static_cast<int>(parse_integer(v, 1, 1'000'000));
+           }),
+      make("gateway.registration_window_s", "600", "the registration window in seconds",
+           [](Config& c, const std::string& v) {
+             c.registration_window = std::chrono::seconds(parse_integer(v, 1, 7LL * 24 * 3600));
+           }),
+      make("gateway.trusted_proxies", "",
+           "proxy addresses or CIDR blocks whose X-Forwarded-For / Forwarded names the client, "
+           "comma-separated; empty: the peer address is the client",
+           [](Config& c, const std::string& v) { c.trusted_proxies = split_list(v); }),
       make("kafka.enabled", "false",
            "mirror every event to Kafka (and, in split mode, receive the events of modules "
            "hosted elsewhere): true or false",
@@ -425,7 +474,9 @@ void apply(Config& config, const Target& target, const std::string& value,
       target.family->apply(config, target.member, value);
     }
   } catch (const std::invalid_argument& error) {
-    bool hide = target.family && target.family->hide_values;
+    bool hide = (target.family && target.family->hide_values) ||
+                target.key().find("secret") != std::string::npos ||
+                target.key().find("password") != std::string::npos;
     throw ConfigError("invalid " + target.key() + (hide ? "" : " = '" + value + "'") + " (from " +
                       origin + "): " + error.what());
   }

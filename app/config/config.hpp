@@ -28,6 +28,7 @@ struct Config {
   std::chrono::milliseconds http_idle_timeout{30'000};
   std::size_t http_max_connections = 10'000;
   std::size_t http_max_in_flight = 1024;
+  std::size_t http_max_connections_per_client = 256;
   std::chrono::seconds ready_max_event_age{60};
   std::chrono::milliseconds shutdown_grace{5'000};
 
@@ -42,6 +43,8 @@ struct Config {
   std::string admin_email;
   std::string admin_password;
   std::string admin_name = "Administrator";
+  bool admin_promote_existing = false;  // admin_email may name an existing account (it is promoted)
+  std::size_t users_hash_queue = 32;    // password hashes waiting at most; beyond: 503
 
   std::vector<std::string> cors_origins;
   int login_max_failures_per_email = 5;
@@ -49,13 +52,23 @@ struct Config {
   std::chrono::seconds login_window{900};
   double rate_limit_rps = 0;
   double rate_limit_burst = 100;
+  int registrations_per_client = 30;
+  std::chrono::seconds registration_window{600};
+  // Peers whose X-Forwarded-For / Forwarded names the real client: addresses or CIDR blocks.
+  std::vector<std::string> trusted_proxies;
 
   std::chrono::seconds orders_stuck_after{60};
   std::chrono::milliseconds payments_latency{0};
+  // Calls to the outside world (payment provider, webhook) are retried through an outage:
+  // back-off with jitter up to `*_retry_max_backoff`, for `*_retry_for` before a dead letter.
+  std::chrono::seconds payments_retry_max_backoff{60};
+  std::chrono::seconds payments_retry_for{3600};
   std::string notifications_channel = "log";
   std::string webhook_url;
   std::string webhook_secret;
   std::chrono::milliseconds webhook_timeout{5000};
+  std::chrono::seconds webhook_retry_max_backoff{60};
+  std::chrono::seconds webhook_retry_for{3600};
 
   // Kafka bridge (off by default: nothing connects to a broker).
   bool kafka_enabled = false;

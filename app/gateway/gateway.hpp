@@ -25,6 +25,8 @@ struct GatewayOptions {
   std::chrono::seconds login_window{900};
   double rate_limit_rps = 0;  // 0: the general limit is off
   double rate_limit_burst = 100;
+  int registrations_per_client = 30;  // account registrations per client within the window
+  std::chrono::seconds registration_window{600};
   // How long an accepted token's principal is remembered (PrincipalCache); 0: never.
   std::chrono::milliseconds principal_ttl{1000};
 };

@@ -36,6 +36,10 @@ struct ServerOptions {
   // Requests being handled or forwarded at once: one more is answered 503 problem+json with
   // "Retry-After: 1" (the connection stays open).
   std::size_t max_in_flight = 1024;
+  // Open connections one client address may hold; one more is refused like max_connections.
+  std::size_t max_connections_per_client = 256;
+  // Peers (addresses or CIDR blocks) whose X-Forwarded-For / Forwarded names the real client.
+  std::vector<std::string> trusted_proxies;
 };
 
 // An HTTP/1.1 server that requests can be forwarded to (plain http://; see app/forward/).

@@ -39,7 +39,9 @@ class NotificationsModule final : public kernel::Module {
 }  // namespace
 
 std::unique_ptr<kernel::Module> make_module(eventbus::ModuleBus& bus,
-                                            std::shared_ptr<Channel> channel) {
+                                            std::shared_ptr<Channel> channel,
+                                            NotificationsOptions options) {
+  (void)options;  // TODO(#13 item 7): the channel's retry policy
   if (!channel) channel = std::make_shared<LogChannel>();
   return std::make_unique<NotificationsModule>(bus, std::move(channel));
 }

@@ -26,7 +26,9 @@ class PaymentsModule final : public kernel::Module {
 }  // namespace
 
 std::unique_ptr<kernel::Module> make_module(eventbus::ModuleBus& bus,
-                                            std::shared_ptr<PaymentProvider> provider) {
+                                            std::shared_ptr<PaymentProvider> provider,
+                                            PaymentsOptions options) {
+  (void)options;  // TODO(#13 item 7): the provider's retry policy
   if (!provider) provider = std::make_shared<SimulatedProvider>();
   return std::make_unique<PaymentsModule>(bus, std::move(provider));
 }

@@ -17,7 +17,8 @@ class Users final : public UsersModule {
   }
   kernel::PrincipalDirectory& directory() override { return accounts_; }
   std::int64_t ensure_admin(const std::string& email, const std::string& password,
-                            const std::string& name) override {
+                            const std::string& name, bool promote_existing) override {
+    (void)promote_existing;  // TODO(#13 item 4): refuse a promotion unless asked for
     return accounts_.ensure_admin(email, password, name);
   }
 

@@ -5,6 +5,7 @@
 #include <eventbus/bus.hpp>
 #include <kernel/module.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -57,7 +58,15 @@ class LogChannel final : public Channel {
 // in place, its own NotificationCreated for delivery) and serves /api/v1/notifications. A null
 // channel means a LogChannel. With a channel that delivers in place, notifications an earlier
 // run left pending (recorded for another channel, or before this build) are delivered here.
+struct NotificationsOptions {
+  // A delivery that failed is retried with back-off (and jitter) up to `retry_max_backoff`, for
+  // `retry_for` before the notification's delivery becomes a dead letter.
+  std::chrono::seconds retry_max_backoff{60};
+  std::chrono::seconds retry_for{3600};
+};
+
 std::unique_ptr<kernel::Module> make_module(eventbus::ModuleBus& bus,
-                                            std::shared_ptr<Channel> channel = nullptr);
+                                            std::shared_ptr<Channel> channel = nullptr,
+                                            NotificationsOptions options = {});
 
 }  // namespace notifications

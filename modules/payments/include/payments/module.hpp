@@ -5,6 +5,7 @@
 #include <eventbus/bus.hpp>
 #include <kernel/module.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -51,7 +52,15 @@ class PaymentProvider {
 
 // Subscribes on `bus` (orders.payment_requested.v1, orders.order_cancelled.v1) and serves
 // /api/v1/payments. A null provider means the built-in SimulatedProvider without latency.
+struct PaymentsOptions {
+  // A provider call that failed transiently is retried with back-off (and jitter) up to
+  // `retry_max_backoff`, for `retry_for` before the event becomes a dead letter.
+  std::chrono::seconds retry_max_backoff{60};
+  std::chrono::seconds retry_for{3600};
+};
+
 std::unique_ptr<kernel::Module> make_module(eventbus::ModuleBus& bus,
-                                            std::shared_ptr<PaymentProvider> provider = nullptr);
+                                            std::shared_ptr<PaymentProvider> provider = nullptr,
+                                            PaymentsOptions options = {});
 
 }  // namespace payments

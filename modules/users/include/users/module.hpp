@@ -15,6 +15,8 @@ namespace users {
 struct UsersOptions {
   const kernel::JwtCodec* tokens = nullptr;  // signs the tokens login returns
   std::chrono::seconds token_ttl{3600};
+  // Password hashes (sign-in, registration, password change) waiting at most; more: 503.
+  std::size_t hash_queue = 32;
 };
 
 class UsersModule : public kernel::Module {
@@ -22,9 +24,10 @@ class UsersModule : public kernel::Module {
   // The accounts as the gateway checks them on every authenticated request.
   virtual kernel::PrincipalDirectory& directory() = 0;
   // Creates `email` as an admin, or makes the existing account an admin with this password.
-  // Throws kernel::ApiError (422) for an invalid email or a password that is too short.
+  // Promoting an existing non-admin account needs `promote_existing` (and ends its older
+  // tokens). Throws kernel::ApiError (422) for an invalid email or a password that is too short.
   virtual std::int64_t ensure_admin(const std::string& email, const std::string& password,
-                                    const std::string& name) = 0;
+                                    const std::string& name, bool promote_existing) = 0;
 };
 
 std::unique_ptr<UsersModule> make_module(eventbus::ModuleBus& bus, UsersOptions options);
