@@ -9,6 +9,7 @@
 #include "kafka_bridge.hpp"
 #include "metrics.hpp"
 #include "module_registry.hpp"
+#include "readiness.hpp"
 #include "webhook/webhook_channel.hpp"
 
 #include <kernel/log.hpp>
@@ -20,51 +21,11 @@
 
 #include <boost/json/object.hpp>
 
-#include <sys/statvfs.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <variant>
 
 namespace mart {
-namespace {
-
-// Why `db` cannot take a write now ("" when it can): its file or directory is not writable, its
-// file system is mounted read-only, or a write transaction cannot begin within a short wait (an
-// empty BEGIN IMMEDIATE; ROLLBACK, taken under the module's own write lock, so it never holds
-// SQLite's write lock for longer than that).
-std::string write_probe(kernel::Database& db) {
-  constexpr int kProbeBusyTimeoutMs = 200;
-  try {
-    if (!db.in_memory()) {
-      const auto& file = db.file();
-      auto dir = file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path();
-      if (::access(file.c_str(), W_OK) != 0) return "database file is not writable";
-      if (::access(dir.c_str(), W_OK) != 0) return "data directory is not writable";
-      struct statvfs fs {};
-      if (::statvfs(dir.c_str(), &fs) == 0 && (fs.f_flag & ST_RDONLY)) {
-        return "file system is read-only";
-      }
-    }
-    db.with_writer([&](kernel::Connection& c) {
-      c.raw().setBusyTimeout(kProbeBusyTimeoutMs);
-      struct Restore {
-        kernel::Connection& c;
-        int ms;
-        ~Restore() { c.raw().setBusyTimeout(ms); }
-      } restore{c, db.busy_timeout_ms()};
-      c.exec("BEGIN IMMEDIATE");
-      c.exec("ROLLBACK");
-    });
-    return {};
-  } catch (const std::exception& error) {
-    return error.what();
-  }
-}
-
-}  // namespace
-
 Application::Application(Config config, eventbus::BusOptions bus_options)
     : config_(std::move(config)), bus_([&] {
         bus_options.retry.max_attempts = config_.bus_max_attempts;
@@ -142,9 +103,10 @@ void Application::open() {
     return kafka_ ? kafka_->mirror_lag(module) : std::nullopt;
   });
   add_operational_routes();
-  add_metrics_route(router_, bus_, modules_, started_, [this](std::string& out) {
-    if (kafka_) kafka_->write_metrics(out);
-  });
+  add_metrics_route(router_, bus_, modules_, started_, config_.probe_cache_ttl,
+                    [this](std::string& out) {
+                      if (kafka_) kafka_->write_metrics(out);
+                    });
 
   gateway::GatewayOptions policies;
   policies.cors_origins = {config_.cors_origins.begin(), config_.cors_origins.end()};
@@ -215,39 +177,15 @@ void Application::add_operational_routes() {
   router_.get("/healthz", [](kernel::Request&) {
     return kernel::Response::json(200, boost::json::object{{"status", "ok"}});
   });
-  router_.get("/readyz", [this](kernel::Request&) {
-    boost::json::object checks;
-    bool ready = true;
-    for (const auto& db : databases_) {
-      auto failure = write_probe(*db);
-      checks["database:" + db->name()] = failure.empty() ? "ok" : "failed: " + failure;
-      ready = ready && failure.empty();
-    }
-    for (auto& module : modules_) {
-      for (const auto& detail : module->health()) {
-        checks[std::string(module->name()) + ":" + detail.name] = detail.value;
-      }
-    }
-    bool relay = bus_.running();
-    checks["relay"] = relay ? "running" : "stopped";
-    ready = ready && relay;
-    // A relay that runs but does not keep up (or is stuck on one event) is stalled too.
-    const auto limit =
-        std::chrono::duration_cast<std::chrono::milliseconds>(config_.ready_max_event_age);
-    for (const auto& status : bus_.status()) {
-      auto age = std::chrono::milliseconds(status.oldest_waiting_age_ms);
-      bool fresh = status.outbox_waiting == 0 || age <= limit;
-      checks["outbox:" + status.module] =
-          fresh ? std::string("ok")
-                : "stalled: oldest undelivered event is " + std::to_string(age.count() / 1000) +
-                      " s old (ready.max_event_age_s = " +
-                      std::to_string(config_.ready_max_event_age.count()) + ")";
-      ready = ready && fresh;
-    }
-    if (kafka_) ready = kafka_->check(checks) && ready;
-    boost::json::object body{{"status", ready ? "ready" : "not ready"}, {"checks", checks}};
-    return kernel::Response::json(ready ? 200 : 503, body);
-  });
+  readiness_ = std::make_unique<Readiness>(
+      ReadinessSources{
+          &databases_, &modules_, &bus_,
+          kafka_ ? std::function<bool(boost::json::object&)>(
+                       [this](boost::json::object& checks) { return kafka_->check(checks); })
+                 : nullptr,
+          config_.ready_max_event_age},
+      config_.probe_cache_ttl);
+  router_.get("/readyz", [this](kernel::Request&) { return readiness_->answer(); });
 }
 
 std::uint16_t Application::start() {

@@ -18,6 +18,7 @@
 namespace mart {
 
 class KafkaLink;
+class Readiness;
 
 namespace gateway {
 class Gateway;
@@ -77,6 +78,7 @@ class Application {
   kernel::PrincipalDirectory* directory_ = nullptr;
   users::UsersModule* users_ = nullptr;
   std::unique_ptr<KafkaLink> kafka_;  // null unless kafka.enabled
+  std::unique_ptr<Readiness> readiness_;
   std::unique_ptr<http::Server> server_;
 };
 

@@ -1,5 +1,7 @@
 #include "metrics.hpp"
 
+#include "ttl_cache.hpp"
+
 #include <kernel/metrics.hpp>
 
 #include <fmt/format.h>
@@ -45,13 +47,72 @@ void gauge(std::string& out, std::string_view name, std::string_view help) {
   out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n", name, help, name);
 }
 
+// What the bus and the modules report from their tables: outboxes, dead letters, each
+// module's health facts and gauges. The costly part of a scrape (it scans tables), so it is
+// computed at most once per cache TTL however often /metrics is asked for.
+std::string module_facts(eventbus::Bus& bus,
+                         const std::vector<std::unique_ptr<kernel::Module>>& modules) {
+  std::string out;
+  auto status = bus.status();
+  gauge(out, "mart_outbox_waiting_events", "Published events not yet handled by every subscriber.");
+  for (const auto& s : status) {
+    out +=
+        fmt::format("mart_outbox_waiting_events{{module=\"{}\"}} {}\n", s.module, s.outbox_waiting);
+  }
+  gauge(out, "mart_outbox_oldest_age_seconds", "Age of the oldest event still waiting.");
+  for (const auto& s : status) {
+    out += fmt::format("mart_outbox_oldest_age_seconds{{module=\"{}\"}} {:.3f}\n", s.module,
+                       static_cast<double>(s.oldest_waiting_age_ms) / 1000.0);
+  }
+  gauge(out, "mart_events_retrying", "Deliveries parked for retry.");
+  for (const auto& s : status) {
+    out += fmt::format("mart_events_retrying{{module=\"{}\"}} {}\n", s.module, s.retrying);
+  }
+  gauge(out, "mart_dead_letters", "Deliveries that ran out of attempts.");
+  for (const auto& s : status) {
+    out += fmt::format("mart_dead_letters{{module=\"{}\"}} {}\n", s.module, s.dead_letters);
+  }
+  // Each module's health facts that are numbers, e.g. mart_stuck_orders.
+  for (const auto& module : modules) {
+    for (const auto& detail : module->health()) {
+      double value = 0;
+      auto [ptr, ec] =
+          std::from_chars(detail.value.data(), detail.value.data() + detail.value.size(), value);
+      if (ec != std::errc() || ptr != detail.value.data() + detail.value.size()) continue;
+      auto name = "mart_" + detail.name;
+      gauge(out, name, "Reported by the " + std::string(module->name()) + " module.");
+      out += fmt::format("{} {}\n", name, detail.value);
+    }
+  }
+  // Each module's labelled figures, e.g. mart_orders{status="pending"}.
+  std::map<std::string, std::vector<kernel::GaugeSample>> samples;
+  for (const auto& module : modules) {
+    for (auto& sample : module->gauges()) samples["mart_" + sample.name].push_back(sample);
+  }
+  for (const auto& [name, series] : samples) {
+    gauge(out, name, series.front().help);
+    for (const auto& sample : series) {
+      std::string labels;
+      for (const auto& [label, value] : sample.labels) {
+        labels += (labels.empty() ? "" : ",") + label + "=\"" +
+                  kernel::metrics::escape_label(value) + "\"";
+      }
+      out += name + (labels.empty() ? "" : "{" + labels + "}") + " " +
+             kernel::metrics::format_value(sample.value) + "\n";
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 void add_metrics_route(kernel::Router& router, eventbus::Bus& bus,
                        const std::vector<std::unique_ptr<kernel::Module>>& modules,
                        std::chrono::steady_clock::time_point started,
+                       std::chrono::milliseconds cache_ttl,
                        std::function<void(std::string&)> more) {
-  router.get("/metrics", [&bus, &modules, started, more](kernel::Request&) {
+  auto facts = std::make_shared<TtlCache<std::string>>(cache_ttl);
+  router.get("/metrics", [&bus, &modules, started, more, facts](kernel::Request&) {
     std::string out;
     gauge(out, "mart_build_info", "Build of the running binary.");
     out += fmt::format("mart_build_info{{version=\"{}\"}} 1\n", MART_VERSION);
@@ -66,55 +127,7 @@ void add_metrics_route(kernel::Router& router, eventbus::Bus& bus,
     gauge(out, "mart_relay_running", "1 while the event delivery threads run.");
     out += fmt::format("mart_relay_running {}\n", bus.running() ? 1 : 0);
 
-    auto status = bus.status();
-    gauge(out, "mart_outbox_waiting_events",
-          "Published events not yet handled by every subscriber.");
-    for (const auto& s : status) {
-      out += fmt::format("mart_outbox_waiting_events{{module=\"{}\"}} {}\n", s.module,
-                         s.outbox_waiting);
-    }
-    gauge(out, "mart_outbox_oldest_age_seconds", "Age of the oldest event still waiting.");
-    for (const auto& s : status) {
-      out += fmt::format("mart_outbox_oldest_age_seconds{{module=\"{}\"}} {:.3f}\n", s.module,
-                         static_cast<double>(s.oldest_waiting_age_ms) / 1000.0);
-    }
-    gauge(out, "mart_events_retrying", "Deliveries parked for retry.");
-    for (const auto& s : status) {
-      out += fmt::format("mart_events_retrying{{module=\"{}\"}} {}\n", s.module, s.retrying);
-    }
-    gauge(out, "mart_dead_letters", "Deliveries that ran out of attempts.");
-    for (const auto& s : status) {
-      out += fmt::format("mart_dead_letters{{module=\"{}\"}} {}\n", s.module, s.dead_letters);
-    }
-    // Each module's health facts that are numbers, e.g. mart_stuck_orders.
-    for (const auto& module : modules) {
-      for (const auto& detail : module->health()) {
-        double value = 0;
-        auto [ptr, ec] =
-            std::from_chars(detail.value.data(), detail.value.data() + detail.value.size(), value);
-        if (ec != std::errc() || ptr != detail.value.data() + detail.value.size()) continue;
-        auto name = "mart_" + detail.name;
-        gauge(out, name, "Reported by the " + std::string(module->name()) + " module.");
-        out += fmt::format("{} {}\n", name, detail.value);
-      }
-    }
-    // Each module's labelled figures, e.g. mart_orders{status="pending"}.
-    std::map<std::string, std::vector<kernel::GaugeSample>> samples;
-    for (const auto& module : modules) {
-      for (auto& sample : module->gauges()) samples["mart_" + sample.name].push_back(sample);
-    }
-    for (const auto& [name, series] : samples) {
-      gauge(out, name, series.front().help);
-      for (const auto& sample : series) {
-        std::string labels;
-        for (const auto& [label, value] : sample.labels) {
-          labels += (labels.empty() ? "" : ",") + label + "=\"" +
-                    kernel::metrics::escape_label(value) + "\"";
-        }
-        out += name + (labels.empty() ? "" : "{" + labels + "}") + " " +
-               kernel::metrics::format_value(sample.value) + "\n";
-      }
-    }
+    out += facts->get([&] { return module_facts(bus, modules); });
     // What the request path and the bus counted (HTTP, events, handlers, SQLite commits).
     kernel::metrics::registry().render(out);
     if (more) more(out);

@@ -17,6 +17,7 @@ namespace mart {
 void add_metrics_route(kernel::Router& router, eventbus::Bus& bus,
                        const std::vector<std::unique_ptr<kernel::Module>>& modules,
                        std::chrono::steady_clock::time_point started,
+                       std::chrono::milliseconds cache_ttl,
                        std::function<void(std::string&)> more = {});
 
 }  // namespace mart

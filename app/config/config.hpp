@@ -81,6 +81,9 @@ struct Config {
   std::chrono::milliseconds upstream_timeout{10'000};
 
   bool in_memory = false;  // tests only: every database in memory (not a setting)
+  // How long /readyz and the table-scanning part of /metrics are reused (not a setting: tests
+  // that watch readiness change set 0).
+  std::chrono::milliseconds probe_cache_ttl{1000};
 };
 
 class ConfigError : public std::runtime_error {
