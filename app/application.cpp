@@ -26,6 +26,19 @@
 #include <variant>
 
 namespace mart {
+namespace {
+
+// The data directory holds every module's data and the signing secret: a new one is private to
+// its owner whatever the umask. An existing one keeps the mode its operator gave it.
+void create_private_directory(const std::filesystem::path& dir) {
+  if (std::filesystem::create_directories(dir)) {
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace);
+  }
+}
+
+}  // namespace
+
 Application::Application(Config config, eventbus::BusOptions bus_options)
     : config_(std::move(config)), bus_([&] {
         bus_options.retry.max_attempts = config_.bus_max_attempts;
@@ -52,7 +65,7 @@ void Application::open() {
     }
     hosted_.push_back(name);
   }
-  if (!config_.in_memory) std::filesystem::create_directories(config_.data_dir);
+  if (!config_.in_memory) create_private_directory(config_.data_dir);
   if (config_.admin_email.empty() != config_.admin_password.empty()) {
     throw ConfigError("invalid admin_email/admin_password: set both or neither");
   }

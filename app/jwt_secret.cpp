@@ -1,6 +1,7 @@
 #include "jwt_secret.hpp"
 
 #include <kernel/ids.hpp>
+#include <kernel/log.hpp>
 
 #include <fstream>
 #include <sstream>
@@ -31,6 +32,16 @@ std::string read_secret(const std::filesystem::path& file) {
   return secret;
 }
 
+// Anyone who can read the secret can sign an admin token.
+void warn_if_readable_by_others(const std::filesystem::path& file) {
+  struct stat info {};
+  if (::stat(file.c_str(), &info) == 0 && (info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    kernel::log::warn("app", file.string() +
+                                 " can be read by other users: anyone who reads it can sign "
+                                 "tokens (chmod 600 it)");
+  }
+}
+
 }  // namespace
 
 std::string load_or_create_jwt_secret(const Config& config) {
@@ -40,6 +51,7 @@ std::string load_or_create_jwt_secret(const Config& config) {
   int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (fd < 0) {
     if (errno != EEXIST) throw std::runtime_error("cannot create " + file.string());
+    warn_if_readable_by_others(file);
     return read_secret(file);
   }
   auto secret = fresh_secret();

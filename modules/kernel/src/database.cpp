@@ -7,6 +7,9 @@
 
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <chrono>
 
 namespace kernel {
@@ -62,6 +65,18 @@ void Connection::reset_statements() {
   for (auto& [sql, statement] : statements_) statement->tryReset();
 }
 
+namespace {
+
+// A new database file is created readable by its owner only, whatever the umask: it holds
+// password hashes, orders and payments. SQLite gives its -wal and -shm files the mode of the
+// database file, so they follow. An existing file keeps the mode its operator gave it.
+void create_private_file(const std::filesystem::path& file) {
+  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) ::close(fd);
+}
+
+}  // namespace
+
 Database::Database(std::string name, std::filesystem::path file, bool in_memory,
                    DatabaseOptions options)
     : name_(std::move(name)), file_(std::move(file)), in_memory_(in_memory), options_(options) {
@@ -71,6 +86,7 @@ Database::Database(std::string name, std::filesystem::path file, bool in_memory,
                                     "Time to commit a module's write transaction.", {"module"},
                                     metrics::fast_latency_buckets())
                          .with({name_});
+  if (!in_memory_) create_private_file(file_);
   writer_ = connect(false);
   if (!in_memory_) {
     writer_->exec("PRAGMA journal_mode=WAL");

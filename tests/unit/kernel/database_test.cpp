@@ -6,6 +6,8 @@
 
 #include <sqlite3.h>
 
+#include <sys/stat.h>
+
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -103,6 +105,21 @@ TEST_SUITE("kernel") {
       return q.getColumn(0).getInt();
     });
     CHECK(fk == 1);
+  }
+
+  TEST_CASE("[Database] a new database and its WAL files are private to their owner") {
+    mart::test::TempDir dir;
+    auto previous = ::umask(022);  // the usual umask: files would be world-readable
+    {
+      auto db = kernel::Database::open("private", dir.path() / "private.db");
+      db->write([](kernel::Connection& c) { c.exec("CREATE TABLE x (v INTEGER)"); });
+      for (const char* name : {"private.db", "private.db-wal", "private.db-shm"}) {
+        struct stat info {};
+        REQUIRE_MESSAGE(::stat((dir.path() / name).c_str(), &info) == 0, name);
+        CHECK_MESSAGE((info.st_mode & 077) == 0, name);
+      }
+    }
+    ::umask(previous);
   }
 
   TEST_CASE("[Database] a throwing write rolls back; readers see only commits") {
