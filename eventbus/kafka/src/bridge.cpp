@@ -3,6 +3,7 @@
 #include "feed.hpp"
 #include "mirror.hpp"
 
+#include <map>
 #include <stdexcept>
 
 namespace eventbus::kafka {
@@ -34,9 +35,9 @@ Bridge::Bridge(Bus& bus, const std::vector<std::string>& hosted, KafkaOptions op
         });
     auto remote = bus.remote_sources(module);
     if (remote.empty()) continue;
-    std::vector<std::string> topics;
-    for (const auto& source : remote) topics.push_back(source.topic);
-    auto feed = std::make_unique<detail::Feed>(options, module, topics);
+    std::map<std::string, std::string> publishers;  // topic -> the module publishing on it
+    for (const auto& source : remote) publishers[source.topic] = source.module;
+    auto feed = std::make_unique<detail::Feed>(options, module, publishers);
     impl_->feeds.push_back(feed.get());
     bus.attach_feed(module, std::move(feed));
   }

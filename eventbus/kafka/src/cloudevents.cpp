@@ -59,7 +59,8 @@ rd_kafka_headers_t* cloudevents_headers(const Envelope& e) {
   return headers;
 }
 
-std::optional<Envelope> envelope_of(const rd_kafka_message_t& message, std::string topic) {
+std::optional<Envelope> envelope_of(const rd_kafka_message_t& message, std::string topic,
+                                    std::string_view publisher) {
   rd_kafka_headers_t* headers = nullptr;
   if (rd_kafka_message_headers(&message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return std::nullopt;
@@ -68,6 +69,10 @@ std::optional<Envelope> envelope_of(const rd_kafka_message_t& message, std::stri
   auto type = header(headers, "ce_type");
   auto time = header(headers, "ce_time");
   if (!id || id->empty() || !type || type->find('.') == std::string::npos || !time) {
+    return std::nullopt;
+  }
+  auto source = header(headers, "ce_source");
+  if (source_of(*type) != publisher || source != "/mart/" + std::string(publisher)) {
     return std::nullopt;
   }
   auto occurred = kernel::parse_rfc3339(*time);

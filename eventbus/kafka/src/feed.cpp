@@ -22,11 +22,14 @@ std::pair<std::string, std::int32_t> parse_position_name(const std::string& name
 
 }  // namespace
 
-Feed::Feed(const KafkaOptions& options, std::string module, const std::vector<std::string>& topics)
+Feed::Feed(const KafkaOptions& options, std::string module,
+           const std::map<std::string, std::string>& publishers)
     : options_(options),
       module_(std::move(module)),
+      publishers_(publishers),
       assignment_(rd_kafka_topic_partition_list_new(8)) {
-  for (const auto& topic : topics) topics_.push_back(options_.topic_prefix + topic);
+  for (const auto& [topic, publisher] : publishers)
+    topics_.push_back(options_.topic_prefix + topic);
   auto group = options_.topic_prefix + "mart-" + module_;
   auto conf = make_conf(options_, {{"group.id", group.c_str()},
                                    {"enable.auto.commit", "false"},
@@ -164,13 +167,17 @@ void Feed::take_messages(std::size_t up_to) {
     auto partition = message->partition;
     auto offset = message->offset;
     auto plain_topic = topic.substr(std::min(topic.size(), options_.topic_prefix.size()));
-    auto envelope = envelope_of(*message, plain_topic);
+    auto publisher = publishers_.find(plain_topic);
+    auto envelope = publisher == publishers_.end()
+                        ? std::nullopt
+                        : envelope_of(*message, plain_topic, publisher->second);
     rd_kafka_message_destroy(message);
     if (!envelope) {
       ++skipped_;
       kernel::log::warn("kafka", module_ + " skipped a message on " + topic + " [" +
                                      std::to_string(partition) + "] at offset " +
-                                     std::to_string(offset) + ": not a Mart event");
+                                     std::to_string(offset) +
+                                     ": not an event of the module that publishes on this topic");
       // Handed on as an event of no type, which no subscriber handles: its position is saved
       // like any other's, so it is not read again after a restart.
       envelope.emplace();

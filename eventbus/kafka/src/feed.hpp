@@ -17,6 +17,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -26,7 +27,9 @@ namespace eventbus::kafka::detail {
 class Feed final : public RemoteFeed {
  public:
   // `topics` without the deployment's prefix.
-  Feed(const KafkaOptions& options, std::string module, const std::vector<std::string>& topics);
+  // `publishers`: each topic read (without the prefix) and the module that publishes on it.
+  Feed(const KafkaOptions& options, std::string module,
+       const std::map<std::string, std::string>& publishers);
   ~Feed() override;
 
   void resume(const std::map<std::string, std::int64_t, std::less<>>& saved) override;
@@ -54,7 +57,8 @@ class Feed final : public RemoteFeed {
 
   KafkaOptions options_;
   std::string module_;
-  std::vector<std::string> topics_;  // with the prefix
+  std::map<std::string, std::string> publishers_;  // topic (without the prefix) -> module
+  std::vector<std::string> topics_;                // with the prefix
   Handle consumer_;
   Queue queue_;
   std::function<void()> wake_;

@@ -98,13 +98,19 @@ std::vector<Record> read_topic(const std::string& bootstraps, const std::string&
 
 void produce_plain(const std::string& bootstraps, const std::string& topic, const std::string& key,
                    const std::string& value) {
+  produce_with_headers(bootstraps, topic, key, value, {});
+}
+
+void produce_with_headers(const std::string& bootstraps, const std::string& topic,
+                          const std::string& key, const std::string& value,
+                          const std::vector<std::pair<std::string, std::string>>& headers) {
   char error[512];
   auto* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps.c_str(), error, sizeof error);
   rd_kafka_conf_set(conf, "log_level", "3", error, sizeof error);
   auto* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
   if (!producer) throw std::runtime_error(error);
-  std::array<rd_kafka_vu_t, 4> values{};
+  std::vector<rd_kafka_vu_t> values(4 + headers.size());
   values[0].vtype = RD_KAFKA_VTYPE_TOPIC;
   values[0].u.cstr = topic.c_str();
   values[1].vtype = RD_KAFKA_VTYPE_KEY;
@@ -113,6 +119,13 @@ void produce_plain(const std::string& bootstraps, const std::string& topic, cons
   values[2].u.mem = {const_cast<char*>(value.data()), value.size()};
   values[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
   values[3].u.i = RD_KAFKA_MSG_F_COPY;
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    auto& header = values[4 + i];
+    header.vtype = RD_KAFKA_VTYPE_HEADER;
+    header.u.header.name = headers[i].first.c_str();
+    header.u.header.val = headers[i].second.data();
+    header.u.header.size = static_cast<ssize_t>(headers[i].second.size());
+  }
   if (auto* failed = rd_kafka_produceva(producer, values.data(), values.size())) {
     rd_kafka_error_destroy(failed);
     rd_kafka_destroy(producer);

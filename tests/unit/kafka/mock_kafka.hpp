@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kafka_test {
@@ -53,6 +54,10 @@ std::vector<Record> read_topic(const std::string& bootstraps, const std::string&
 // Produces one message without any CloudEvents header (someone else's message on the topic).
 void produce_plain(const std::string& bootstraps, const std::string& topic, const std::string& key,
                    const std::string& value);
+// Produces one message with these headers (a forged or foreign record, for the tests).
+void produce_with_headers(const std::string& bootstraps, const std::string& topic,
+                          const std::string& key, const std::string& value,
+                          const std::vector<std::pair<std::string, std::string>>& headers);
 
 // A module database file in `dir` with the bus tables.
 std::shared_ptr<kernel::Database> bus_database(const std::string& module,

@@ -33,7 +33,10 @@ struct ConsumerProcess {
   eventbus::Bus bus;
   eventbus::ModuleBus& beta;
   std::unique_ptr<eventbus::kafka::Bridge> bridge;
-  ConsumerProcess(const std::filesystem::path& dir, const MockKafka& kafka, int fail_first = -1)
+  // `also_gamma`: beta also consumes gamma's (GammaEvents) "gamma.noted.v1", so it reads that
+  // topic too.
+  ConsumerProcess(const std::filesystem::path& dir, const MockKafka& kafka, int fail_first = -1,
+                  bool also_gamma = false)
       : db(bus_database("beta", dir)),
         bus([] {
           eventbus::BusOptions o;
@@ -52,6 +55,10 @@ struct ConsumerProcess {
           }
           record_seen(ctx.tx.db(), e);
         });
+    if (also_gamma) {
+      beta.add_subscription("gamma.noted.v1", "GammaEvents", "beta.on_noted",
+                            [](eventbus::HandlerContext&) {});
+    }
     bridge = std::make_unique<eventbus::kafka::Bridge>(bus, std::vector<std::string>{"beta"},
                                                        options_for(kafka));
     bridge->start();
@@ -139,6 +146,39 @@ TEST_SUITE("kafka") {
     REQUIRE(eventually([&] { return all_seen(*b.db).size() == 7; }));
     CHECK(b.bridge->status().skipped == 0);  // not read again after the restart
     CHECK(b.bridge->status().consumed == 2);
+  }
+
+  TEST_CASE("[Split] a record is trusted only as an event of the module whose topic it is on") {
+    // Whoever may write to one topic must not be able to speak for another module: a record on
+    // GammaEvents claiming alpha's type, or on AlphaEvents naming another source, is skipped.
+    MockKafka kafka;
+    kafka.create_topic("AlphaEvents", 1);
+    kafka.create_topic("GammaEvents", 1);
+    mart::test::TempDir dir_a;
+    mart::test::TempDir dir_b;
+    AlphaProcess a(dir_a.path(), kafka);
+    a.publish(0, 3);
+    REQUIRE(eventually([&] { return a.bridge.status().mirrors.at(0).mirrored_seq == 3; }));
+    auto forged = [&](const std::string& topic, const std::string& type,
+                      const std::string& source) {
+      kafka_test::produce_with_headers(kafka.bootstraps(), topic, "thing-9",
+                                       R"({"thing":"thing-9","n":900})",
+                                       {{"ce_specversion", "1.0"},
+                                        {"ce_id", "forged-" + topic + "-" + source},
+                                        {"ce_type", type},
+                                        {"ce_source", source},
+                                        {"ce_time", "2026-01-01T00:00:00Z"},
+                                        {"content-type", "application/json"}});
+    };
+    forged("GammaEvents", "alpha.thing_happened.v1", "/mart/alpha");
+    forged("AlphaEvents", "alpha.thing_happened.v1", "/mart/gamma");
+    forged("GammaEvents", "alpha.thing_happened.v1", "/mart/gamma");
+
+    ConsumerProcess b(dir_b.path(), kafka, -1, /*also_gamma=*/true);
+    REQUIRE(b.bus.remote_sources("beta").size() == 2);
+    REQUIRE(eventually([&] { return b.bridge->status().skipped == 3; }));
+    CHECK(eventually([&] { return all_seen(*b.db).size() == 3; }));
+    for (const auto& seen : all_seen(*b.db)) CHECK(seen.n < 3);
   }
 
   TEST_CASE("[Split] a consumer whose saved positions are gone reads the topics from the start") {
