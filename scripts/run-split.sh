@@ -148,9 +148,13 @@ P_GATEWAY=$BASE_PORT
 P_USERS=$((BASE_PORT + 1))
 P_ORDERS=$((BASE_PORT + 2))
 P_INVENTORY=$((BASE_PORT + 3))
-start_mart users-products "$P_USERS" users,products
-start_mart orders-payments "$P_ORDERS" orders,payments
-start_mart inventory-notifications "$P_INVENTORY" inventory,notifications
+# The module processes see every client through the gateway: they take the client's address
+# from its X-Forwarded-For (and only from it), so sign-in throttling and rate limits are per
+# client, not one limit shared by everyone.
+behind_gateway=(--gateway-trusted-proxies "$HOST")
+start_mart users-products "$P_USERS" users,products "${behind_gateway[@]}"
+start_mart orders-payments "$P_ORDERS" orders,payments "${behind_gateway[@]}"
+start_mart inventory-notifications "$P_INVENTORY" inventory,notifications "${behind_gateway[@]}"
 start_mart gateway "$P_GATEWAY" none \
   --upstream "users=http://$HOST:$P_USERS" --upstream "products=http://$HOST:$P_USERS" \
   --upstream "orders=http://$HOST:$P_ORDERS" --upstream "payments=http://$HOST:$P_ORDERS" \
