@@ -64,12 +64,8 @@ class Refusal : public std::enable_shared_from_this<Refusal> {
   static constexpr std::chrono::milliseconds kRefusalTime{1'000};
   static constexpr std::size_t kMaxDrain = 64 * 1024;
 
-  explicit Refusal(tcp::socket socket) : stream_(std::move(socket)) {
-    response_ = detail::server_problem(
-        503,
-        "The server has as many connections open as it may (http.max_connections); retry "
-        "shortly.",
-        kernel::unique_hex_id());
+  Refusal(tcp::socket socket, std::string_view detail) : stream_(std::move(socket)) {
+    response_ = detail::server_problem(503, detail, kernel::unique_hex_id());
     response_.set("Retry-After", "1");
   }
 
@@ -170,10 +166,25 @@ class Listener : public std::enable_shared_from_this<Listener> {
     }
     if (state_->full()) {
       detail::http_metrics().rejected.with({"max_connections"}).inc();
-      std::make_shared<Refusal>(std::move(socket))->run();
+      std::make_shared<Refusal>(std::move(socket),
+                                "The server has as many connections open as it may "
+                                "(http.max_connections); retry shortly.")
+          ->run();
       return do_accept();
     }
-    auto session = std::make_shared<detail::Session>(std::move(socket), state_);
+    error_code peer_ec;
+    auto remote = socket.remote_endpoint(peer_ec);
+    auto peer = peer_ec ? std::string() : remote.address().to_string();
+    // One client cannot hold every connection slot (issue #13, item 8).
+    if (!state_->admit_client(peer)) {
+      detail::http_metrics().rejected.with({"max_connections_per_client"}).inc();
+      std::make_shared<Refusal>(std::move(socket),
+                                "This client has as many connections open as it may "
+                                "(http.max_connections_per_client); retry shortly.")
+          ->run();
+      return do_accept();
+    }
+    auto session = std::make_shared<detail::Session>(std::move(socket), state_, std::move(peer));
     if (state_->add(session)) session->run();  // else: stopping, the socket is dropped
     do_accept();
   }
