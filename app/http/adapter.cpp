@@ -104,7 +104,8 @@ std::string framing_error(const BeastRequest::header_type& head) {
   std::string coding;
   for (const auto& field : head) {
     if (field.name() == bhttp::field::content_length) {
-      ++lengths;
+      // "5, 5" is two of them in one field.
+      lengths += 1 + static_cast<int>(std::count(field.value().begin(), field.value().end(), ','));
     } else if (field.name() == bhttp::field::transfer_encoding) {
       ++encodings;
       coding += std::string(field.value());

@@ -4,6 +4,8 @@
 
 #include <boost/json/parse.hpp>
 
+#include <deque>
+
 using namespace inventory_test;
 namespace ev = inventory::events;
 
@@ -12,6 +14,7 @@ namespace {
 struct Http {
   Fixture& f;
   kernel::Router router;
+  std::deque<kernel::Request> requests;
 
   explicit Http(Fixture& fixture) : f(fixture) { f.module->add_routes(router); }
 
@@ -23,7 +26,7 @@ struct Http {
 
   kernel::Response dispatch(std::string method, std::string path, std::string body = "",
                             std::optional<kernel::Role> role = kernel::Role::admin) {
-    kernel::Request r;
+    auto& r = requests.emplace_back();  // a request outlives its deferred answer
     r.method = std::move(method);
     r.path = std::move(path);
     r.target = r.path;

@@ -12,6 +12,7 @@
 #include <doctest/doctest.h>
 #include <boost/json/parse.hpp>
 
+#include <deque>
 #include <set>
 
 namespace {
@@ -193,8 +194,9 @@ TEST_SUITE("products") {
     Fixture f;
     kernel::Router router;
     f.module->add_routes(router);
+    std::deque<kernel::Request> requests;  // a request outlives its deferred answer
     auto call = [&](std::string method, std::string path, std::string body) {
-      kernel::Request r;
+      auto& r = requests.emplace_back();
       r.method = std::move(method);
       r.path = std::move(path);
       r.request_id = "rid";
