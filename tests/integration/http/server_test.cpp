@@ -186,7 +186,7 @@ TEST_SUITE("http") {
     CHECK(head.status == 200);
     CHECK(head.body.empty());
     CHECK(client.get("/echo/word").status == 200);
-    for (const char* spelling :
+    for (const std::string spelling :
          {"/hello/", "//hello", "/%68ello", "/hell%6F", "/./hello", "/x/../hello", "/hello/.",
           "/echo//word", "/echo/wo%72d", "/echo/word/", "/echo/%2e%2e", "http://127.0.0.1//hello",
           "http://127.0.0.1/%68ello"}) {

@@ -296,7 +296,7 @@ TEST_SUITE("forward") {
     mart::forward::Forwarder forwarder({}, {{"users", "http://10.0.0.3:8083"}}, 300ms);
     using Kind = mart::forward::Decision::Kind;
     CHECK(forwarder.decide(request_for("/api/v1/auth/login")).kind == Kind::forward);
-    for (const char* spelling :
+    for (const std::string spelling :
          {"/api/v1/auth/login/", "/api/v1//auth/login", "//api/v1/auth/login",
           "/api/v1/auth/./login", "/api/v1/users/../auth/login", "/api/v1/auth/login/.",
           "/api/v1/auth/lo%67in", "/api/v1/auth//login", "/api/v1/users/"}) {
@@ -329,8 +329,8 @@ TEST_SUITE("forward") {
     CHECK_FALSE(trusted.contains(""));
     CHECK(mart::http::TrustedProxies().empty());
     CHECK_FALSE(mart::http::TrustedProxies().contains("127.0.0.1"));
-    for (const char* bad : {"localhost", "10.0.0.0/33", "::/129", "10.0.0.1/", "10.0.0.1/x",
-                            "300.1.1.1", "10.0.0.0/8/8", ""}) {
+    for (const std::string bad : {"localhost", "10.0.0.0/33", "::/129", "10.0.0.1/", "10.0.0.1/x",
+                                  "300.1.1.1", "10.0.0.0/8/8", ""}) {
       CAPTURE(bad);
       CHECK_THROWS_AS(mart::http::TrustedProxies({bad}), std::invalid_argument);
     }
@@ -387,7 +387,7 @@ TEST_SUITE("forward") {
   TEST_CASE("[Config] gateway.trusted_proxies is checked at start-up") {
     auto c = mart::load_config({"--gateway-trusted-proxies", "127.0.0.1, 10.0.0.0/8,fd00::/8"}, {});
     CHECK(c.trusted_proxies.size() == 3);
-    for (const char* bad : {"10.0.0.0/40", "proxy.example", "127.0.0.1,nope"}) {
+    for (const std::string bad : {"10.0.0.0/40", "proxy.example", "127.0.0.1,nope"}) {
       CAPTURE(bad);
       std::string message;
       try {

@@ -152,7 +152,7 @@ TEST_SUITE("kernel") {
     CHECK(router.dispatch(thing).status == 200);
 
     // As the adapter hands them over: percent-decoded paths.
-    for (const char* spelling :
+    for (const std::string spelling :
          {"/api/v1/auth/login/", "/api/v1//auth/login", "//api/v1/auth/login",
           "/api/v1/auth//login", "/api/v1/auth/login//", "/api/v1/auth/./login",
           "/api/v1/auth/../auth/login", "/./api/v1/auth/login", "/api/v1/auth/login/.",
@@ -176,12 +176,12 @@ TEST_SUITE("kernel") {
   }
 
   TEST_CASE("[is_canonical_path] the one spelling") {
-    for (const char* good : {"/", "/healthz", "/api/v1/auth/login", "/api/v1/products/12",
-                             "/api/v1/orders/3/cancel", "/a-b_c~d"}) {
+    for (const std::string good : {"/", "/healthz", "/api/v1/auth/login", "/api/v1/products/12",
+                                   "/api/v1/orders/3/cancel", "/a-b_c~d"}) {
       CAPTURE(good);
       CHECK(kernel::is_canonical_path(good));
     }
-    for (const char* bad :
+    for (const std::string bad :
          {"", "a", "a/b", "//", "/a/", "/a//b", "//a", "/.", "/..", "/a/.", "/a/./b", "/a/../b",
           "/a/%62", "/%2F", "/a%2fb", "/%", "/a/b/", "/./", "/a/.."}) {
       CAPTURE(bad);
