@@ -154,4 +154,16 @@ TEST_SUITE("e2e") {
     CHECK(victim.get("/api/v1/products/").status == 404);
     CHECK(victim.get("/api/v1//products").status == 404);
   }
+
+  TEST_CASE(
+      "[e2e] hardening: a gateway.trusted_proxies entry that is not an address stops start-up") {
+    TempDir dir;
+    for (const char* bad : {"10.0.0.0/40", "proxy.example", "127.0.0.1,::1/200"}) {
+      CAPTURE(std::string(bad));
+      auto [status, output] = run_mart(
+          {"--data-dir", dir.path().string(), "--port", "0", "--gateway-trusted-proxies", bad});
+      CHECK(status != 0);
+      CHECK(output.find("gateway.trusted_proxies") != std::string::npos);
+    }
+  }
 }
