@@ -21,6 +21,7 @@
 #include <csignal>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -231,6 +232,9 @@ struct Server::Impl {
   std::shared_ptr<Listener> listener;
   std::vector<std::thread> threads;
   asio::io_context signal_context{1};
+  // SIGINT and SIGTERM, caught from start() on: one that arrives before wait_for_signal() (the
+  // server may already answer by then) waits for it instead of killing the process.
+  std::optional<asio::signal_set> signals;
 
   std::mutex mutex;  // guards the flags below and running_threads
   std::condition_variable threads_done;
@@ -279,6 +283,7 @@ std::uint16_t Server::start() {
   const auto port = m.listener->port();
 
   for (auto& context : m.contexts) m.work.push_back(asio::make_work_guard(*context));
+  m.signals.emplace(m.signal_context, SIGINT, SIGTERM);
   m.started = true;
   m.running_threads = thread_count;
   for (auto& context : m.contexts) {
@@ -335,9 +340,9 @@ void Server::wait_for_signal() {
     std::lock_guard lock(m.mutex);
     if (m.stop_begun) return;
     m.signal_context.restart();
+    if (!m.signals) m.signals.emplace(m.signal_context, SIGINT, SIGTERM);
   }
-  asio::signal_set signals(m.signal_context, SIGINT, SIGTERM);
-  signals.async_wait([](const error_code& ec, int signal_number) {
+  m.signals->async_wait([](const error_code& ec, int signal_number) {
     if (!ec) kernel::log::info("http", "received signal " + std::to_string(signal_number));
   });
   m.signal_context.run();

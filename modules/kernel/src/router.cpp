@@ -74,6 +74,7 @@ Response Router::dispatch(Request& request) const {
   std::string allowed;
   Response response;
   const Route* chosen = nullptr;
+  // Another spelling of a path (is_canonical_path) matches no route: 404.
   const bool canonical = request.path_canonical && is_canonical_path(request.path);
   for (const auto& route : routes_) {
     if (!canonical) break;
