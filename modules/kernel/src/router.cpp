@@ -28,16 +28,19 @@ bool is_param(std::string_view segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 
+// is_canonical_path() for a path already split (the router's read path splits it once).
+bool is_canonical(std::string_view path, const std::vector<std::string_view>& segments) {
+  if (!path.starts_with('/')) return false;
+  if (path.find('%') != std::string_view::npos) return false;
+  return std::none_of(segments.begin(), segments.end(), [](std::string_view segment) {
+    return segment.empty() || segment == "." || segment == "..";
+  });
+}
+
 }  // namespace
 
 bool is_canonical_path(std::string_view path) {
-  if (!path.starts_with('/')) return false;
-  if (path == "/") return true;
-  if (path.find('%') != std::string_view::npos) return false;
-  for (auto segment : split_path(path)) {
-    if (segment.empty() || segment == "." || segment == "..") return false;
-  }
-  return true;
+  return is_canonical(path, split_path(path));
 }
 
 void Router::add(std::string method, std::string_view pattern, Handler handler, Access access) {
@@ -61,8 +64,8 @@ bool Router::match(const Route& route, const std::vector<std::string_view>& segm
 }
 
 std::string Router::route_template(const Request& request) const {
-  if (!request.path_canonical || !is_canonical_path(request.path)) return {};
   auto segments = split_path(request.path);
+  if (!request.path_canonical || !is_canonical(request.path, segments)) return {};
   for (const auto& route : routes_) {
     if (match(route, segments, nullptr)) return route.pattern;
   }
@@ -75,7 +78,7 @@ Response Router::dispatch(Request& request) const {
   Response response;
   const Route* chosen = nullptr;
   // Another spelling of a path (is_canonical_path) matches no route: 404.
-  const bool canonical = request.path_canonical && is_canonical_path(request.path);
+  const bool canonical = request.path_canonical && is_canonical(request.path, segments);
   for (const auto& route : routes_) {
     if (!canonical) break;
     if (!match(route, segments, nullptr)) continue;
