@@ -1,6 +1,7 @@
 #include "config/config.hpp"
 
 #include "forward/upstream_url.hpp"
+#include "http/client_address.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -356,7 +357,10 @@ const std::vector<Setting>& table() {
       make("gateway.trusted_proxies", "",
            "proxy addresses or CIDR blocks whose X-Forwarded-For / Forwarded names the client, "
            "comma-separated; empty: the peer address is the client",
-           [](Config& c, const std::string& v) { c.trusted_proxies = split_list(v); }),
+           [](Config& c, const std::string& v) {
+             c.trusted_proxies = split_list(v);
+             mart::http::TrustedProxies check(c.trusted_proxies);  // throws on a bad entry
+           }),
       make("kafka.enabled", "false",
            "mirror every event to Kafka (and, in split mode, receive the events of modules "
            "hosted elsewhere): true or false",

@@ -76,9 +76,9 @@ bool is_hop_by_hop(std::string_view name) {
 }
 
 kernel::Headers upstream_request_headers(const kernel::Request& request) {
-  static constexpr std::array<std::string_view, 7> kRewritten = {
-      "content-length",    "expect",          "x-request-id", "via", "x-forwarded-for",
-      "x-forwarded-proto", "x-forwarded-host"};
+  static constexpr std::array<std::string_view, 8> kRewritten = {
+      "content-length",    "expect",           "x-request-id", "via", "x-forwarded-for",
+      "x-forwarded-proto", "x-forwarded-host", "forwarded"};
   const auto& in = request.headers;
   auto connection = elements(in, "connection");
   kernel::Headers out;
@@ -100,10 +100,21 @@ kernel::Headers upstream_request_headers(const kernel::Request& request) {
 
   auto via = joined(in, "via");
   out.set("Via", (via.empty() ? "" : via + ", ") + "1.1 " + std::string(kViaPseudonym));
-  auto forwarded_for = joined(in, "x-forwarded-for");
-  if (!request.client_address.empty()) {
-    forwarded_for += (forwarded_for.empty() ? "" : ", ") + request.client_address;
+  // The chain of clients and proxies goes on only when it came from a trusted proxy; a client's
+  // own X-Forwarded-For / Forwarded would otherwise reach the upstream as if this process had
+  // vouched for it. This process's own peer is appended either way.
+  const auto& peer = request.peer_address.empty() ? request.client_address : request.peer_address;
+  std::string forwarded_for;
+  if (request.peer_trusted) {
+    forwarded_for = joined(in, "x-forwarded-for");
+    if (forwarded_for.empty() && request.client_address != peer) {
+      forwarded_for = request.client_address;  // named by Forwarded: for=
+    }
+    for (const auto& [name, value] : in.all()) {
+      if (iequals(name, "forwarded")) out.add(name, value);
+    }
   }
+  if (!peer.empty()) forwarded_for += (forwarded_for.empty() ? "" : ", ") + peer;
   if (!forwarded_for.empty()) out.set("X-Forwarded-For", forwarded_for);
   auto proto = in.get("X-Forwarded-Proto");
   out.set("X-Forwarded-Proto", proto ? std::string(*proto) : "http");

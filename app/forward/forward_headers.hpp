@@ -20,7 +20,9 @@ bool is_hop_by_hop(std::string_view name);
 // (answered here already); X-Request-Id set to the id this server assigned; the client's
 // traceparent as it came, or, without a valid one, the one this process started for the request
 // (kernel::start_trace), so the upstream joins the same trace; "1.1 mart" appended
-// to Via, the client's address to X-Forwarded-For; X-Forwarded-Proto (http) and X-Forwarded-Host
+// to Via; X-Forwarded-For and Forwarded as they came only from a trusted proxy
+// (request.peer_trusted; from anyone else they are dropped), with the TCP peer's address appended
+// to X-Forwarded-For; X-Forwarded-Proto (http) and X-Forwarded-Host
 // (the client's Host) unless a proxy in front already set them.
 kernel::Headers upstream_request_headers(const kernel::Request& request);
 

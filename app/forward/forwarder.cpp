@@ -25,6 +25,8 @@ Forwarder::Forwarder(const std::vector<std::string>& hosted,
 
 Decision Forwarder::decide(const kernel::Request& request) const {
   Decision decision;
+  // A path received in another spelling than the canonical one stays here, where it is a 404.
+  if (!request.path_canonical) return decision;
   auto module = module_for_path(request.path);
   if (!module || std::find(hosted_.begin(), hosted_.end(), *module) != hosted_.end()) {
     return decision;

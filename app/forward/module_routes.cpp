@@ -1,5 +1,7 @@
 #include "forward/module_routes.hpp"
 
+#include <kernel/router.hpp>
+
 #include <array>
 #include <utility>
 
@@ -19,6 +21,8 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kPrefixes
 }  // namespace
 
 std::optional<std::string_view> module_for_path(std::string_view path) {
+  // Another spelling of a module's path is never forwarded: it is answered 404 here.
+  if (!kernel::is_canonical_path(path)) return std::nullopt;
   for (const auto& [prefix, module] : kPrefixes) {
     if (path.starts_with(prefix) && (path.size() == prefix.size() || path[prefix.size()] == '/')) {
       return module;

@@ -3,6 +3,7 @@
 #include "kernel/ids.hpp"
 #include "kernel/log.hpp"
 #include "kernel/problem.hpp"
+#include "kernel/router.hpp"
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
@@ -97,6 +98,35 @@ std::string origin_form(std::string_view target) {
   return out;
 }
 
+std::string framing_error(const BeastRequest::header_type& head) {
+  int lengths = 0;
+  int encodings = 0;
+  std::string coding;
+  for (const auto& field : head) {
+    if (field.name() == bhttp::field::content_length) {
+      // "5, 5" is two of them in one field.
+      lengths += 1 + static_cast<int>(std::count(field.value().begin(), field.value().end(), ','));
+    } else if (field.name() == bhttp::field::transfer_encoding) {
+      ++encodings;
+      coding += std::string(field.value());
+    }
+  }
+  if (lengths > 1) return "The request has more than one Content-Length field.";
+  if (encodings == 0) return {};
+  if (lengths > 0) return "The request has both Transfer-Encoding and Content-Length.";
+  auto trimmed = std::string_view(coding);
+  while (!trimmed.empty() && (trimmed.front() == ' ' || trimmed.front() == '\t')) {
+    trimmed.remove_prefix(1);
+  }
+  while (!trimmed.empty() && (trimmed.back() == ' ' || trimmed.back() == '\t')) {
+    trimmed.remove_suffix(1);
+  }
+  if (encodings > 1 || !iequals(trimmed, "chunked")) {
+    return "The only Transfer-Encoding accepted is chunked.";
+  }
+  return {};
+}
+
 std::string request_id_for(const BeastRequest::header_type& head) {
   auto field = head.find("X-Request-Id");
   if (field != head.end() && is_valid_request_id(field->value())) {
@@ -121,6 +151,9 @@ bool to_kernel_request(BeastRequest& in, std::string client_address, std::string
   if (!url) return false;
   out.path = url->path();
   if (out.path.empty()) out.path = "/";
+  // Judged on the path as received: "%6cogin" is not another spelling of "login".
+  auto raw_path = std::string_view(url->encoded_path());
+  out.path_canonical = kernel::is_canonical_path(raw_path.empty() ? "/" : raw_path);
   for (auto param : url->params(urls::encoding_opts(/*space_as_plus=*/true))) {
     out.query.emplace_back(std::move(param.key), std::move(param.value));
   }

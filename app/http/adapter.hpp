@@ -21,6 +21,13 @@ using BeastResponse = boost::beast::http::response<boost::beast::http::string_bo
 // The incoming X-Request-Id when it is 1..128 printable ASCII characters, else a fresh random id.
 std::string request_id_for(const BeastRequest::header_type& head);
 
+// Why the request's framing is refused (RFC 9112, 6.1 and 6.3), or "" when it is accepted: a
+// Transfer-Encoding other than exactly "chunked" (e.g. "chunked, gzip", "gzip"), which the
+// parser would read as a request without a body; Transfer-Encoding together with Content-Length;
+// more than one Content-Length. Each lets two parsers of one stream disagree on where a request
+// ends (request smuggling), so each is answered 400 and the connection closed.
+std::string framing_error(const BeastRequest::header_type& head);
+
 // Fills `out` from `in` (the body is moved out of `in`): upper-case method, raw target,
 // percent-decoded path and query (Boost.URL; origin-form, or absolute-form for http/https), header
 // fields, client address and request id. Returns false when Boost.URL rejects the target; `out`

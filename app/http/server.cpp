@@ -21,6 +21,7 @@
 #include <csignal>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -64,12 +65,8 @@ class Refusal : public std::enable_shared_from_this<Refusal> {
   static constexpr std::chrono::milliseconds kRefusalTime{1'000};
   static constexpr std::size_t kMaxDrain = 64 * 1024;
 
-  explicit Refusal(tcp::socket socket) : stream_(std::move(socket)) {
-    response_ = detail::server_problem(
-        503,
-        "The server has as many connections open as it may (http.max_connections); retry "
-        "shortly.",
-        kernel::unique_hex_id());
+  Refusal(tcp::socket socket, std::string_view detail) : stream_(std::move(socket)) {
+    response_ = detail::server_problem(503, detail, kernel::unique_hex_id());
     response_.set("Retry-After", "1");
   }
 
@@ -170,10 +167,25 @@ class Listener : public std::enable_shared_from_this<Listener> {
     }
     if (state_->full()) {
       detail::http_metrics().rejected.with({"max_connections"}).inc();
-      std::make_shared<Refusal>(std::move(socket))->run();
+      std::make_shared<Refusal>(std::move(socket),
+                                "The server has as many connections open as it may "
+                                "(http.max_connections); retry shortly.")
+          ->run();
       return do_accept();
     }
-    auto session = std::make_shared<detail::Session>(std::move(socket), state_);
+    error_code peer_ec;
+    auto remote = socket.remote_endpoint(peer_ec);
+    auto peer = peer_ec ? std::string() : remote.address().to_string();
+    // One client cannot hold every connection slot (issue #13, item 8).
+    if (!state_->admit_client(peer)) {
+      detail::http_metrics().rejected.with({"max_connections_per_client"}).inc();
+      std::make_shared<Refusal>(std::move(socket),
+                                "This client has as many connections open as it may "
+                                "(http.max_connections_per_client); retry shortly.")
+          ->run();
+      return do_accept();
+    }
+    auto session = std::make_shared<detail::Session>(std::move(socket), state_, std::move(peer));
     if (state_->add(session)) session->run();  // else: stopping, the socket is dropped
     do_accept();
   }
@@ -220,6 +232,9 @@ struct Server::Impl {
   std::shared_ptr<Listener> listener;
   std::vector<std::thread> threads;
   asio::io_context signal_context{1};
+  // SIGINT and SIGTERM, caught from start() on: one that arrives before wait_for_signal() (the
+  // server may already answer by then) waits for it instead of killing the process.
+  std::optional<asio::signal_set> signals;
 
   std::mutex mutex;  // guards the flags below and running_threads
   std::condition_variable threads_done;
@@ -268,6 +283,7 @@ std::uint16_t Server::start() {
   const auto port = m.listener->port();
 
   for (auto& context : m.contexts) m.work.push_back(asio::make_work_guard(*context));
+  m.signals.emplace(m.signal_context, SIGINT, SIGTERM);
   m.started = true;
   m.running_threads = thread_count;
   for (auto& context : m.contexts) {
@@ -324,9 +340,9 @@ void Server::wait_for_signal() {
     std::lock_guard lock(m.mutex);
     if (m.stop_begun) return;
     m.signal_context.restart();
+    if (!m.signals) m.signals.emplace(m.signal_context, SIGINT, SIGTERM);
   }
-  asio::signal_set signals(m.signal_context, SIGINT, SIGTERM);
-  signals.async_wait([](const error_code& ec, int signal_number) {
+  m.signals->async_wait([](const error_code& ec, int signal_number) {
     if (!ec) kernel::log::info("http", "received signal " + std::to_string(signal_number));
   });
   m.signal_context.run();

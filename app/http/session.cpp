@@ -115,6 +115,26 @@ std::vector<std::shared_ptr<Session>> ServerState::begin_stop() {
   return alive;
 }
 
+bool ServerState::admit_client(const std::string& peer) {
+  if (trusted_.contains(peer)) return true;
+  std::lock_guard lock(clients_mutex_);
+  auto& count = connections_per_client_[peer];
+  if (count >= options_.max_connections_per_client) {
+    if (count == 0) connections_per_client_.erase(peer);
+    return false;
+  }
+  ++count;
+  return true;
+}
+
+void ServerState::release_client(const std::string& peer) {
+  if (trusted_.contains(peer)) return;
+  std::lock_guard lock(clients_mutex_);
+  auto it = connections_per_client_.find(peer);
+  if (it == connections_per_client_.end()) return;
+  if (--it->second == 0) connections_per_client_.erase(it);
+}
+
 std::size_t ServerState::size() const {
   std::lock_guard lock(mutex_);
   return sessions_.size();
@@ -122,11 +142,12 @@ std::size_t ServerState::size() const {
 
 // Session ------------------------------------------------------------------------------------
 
-Session::Session(tcp::socket socket, std::shared_ptr<ServerState> state)
-    : stream_(std::move(socket)), state_(std::move(state)), options_(state_->options()) {
+Session::Session(tcp::socket socket, std::shared_ptr<ServerState> state, std::string peer)
+    : stream_(std::move(socket)),
+      state_(std::move(state)),
+      options_(state_->options()),
+      client_address_(std::move(peer)) {
   error_code ec;
-  auto remote = stream_.socket().remote_endpoint(ec);
-  if (!ec) client_address_ = remote.address().to_string();
   stream_.socket().set_option(tcp::no_delay(true), ec);
 }
 
@@ -137,6 +158,7 @@ Session::~Session() {
   } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw; the line is lost
   }
   state_->remove(this);
+  state_->release_client(client_address_);
 }
 
 void Session::run() {
@@ -191,6 +213,7 @@ void Session::do_read_header() {
 
 void Session::on_read_header(error_code ec, std::size_t /*bytes*/) {
   if (ec) return on_read_error(ec);
+  if (auto refused = framing_error(parser_->get()); !refused.empty()) return reject(400, refused);
   if (!parser_->is_done() && expects_continue(parser_->get())) return do_continue();
   do_read_body();
 }
@@ -242,12 +265,20 @@ void Session::handle_request() {
   auto& request = request_;
   Outcome outcome;
   bool valid = to_kernel_request(message, client_address_, request_id_, request);
+  // Every user of the request (rate limits, sign-in throttling, logs) sees the real client.
+  const auto& trusted = state_->trusted_proxies();
+  request.peer_address = client_address_;
+  request.peer_trusted = trusted.contains(client_address_);
+  if (request.peer_trusted) {
+    request.client_address = resolve_client(client_address_, request.headers, trusted);
+  }
   kernel::start_trace(request);  // the client's traceparent, or a new trace
   current_ = Current{request.method,
                      request.path,
                      {},
                      request.trace_id,
                      kernel::traceparent_of(request),
+                     request.client_address,
                      std::chrono::steady_clock::now(),
                      false,
                      false};
@@ -384,7 +415,7 @@ void Session::write_access_log() {
        {"status", boost::json::value(response_.result_int())},
        {"duration_ms", boost::json::value(std::round(ms * 1000) / 1000)},
        {"bytes", boost::json::value(response_.body().size())},
-       {"client", boost::json::value(client_address_)}});
+       {"client", boost::json::value(current_.client)}});
 }
 
 void Session::reject(int status, std::string_view detail) {

@@ -12,6 +12,7 @@
 //      └─► after the connection's last answer: do_linger ──► on_linger (drain) ──► do_close
 
 #include "http/adapter.hpp"
+#include "http/client_address.hpp"
 #include "http/server.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -40,10 +41,21 @@ struct UpstreamAnswer;
 // of open sessions (weakly held, so stop() can reach them and open_connections() can count them).
 class ServerState {
  public:
+  // Throws std::invalid_argument when options.trusted_proxies has an entry that is not an
+  // address or CIDR block.
   ServerState(ServerOptions options, RequestHandler handler)
-      : options_(std::move(options)), handler_(std::move(handler)) {}
+      : options_(std::move(options)),
+        handler_(std::move(handler)),
+        trusted_(options_.trusted_proxies) {}
 
   const ServerOptions& options() const { return options_; }
+  const TrustedProxies& trusted_proxies() const { return trusted_; }
+
+  // Counts one more connection from `peer` under max_connections_per_client (trusted proxies are
+  // not counted: every client behind them shares their address); false when the peer holds that
+  // many already. Each admitted connection is released once.
+  bool admit_client(const std::string& peer);
+  void release_client(const std::string& peer);
   const RequestHandler& handler() const { return handler_; }
 
   bool stopping() const { return stopping_.load(std::memory_order_acquire); }
@@ -70,17 +82,23 @@ class ServerState {
  private:
   const ServerOptions options_;
   const RequestHandler handler_;
+  const TrustedProxies trusted_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> in_flight_{0};
   std::atomic<std::size_t> deferred_{0};
   std::atomic<std::size_t> open_{0};
   mutable std::mutex mutex_;
   std::unordered_map<const Session*, std::weak_ptr<Session>> sessions_;
+  std::mutex clients_mutex_;
+  std::unordered_map<std::string, std::size_t> connections_per_client_;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state);
+  // `peer` is the socket's remote address, admitted by ServerState::admit_client (released when
+  // the session ends).
+  Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state,
+          std::string peer);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -132,7 +150,7 @@ class Session : public std::enable_shared_from_this<Session> {
   BeastResponse response_;
   std::string wire_;  // response_ serialized, while it is being written
   boost::beast::http::response<boost::beast::http::empty_body> continue_;
-  std::string client_address_;
+  std::string client_address_;  // the TCP peer
   std::string request_id_;
   // The request being handled; kept until its answer is written (a deferred answer needs it).
   kernel::Request request_;
@@ -143,6 +161,7 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string route;
     std::string trace_id;
     std::string traceparent;
+    std::string client;  // the resolved client (see resolve_client)
     std::chrono::steady_clock::time_point started;
     bool in_flight = false;  // admitted under max_in_flight, not yet released
     bool logged = true;      // the access log line is written (or there is none to write)

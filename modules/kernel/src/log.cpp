@@ -41,15 +41,47 @@ std::string_view level_name(Level level) {
   return "info";
 }
 
-// A field value in the text form: strings as they are (quoted when they contain spaces),
-// anything else as JSON.
-std::string text_value(const boost::json::value& value) {
-  if (!value.is_string()) return boost::json::serialize(value);
-  std::string_view text = value.get_string();
-  if (text.find_first_of(" \t\"=") == std::string_view::npos && !text.empty()) {
-    return std::string(text);
+// Control characters (and the backslash that introduces an escape) written as escapes: text
+// from a client (a path) must not start a line of its own or drive a terminal.
+std::string escape_controls(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (byte < 0x20 || byte == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    } else {
+      out += c;
+    }
   }
-  return boost::json::serialize(value);
+  return out;
+}
+
+// A field value in the text form: strings as they are (quoted when they contain spaces),
+// anything else as JSON; control characters escaped either way.
+std::string text_value(const boost::json::value& value) {
+  std::string_view text = value.is_string() ? std::string_view(value.get_string()) : "";
+  if (value.is_string() && !text.empty() &&
+      text.find_first_of(" \t\"=\\") == std::string_view::npos) {
+    return escape_controls(text);
+  }
+  // JSON escapes every control character but DEL already.
+  std::string json = boost::json::serialize(value);
+  for (auto at = json.find('\x7f'); at != std::string::npos; at = json.find('\x7f', at)) {
+    json.replace(at, 1, "\\u007f");
+  }
+  return json;
 }
 
 std::string render_json(std::string_view time, Level lvl, std::string_view module,
@@ -76,22 +108,22 @@ std::string render_text(std::string_view time, Level lvl, std::string_view modul
   out += ' ';
   out += level;
   out += " [";
-  out += module;
+  out += escape_controls(module);
   out += "] ";
-  out += message;
+  out += escape_controls(message);
   for (const auto& [name, value] : fields) {
     out += ' ';
-    out += name;
+    out += escape_controls(name);
     out += '=';
     out += text_value(value);
   }
   if (!request_id.empty()) {
     out += " request_id=";
-    out += request_id;
+    out += escape_controls(request_id);
   }
   if (!trace_id.empty()) {
     out += " trace_id=";
-    out += trace_id;
+    out += escape_controls(trace_id);
   }
   return out;
 }

@@ -8,13 +8,17 @@
 namespace kernel {
 namespace {
 
+// The segments of a path; every one is kept, empty ones too ("/a//b/" has "a", "", "b", ""), so
+// that only the canonical spelling matches a route. The root "/" has none.
 std::vector<std::string_view> split_path(std::string_view path) {
   std::vector<std::string_view> segments;
+  if (path.starts_with('/')) path.remove_prefix(1);
+  if (path.empty()) return segments;
   std::size_t start = 0;
   while (start <= path.size()) {
     auto end = path.find('/', start);
     if (end == std::string_view::npos) end = path.size();
-    if (end > start) segments.push_back(path.substr(start, end - start));
+    segments.push_back(path.substr(start, end - start));
     start = end + 1;
   }
   return segments;
@@ -24,7 +28,20 @@ bool is_param(std::string_view segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 
+// is_canonical_path() for a path already split (the router's read path splits it once).
+bool is_canonical(std::string_view path, const std::vector<std::string_view>& segments) {
+  if (!path.starts_with('/')) return false;
+  if (path.find('%') != std::string_view::npos) return false;
+  return std::none_of(segments.begin(), segments.end(), [](std::string_view segment) {
+    return segment.empty() || segment == "." || segment == "..";
+  });
+}
+
 }  // namespace
+
+bool is_canonical_path(std::string_view path) {
+  return is_canonical(path, split_path(path));
+}
 
 void Router::add(std::string method, std::string_view pattern, Handler handler, Access access) {
   Route route{std::move(method), std::string(pattern), {}, std::move(handler), access};
@@ -48,6 +65,7 @@ bool Router::match(const Route& route, const std::vector<std::string_view>& segm
 
 std::string Router::route_template(const Request& request) const {
   auto segments = split_path(request.path);
+  if (!request.path_canonical || !is_canonical(request.path, segments)) return {};
   for (const auto& route : routes_) {
     if (match(route, segments, nullptr)) return route.pattern;
   }
@@ -59,7 +77,10 @@ Response Router::dispatch(Request& request) const {
   std::string allowed;
   Response response;
   const Route* chosen = nullptr;
+  // Another spelling of a path (is_canonical_path) matches no route: 404.
+  const bool canonical = request.path_canonical && is_canonical(request.path, segments);
   for (const auto& route : routes_) {
+    if (!canonical) break;
     if (!match(route, segments, nullptr)) continue;
     if (route.method == request.method || (request.method == "HEAD" && route.method == "GET")) {
       chosen = &route;

@@ -110,4 +110,52 @@ TEST_SUITE("integration") {
     CHECK(other.get("/fast").status == 200);  // same connection, served now
     CHECK(slow_client.get("/fast").status == 200);
   }
+
+  // Issue #13, item 8: one client cannot hold every connection slot.
+  TEST_CASE("[Server] beyond max_connections_per_client: 503 for that client only") {
+    ServerOptions options;
+    options.port = 0;
+    options.io_threads = 2;
+    options.max_connections_per_client = 2;
+    options.trusted_proxies = {"127.0.0.4"};
+    Server server(options, [](kernel::Request&) -> mart::http::Outcome { return ok(); });
+    auto port = server.start();
+    auto before = rejected("max_connections_per_client");
+
+    auto first = std::make_unique<HttpClient>(port, "127.0.0.2");
+    HttpClient second(port, "127.0.0.2");
+    REQUIRE(first->get("/").status == 200);
+    REQUIRE(second.get("/").status == 200);
+
+    for (int i = 0; i < 3; ++i) {
+      HttpClient third(port, "127.0.0.2");
+      auto refused = third.get("/");
+      CHECK(refused.status == 503);
+      CHECK(refused.header("Retry-After") == "1");
+      CHECK(refused.header("Content-Type") == "application/problem+json");
+      CHECK(refused.header("Connection") == "close");
+      CHECK(refused.body.find("http.max_connections_per_client") != std::string::npos);
+    }
+    CHECK(rejected("max_connections_per_client") == before + 3);
+
+    // Another client is served; a trusted proxy (every client behind it shares its address) is
+    // not capped.
+    HttpClient other(port, "127.0.0.3");
+    CHECK(other.get("/").status == 200);
+    std::vector<std::unique_ptr<HttpClient>> proxy;
+    for (int i = 0; i < 4; ++i) {
+      proxy.push_back(std::make_unique<HttpClient>(port, "127.0.0.4"));
+      CHECK(proxy.back()->get("/").status == 200);
+    }
+
+    first.reset();  // one of its connections closes: the client has room again
+    bool served = false;
+    for (int i = 0; i < 200 && !served; ++i) {
+      HttpClient again(port, "127.0.0.2");
+      served = again.get("/").status == 200;
+      if (!served) std::this_thread::sleep_for(5ms);
+    }
+    CHECK(served);
+    CHECK(second.get("/").status == 200);
+  }
 }

@@ -147,7 +147,13 @@ TEST_SUITE("http") {
   }
 
   TEST_CASE("[Server] delivers the percent-decoded path and query to the handler") {
-    Server server(test_options(), router_handler());
+    // Straight to echo, without a router: a percent-encoded path reaches no route (see below).
+    Server server(test_options(), [](kernel::Request& request) -> mart::http::Outcome {
+      request.path_params = {{"word", request.path.substr(6)}};
+      auto response = echo(request);
+      response.headers.set("X-Canonical", request.path_canonical ? "yes" : "no");
+      return response;
+    });
     HttpClient client(server.start());
     auto response = client.get("/echo/hello%20w%C3%B6rld?q=caf%C3%A9&x=a%2Bb&y=1+2&flag");
     REQUIRE(response.status == 200);
@@ -157,12 +163,106 @@ TEST_SUITE("http") {
     CHECK(body.at("path") == "/echo/hello w\xc3\xb6rld");
     CHECK(body.at("word") == "hello w\xc3\xb6rld");
     CHECK(body.at("client_address") == "127.0.0.1");
+    CHECK(response.header("X-Canonical") == "no");  // percent-encoded as received
     const auto& query = body.at("query").as_array();
     REQUIRE(query.size() == 4);
     CHECK(query[0] == boost::json::array{"q", "caf\xc3\xa9"});
     CHECK(query[1] == boost::json::array{"x", "a+b"});
     CHECK(query[2] == boost::json::array{"y", "1 2"});
     CHECK(query[3] == boost::json::array{"flag", ""});
+  }
+
+  // Issue #13, item 1: one spelling of a path reaches its route; the others (judged on the path
+  // as received, before percent-decoding) are 404, so that no policy comparing paths can be
+  // walked around.
+  TEST_CASE("[Server] only the canonical spelling of a path reaches its route") {
+    Server server(test_options(), router_handler());
+    auto port = server.start();
+    HttpClient client(port);
+    CHECK(client.get("/hello").status == 200);
+    CHECK(client.get("/hello?x=1&y=%2F").status == 200);
+    CHECK(client.get("http://127.0.0.1/hello?x=1").status == 200);  // absolute-form
+    auto head = client.request("HEAD", "/hello");
+    CHECK(head.status == 200);
+    CHECK(head.body.empty());
+    CHECK(client.get("/echo/word").status == 200);
+    for (const std::string spelling :
+         {"/hello/", "//hello", "/%68ello", "/hell%6F", "/./hello", "/x/../hello", "/hello/.",
+          "/echo//word", "/echo/wo%72d", "/echo/word/", "/echo/%2e%2e", "http://127.0.0.1//hello",
+          "http://127.0.0.1/%68ello"}) {
+      CAPTURE(spelling);
+      auto response = client.get(spelling);
+      CHECK(response.status == 404);
+      CHECK(response.header("Content-Type") == "application/problem+json");
+      CHECK(client.request("HEAD", spelling).status == 404);
+    }
+  }
+
+  // Issue #13, item 8: a request whose end two parsers could see in different places (request
+  // smuggling) is refused: 400, and the connection is closed.
+  TEST_CASE("[Server] answers 400 to a Transfer-Encoding other than chunked and to mixed framing") {
+    Server server(test_options(), router_handler());
+    auto port = server.start();
+    const std::string head = "POST /echo/x HTTP/1.1\r\nHost: t\r\n";
+    const std::string chunked_body = "\r\n5\r\nhello\r\n0\r\n\r\n";
+    for (const std::string fields :
+         {"Transfer-Encoding: chunked, gzip\r\n", "Transfer-Encoding: gzip\r\n",
+          "Transfer-Encoding: gzip, chunked\r\n", "Transfer-Encoding: identity\r\n",
+          "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+          "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
+          "Content-Length: 19\r\nTransfer-Encoding: chunked\r\n"}) {
+      CAPTURE(fields);
+      auto reply = send_raw(port, head + fields + chunked_body, 2s);
+      CHECK(reply.rfind("HTTP/1.1 400", 0) == 0);
+      CHECK(contains(reply, "Connection: close"));
+      CHECK_FALSE(contains(reply, "HTTP/1.1 200"));
+    }
+    for (const std::string fields :
+         {"Content-Length: 5\r\nContent-Length: 5\r\n",
+          "Content-Length: 5\r\nContent-Length: 7\r\n", "Content-Length: 5, 5\r\n"}) {
+      CAPTURE(fields);
+      auto reply = send_raw(port, head + fields + "\r\nhello", 2s);
+      CHECK(reply.rfind("HTTP/1.1 400", 0) == 0);
+      CHECK(contains(reply, "Connection: close"));
+    }
+    // Plain chunked and Content-Length still work.
+    auto chunked = send_raw(
+        port, head + "Transfer-Encoding: Chunked\r\nConnection: close\r\n" + chunked_body, 2s);
+    CHECK(chunked.rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(contains(chunked, "\"body\":\"hello\""));
+    auto sized = send_raw(port, head + "Content-Length: 5\r\nConnection: close\r\n\r\nhello", 2s);
+    CHECK(sized.rfind("HTTP/1.1 200", 0) == 0);
+  }
+
+  // Issue #13, item 2: X-Forwarded-For / Forwarded count only from a trusted proxy.
+  TEST_CASE("[Server] the client address: the peer, or whom a trusted proxy names") {
+    auto options = test_options();
+    options.trusted_proxies = {"127.0.0.1"};
+    Server server(options, router_handler());
+    auto port = server.start();
+    auto client_of = [&](const std::string& source, mart::test::HeaderList fields) {
+      HttpClient client(port, source);
+      auto response = client.get("/echo/x", std::move(fields));
+      return std::string(response.json().at("client_address").as_string());
+    };
+    CHECK(client_of("127.0.0.1", {}) == "127.0.0.1");
+    CHECK(client_of("127.0.0.1", {{"X-Forwarded-For", "203.0.113.5"}}) == "203.0.113.5");
+    CHECK(client_of("127.0.0.1", {{"Forwarded", "for=203.0.113.6"}}) == "203.0.113.6");
+    CHECK(client_of("127.0.0.1", {{"X-Forwarded-For", "bogus"}}) == "127.0.0.1");
+    // Not a trusted proxy: its fields are ignored.
+    CHECK(client_of("127.0.0.2", {{"X-Forwarded-For", "203.0.113.5"}}) == "127.0.0.2");
+    CHECK(client_of("127.0.0.2", {{"Forwarded", "for=203.0.113.6"}}) == "127.0.0.2");
+
+    Server plain(test_options(), router_handler());
+    HttpClient direct(plain.start());
+    auto response = direct.get("/echo/x", {{"X-Forwarded-For", "203.0.113.5"}});
+    CHECK(response.json().at("client_address") == "127.0.0.1");
+  }
+
+  TEST_CASE("[Server] a trusted_proxies entry that is not an address stops the server") {
+    auto options = test_options();
+    options.trusted_proxies = {"10.0.0.0/99"};
+    CHECK_THROWS_AS(Server(options, router_handler()), std::invalid_argument);
   }
 
   TEST_CASE("[Server] passes the body and upper-cases the method, unknown verbs included") {
@@ -521,25 +621,26 @@ TEST_SUITE("http") {
 
   TEST_CASE("[Server] wait_for_signal() returns on SIGTERM and on stop()") {
     Server server(test_options(), router_handler());
-    server.start();
 
-    SUBCASE("SIGTERM") {
+    SUBCASE("SIGTERM, also one that came before wait_for_signal()") {
       struct sigaction before {};
       ::sigaction(SIGTERM, nullptr, &before);
-      auto waiter = std::async(std::launch::async, [&] { server.wait_for_signal(); });
-      // Send the signal only once the server's handler replaced the current one.
-      bool installed = wait_until([&] {
-        struct sigaction now {};
-        ::sigaction(SIGTERM, nullptr, &now);
-        return now.sa_handler != before.sa_handler;
-      });
+      server.start();
+      // start() replaced the current handler: the server may answer (a supervisor may see it up
+      // and stop it) before wait_for_signal() runs, and a SIGTERM then must not kill the process
+      // but wait for it.
+      struct sigaction now {};
+      ::sigaction(SIGTERM, nullptr, &now);
+      bool installed = now.sa_handler != before.sa_handler;
       CHECK(installed);
       if (installed) ::kill(::getpid(), SIGTERM);
+      auto waiter = std::async(std::launch::async, [&] { server.wait_for_signal(); });
       bool returned = waiter.wait_for(2s) == std::future_status::ready;
       CHECK(returned);
       if (!installed || !returned) server.stop();  // never leave the waiter blocked
     }
     SUBCASE("stop()") {
+      server.start();
       auto waiter = std::async(std::launch::async, [&] { server.wait_for_signal(); });
       server.stop();
       CHECK(waiter.wait_for(2s) == std::future_status::ready);

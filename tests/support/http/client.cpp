@@ -79,6 +79,12 @@ struct HttpClient::Impl {
   void connect() {
     stream.emplace(context);
     stream->expires_after(timeout);
+    if (!source.empty()) {
+      // Another loopback address (127.0.0.2, ...) stands for another client machine.
+      auto& socket = stream->socket();
+      socket.open(tcp::v4());
+      socket.bind({asio::ip::make_address(source), 0});
+    }
     auto ec = run([&](auto handler) { stream->async_connect(loopback(port), handler); });
     if (ec) {
       reset();
@@ -100,6 +106,7 @@ struct HttpClient::Impl {
 
   std::uint16_t port;
   std::chrono::milliseconds timeout;
+  std::string source;  // the local address to connect from; "" = the system's choice
   asio::io_context context{1};
   std::optional<beast::tcp_stream> stream;
   beast::flat_buffer buffer;
@@ -108,6 +115,12 @@ struct HttpClient::Impl {
 
 HttpClient::HttpClient(std::uint16_t port, std::chrono::milliseconds timeout)
     : impl_(std::make_unique<Impl>(port, timeout)) {}
+
+HttpClient::HttpClient(std::uint16_t port, std::string source_address,
+                       std::chrono::milliseconds timeout)
+    : impl_(std::make_unique<Impl>(port, timeout)) {
+  impl_->source = std::move(source_address);
+}
 
 HttpClient::~HttpClient() {
   impl_->reset();
@@ -202,9 +215,13 @@ HttpResponse HttpClient::del(std::string_view target, HeaderList headers) {
 }
 
 std::string send_raw(std::uint16_t port, std::string_view bytes,
-                     std::chrono::milliseconds wait_for_reply) {
+                     std::chrono::milliseconds wait_for_reply, std::string_view source_address) {
   asio::io_context context{1};
   tcp::socket socket(context);
+  if (!source_address.empty()) {
+    socket.open(tcp::v4());
+    socket.bind({asio::ip::make_address(source_address), 0});
+  }
   socket.connect(loopback(port));
 
   // Write and read at the same time, so that a server that answers early (or never reads) cannot

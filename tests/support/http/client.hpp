@@ -34,6 +34,10 @@ class HttpClient {
  public:
   explicit HttpClient(std::uint16_t port,
                       std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Connects from `source_address` (e.g. "127.0.0.2": on Linux all of 127.0.0.0/8 is loopback),
+  // so that the server sees another client address.
+  HttpClient(std::uint16_t port, std::string source_address,
+             std::chrono::milliseconds timeout = std::chrono::seconds(10));
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
@@ -57,10 +61,12 @@ class HttpClient {
   std::unique_ptr<Impl> impl_;
 };
 
-// Connects to 127.0.0.1:port, writes `bytes`, then returns everything received until the server
-// closes the connection or `wait_for_reply` has passed, whichever comes first.
+// Connects to 127.0.0.1:port (from `source_address` when given), writes `bytes`, then returns
+// everything received until the server closes the connection or `wait_for_reply` has passed,
+// whichever comes first.
 std::string send_raw(std::uint16_t port, std::string_view bytes,
-                     std::chrono::milliseconds wait_for_reply);
+                     std::chrono::milliseconds wait_for_reply,
+                     std::string_view source_address = {});
 
 // A port on 127.0.0.1 that was free a moment ago (bound to port 0, read back, closed).
 std::uint16_t free_port();

@@ -1,10 +1,12 @@
 // The forwarding policy of app/forward: which module serves a path, which fields cross a
 // forwarding process, upstream URLs, and the decision per request.
 
+#include "config/config.hpp"
 #include "forward/forward_headers.hpp"
 #include "forward/forwarder.hpp"
 #include "forward/module_routes.hpp"
 #include "forward/upstream_url.hpp"
+#include "http/client_address.hpp"
 
 #include <kernel/trace.hpp>
 
@@ -144,8 +146,9 @@ TEST_SUITE("forward") {
     }
   }
 
-  TEST_CASE("[upstream_request_headers] extends what proxies in front wrote") {
+  TEST_CASE("[upstream_request_headers] extends what trusted proxies in front wrote") {
     auto r = request_for("/api/v1/orders");
+    r.peer_trusted = true;
     r.headers.add("Via", "1.1 edge");
     r.headers.add("X-Forwarded-For", "203.0.113.9");
     r.headers.add("X-Forwarded-Proto", "https");
@@ -156,6 +159,28 @@ TEST_SUITE("forward") {
     CHECK(out.get("X-Forwarded-For") == "203.0.113.9, 10.1.2.3");
     CHECK(out.get("X-Forwarded-Proto") == "https");
     CHECK(out.get("X-Forwarded-Host") == "shop.example");
+  }
+
+  // Issue #13, item 2: a client's forged X-Forwarded-For / Forwarded never reaches the upstream
+  // as if this process vouched for it.
+  TEST_CASE("[upstream_request_headers] drops a client's own forwarding fields") {
+    auto r = request_for("/api/v1/auth/login");
+    r.peer_address = "10.1.2.3";
+    r.headers.add("X-Forwarded-For", "198.51.100.7");
+    r.headers.add("Forwarded", "for=198.51.100.8");
+    auto out = mart::forward::upstream_request_headers(r);
+    CHECK(out.get("X-Forwarded-For") == "10.1.2.3");
+    CHECK_FALSE(out.get("Forwarded"));
+
+    // From a trusted proxy that wrote only Forwarded: the client it named, then the proxy.
+    auto trusted = request_for("/api/v1/auth/login");
+    trusted.peer_address = "10.0.0.9";
+    trusted.peer_trusted = true;
+    trusted.client_address = "198.51.100.8";
+    trusted.headers.add("Forwarded", "for=198.51.100.8");
+    auto kept = mart::forward::upstream_request_headers(trusted);
+    CHECK(kept.get("X-Forwarded-For") == "198.51.100.8, 10.0.0.9");
+    CHECK(kept.get("Forwarded") == "for=198.51.100.8");
   }
 
   TEST_CASE("[client_response_headers] the upstream's answer, minus hop-by-hop and CORS") {
@@ -262,5 +287,115 @@ TEST_SUITE("forward") {
     mart::forward::Forwarder none({}, {}, 1s);
     CHECK(none.decide(request_for("/api/v1/products")).kind == Kind::not_hosted);
     CHECK(none.decide(request_for("/metrics")).kind == Kind::local);
+  }
+
+  // Issue #13, item 1: the forwarding decision follows the router's rule. A path in another
+  // spelling than the canonical one is never forwarded: it stays here, where the router answers
+  // 404.
+  TEST_CASE("[Forwarder] a path that is not canonical is never forwarded") {
+    mart::forward::Forwarder forwarder({}, {{"users", "http://10.0.0.3:8083"}}, 300ms);
+    using Kind = mart::forward::Decision::Kind;
+    CHECK(forwarder.decide(request_for("/api/v1/auth/login")).kind == Kind::forward);
+    for (const std::string spelling :
+         {"/api/v1/auth/login/", "/api/v1//auth/login", "//api/v1/auth/login",
+          "/api/v1/auth/./login", "/api/v1/users/../auth/login", "/api/v1/auth/login/.",
+          "/api/v1/auth/lo%67in", "/api/v1/auth//login", "/api/v1/users/"}) {
+      CAPTURE(spelling);
+      CHECK_FALSE(mart::forward::module_for_path(spelling));
+      CHECK(forwarder.decide(request_for(spelling)).kind == Kind::local);
+    }
+    // Percent-decoded by the adapter ("/api/v1/auth/%6cogin"): canonical-looking, but not as
+    // received.
+    auto decoded = request_for("/api/v1/auth/login");
+    decoded.path_canonical = false;
+    CHECK(forwarder.decide(decoded).kind == Kind::local);
+  }
+
+  // Issue #13, item 2: who the client is behind proxies.
+  TEST_CASE("[TrustedProxies] addresses and CIDR blocks, IPv4 and IPv6") {
+    mart::http::TrustedProxies trusted(
+        {"127.0.0.1", "10.0.0.0/8", "fd00::/8", "::1", "192.0.2.128/25"});
+    CHECK(trusted.contains("127.0.0.1"));
+    CHECK(trusted.contains("::ffff:127.0.0.1"));
+    CHECK_FALSE(trusted.contains("127.0.0.2"));
+    CHECK(trusted.contains("10.255.0.1"));
+    CHECK_FALSE(trusted.contains("11.0.0.1"));
+    CHECK(trusted.contains("fd12::5"));
+    CHECK_FALSE(trusted.contains("fe80::1"));
+    CHECK(trusted.contains("::1"));
+    CHECK(trusted.contains("192.0.2.200"));
+    CHECK_FALSE(trusted.contains("192.0.2.100"));
+    CHECK_FALSE(trusted.contains("not-an-address"));
+    CHECK_FALSE(trusted.contains(""));
+    CHECK(mart::http::TrustedProxies().empty());
+    CHECK_FALSE(mart::http::TrustedProxies().contains("127.0.0.1"));
+    for (const std::string bad : {"localhost", "10.0.0.0/33", "::/129", "10.0.0.1/", "10.0.0.1/x",
+                                  "300.1.1.1", "10.0.0.0/8/8", ""}) {
+      CAPTURE(bad);
+      CHECK_THROWS_AS(mart::http::TrustedProxies({bad}), std::invalid_argument);
+    }
+  }
+
+  TEST_CASE("[resolve_client] forwarding fields count only from a trusted peer") {
+    mart::http::TrustedProxies trusted({"127.0.0.1", "10.0.0.0/8"});
+    auto with = [](std::vector<std::pair<std::string, std::string>> fields) {
+      kernel::Headers headers;
+      for (auto& [name, value] : fields) headers.add(name, value);
+      return headers;
+    };
+    using mart::http::resolve_client;
+    // An untrusted peer: its fields are ignored, whatever they say.
+    CHECK(resolve_client("198.51.100.1", with({{"X-Forwarded-For", "203.0.113.5"}}), trusted) ==
+          "198.51.100.1");
+    CHECK(resolve_client("198.51.100.1", with({{"Forwarded", "for=203.0.113.5"}}), trusted) ==
+          "198.51.100.1");
+    // No trusted proxies at all.
+    CHECK(resolve_client("127.0.0.1", with({{"X-Forwarded-For", "203.0.113.5"}}), {}) ==
+          "127.0.0.1");
+    // A trusted peer: walked from the right, trusted addresses skipped; the forged left part of
+    // the chain is never reached.
+    CHECK(resolve_client("127.0.0.1", with({{"X-Forwarded-For", "203.0.113.5"}}), trusted) ==
+          "203.0.113.5");
+    CHECK(resolve_client(
+              "127.0.0.1",
+              with({{"X-Forwarded-For", "1.1.1.1, 203.0.113.5"}, {"X-Forwarded-For", "10.0.0.7"}}),
+              trusted) == "203.0.113.5");
+    CHECK(resolve_client("127.0.0.1", with({{"X-Forwarded-For", "2001:db8::1"}}), trusted) ==
+          "2001:db8::1");
+    // Malformed: the peer.
+    CHECK(resolve_client("127.0.0.1", with({{"X-Forwarded-For", "evil, 203.0.113.5, nonsense"}}),
+                         trusted) == "127.0.0.1");
+    CHECK(resolve_client("127.0.0.1", with({{"X-Forwarded-For", "unknown"}}), trusted) ==
+          "127.0.0.1");
+    // No field: the peer. Only trusted entries: the leftmost.
+    CHECK(resolve_client("127.0.0.1", {}, trusted) == "127.0.0.1");
+    CHECK(resolve_client("127.0.0.1", with({{"X-Forwarded-For", "10.0.0.1, 10.0.0.2"}}), trusted) ==
+          "10.0.0.1");
+    // RFC 7239 Forwarded, when there is no X-Forwarded-For.
+    CHECK(resolve_client("127.0.0.1",
+                         with({{"Forwarded", "for=192.0.2.60;proto=http;by=203.0.113.43"}}),
+                         trusted) == "192.0.2.60");
+    CHECK(resolve_client("127.0.0.1",
+                         with({{"Forwarded", "for=\"[2001:db8:cafe::17]:4711\", for=10.0.0.3"}}),
+                         trusted) == "2001:db8:cafe::17");
+    CHECK(resolve_client("127.0.0.1", with({{"Forwarded", "for=\"_hidden\""}}), trusted) ==
+          "127.0.0.1");
+    CHECK(resolve_client("127.0.0.1", with({{"Forwarded", "for=192.0.2.60:8080"}}), trusted) ==
+          "192.0.2.60");
+  }
+
+  TEST_CASE("[Config] gateway.trusted_proxies is checked at start-up") {
+    auto c = mart::load_config({"--gateway-trusted-proxies", "127.0.0.1, 10.0.0.0/8,fd00::/8"}, {});
+    CHECK(c.trusted_proxies.size() == 3);
+    for (const std::string bad : {"10.0.0.0/40", "proxy.example", "127.0.0.1,nope"}) {
+      CAPTURE(bad);
+      std::string message;
+      try {
+        mart::load_config({"--gateway-trusted-proxies", bad}, {});
+      } catch (const mart::ConfigError& e) {
+        message = e.what();
+      }
+      CHECK(message.find("gateway.trusted_proxies") != std::string::npos);
+    }
   }
 }

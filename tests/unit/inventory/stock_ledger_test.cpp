@@ -4,6 +4,8 @@
 
 #include <boost/json/parse.hpp>
 
+#include <deque>
+
 using namespace inventory_test;
 namespace ev = inventory::events;
 
@@ -12,12 +14,19 @@ namespace {
 struct Http {
   Fixture& f;
   kernel::Router router;
+  std::deque<kernel::Request> requests;
 
   explicit Http(Fixture& fixture) : f(fixture) { f.module->add_routes(router); }
 
+  // The final answer (a queued write answers later: settled here).
   kernel::Response call(std::string method, std::string path, std::string body = "",
                         std::optional<kernel::Role> role = kernel::Role::admin) {
-    kernel::Request r;
+    return kernel::settle(dispatch(std::move(method), std::move(path), std::move(body), role));
+  }
+
+  kernel::Response dispatch(std::string method, std::string path, std::string body = "",
+                            std::optional<kernel::Role> role = kernel::Role::admin) {
+    auto& r = requests.emplace_back();  // a request outlives its deferred answer
     r.method = std::move(method);
     r.path = std::move(path);
     r.target = r.path;
@@ -114,6 +123,28 @@ TEST_SUITE("inventory") {
     CHECK(http.call("GET", "/api/v1/inventory/-1", "", std::nullopt).status == 404);
     CHECK(http.call("GET", "/api/v1/inventory/99999999999999999999", "", std::nullopt).status ==
           404);
+  }
+
+  // Issue #13, item 8 (shared/design.md: no HTTP I/O thread waits for a module's write lock):
+  // an adjustment is written by the inventory writer and answered then; a refused one at once.
+  TEST_CASE("[Routes] POST adjustments is a queued write") {
+    Fixture f;
+    f.product(1);
+    Http http(f);
+    const std::string path = "/api/v1/inventory/1/adjustments";
+    auto queued = http.dispatch("POST", path, R"({"delta": 5})");
+    REQUIRE(queued.is_deferred());
+    auto ready = kernel::settle(std::move(queued));
+    CHECK(ready.status == 200);
+    CHECK(ready.route == "/api/v1/inventory/{product_id}/adjustments");
+    CHECK(ready.headers.get("X-Request-Id") == "rid");
+    auto conflict = kernel::settle(http.dispatch("POST", path, R"({"delta": -9})"));
+    CHECK(conflict.status == 409);
+    CHECK(conflict.headers.get("Content-Type") == "application/problem+json");
+    auto invalid = http.dispatch("POST", path, R"({"delta": 0})");
+    CHECK_FALSE(invalid.is_deferred());
+    CHECK(invalid.status == 422);
+    CHECK(f.levels(1) == lv(1, 5, 0, 0));
   }
 
   TEST_CASE("[Routes] POST adjustments: admin only, validated, answers the new levels") {

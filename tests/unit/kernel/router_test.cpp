@@ -132,4 +132,60 @@ TEST_SUITE("kernel") {
     CHECK(got->headers.get("X-A") == "1");
     CHECK(got->headers.get("X-B") == "after");  // in the order they were added
   }
+
+  // Issue #13, item 1: one spelling reaches a route, every other one is a 404, so that a policy
+  // comparing paths (sign-in throttling) cannot be walked around by spelling the path differently.
+  TEST_CASE("[Router] only the canonical spelling of a path reaches its route") {
+    kernel::Router router;
+    router.post("/api/v1/auth/login",
+                [](kernel::Request&) { return kernel::Response::no_content(); });
+    router.get("/api/v1/things/{id}", [](kernel::Request& r) {
+      return kernel::Response::json(200, {{"id", std::string(r.param("id"))}});
+    });
+    router.get("/", [](kernel::Request&) { return kernel::Response::no_content(); });
+
+    auto login = request("POST", "/api/v1/auth/login");
+    CHECK(router.dispatch(login).status == 204);
+    auto root = request("GET", "/");
+    CHECK(router.dispatch(root).status == 204);
+    auto thing = request("GET", "/api/v1/things/7");
+    CHECK(router.dispatch(thing).status == 200);
+
+    // As the adapter hands them over: percent-decoded paths.
+    for (const std::string spelling :
+         {"/api/v1/auth/login/", "/api/v1//auth/login", "//api/v1/auth/login",
+          "/api/v1/auth//login", "/api/v1/auth/login//", "/api/v1/auth/./login",
+          "/api/v1/auth/../auth/login", "/./api/v1/auth/login", "/api/v1/auth/login/.",
+          "/api/v1/auth/login/..", "api/v1/auth/login", "", "/api/v1/auth/lo%67in",
+          "/api/v1/things/7/", "/api/v1/things//7", "/api/v1/things/..", "//"}) {
+      CAPTURE(spelling);
+      auto r = request("POST", spelling);
+      auto response = router.dispatch(r);
+      CHECK(response.status == 404);
+      CHECK(response.route == "unmatched");
+      auto get = request("GET", spelling);
+      CHECK(router.dispatch(get).status == 404);
+      CHECK(router.route_template(get).empty());
+    }
+    // What the adapter decoded from a percent-encoded path ("/api/v1/auth/%6cogin") reads as the
+    // canonical path, but the path as received was not canonical.
+    auto decoded = request("POST", "/api/v1/auth/login");
+    decoded.path_canonical = false;
+    CHECK(router.dispatch(decoded).status == 404);
+    CHECK(router.route_template(decoded).empty());
+  }
+
+  TEST_CASE("[is_canonical_path] the one spelling") {
+    for (const std::string good : {"/", "/healthz", "/api/v1/auth/login", "/api/v1/products/12",
+                                   "/api/v1/orders/3/cancel", "/a-b_c~d"}) {
+      CAPTURE(good);
+      CHECK(kernel::is_canonical_path(good));
+    }
+    for (const std::string bad :
+         {"", "a", "a/b", "//", "/a/", "/a//b", "//a", "/.", "/..", "/a/.", "/a/./b", "/a/../b",
+          "/a/%62", "/%2F", "/a%2fb", "/%", "/a/b/", "/./", "/a/.."}) {
+      CAPTURE(bad);
+      CHECK_FALSE(kernel::is_canonical_path(bad));
+    }
+  }
 }

@@ -88,6 +88,34 @@ TEST_SUITE("kernel") {
           std::string::npos);
   }
 
+  // Issue #13, item 8: a path is the client's text; in a log line its control characters would
+  // forge lines (\n) or drive the operator's terminal (ESC). Both formats escape them.
+  TEST_CASE("[Log] control characters from a client never reach the log as they are") {
+    std::vector<std::string> lines;
+    kernel::log::set_sink([&](std::string_view line) { lines.emplace_back(line); });
+    const std::string path = "/a\x1b[31mb\nFAKE 1970 INFO [http] x\r\x7f\t";
+    for (auto format : {kernel::log::Format::text, kernel::log::Format::json}) {
+      kernel::log::set_format(format);
+      kernel::log::write(kernel::log::Level::info, "http", "GET " + path, {},
+                         {{"path", boost::json::value(path)},
+                          {"quoted", boost::json::value("a b\x7f\x1b")},
+                          {"bare", boost::json::value("x\x1by\nz")}});
+    }
+    kernel::log::set_format(kernel::log::Format::json);
+    kernel::log::set_sink({});
+
+    REQUIRE(lines.size() == 2);
+    for (unsigned char c : lines[0]) CHECK((c >= 0x20 && c != 0x7f));
+    for (unsigned char c : lines[1]) CHECK(c >= 0x20);  // JSON needs no escape for DEL
+    const auto& text = lines[0];
+    CHECK(text.find("GET /a\\x1b[31mb\\nFAKE 1970 INFO [http] x\\r\\x7f\\t") != std::string::npos);
+    CHECK(text.find("bare=x\\x1by\\nz") != std::string::npos);
+    CHECK(text.find(R"(quoted="a b\u007f\u001b")") != std::string::npos);
+    auto json = boost::json::parse(lines[1]).as_object();
+    CHECK(json.at("msg").as_string() == ("GET " + path).c_str());
+    CHECK(json.at("path").as_string() == path.c_str());
+  }
+
   TEST_CASE("[Log] log_format: auto, json and text are accepted, nothing else") {
     CHECK(kernel::log::apply_format("text"));
     CHECK(kernel::log::format() == kernel::log::Format::text);

@@ -6,8 +6,13 @@
 #include <products/events.hpp>
 #include <products/module.hpp>
 
-#include <doctest/doctest.h>
+#include <kernel/problem.hpp>
+#include <kernel/router.hpp>
 
+#include <doctest/doctest.h>
+#include <boost/json/parse.hpp>
+
+#include <deque>
 #include <set>
 
 namespace {
@@ -149,5 +154,83 @@ TEST_SUITE("products") {
     f.rb.inject("inventory", inventory::events::StockLevelChanged{p.id, 0, 2, 3});
     f.rb.run_until_idle();
     CHECK_FALSE(f.catalog.get(p.id).in_stock);
+  }
+
+  // Issue #13, item 8: a search runs on an I/O thread; its size is bounded (200 characters,
+  // 16 words), beyond that 422 with errors.q.
+  TEST_CASE("[Catalog] a search is bounded in characters and words") {
+    Fixture f;
+    f.create("Green tea", 1);
+    std::string sixteen;
+    for (int i = 0; i < 16; ++i) sixteen += "tea ";
+    CHECK(f.catalog.list(sixteen, 0, 10).items.size() == 1);
+    CHECK(f.catalog.list(std::string(200, 'a'), 0, 10).items.empty());
+    // 200 characters of two bytes each are 200 characters.
+    std::string accents;
+    for (int i = 0; i < 200; ++i) accents += "\xc3\xa9";
+    CHECK(f.catalog.list(accents, 0, 10).items.empty());
+
+    auto rejected = [&](const std::string& q) -> std::string {
+      try {
+        f.catalog.list(q, 0, 10);
+      } catch (const kernel::ApiError& e) {
+        CHECK(e.status() == 422);
+        auto response = kernel::problem_for(std::make_exception_ptr(e), "/api/v1/products", "r");
+        return std::string(boost::json::parse(response.body).at("errors").at("q").as_string());
+      }
+      return "";
+    };
+    CHECK(rejected(std::string(201, 'a')) == "must be at most 200 characters");
+    CHECK(rejected(sixteen + "x") == "must have at most 16 words");
+    std::string thousands;
+    for (int i = 0; i < 5000; ++i) thousands += "w" + std::to_string(i) + " ";
+    CHECK_FALSE(rejected(thousands).empty());
+    CHECK(rejected(std::string(5000, ' ')) == "must be at most 200 characters");
+  }
+
+  // Issue #13, item 8 (shared/design.md: no HTTP I/O thread waits for a module's write lock): the
+  // write routes answer later, from the products writer; invalid input is answered at once.
+  TEST_CASE("[products routes] writes are queued and answer as before") {
+    Fixture f;
+    kernel::Router router;
+    f.module->add_routes(router);
+    std::deque<kernel::Request> requests;  // a request outlives its deferred answer
+    auto call = [&](std::string method, std::string path, std::string body) {
+      auto& r = requests.emplace_back();
+      r.method = std::move(method);
+      r.path = std::move(path);
+      r.request_id = "rid";
+      r.body = std::move(body);
+      if (!r.body.empty()) r.headers.set("Content-Type", "application/json");
+      r.principal = kernel::Principal{1, kernel::Role::admin};
+      return router.dispatch(r);
+    };
+    auto created = call("POST", "/api/v1/products", R"({"name":"Tea","price_cents":250})");
+    CHECK(created.is_deferred());
+    auto ready = kernel::settle(std::move(created));
+    CHECK(ready.status == 201);
+    CHECK(ready.headers.get("Location") == "/api/v1/products/1");
+    CHECK(ready.headers.get("X-Request-Id") == "rid");
+    CHECK(ready.route == "/api/v1/products");
+    CHECK(boost::json::parse(ready.body).at("name") == "Tea");
+
+    auto invalid = call("POST", "/api/v1/products", R"({"name":""})");
+    CHECK_FALSE(invalid.is_deferred());
+    CHECK(invalid.status == 422);
+
+    auto patched = call("PATCH", "/api/v1/products/1", R"({"price_cents":300})");
+    CHECK(patched.is_deferred());
+    auto patched_ready = kernel::settle(std::move(patched));
+    CHECK(patched_ready.status == 200);
+    CHECK(boost::json::parse(patched_ready.body).at("price_cents") == 300);
+    auto missing = kernel::settle(call("PATCH", "/api/v1/products/9", R"({"price_cents":300})"));
+    CHECK(missing.status == 404);
+    CHECK(missing.headers.get("Content-Type") == "application/problem+json");
+    CHECK(missing.route == "/api/v1/products/{id}");
+
+    auto deleted = call("DELETE", "/api/v1/products/1", "");
+    CHECK(deleted.is_deferred());
+    CHECK(kernel::settle(std::move(deleted)).status == 204);
+    CHECK(kernel::settle(call("DELETE", "/api/v1/products/1", "")).status == 404);
   }
 }

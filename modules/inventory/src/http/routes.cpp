@@ -3,6 +3,7 @@
 #include <eventbus/request_trace.hpp>
 #include <kernel/json_body.hpp>
 #include <kernel/pagination.hpp>
+#include <kernel/problem.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -53,10 +54,23 @@ void add_routes(kernel::Router& router, StockLedger& ledger) {
 
   router.post(
       item + "/adjustments",
-      [&ledger](kernel::Request& request) {
+      [&ledger, item](kernel::Request& request) {
         auto id = product_id(request);
-        auto levels = ledger.adjust(id, read_adjustment(request), eventbus::trace_of(request));
-        return kernel::Response::json(200, to_json(levels));
+        auto adjustment = StockLedger::check(read_adjustment(request));
+        // Answered once the inventory writer has committed it (ADR 0013): this I/O thread never
+        // waits for the write lock.
+        return kernel::Response::deferred(
+            [&ledger, id, adjustment, trace = eventbus::trace_of(request),
+             where = item + "/adjustments",
+             request_id = request.request_id](kernel::Reply reply) mutable {
+              ledger.adjust_queued(
+                  id, adjustment, std::move(trace),
+                  [reply = std::move(reply), where = std::move(where), request_id](
+                      std::optional<StockLevels> levels, std::exception_ptr error) {
+                    if (error) return reply(kernel::problem_for(error, where, request_id));
+                    reply(kernel::Response::json(200, to_json(*levels)));
+                  });
+            });
       },
       kernel::Access::admin);
 

@@ -30,31 +30,55 @@ StockLevels StockLedger::get(std::int64_t product_id) {
   return *levels;
 }
 
+namespace {
+
+// The adjustment's transaction, the same for both forms of adjust().
+StockLevels apply_adjustment(eventbus::Tx& tx, std::int64_t product_id,
+                             const Adjustment& adjustment, const std::string& at) {
+  auto levels = store::find_stock(tx.db(), product_id);
+  if (!levels) throw unknown_product(product_id);
+  switch (inventory::adjust(*levels, adjustment.delta)) {
+    case AdjustOutcome::applied:
+      break;
+    case AdjustOutcome::below_zero:
+      throw kernel::ApiError::conflict(
+          "Product " + std::to_string(product_id) + " has " + std::to_string(levels->available) +
+          " available; an adjustment of " + std::to_string(adjustment.delta) +
+          " would make it negative.");
+    case AdjustOutcome::above_max:
+      throw kernel::ApiError::conflict("Product " + std::to_string(product_id) +
+                                       " would hold more than " + std::to_string(kMaxStock) +
+                                       " units.");
+  }
+  store::save_stock(tx.db(), *levels, at);
+  store::insert_adjustment(tx.db(), product_id, adjustment, at);
+  publish_levels(tx, *levels);
+  return *levels;
+}
+
+}  // namespace
+
 StockLevels StockLedger::adjust(std::int64_t product_id, const AdjustmentInput& input,
                                 const eventbus::Trace& trace) {
   auto adjustment = require_valid(input);
   auto at = kernel::format_rfc3339(bus_.clock().now());
-  return bus_.transact(trace, [&](eventbus::Tx& tx) {
-    auto levels = store::find_stock(tx.db(), product_id);
-    if (!levels) throw unknown_product(product_id);
-    switch (inventory::adjust(*levels, adjustment.delta)) {
-      case AdjustOutcome::applied:
-        break;
-      case AdjustOutcome::below_zero:
-        throw kernel::ApiError::conflict(
-            "Product " + std::to_string(product_id) + " has " + std::to_string(levels->available) +
-            " available; an adjustment of " + std::to_string(adjustment.delta) +
-            " would make it negative.");
-      case AdjustOutcome::above_max:
-        throw kernel::ApiError::conflict("Product " + std::to_string(product_id) +
-                                         " would hold more than " + std::to_string(kMaxStock) +
-                                         " units.");
-    }
-    store::save_stock(tx.db(), *levels, at);
-    store::insert_adjustment(tx.db(), product_id, adjustment, at);
-    publish_levels(tx, *levels);
-    return *levels;
-  });
+  return bus_.transact(
+      trace, [&](eventbus::Tx& tx) { return apply_adjustment(tx, product_id, adjustment, at); });
+}
+
+Adjustment StockLedger::check(const AdjustmentInput& input) {
+  return require_valid(input);
+}
+
+void StockLedger::adjust_queued(std::int64_t product_id, Adjustment adjustment,
+                                eventbus::Trace trace, AdjustDone done) {
+  auto at = kernel::format_rfc3339(bus_.clock().now());
+  bus_.transact_queued(
+      std::move(trace),
+      [product_id, adjustment, at](eventbus::Tx& tx) {
+        return apply_adjustment(tx, product_id, adjustment, at);
+      },
+      std::move(done));
 }
 
 AdjustmentPage StockLedger::adjustments(std::int64_t product_id, std::int64_t after, int limit) {

@@ -7,7 +7,10 @@
 
 #include <eventbus/bus.hpp>
 
+#include <exception>
+#include <functional>
 #include <optional>
+
 #include <string>
 #include <vector>
 
@@ -28,6 +31,14 @@ class StockLedger {
   // product's stock above kMaxStock).
   StockLevels adjust(std::int64_t product_id, const AdjustmentInput& input,
                      const eventbus::Trace& trace);
+  // The same on the module's request writer, for a request handler that answers later (no I/O
+  // thread waits for the write lock, ADR 0013). The handler checks the input first, at once
+  // (check: 422); then done(levels, nullptr) after the commit, or done(nullopt, error) with the
+  // 404/409 or failure.
+  using AdjustDone = std::function<void(std::optional<StockLevels>, std::exception_ptr)>;
+  static Adjustment check(const AdjustmentInput& input);
+  void adjust_queued(std::int64_t product_id, Adjustment adjustment, eventbus::Trace trace,
+                     AdjustDone done);
   // 404 for a product inventory does not know.
   AdjustmentPage adjustments(std::int64_t product_id, std::int64_t after, int limit);
 

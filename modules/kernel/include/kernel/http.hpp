@@ -34,6 +34,9 @@ struct Request {
   std::string method;  // upper case, e.g. "GET"
   std::string target;  // as received, e.g. "/api/v1/products?q=tea"
   std::string path;    // percent-decoded path without query
+  // Whether the path as received was canonical (kernel::is_canonical_path, checked before
+  // percent-decoding); when not, no route matches it and it is never forwarded.
+  bool path_canonical = true;
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
   Headers headers;
   std::string body;
@@ -43,7 +46,13 @@ struct Request {
   std::string trace_id;
   std::string span_id;             // this request's own span (16 lower-hex)
   std::string trace_flags = "01";  // the incoming flags (2 hex), else sampled
+  // The client: the TCP peer, or, when the peer is a trusted proxy (gateway.trusted_proxies),
+  // the client its X-Forwarded-For / Forwarded names. Rate limits, sign-in throttling and logs
+  // key on it.
   std::string client_address;
+  // The TCP peer's address, and whether it is a trusted proxy (whose forwarding fields count).
+  std::string peer_address;
+  bool peer_trusted = false;
   std::vector<std::pair<std::string, std::string>> path_params;  // filled by the router
   std::optional<Principal> principal;  // set by the gateway from a valid bearer token
 

@@ -12,6 +12,14 @@ namespace kernel {
 
 using Handler = std::function<Response(Request&)>;
 
+// Whether `path` is the one spelling of a path that may reach a route: it starts with '/', has no
+// empty segment (no "//", no trailing '/' except the root "/"), no "." or ".." segment and no '%'
+// (Mart's routes are ASCII words and integer ids, so no route needs percent-encoding). Every other
+// spelling answers 404: policies that compare paths (sign-in throttling, admin checks, the
+// forwarding decision) then always see the path of the route that answers (docs/security.md).
+// The HTTP adapter applies it to the path as received, before percent-decoding.
+bool is_canonical_path(std::string_view path);
+
 class Router {
  public:
   // `access` is checked before the handler runs: 401 without a principal for user and admin
@@ -32,6 +40,8 @@ class Router {
   }
 
   // Never throws: errors become problem responses. Sets X-Request-Id from request.request_id.
+  // A path that is not canonical (request.path_canonical false, or request.path itself not
+  // canonical) matches no route: 404.
   Response dispatch(Request& request) const;
 
   // The matched route's template, for metrics and logs ("" when none matched).

@@ -3,6 +3,7 @@
 #include <eventbus/request_trace.hpp>
 #include <kernel/json_body.hpp>
 #include <kernel/pagination.hpp>
+#include <kernel/problem.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -10,6 +11,7 @@ namespace products::http {
 namespace {
 
 constexpr std::string_view kBase = "/api/v1/products";
+constexpr std::string_view kItem = "/api/v1/products/{id}";
 
 boost::json::object to_json(const Product& p) {
   boost::json::object o;
@@ -65,34 +67,67 @@ void add_routes(kernel::Router& router, Catalog& catalog) {
     return kernel::page_response(std::move(items), result.next_after);
   });
 
-  router.get(std::string(kBase) + "/{id}", [&catalog](kernel::Request& request) {
+  router.get(kItem, [&catalog](kernel::Request& request) {
     return kernel::Response::json(200, to_json(catalog.get(product_id(request))));
   });
 
+  // The writes are answered once the products writer has committed them (ADR 0013): no I/O
+  // thread waits for the write lock. Invalid fields are answered at once (422).
   router.post(
       kBase,
       [&catalog](kernel::Request& request) {
-        auto product = catalog.create(read_changes(request), eventbus::trace_of(request));
-        auto response = kernel::Response::json(201, to_json(product));
-        response.headers.set("Location", std::string(kBase) + "/" + std::to_string(product.id));
-        return response;
+        auto prepared = catalog.prepare_create(read_changes(request));
+        return kernel::Response::deferred(
+            [&catalog, prepared = std::move(prepared), trace = eventbus::trace_of(request),
+             request_id = request.request_id](kernel::Reply reply) mutable {
+              catalog.create_queued(
+                  std::move(prepared), std::move(trace),
+                  [reply = std::move(reply), request_id](std::optional<Product> product,
+                                                         std::exception_ptr error) {
+                    if (error) return reply(kernel::problem_for(error, kBase, request_id));
+                    auto response = kernel::Response::json(201, to_json(*product));
+                    response.headers.set("Location",
+                                         std::string(kBase) + "/" + std::to_string(product->id));
+                    reply(std::move(response));
+                  });
+            });
       },
       kernel::Access::admin);
 
   router.patch(
-      std::string(kBase) + "/{id}",
+      kItem,
       [&catalog](kernel::Request& request) {
         auto id = product_id(request);
-        auto product = catalog.update(id, read_changes(request), eventbus::trace_of(request));
-        return kernel::Response::json(200, to_json(product));
+        auto changes = read_changes(request);
+        Catalog::check_changes(changes);
+        return kernel::Response::deferred(
+            [&catalog, id, changes = std::move(changes), trace = eventbus::trace_of(request),
+             request_id = request.request_id](kernel::Reply reply) mutable {
+              catalog.update_queued(id, std::move(changes), std::move(trace),
+                                    [reply = std::move(reply), request_id](
+                                        std::optional<Product> product, std::exception_ptr error) {
+                                      if (error)
+                                        return reply(kernel::problem_for(error, kItem, request_id));
+                                      reply(kernel::Response::json(200, to_json(*product)));
+                                    });
+            });
       },
       kernel::Access::admin);
 
   router.del(
-      std::string(kBase) + "/{id}",
+      kItem,
       [&catalog](kernel::Request& request) {
-        catalog.remove(product_id(request), eventbus::trace_of(request));
-        return kernel::Response::no_content();
+        auto id = product_id(request);
+        return kernel::Response::deferred([&catalog, id, trace = eventbus::trace_of(request),
+                                           request_id =
+                                               request.request_id](kernel::Reply reply) mutable {
+          catalog.remove_queued(id, std::move(trace),
+                                [reply = std::move(reply), request_id](std::exception_ptr error) {
+                                  if (error)
+                                    return reply(kernel::problem_for(error, kItem, request_id));
+                                  reply(kernel::Response::no_content());
+                                });
+        });
       },
       kernel::Access::admin);
 }
