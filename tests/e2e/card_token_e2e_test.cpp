@@ -180,10 +180,11 @@ TEST_SUITE("e2e") {
     }
     {
       // Payments runs with another jwt_secret: it cannot open the token, so nothing is charged
-      // and the event becomes a dead letter.
+      // and the event becomes a dead letter (soon: whichever retry policy applies to it).
       ServerProcess server(
           dir.path(),
-          {"--jwt-secret", kOtherSecret, "--bus-max-attempts", "1", "--log-level", "debug"},
+          {"--jwt-secret", kOtherSecret, "--bus-max-attempts", "1", "--payments-retry-for-s", "1",
+           "--payments-retry-max-backoff-s", "1", "--log-level", "debug"},
           admin_env());
       HttpClient client(server.port());
       auto admin = admin_headers(client);
