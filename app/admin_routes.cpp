@@ -2,6 +2,7 @@
 
 #include <kernel/pagination.hpp>
 #include <kernel/problem.hpp>
+#include <kernel/sealed_text.hpp>
 #include <kernel/time.hpp>
 
 #include <boost/json/parse.hpp>
@@ -11,6 +12,9 @@
 namespace mart {
 
 boost::json::object to_json(const eventbus::ParkedEvent& p) {
+  // Shown to operators (and printed by `mart dead-letters list`): never the card token.
+  auto data = boost::json::parse(p.event.payload);
+  kernel::sealed_text::redact(data);
   boost::json::object o;
   o["id"] = p.id;
   o["module"] = p.module;
@@ -27,7 +31,7 @@ boost::json::object to_json(const eventbus::ParkedEvent& p) {
       {"key", p.event.key},
       {"correlation_id", p.event.correlation_id},
       {"occurred_at", kernel::format_rfc3339(kernel::from_unix_millis(p.event.occurred_ms))},
-      {"data", boost::json::parse(p.event.payload)}};
+      {"data", std::move(data)}};
   return o;
 }
 

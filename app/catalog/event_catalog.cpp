@@ -53,6 +53,22 @@ concept PublishedEvent = requires(const E& e) {
 }
 &&boost::describe::has_describe_members<E>::value;
 
+// The struct whose members an event's JSON has: E itself, or E::Wire when E maps itself to JSON
+// through another shape (PaymentRequested: its card token is written only sealed).
+template <class E>
+struct WireShape {
+  using Type = E;
+};
+template <class E>
+requires requires {
+  typename E::Wire;
+}
+struct WireShape<E> {
+  using Type = typename E::Wire;
+};
+template <class E>
+using WireOf = typename WireShape<E>::Type;
+
 // The members Boost.JSON writes for a described struct.
 template <class T>
 using MembersOf = boost::describe::describe_members<T, boost::describe::mod_public |
@@ -163,7 +179,7 @@ EventType event_type_of() {
   event.version = version_of(E::kType);
   event.cpp_name = boost::core::demangle(typeid(E).name());
   event.key_field = key_field_of<E>();
-  event.payload = object_schema_of<E>();
+  event.payload = object_schema_of<WireOf<E>>();
   return event;
 }
 

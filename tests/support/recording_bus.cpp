@@ -1,6 +1,7 @@
 #include "recording_bus.hpp"
 
 #include <kernel/migrations.hpp>
+#include <kernel/sealed_text.hpp>
 #include <migrations/embedded.hpp>
 
 namespace mart::test {
@@ -11,6 +12,11 @@ RecordingBus::RecordingBus() {
   options.retry.max_attempts = 3;
   options.retry.initial_backoff = std::chrono::milliseconds(100);
   bus_ = std::make_unique<eventbus::Bus>(options);
+  // The card token travels sealed (orders::events::PaymentRequested); the application derives
+  // the key from jwt_secret, a test process gets a fixed one unless it set its own.
+  if (!kernel::sealed_text::has_key()) {
+    kernel::sealed_text::set_key("recording-bus-test-secret-0123456789", "mart payment token v1");
+  }
 }
 
 eventbus::ModuleBus& RecordingBus::host(const std::string& module) {

@@ -2,6 +2,8 @@
 
 #include "kernel/jwt.hpp"
 
+#include <boost/json/value.hpp>
+
 #include <sodium.h>
 
 #include <array>
@@ -14,6 +16,9 @@ namespace kernel::sealed_text {
 namespace {
 
 constexpr std::string_view kPrefix = "sealed.v1.";
+constexpr std::string_view kSealedSuffix = "_sealed";
+// Fields that carried a secret in the clear before it was sealed: still in old stored events.
+constexpr std::string_view kPlainSecretFields[] = {"payment_token"};
 using Key = std::array<unsigned char, crypto_secretbox_KEYBYTES>;
 
 // Set once at start-up and read on delivery threads: a shared_ptr swapped under a mutex.
@@ -68,13 +73,39 @@ std::optional<std::string> open(std::string_view sealed) {
   }
   const auto* bytes = reinterpret_cast<const unsigned char*>(box->data());
   std::string plain(box->size() - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES, '\0');
-  if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(plain.data()),
-                                 bytes + crypto_secretbox_NONCEBYTES,
-                                 box->size() - crypto_secretbox_NONCEBYTES, bytes,
-                                 k->data()) != 0) {
+  if (crypto_secretbox_open_easy(
+          reinterpret_cast<unsigned char*>(plain.data()), bytes + crypto_secretbox_NONCEBYTES,
+          box->size() - crypto_secretbox_NONCEBYTES, bytes, k->data()) != 0) {
     return std::nullopt;
   }
   return plain;
+}
+
+namespace {
+
+bool is_secret_member(std::string_view name, const boost::json::value& value) {
+  if (name.ends_with(kSealedSuffix)) return true;
+  for (auto field : kPlainSecretFields) {
+    if (name == field) return true;
+  }
+  return value.is_string() && looks_sealed(value.get_string());
+}
+
+}  // namespace
+
+void redact(boost::json::value& json) {
+  if (auto* object = json.if_object()) {
+    for (auto it = object->begin(); it != object->end();) {
+      if (is_secret_member(it->key(), it->value())) {
+        it = object->erase(it);
+      } else {
+        redact(it->value());
+        ++it;
+      }
+    }
+  } else if (auto* array = json.if_array()) {
+    for (auto& item : *array) redact(item);
+  }
 }
 
 }  // namespace kernel::sealed_text

@@ -143,6 +143,8 @@ TEST_SUITE("kernel") {
     for (const char* scope :
          {"eventbus", "products", "orders", "payments", "inventory", "notifications", "users"}) {
       auto db = kernel::Database::open_in_memory(scope);
+      // The bus's tables first, as at start-up (orders/0003 scrubs the outbox).
+      kernel::apply_migrations(*db, "eventbus", mart::migrations::for_scope("eventbus"));
       kernel::apply_migrations(*db, scope, mart::migrations::for_scope(scope));
       for (const auto& table : tables(*db)) {
         CAPTURE(table);
@@ -164,7 +166,7 @@ TEST_SUITE("kernel") {
           "(9, 2, 'confirmed', NULL, 700, 'EUR', 't', 't', 2);"
           "INSERT INTO order_lines VALUES (7, 1, 3, 1, 500), (9, 1, 3, 1, 700);");
     });
-    CHECK(kernel::apply_migrations(*orders, "orders", mart::migrations::for_scope("orders")) == 1);
+    CHECK(kernel::apply_migrations(*orders, "orders", up_to("orders", 2)) == 1);
     CHECK(count(*orders, "SELECT COUNT(*) FROM orders JOIN order_lines ON order_id = id") == 2);
     CHECK(count(*orders,
                 "SELECT COUNT(*) FROM orders WHERE id = 7 AND status = 'cancelled' AND "

@@ -4,6 +4,8 @@
 // card token on its way from Orders to Payments, so the outbox, Kafka, dead letters and
 // timelines hold a sealed form that is useless to anyone who reads them.
 
+#include <boost/json/fwd.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,5 +24,11 @@ std::string seal(std::string_view plain);
 // another key, not sealed at all).
 std::optional<std::string> open(std::string_view sealed);
 bool looks_sealed(std::string_view text);
+
+// For views of an event's JSON that people read (an order's timeline, dead letters): removes,
+// at any depth, every member that holds a sealed text or is named as one ("…_sealed"), and the
+// card token's own field ("payment_token"), which events written before tokens were sealed carry
+// in the clear. A sealed text is useless to a reader; a plain token must never be shown.
+void redact(boost::json::value& json);
 
 }  // namespace kernel::sealed_text

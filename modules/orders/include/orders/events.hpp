@@ -2,9 +2,16 @@
 // Orders' published language (topic OrderEvents), keyed by order id. Other modules may include
 // this header and nothing else of orders.
 
+#include <eventbus/decode.hpp>
+#include <kernel/sealed_text.hpp>
+
 #include <boost/describe/class.hpp>
+#include <boost/json/value.hpp>
+#include <boost/json/value_from.hpp>
+#include <boost/json/value_to.hpp>
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +41,11 @@ struct OrderPlaced {
 BOOST_DESCRIBE_STRUCT(OrderPlaced, (), (order_id, user_id, lines, total_cents, currency))
 
 // Stock is held: payments should charge the order's total with this token.
+//
+// payment_token is the card token in the clear, in memory only: it is not a described member, so
+// no describe-based code can write it, and its JSON form (the wire format: outbox, Kafka,
+// timeline) carries it only as `payment_token_sealed` (kernel/sealed_text.hpp, keyed from the
+// deployment's jwt_secret), see the mapping below. Only Payments reads it.
 struct PaymentRequested {
   static constexpr std::string_view kType = "orders.payment_requested.v1";
   static constexpr std::string_view kTopic = events::kTopic;
@@ -43,9 +55,52 @@ struct PaymentRequested {
   std::string currency;
   std::string payment_token;
   std::string key() const { return std::to_string(order_id); }
+
+  struct Wire;  // its JSON form, for the event catalogue and docs
 };
-BOOST_DESCRIBE_STRUCT(PaymentRequested, (),
-                      (order_id, user_id, amount_cents, currency, payment_token))
+BOOST_DESCRIBE_STRUCT(PaymentRequested, (), (order_id, user_id, amount_cents, currency))
+
+// PaymentRequested as written to JSON.
+struct PaymentRequested::Wire {
+  std::int64_t order_id = 0;
+  std::int64_t user_id = 0;
+  std::int64_t amount_cents = 0;
+  std::string currency;
+  std::string payment_token_sealed;
+};
+BOOST_DESCRIBE_STRUCT(PaymentRequested::Wire, (),
+                      (order_id, user_id, amount_cents, currency, payment_token_sealed))
+
+// Writing seals the token (Boost.JSON picks this over the described members).
+inline void tag_invoke(boost::json::value_from_tag, boost::json::value& json,
+                       const PaymentRequested& e) {
+  json = boost::json::value_from(
+      PaymentRequested::Wire{e.order_id, e.user_id, e.amount_cents, e.currency,
+                             kernel::sealed_text::seal(e.payment_token)},
+      json.storage());
+}
+
+// Reading opens it, tolerantly as every event is read (ADR 0008). An event written before tokens
+// were sealed carries `payment_token` in the clear and is still read, so that it can be charged.
+// A sealed token that does not open (another deployment's key) throws: a failed delivery, retried
+// and then a dead letter, never a charge with an empty token.
+inline PaymentRequested tag_invoke(boost::json::value_to_tag<PaymentRequested>,
+                                   const boost::json::value& json) {
+  auto wire = eventbus::decode_event<PaymentRequested::Wire>(json);
+  PaymentRequested e{wire.order_id, wire.user_id, wire.amount_cents, std::move(wire.currency), {}};
+  if (!wire.payment_token_sealed.empty()) {
+    auto plain = kernel::sealed_text::open(wire.payment_token_sealed);
+    if (!plain) {
+      throw std::runtime_error(
+          "orders.payment_requested.v1: the card token does not open with this deployment's "
+          "key (does every process share jwt_secret?)");
+    }
+    e.payment_token = std::move(*plain);
+  } else if (const auto* legacy = json.as_object().if_contains("payment_token")) {
+    e.payment_token = boost::json::value_to<std::string>(*legacy);
+  }
+  return e;
+}
 
 // Paid: inventory turns the reservation into a sale.
 struct OrderConfirmed {
@@ -83,3 +138,11 @@ struct OrderShipped {
 BOOST_DESCRIBE_STRUCT(OrderShipped, (), (order_id, user_id))
 
 }  // namespace orders::events
+
+// The bus decodes an event member by member (eventbus::decode_event); PaymentRequested is read
+// through its mapping above instead, wherever it is decoded.
+template <>
+inline orders::events::PaymentRequested eventbus::decode_event<orders::events::PaymentRequested>(
+    const boost::json::value& json) {
+  return boost::json::value_to<orders::events::PaymentRequested>(json);
+}

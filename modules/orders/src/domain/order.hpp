@@ -29,6 +29,9 @@ struct Order {
   std::vector<Line> lines;
   std::int64_t total_cents = 0;
   std::string currency;
+  // The card token as Orders keeps it: sealed (kernel/sealed_text.hpp) while the order is
+  // pending, "" once it is not (a pending order placed by a build before migration 0003 may
+  // still hold it in the clear).
   std::string payment_token;
   std::string created_at;
   std::string updated_at;

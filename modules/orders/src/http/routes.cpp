@@ -5,6 +5,7 @@
 #include <kernel/json_body.hpp>
 #include <kernel/pagination.hpp>
 #include <kernel/problem.hpp>
+#include <kernel/sealed_text.hpp>
 #include <kernel/time.hpp>
 
 #include <boost/json/object.hpp>
@@ -185,13 +186,16 @@ void add_routes(kernel::Router& router, Ordering& ordering) {
                 {"subscriber", subscriber},
                 {"handled_at", kernel::format_rfc3339(kernel::from_unix_millis(at))}});
           }
+          // The card token is for Payments only: not in the clear, and not sealed either.
+          auto data = boost::json::parse(entry.event.payload);
+          kernel::sealed_text::redact(data);
           events.push_back(boost::json::object{
               {"id", entry.event.id},
               {"type", entry.event.type},
               {"source", entry.event.source},
               {"time", kernel::format_rfc3339(kernel::from_unix_millis(entry.event.occurred_ms))},
               {"correlation_id", entry.event.correlation_id},
-              {"data", boost::json::parse(entry.event.payload)},
+              {"data", std::move(data)},
               {"handled_by", std::move(handled)}});
         }
         return kernel::Response::json(200, boost::json::object{{"order_id", order_id(request)},

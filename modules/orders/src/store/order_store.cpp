@@ -15,9 +15,11 @@ constexpr const char* kFindOrder =
 constexpr const char* kLines =
     "SELECT product_id, quantity, unit_price_cents FROM order_lines WHERE order_id = ? "
     "ORDER BY line_no";
+// Every status after pending is past the point of payment (PaymentRequested is published with
+// the move to reserved; the other moves end the path to payment): the card token goes with it.
 constexpr const char* kSetStatus =
-    "UPDATE orders SET status = ?, cancel_reason = ?, updated_at = ?, updated_ms = ? WHERE id = ?";
-constexpr const char* kClearToken = "UPDATE orders SET payment_token = '' WHERE id = ?";
+    "UPDATE orders SET status = ?, cancel_reason = ?, updated_at = ?, updated_ms = ?, "
+    "payment_token = '' WHERE id = ?";
 // One statement per filter combination keeps each one a simple index range scan.
 constexpr const char* kPageAll = "SELECT id FROM orders WHERE id < ? ORDER BY id DESC LIMIT ?";
 constexpr const char* kPageByUser =
@@ -111,12 +113,6 @@ void set_status(kernel::Connection& c, std::int64_t id, Status status,
   update.bind(3, at);
   update.bind(4, at_ms);
   update.bind(5, id);
-  update.exec();
-}
-
-void clear_payment_token(kernel::Connection& c, std::int64_t id) {
-  auto& update = c.prepare(kClearToken);
-  update.bind(1, id);
   update.exec();
 }
 

@@ -14,10 +14,10 @@ namespace orders::store {
 
 std::int64_t insert(kernel::Connection& c, const Order& order, std::int64_t now_ms);
 std::optional<Order> find(kernel::Connection& c, std::int64_t id);
+// Also forgets the card token: the order has left pending, so it is no longer needed.
 void set_status(kernel::Connection& c, std::int64_t id, Status status,
                 const std::optional<std::string>& cancel_reason, const std::string& at,
                 std::int64_t at_ms);
-void clear_payment_token(kernel::Connection& c, std::int64_t id);
 
 struct PageQuery {
   std::optional<std::int64_t> user_id;  // all users when absent

@@ -5,6 +5,9 @@
 #include <orders/events.hpp>
 
 #include <kernel/log.hpp>
+#include <kernel/sealed_text.hpp>
+
+#include <optional>
 
 namespace orders::flow {
 namespace {
@@ -26,15 +29,33 @@ void cancel(eventbus::Tx& tx, const kernel::Clock& clock, Order& order, const ch
       events::OrderCancelled{order.id, order.user_id, reason, std::string(status_name(previous))});
 }
 
+// The token in the clear, for PaymentRequested (whose JSON form seals it again); nullopt when
+// it cannot be had. A token in the clear was stored by a build before migration 0003.
+std::optional<std::string> card_token(const Order& order) {
+  if (kernel::sealed_text::looks_sealed(order.payment_token)) {
+    return kernel::sealed_text::open(order.payment_token);
+  }
+  if (order.payment_token.empty()) return std::nullopt;
+  return order.payment_token;
+}
+
 }  // namespace
 
 void stock_reserved(eventbus::Tx& tx, const kernel::Clock& clock, std::int64_t order_id) {
   auto order = store::find(tx.db(), order_id);
   if (!order || order->status != Status::pending) return;  // cancelled meanwhile: it is released
-  move(tx, clock, *order, Status::reserved);
+  auto token = card_token(*order);
+  move(tx, clock, *order, Status::reserved);  // forgets the stored token
+  if (!token) {
+    // Charging an empty token is no option: cancel, and inventory releases the hold.
+    kernel::log::error("orders", "order " + std::to_string(order_id) +
+                                     ": its card token does not open with this deployment's key "
+                                     "(was jwt_secret changed?); the order is cancelled");
+    cancel(tx, clock, *order, "payment_declined");
+    return;
+  }
   tx.publish(events::PaymentRequested{order->id, order->user_id, order->total_cents,
-                                      order->currency, order->payment_token});
-  store::clear_payment_token(tx.db(), order->id);
+                                      order->currency, std::move(*token)});
 }
 
 void reservation_failed(eventbus::Tx& tx, const kernel::Clock& clock, std::int64_t order_id) {

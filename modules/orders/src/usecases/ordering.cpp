@@ -5,6 +5,7 @@
 #include <orders/events.hpp>
 
 #include <kernel/problem.hpp>
+#include <kernel/sealed_text.hpp>
 #include <kernel/time.hpp>
 
 #include <future>
@@ -60,7 +61,8 @@ Order priced_order(kernel::Connection& c, std::int64_t user_id, const PlaceOrder
     if (order.total_cents > kMaxTotalCents) errors["items"] = "add up to too large a total";
   }
   if (!errors.empty()) throw kernel::ApiError::invalid_fields(errors);
-  order.payment_token = input.payment_token;
+  // Sealed before it goes anywhere: the orders database never holds it in the clear.
+  order.payment_token = kernel::sealed_text::seal(input.payment_token);
   return order;
 }
 

@@ -24,7 +24,7 @@ struct PlaceItem {
 
 struct PlaceOrder {
   std::vector<PlaceItem> items;
-  std::string payment_token;
+  std::string payment_token;  // in the clear, as the client sent it; sealed when placed
 };
 
 struct IdempotencyKey {
