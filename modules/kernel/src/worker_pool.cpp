@@ -19,20 +19,26 @@ struct WorkerPool::Impl {
   std::deque<std::function<void()>> jobs;
   bool stopping = false;
   std::vector<std::thread> threads;
-  std::size_t max_waiting = 0;
-  std::size_t waiting = 0;  // answers admitted and not started (guarded by mutex)
+  // The waiting places answer_later hands out.
+  struct Budget {
+    std::mutex mutex;
+    std::size_t max_waiting = 0;
+    std::size_t waiting = 0;  // answers admitted and not started
 
-  // Takes a waiting place, or says there is none.
-  bool admit() {
-    std::lock_guard lock(mutex);
-    if (waiting >= max_waiting) return false;
-    ++waiting;
-    return true;
-  }
-  void release() {
-    std::lock_guard lock(mutex);
-    --waiting;
-  }
+    // Takes a waiting place, or says there is none.
+    bool admit() {
+      std::lock_guard lock(mutex);
+      if (waiting >= max_waiting) return false;
+      ++waiting;
+      return true;
+    }
+    void release() {
+      std::lock_guard lock(mutex);
+      --waiting;
+    }
+  };
+  // Shared with the places it hands out, which a deferred answer may keep past the pool.
+  std::shared_ptr<Budget> budget;
 
   void work() {
     for (;;) {
@@ -56,7 +62,8 @@ struct WorkerPool::Impl {
 };
 
 WorkerPool::WorkerPool(int threads, std::size_t max_waiting) : impl_(std::make_unique<Impl>()) {
-  impl_->max_waiting = max_waiting;
+  impl_->budget = std::make_shared<Impl::Budget>();
+  impl_->budget->max_waiting = max_waiting;
   for (int i = 0; i < (threads < 1 ? 1 : threads); ++i) {
     impl_->threads.emplace_back([impl = impl_.get()] { impl->work(); });
   }
@@ -100,18 +107,18 @@ class Place {
 }  // namespace
 
 std::size_t WorkerPool::waiting() const {
-  std::lock_guard lock(impl_->mutex);
-  return impl_->waiting;
+  std::lock_guard lock(impl_->budget->mutex);
+  return impl_->budget->waiting;
 }
 
 Response WorkerPool::answer_later(const Request& request, std::function<Response()> work) {
-  if (!impl_->admit()) {
+  if (!impl_->budget->admit()) {
     auto busy = problem_response(503, "Service Unavailable",
                                  "Too many password checks are waiting; try again shortly.");
     busy.headers.set("Retry-After", "1");
     return busy;
   }
-  auto place = std::make_shared<Place>([impl = impl_.get()] { impl->release(); });
+  auto place = std::make_shared<Place>([budget = impl_->budget] { budget->release(); });
   return Response::deferred([this, work = std::move(work), route = request.path,
                              request_id = request.request_id, trace_id = log::current_trace_id(),
                              place = std::move(place)](Reply reply) mutable {

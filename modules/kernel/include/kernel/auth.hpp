@@ -26,7 +26,9 @@ struct Principal {
 enum class Access { anyone, user, admin };
 
 // The current state of an account, for token checks (a token of a deleted user is refused, and a
-// demoted admin loses admin rights before the token expires).
+// demoted admin loses admin rights before the token expires), and the tokens ended early: a
+// token whose generation is not the account's (a password or role change since it was signed)
+// or whose id was revoked (a logout) is refused.
 class PrincipalDirectory {
  public:
   virtual ~PrincipalDirectory() = default;
