@@ -186,6 +186,15 @@ std::int64_t Application::ensure_admin(const std::string& email, const std::stri
   }
 }
 
+std::int64_t Application::demote_admin(const std::string& email) {
+  if (!users_) throw ConfigError("the users module is not hosted here");
+  try {
+    return users_->demote_admin(email);
+  } catch (const kernel::ApiError& error) {
+    throw ConfigError("cannot demote " + email + ": " + error.detail());
+  }
+}
+
 void Application::add_operational_routes() {
   router_.get("/healthz", [](kernel::Request&) {
     return kernel::Response::json(200, boost::json::object{{"status", "ok"}});

@@ -57,6 +57,8 @@ class Application {
   // module must be hosted here).
   std::int64_t ensure_admin(const std::string& email, const std::string& password,
                             const std::string& name, bool promote_existing = false);
+  // Makes the admin `email` a customer again; its older tokens end. ConfigError when refused.
+  std::int64_t demote_admin(const std::string& email);
 
  private:
   void add_operational_routes();

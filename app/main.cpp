@@ -84,17 +84,26 @@ int dead_letters(const std::vector<std::string>& words, mart::Config config) {
   return kExitConfig;
 }
 
-int users_command(const std::vector<std::string>& words, mart::Config config) {
-  if (words.size() < 2 || words.size() > 3 || words[0] != "create-admin") {
-    std::cerr << "usage: mart users create-admin EMAIL [NAME] [OPTIONS]\n"
-                 "the password comes from MART_ADMIN_PASSWORD, or else the first line of stdin\n";
+int users_command(const std::vector<std::string>& words, mart::Config config,
+                  bool promote_existing) {
+  const bool create = words.size() >= 2 && words.size() <= 3 && words[0] == "create-admin";
+  const bool demote = words.size() == 2 && words[0] == "demote-admin";
+  if (!create && !demote) {
+    std::cerr << "usage: mart users create-admin EMAIL [NAME] [--promote-existing] [OPTIONS]\n"
+                 "       mart users demote-admin EMAIL [OPTIONS]\n"
+                 "create-admin's password comes from MART_ADMIN_PASSWORD, or else the first line "
+                 "of stdin;\nan existing non-admin account is made admin only with "
+                 "--promote-existing (its older tokens end)\n";
     return kExitConfig;
   }
-  auto password = config.admin_password;
-  if (password.empty()) {
-    std::getline(std::cin, password);
-    while (!password.empty() && (password.back() == '\r' || password.back() == '\n')) {
-      password.pop_back();
+  std::string password;
+  if (create) {
+    password = config.admin_password;
+    if (password.empty()) {
+      std::getline(std::cin, password);
+      while (!password.empty() && (password.back() == '\r' || password.back() == '\n')) {
+        password.pop_back();
+      }
     }
   }
   // Opening must not also ensure the configured admin: this command names its own.
@@ -102,7 +111,13 @@ int users_command(const std::vector<std::string>& words, mart::Config config) {
   config.admin_password.clear();
   mart::Application app(std::move(config));
   app.open();
-  auto id = app.ensure_admin(words[1], password, words.size() == 3 ? words[2] : "Administrator");
+  if (demote) {
+    auto id = app.demote_admin(words[1]);
+    std::cout << "user " << id << " (" << words[1] << ") is no longer an admin\n";
+    return 0;
+  }
+  auto id = app.ensure_admin(words[1], password, words.size() == 3 ? words[2] : "Administrator",
+                             promote_existing);
   std::cout << "admin " << words[1] << " is user " << id << "\n";
   return 0;
 }
@@ -117,6 +132,12 @@ int main(int argc, char** argv) {
     auto if_empty = std::find(args.begin(), args.end(), "--if-empty");
     seed_options.if_empty = if_empty != args.end();
     if (seed_options.if_empty) args.erase(if_empty);
+  }
+  bool promote_existing = false;
+  if (!args.empty() && args[0] == "users") {
+    auto flag = std::find(args.begin(), args.end(), "--promote-existing");
+    promote_existing = flag != args.end();
+    if (promote_existing) args.erase(flag);
   }
   if (!args.empty() &&
       (args[0] == "dead-letters" || args[0] == "users" || args[0] == "seed-demo")) {
@@ -153,7 +174,7 @@ int main(int argc, char** argv) {
     if (!command.empty()) {
       auto name = command.front();
       command.erase(command.begin());
-      if (name == "users") return users_command(command, std::move(config));
+      if (name == "users") return users_command(command, std::move(config), promote_existing);
       if (name == "seed-demo") {
         if (!command.empty()) {
           std::cerr << "usage: mart seed-demo [--if-empty] [OPTIONS]\n";

@@ -11,6 +11,7 @@ namespace mart::gateway {
 namespace {
 
 constexpr std::string_view kLoginPath = "/api/v1/auth/login";
+constexpr std::string_view kRegistrationPath = "/api/v1/users";
 
 kernel::Response too_many(std::chrono::seconds wait, std::string_view detail) {
   auto response = kernel::problem_response(429, "Too Many Requests", detail);
@@ -43,6 +44,11 @@ bool is_login(const kernel::Request& request) {
   return request.method == "POST" && request.path == kLoginPath;
 }
 
+// Account registration: each one costs a password hash, so it is throttled per client.
+bool is_registration(const kernel::Request& request) {
+  return request.method == "POST" && request.path == kRegistrationPath;
+}
+
 }  // namespace
 
 Gateway::Gateway(GatewayOptions options, const kernel::JwtCodec& tokens,
@@ -54,6 +60,7 @@ Gateway::Gateway(GatewayOptions options, const kernel::JwtCodec& tokens,
       next_(std::move(next)),
       login_by_email_(options_.login_max_failures_per_email, options_.login_window),
       login_by_client_(options_.login_max_failures_per_client, options_.login_window),
+      registrations_(options_.registrations_per_client, options_.registration_window),
       principals_(options_.principal_ttl) {
   if (options_.rate_limit_rps > 0) {
     requests_ =
@@ -118,6 +125,15 @@ std::optional<kernel::Response> Gateway::at_edge(const kernel::Request& request)
           requests_ ? requests_->admit(request.client_address, clock_.now()) : std::nullopt) {
     return too_many(*wait, "Too many requests from this client; slow down.");
   }
+  if (is_registration(request)) {
+    // Every attempt counts (a 409 or a 422 too): the throttle bounds the work a client can ask
+    // for, whatever comes of it.
+    auto key = "client:" + request.client_address;
+    if (auto wait = registrations_.blocked_for(key, clock_.now())) {
+      return too_many(*wait, "Too many registrations from this client; try again later.");
+    }
+    registrations_.record_failure(key, clock_.now());
+  }
   return std::nullopt;
 }
 
@@ -144,10 +160,16 @@ std::optional<kernel::Response> Gateway::authenticate(kernel::Request& request) 
   if (!claims)
     return unauthorized(std::string("Invalid token: ") + std::string(kernel::describe(error)) +
                         ".");
-  kernel::Principal principal{claims->user_id, claims->role};
+  kernel::Principal principal{claims->user_id, claims->role, claims->generation};
   if (directory_) {
     auto current = directory_->find(claims->user_id);
     if (!current) return unauthorized("Invalid token: its account no longer exists.");
+    // A password change, a promotion or a demotion raised the account's generation since this
+    // token was signed; a logout revoked this token's id.
+    if (current->token_generation != claims->generation ||
+        (!claims->token_id.empty() && directory_->revoked(claims->token_id))) {
+      return unauthorized("Invalid token: it has been revoked; sign in again.");
+    }
     principal = *current;  // the role as it is now, not as it was at sign-in
   }
   principals_.remember(token, principal, claims->expires_at, now);

@@ -69,6 +69,7 @@ class Gateway {
   Next next_;
   FailureLimiter login_by_email_;
   FailureLimiter login_by_client_;
+  FailureLimiter registrations_;  // registration attempts per client address
   std::unique_ptr<RequestLimiter> requests_;
   PrincipalCache principals_;
 };

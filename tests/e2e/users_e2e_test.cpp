@@ -128,13 +128,22 @@ TEST_SUITE("e2e") {
         {"alg none", bearer(header_part(R"({"alg":"none","typ":"JWT"})") + "." + payload + ".")},
         {"alg HS512", bearer(header_part(R"({"alg":"HS512","typ":"JWT"})") + "." + payload + "." +
                              good.substr(second_dot + 1))},
-        {"expired", bearer(codec.sign({user_id, kernel::Role::customer, now_seconds() - 7200,
-                                       now_seconds() - 3600}))},
+        {"expired", bearer(codec.sign({user_id,
+                                       kernel::Role::customer,
+                                       now_seconds() - 7200,
+                                       now_seconds() - 3600,
+                                       0,
+                                       {}}))},
         {"unknown user",
-         bearer(codec.sign({999'999, kernel::Role::admin, now_seconds(), now_seconds() + 600}))},
-        {"other secret",
-         bearer(kernel::JwtCodec(std::string(40, 'x'))
-                    .sign({user_id, kernel::Role::customer, now_seconds(), now_seconds() + 600}))},
+         bearer(codec.sign(
+             {999'999, kernel::Role::admin, now_seconds(), now_seconds() + 600, 0, {}}))},
+        {"other secret", bearer(kernel::JwtCodec(std::string(40, 'x'))
+                                    .sign({user_id,
+                                           kernel::Role::customer,
+                                           now_seconds(),
+                                           now_seconds() + 600,
+                                           0,
+                                           {}}))},
     };
     for (const auto& [what, headers] : refused) {
       CAPTURE(what);
@@ -144,10 +153,12 @@ TEST_SUITE("e2e") {
       CHECK(r.has_header("www-authenticate"));
     }
     // A token signed with the configured secret for a real user works: the check is the secret.
-    CHECK(client
-              .get("/api/v1/users/me", bearer(codec.sign({user_id, kernel::Role::customer,
-                                                          now_seconds(), now_seconds() + 600})))
-              .status == 200);
+    CHECK(
+        client
+            .get("/api/v1/users/me",
+                 bearer(codec.sign(
+                     {user_id, kernel::Role::customer, now_seconds(), now_seconds() + 600, 0, {}})))
+            .status == 200);
   }
 
   TEST_CASE("[e2e] tokens survive a restart (the generated secret is kept, mode 0600)") {

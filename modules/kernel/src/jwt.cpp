@@ -71,6 +71,13 @@ std::optional<std::string> base64url_decode(std::string_view text) {
   return out;
 }
 
+std::string new_token_id() {
+  if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
+  unsigned char bytes[16];
+  randombytes_buf(bytes, sizeof bytes);
+  return base64url_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
+}
+
 JwtCodec::JwtCodec(std::string secret) : secret_(std::move(secret)) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
   if (secret_.size() < 32) throw std::invalid_argument("the JWT secret must be at least 32 bytes");
@@ -91,7 +98,9 @@ std::string JwtCodec::sign(const TokenClaims& claims) const {
   boost::json::object payload{{"sub", std::to_string(claims.user_id)},
                               {"role", role_name(claims.role)},
                               {"iat", claims.issued_at},
-                              {"exp", claims.expires_at}};
+                              {"exp", claims.expires_at},
+                              {"gen", claims.generation}};
+  if (!claims.token_id.empty()) payload["jti"] = claims.token_id;
   auto input = base64url_encode(kHeader) + "." + base64url_encode(boost::json::serialize(payload));
   return input + "." + base64url_encode(mac(input));
 }
@@ -147,6 +156,15 @@ std::optional<TokenClaims> JwtCodec::verify(std::string_view token, std::int64_t
   out.role = *parsed_role;
   out.issued_at = *iat;
   out.expires_at = *exp;
+  // Both are absent from tokens signed before they existed: generation 0, no id.
+  if (const auto* gen = claims.if_contains("gen")) {
+    if (!gen->is_int64() || gen->get_int64() < 0) return fail(TokenError::bad_claims);
+    out.generation = gen->get_int64();
+  }
+  if (const auto* jti = claims.if_contains("jti")) {
+    if (!jti->is_string() || jti->get_string().empty()) return fail(TokenError::bad_claims);
+    out.token_id = std::string(jti->get_string());
+  }
   if (out.expires_at <= now_seconds) return fail(TokenError::expired);
   return out;
 }

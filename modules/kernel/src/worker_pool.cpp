@@ -7,6 +7,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace kernel {
@@ -18,6 +19,26 @@ struct WorkerPool::Impl {
   std::deque<std::function<void()>> jobs;
   bool stopping = false;
   std::vector<std::thread> threads;
+  // The waiting places answer_later hands out.
+  struct Budget {
+    std::mutex mutex;
+    std::size_t max_waiting = 0;
+    std::size_t waiting = 0;  // answers admitted and not started
+
+    // Takes a waiting place, or says there is none.
+    bool admit() {
+      std::lock_guard lock(mutex);
+      if (waiting >= max_waiting) return false;
+      ++waiting;
+      return true;
+    }
+    void release() {
+      std::lock_guard lock(mutex);
+      --waiting;
+    }
+  };
+  // Shared with the places it hands out, which a deferred answer may keep past the pool.
+  std::shared_ptr<Budget> budget;
 
   void work() {
     for (;;) {
@@ -40,7 +61,9 @@ struct WorkerPool::Impl {
   }
 };
 
-WorkerPool::WorkerPool(int threads) : impl_(std::make_unique<Impl>()) {
+WorkerPool::WorkerPool(int threads, std::size_t max_waiting) : impl_(std::make_unique<Impl>()) {
+  impl_->budget = std::make_shared<Impl::Budget>();
+  impl_->budget->max_waiting = max_waiting;
   for (int i = 0; i < (threads < 1 ? 1 : threads); ++i) {
     impl_->threads.emplace_back([impl = impl_.get()] { impl->work(); });
   }
@@ -63,12 +86,46 @@ void WorkerPool::post(std::function<void()> job) {
   impl_->wake.notify_one();
 }
 
+namespace {
+
+// One admitted answer's waiting place, given back when its job starts or when it is dropped
+// unstarted (a deferred answer the server never ran, a pool stopping).
+class Place {
+ public:
+  explicit Place(std::function<void()> release) : release_(std::move(release)) {}
+  Place(Place&& other) noexcept : release_(std::exchange(other.release_, nullptr)) {}
+  Place& operator=(Place&&) = delete;
+  ~Place() { give_back(); }
+  void give_back() {
+    if (auto release = std::exchange(release_, nullptr)) release();
+  }
+
+ private:
+  std::function<void()> release_;
+};
+
+}  // namespace
+
+std::size_t WorkerPool::waiting() const {
+  std::lock_guard lock(impl_->budget->mutex);
+  return impl_->budget->waiting;
+}
+
 Response WorkerPool::answer_later(const Request& request, std::function<Response()> work) {
+  if (!impl_->budget->admit()) {
+    auto busy = problem_response(503, "Service Unavailable",
+                                 "Too many password checks are waiting; try again shortly.");
+    busy.headers.set("Retry-After", "1");
+    return busy;
+  }
+  auto place = std::make_shared<Place>([budget = impl_->budget] { budget->release(); });
   return Response::deferred([this, work = std::move(work), route = request.path,
-                             request_id = request.request_id,
-                             trace_id = log::current_trace_id()](Reply reply) mutable {
+                             request_id = request.request_id, trace_id = log::current_trace_id(),
+                             place = std::move(place)](Reply reply) mutable {
     post([work = std::move(work), reply = std::move(reply), route = std::move(route),
-          request_id = std::move(request_id), trace_id = std::move(trace_id)] {
+          request_id = std::move(request_id), trace_id = std::move(trace_id),
+          place = std::move(place)] {
+      place->give_back();  // running now: no longer waiting
       log::Scope scope(request_id, trace_id);
       Response response;
       try {

@@ -10,7 +10,8 @@ namespace {
 
 class Users final : public UsersModule {
  public:
-  Users(eventbus::ModuleBus& bus, UsersOptions options) : accounts_(bus, options) {}
+  Users(eventbus::ModuleBus& bus, UsersOptions options)
+      : accounts_(bus, options), password_work_(2, options.hash_queue) {}
   std::string_view name() const override { return "users"; }
   void add_routes(kernel::Router& router) override {
     http::add_routes(router, accounts_, password_work_);
@@ -18,15 +19,18 @@ class Users final : public UsersModule {
   kernel::PrincipalDirectory& directory() override { return accounts_; }
   std::int64_t ensure_admin(const std::string& email, const std::string& password,
                             const std::string& name, bool promote_existing) override {
-    (void)promote_existing;  // TODO(#13 item 4): refuse a promotion unless asked for
-    return accounts_.ensure_admin(email, password, name);
+    return accounts_.ensure_admin(email, password, name, promote_existing);
+  }
+  std::int64_t demote_admin(const std::string& email) override {
+    return accounts_.demote_admin(email);
   }
 
  private:
   Accounts accounts_;
-  // Two password hashes at a time (64 MiB each); declared last, so it finishes its jobs before
-  // the accounts they use go.
-  kernel::WorkerPool password_work_{2};
+  // Two password hashes at a time (64 MiB each), at most `hash_queue` waiting (each holds an
+  // HTTP in-flight slot; beyond, 503); declared last, so it finishes its jobs before the
+  // accounts they use go.
+  kernel::WorkerPool password_work_;
 };
 
 }  // namespace

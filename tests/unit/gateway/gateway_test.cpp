@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <map>
+#include <set>
 
 using namespace std::chrono_literals;
 
@@ -13,13 +14,16 @@ namespace {
 class Directory final : public kernel::PrincipalDirectory {
  public:
   std::map<std::int64_t, kernel::Role> users;
+  std::map<std::int64_t, std::int64_t> generations;  // absent: 0
+  std::set<std::string, std::less<>> revoked_ids;
   int lookups = 0;
   std::optional<kernel::Principal> find(std::int64_t id) override {
     ++lookups;
     auto it = users.find(id);
     if (it == users.end()) return std::nullopt;
-    return kernel::Principal{id, it->second};
+    return kernel::Principal{id, it->second, generations[id]};
   }
+  bool revoked(std::string_view token_id) override { return revoked_ids.count(token_id) > 0; }
 };
 
 struct Fixture {
@@ -34,6 +38,8 @@ struct Fixture {
                                    o.login_max_failures_per_client = 5;
                                    o.login_window = 60s;
                                    o.cors_origins = {"https://shop.example"};
+                                   o.registrations_per_client = 3;
+                                   o.registration_window = 60s;
                                    return o;
                                  }(),
                                  codec, &directory, clock,
@@ -50,15 +56,21 @@ struct Fixture {
     router.get(
         "/admin", [](kernel::Request&) { return kernel::Response::no_content(); },
         kernel::Access::admin);
+    router.post("/api/v1/users", [](kernel::Request&) {
+      kernel::Response r;
+      r.status = 201;
+      return r;
+    });
     router.post("/api/v1/auth/login", [this](kernel::Request&) {
       kernel::Response r;
       r.status = login_answer;
       return r;
     });
   }
-  std::string token(std::int64_t user, kernel::Role role) {
+  std::string token(std::int64_t user, kernel::Role role, std::int64_t generation = 0,
+                    std::string id = kernel::new_token_id()) {
     auto now = std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch());
-    return codec.sign({user, role, now.count(), now.count() + 600});
+    return codec.sign({user, role, now.count(), now.count() + 600, generation, std::move(id)});
   }
   kernel::Response call(std::string method, std::string path, std::string token_text = {},
                         std::string body = {}, std::string client = "10.0.0.1") {
@@ -118,10 +130,44 @@ TEST_SUITE("gateway") {
     CHECK(f.call("GET", "/mine", tampered).status == 401);
   }
 
+  TEST_CASE("[Gateway] a token of an older generation is refused within a second") {
+    Fixture f;
+    auto token = f.token(1, kernel::Role::customer, 0);
+    CHECK(f.call("GET", "/mine", token).status == 200);
+    f.directory.generations[1] = 1;  // a password change, a promotion or a demotion
+    f.clock.advance(1000ms);
+    CHECK(f.call("GET", "/mine", token).status == 401);
+    CHECK(f.call("GET", "/open", token).status == 401);
+    CHECK(f.call("GET", "/mine", f.token(1, kernel::Role::customer, 1)).status == 200);
+  }
+
+  TEST_CASE("[Gateway] a revoked token id is refused within a second; others of the user live") {
+    Fixture f;
+    auto token = f.token(1, kernel::Role::customer, 0, "first-id");
+    auto other = f.token(1, kernel::Role::customer, 0, "second-id");
+    CHECK(f.call("GET", "/mine", token).status == 200);
+    f.directory.revoked_ids.insert("first-id");  // a logout
+    f.clock.advance(1000ms);
+    CHECK(f.call("GET", "/mine", token).status == 401);
+    CHECK(f.call("GET", "/mine", other).status == 200);
+  }
+
+  TEST_CASE("[Gateway] registrations are throttled per client, with Retry-After") {
+    Fixture f;
+    for (int i = 0; i < 3; ++i) CHECK(f.call("POST", "/api/v1/users").status == 201);
+    auto refused = f.call("POST", "/api/v1/users");
+    CHECK(refused.status == 429);
+    CHECK(refused.headers.get("Retry-After").value_or("") == "60");
+    CHECK(f.call("POST", "/api/v1/users", {}, {}, "10.0.0.2").status == 201);  // another client
+    CHECK(f.call("GET", "/open").status == 204);  // other routes are not throttled
+    f.clock.advance(60s);
+    CHECK(f.call("POST", "/api/v1/users").status == 201);
+  }
+
   TEST_CASE("[Gateway] a remembered token still expires at its own exp") {
     Fixture f;
     auto now = std::chrono::duration_cast<std::chrono::seconds>(f.clock.now().time_since_epoch());
-    auto token = f.codec.sign({1, kernel::Role::customer, now.count(), now.count() + 1});
+    auto token = f.codec.sign({1, kernel::Role::customer, now.count(), now.count() + 1, 0, {}});
     CHECK(f.call("GET", "/mine", token).status == 200);
     f.clock.advance(1000ms);  // exp reached, inside the time-to-live of its entry
     CHECK(f.call("GET", "/mine", token).status == 401);
@@ -137,7 +183,7 @@ TEST_SUITE("gateway") {
     mart::gateway::Gateway gateway{options, codec, &directory, clock,
                                    [](kernel::Request&) { return kernel::Response::no_content(); }};
     auto now = std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch());
-    auto token = codec.sign({1, kernel::Role::customer, now.count(), now.count() + 600});
+    auto token = codec.sign({1, kernel::Role::customer, now.count(), now.count() + 600, 0, {}});
     for (int i = 0; i < 3; ++i) {
       kernel::Request r;
       r.method = "GET";

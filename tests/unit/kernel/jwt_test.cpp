@@ -8,7 +8,7 @@ const std::string kSecret(48, 's');
 constexpr std::int64_t kNow = 1'800'000'000;
 
 kernel::TokenClaims claims(std::int64_t exp = kNow + 3600) {
-  return {42, kernel::Role::customer, kNow, exp};
+  return {42, kernel::Role::customer, kNow, exp, 0, {}};
 }
 
 std::optional<kernel::TokenError> error_of(const std::string& token) {
@@ -26,6 +26,23 @@ std::string part(const std::string& token, int index) {
 }  // namespace
 
 TEST_SUITE("kernel") {
+  TEST_CASE("[Jwt] the generation and the token id travel in the token") {
+    kernel::JwtCodec codec(kSecret);
+    auto with = claims();
+    with.generation = 7;
+    with.token_id = kernel::new_token_id();
+    auto verified = codec.verify(codec.sign(with), kNow);
+    REQUIRE(verified);
+    CHECK(verified->generation == 7);
+    CHECK(verified->token_id == with.token_id);
+    CHECK(with.token_id.size() >= 22);  // 128 random bits
+    CHECK(kernel::new_token_id() != with.token_id);
+    auto without = codec.verify(codec.sign(claims()), kNow);  // no id given: no "jti"
+    REQUIRE(without);
+    CHECK(without->generation == 0);
+    CHECK(without->token_id.empty());
+  }
+
   TEST_CASE("[Jwt] a signed token verifies and carries sub, role, iat, exp") {
     kernel::JwtCodec codec(kSecret);
     auto token = codec.sign(claims());

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace kernel {
 
@@ -16,6 +17,8 @@ std::optional<Role> parse_role(std::string_view text);
 struct Principal {
   std::int64_t user_id = 0;
   Role role = Role::customer;
+  // The account's current token generation: a token of an older one is refused.
+  std::int64_t token_generation = 0;
   bool is_admin() const { return role == Role::admin; }
 };
 
@@ -23,11 +26,15 @@ struct Principal {
 enum class Access { anyone, user, admin };
 
 // The current state of an account, for token checks (a token of a deleted user is refused, and a
-// demoted admin loses admin rights before the token expires).
+// demoted admin loses admin rights before the token expires), and the tokens ended early: a
+// token whose generation is not the account's (a password or role change since it was signed)
+// or whose id was revoked (a logout) is refused.
 class PrincipalDirectory {
  public:
   virtual ~PrincipalDirectory() = default;
   virtual std::optional<Principal> find(std::int64_t user_id) = 0;
+  // Whether the token with this id (its "jti") was ended before its expiry (a logout).
+  virtual bool revoked(std::string_view token_id) = 0;
 };
 
 }  // namespace kernel

@@ -16,7 +16,16 @@ struct TokenClaims {
   Role role = Role::customer;
   std::int64_t issued_at = 0;   // "iat", seconds since the epoch
   std::int64_t expires_at = 0;  // "exp"
+  // "gen": the account's token generation at sign-in. A password change, a promotion or a
+  // demotion raises the account's generation, which ends every token of an older one.
+  std::int64_t generation = 0;
+  // "jti": this token's own id, so that a logout can end this token and no other ("" when the
+  // token has none: one signed before token ids existed).
+  std::string token_id;
 };
+
+// A fresh random token id (128 bits, base64url).
+std::string new_token_id();
 
 enum class TokenError { malformed, bad_algorithm, bad_signature, expired, bad_claims };
 std::string_view describe(TokenError error);

@@ -28,6 +28,9 @@ class UsersModule : public kernel::Module {
   // tokens). Throws kernel::ApiError (422) for an invalid email or a password that is too short.
   virtual std::int64_t ensure_admin(const std::string& email, const std::string& password,
                                     const std::string& name, bool promote_existing) = 0;
+  // Makes the admin `email` a customer and ends its older tokens. Throws kernel::ApiError (404
+  // no such account, 409 not an admin).
+  virtual std::int64_t demote_admin(const std::string& email) = 0;
 };
 
 std::unique_ptr<UsersModule> make_module(eventbus::ModuleBus& bus, UsersOptions options);

@@ -18,6 +18,7 @@ struct User {
   kernel::Role role = kernel::Role::customer;
   std::string created_at;
   std::string updated_at;
+  std::int64_t token_generation = 0;  // raised on a password or role change (ends older tokens)
 };
 
 inline constexpr std::size_t kMinPasswordLength = 8;

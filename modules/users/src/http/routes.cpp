@@ -63,6 +63,35 @@ void add_routes(kernel::Router& router, Accounts& accounts, kernel::WorkerPool& 
     });
   });
 
+  // Checks the current password and hashes the new one: on password_work too, within its budget.
+  router.post(
+      "/api/v1/users/me/password",
+      [&accounts, &password_work](kernel::Request& request) {
+        auto body = kernel::JsonBody::parse(request);
+        auto current = required(body, "current_password");
+        auto next = required(body, "new_password");
+        body.finish();
+        return password_work.answer_later(
+            request, [&accounts, id = request.caller().user_id, current = std::move(current),
+                      next = std::move(next)] {
+              accounts.change_password(id, current, next);
+              return kernel::Response::no_content();
+            });
+      },
+      kernel::Access::user);
+
+  router.post(
+      "/api/v1/auth/logout",
+      [&accounts](kernel::Request& request) {
+        // The gateway accepted this "Bearer <token>"; its id and expiry are read from it again.
+        auto header = request.header("Authorization").value_or("");
+        constexpr std::size_t kScheme = 7;  // "Bearer "
+        accounts.logout(request.caller().user_id,
+                        header.size() > kScheme ? header.substr(kScheme) : std::string_view());
+        return kernel::Response::no_content();
+      },
+      kernel::Access::user);
+
   router.get(
       "/api/v1/users/me",
       [&accounts](kernel::Request& request) {

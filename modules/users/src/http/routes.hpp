@@ -1,5 +1,5 @@
 #pragma once
-// /api/v1/users and /api/v1/auth/login.
+// /api/v1/users, /api/v1/users/me/password, /api/v1/auth/login and /api/v1/auth/logout.
 
 #include "usecases/accounts.hpp"
 

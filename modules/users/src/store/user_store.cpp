@@ -7,17 +7,26 @@ constexpr const char* kInsert =
     "INSERT INTO users(email, email_key, name, address, role, password_hash, created_at, "
     "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr const char* kFind =
-    "SELECT id, email, name, address, role, created_at, updated_at FROM users WHERE id = ?";
+    "SELECT id, email, name, address, role, created_at, updated_at, token_generation FROM users "
+    "WHERE id = ?";
 constexpr const char* kFindByEmailKey =
-    "SELECT id, email, name, address, role, created_at, updated_at, password_hash FROM users "
-    "WHERE email_key = ?";
+    "SELECT id, email, name, address, role, created_at, updated_at, token_generation, "
+    "password_hash FROM users WHERE email_key = ?";
+constexpr const char* kFindCredentials =
+    "SELECT id, email, name, address, role, created_at, updated_at, token_generation, "
+    "password_hash FROM users WHERE id = ?";
 constexpr const char* kUpdateProfile =
     "UPDATE users SET name = ?, address = ?, updated_at = ? WHERE id = ?";
-constexpr const char* kUpdateRoleAndPassword =
-    "UPDATE users SET role = ?, password_hash = ?, updated_at = ? WHERE id = ?";
+constexpr const char* kUpdateCredentials =
+    "UPDATE users SET role = ?, password_hash = ?, updated_at = ?, "
+    "token_generation = token_generation + 1 WHERE id = ?";
 constexpr const char* kPage =
-    "SELECT id, email, name, address, role, created_at, updated_at FROM users WHERE id > ? "
-    "ORDER BY id LIMIT ?";
+    "SELECT id, email, name, address, role, created_at, updated_at, token_generation FROM users "
+    "WHERE id > ? ORDER BY id LIMIT ?";
+constexpr const char* kPruneRevoked = "DELETE FROM revoked_tokens WHERE expires_at <= ?";
+constexpr const char* kRevoke =
+    "INSERT OR IGNORE INTO revoked_tokens(token_id, user_id, expires_at) VALUES (?, ?, ?)";
+constexpr const char* kIsRevoked = "SELECT 1 FROM revoked_tokens WHERE token_id = ?";
 
 User read_user(SQLite::Statement& row) {
   User u;
@@ -28,6 +37,7 @@ User read_user(SQLite::Statement& row) {
   u.role = kernel::parse_role(row.getColumn(4).getString()).value_or(kernel::Role::customer);
   u.created_at = row.getColumn(5).getString();
   u.updated_at = row.getColumn(6).getString();
+  u.token_generation = row.getColumn(7).getInt64();
   return u;
 }
 
@@ -60,7 +70,16 @@ std::optional<Credentials> find_by_email_key(kernel::Connection& c, const std::s
   auto& select = c.prepare(kFindByEmailKey);
   select.bind(1, key);
   std::optional<Credentials> out;
-  if (select.executeStep()) out = Credentials{read_user(select), select.getColumn(7).getString()};
+  if (select.executeStep()) out = Credentials{read_user(select), select.getColumn(8).getString()};
+  select.reset();
+  return out;
+}
+
+std::optional<Credentials> find_credentials(kernel::Connection& c, std::int64_t id) {
+  auto& select = c.prepare(kFindCredentials);
+  select.bind(1, id);
+  std::optional<Credentials> out;
+  if (select.executeStep()) out = Credentials{read_user(select), select.getColumn(8).getString()};
   select.reset();
   return out;
 }
@@ -74,9 +93,9 @@ void update_profile(kernel::Connection& c, const User& user) {
   update.exec();
 }
 
-void update_role_and_password(kernel::Connection& c, std::int64_t id, kernel::Role role,
-                              const std::string& password_hash, const std::string& at) {
-  auto& update = c.prepare(kUpdateRoleAndPassword);
+void update_credentials(kernel::Connection& c, std::int64_t id, kernel::Role role,
+                        const std::string& password_hash, const std::string& at) {
+  auto& update = c.prepare(kUpdateCredentials);
   update.bind(1, std::string(kernel::role_name(role)));
   update.bind(2, password_hash);
   update.bind(3, at);
@@ -91,6 +110,26 @@ std::vector<User> page(kernel::Connection& c, std::int64_t after, int limit) {
   std::vector<User> out;
   while (select.executeStep()) out.push_back(read_user(select));
   return out;
+}
+
+void revoke(kernel::Connection& c, const std::string& token_id, std::int64_t user_id,
+            std::int64_t expires_at, std::int64_t now) {
+  auto& prune = c.prepare(kPruneRevoked);
+  prune.bind(1, now);
+  prune.exec();
+  auto& insert = c.prepare(kRevoke);
+  insert.bind(1, token_id);
+  insert.bind(2, user_id);
+  insert.bind(3, expires_at);
+  insert.exec();
+}
+
+bool is_revoked(kernel::Connection& c, const std::string& token_id) {
+  auto& select = c.prepare(kIsRevoked);
+  select.bind(1, token_id);
+  bool found = select.executeStep();
+  select.reset();
+  return found;
 }
 
 }  // namespace users::store

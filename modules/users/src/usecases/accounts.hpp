@@ -44,12 +44,23 @@ class Accounts final : public kernel::PrincipalDirectory {
   User get(std::int64_t id);
   User update(std::int64_t id, ProfileChanges changes, const eventbus::Trace& trace);
   UserPage list(std::int64_t after, int limit);
+  // 422 new password invalid, 401 wrong current password. Ends every older token.
+  void change_password(std::int64_t id, const std::string& current_password,
+                       const std::string& new_password);
+  // Ends this one token (one the gateway accepted for `caller`; else 401).
+  void logout(std::int64_t caller, std::string_view token);
+  // Creates `email` as an admin, or gives an existing admin this password. An existing
+  // non-admin is promoted only with `promote_existing` (else 409). Both end older tokens.
   std::int64_t ensure_admin(const std::string& email, const std::string& password,
-                            const std::string& name);
+                            const std::string& name, bool promote_existing = false);
+  // Makes an admin a customer again (404 unknown, 409 not an admin); ends its older tokens.
+  std::int64_t demote_admin(const std::string& email);
 
   std::optional<kernel::Principal> find(std::int64_t user_id) override;
+  bool revoked(std::string_view token_id) override;
 
  private:
+  std::int64_t now_seconds() const;
   eventbus::ModuleBus& bus_;
   UsersOptions options_;
 };
