@@ -47,7 +47,7 @@ struct Fixture {
     r.query = std::move(query);
     r.request_id = "rid-1";
     r.principal = principal;
-    return router.dispatch(r);
+    return kernel::settle(router.dispatch(r));
   }
   kernel::Response get(std::string path, std::optional<kernel::Principal> principal,
                        std::vector<std::pair<std::string, std::string>> query = {}) {
