@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 #include <stdexcept>
@@ -170,43 +171,63 @@ Called Consumer::call(const Subscription& subscription, const Envelope& event) {
 }
 
 std::size_t Consumer::call_outside(const std::vector<Envelope>& batch, BatchCalls& calls) {
-  auto deadline = std::chrono::steady_clock::now() + options_.batch_time_budget;
+  // The events the transaction may handle: up to the second event of a publisher and key that
+  // an outside subscriber handles (it may depend on the outcome of the first).
+  struct Candidate {
+    const Subscription* subscription;
+    std::size_t index;
+    bool skip = false;
+  };
+  std::vector<Candidate> candidates;
   std::set<std::pair<std::string_view, std::string_view>> keys;
-  bool called = false;
-  std::size_t i = 0;
-  for (; i < batch.size(); ++i) {
+  std::size_t limit = batch.size();
+  for (std::size_t i = 0; i < batch.size() && limit == batch.size(); ++i) {
     const auto& event = batch[i];
-    bool outside = false;
-    for (const auto& s : subscriptions_) outside = outside || (s.call && s.type == event.type);
-    if (!outside) continue;
-    // The calls are made one after another; a slow party ends the batch here (the rest is
-    // the next batch's), and so does a key seen already: its event waits for this outcome.
-    if (called && std::chrono::steady_clock::now() >= deadline) break;
-    if (!keys.emplace(event.source, event.key).second) break;
+    bool first = true;
     for (const auto& s : subscriptions_) {
       if (!s.call || s.type != event.type) continue;
-      // Handled already (a redelivery), or held back by an earlier failure of its key: the
-      // transaction skips or parks it, so no call. Only this thread writes these rows.
-      bool skip = db_->read([&](kernel::Connection& c) {
-        auto& handled = c.prepare(sql::kHandledAt);
-        handled.bind(1, s.subscriber);
-        handled.bind(2, event.id);
-        bool seen = handled.executeStep();
-        handled.reset();
-        if (seen || pending_.load() == 0) return seen;
-        auto& blocked = c.prepare(sql::kKeyBlocked);
-        blocked.bind(1, event.source);
-        blocked.bind(2, event.key);
-        bool is_blocked = blocked.executeStep();
-        blocked.reset();
-        return is_blocked;
-      });
-      if (skip) continue;
-      calls[{&s, i}] = call(s, event);
-      called = true;
+      if (first && !keys.emplace(event.source, event.key).second) {
+        limit = i;
+        break;
+      }
+      first = false;
+      candidates.push_back({&s, i});
     }
   }
-  return i;
+  if (candidates.empty()) return limit;
+  // Handled already (a redelivery), or held back by an earlier failure of its key: the
+  // transaction skips or parks it, so no call. Only this thread writes these rows.
+  db_->read([&](kernel::Connection& c) {
+    for (auto& candidate : candidates) {
+      const auto& event = batch[candidate.index];
+      auto& handled = c.prepare(sql::kHandledAt);
+      handled.bind(1, candidate.subscription->subscriber);
+      handled.bind(2, event.id);
+      candidate.skip = handled.executeStep();
+      handled.reset();
+      if (candidate.skip || pending_.load() == 0) continue;
+      auto& blocked = c.prepare(sql::kKeyBlocked);
+      blocked.bind(1, event.source);
+      blocked.bind(2, event.key);
+      candidate.skip = blocked.executeStep();
+      blocked.reset();
+    }
+  });
+  // The calls are made one after another; once they took the time budget, the batch ends
+  // before the next event with a call to make (the rest is the next batch's).
+  auto deadline = std::chrono::steady_clock::now() + options_.batch_time_budget;
+  bool called = false;
+  for (const auto& candidate : candidates) {
+    if (candidate.skip) continue;
+    if (called && std::chrono::steady_clock::now() >= deadline) {
+      // Calls of this event made already (another subscriber's) are made again next time.
+      return std::min(limit, candidate.index);
+    }
+    calls[{candidate.subscription, candidate.index}] =
+        call(*candidate.subscription, batch[candidate.index]);
+    called = true;
+  }
+  return limit;
 }
 
 void Consumer::call_outside_due(std::int64_t now, std::map<std::int64_t, Called>& calls) {
