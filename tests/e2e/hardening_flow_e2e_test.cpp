@@ -250,12 +250,16 @@ TEST_SUITE("e2e") {
     auto ready = client.get("/readyz").json();
     CHECK(ready.at("checks").at("payments:charges_waiting_for_provider") == "1");
     CHECK(client.get(path, customer).json().at("status") == "reserved");
+    CHECK(stock_of(client, product).at("reserved") == 2);  // its stock stays held meanwhile
 
     auto order = wait_for_status(client, customer, id, {"confirmed", "cancelled"});
     CHECK(order.at("status") == "confirmed");
     CHECK(dead_letters(client, admin) == 0);
     CHECK(client.get("/readyz").json().at("checks").at("payments:charges_waiting_for_provider") ==
           "0");
+    auto metrics = client.get("/metrics").body;
+    CHECK(metrics.find("mart_payments_provider_calls{kind=\"refund\",state=\"waiting\"} 0") !=
+          std::string::npos);
     CHECK(server.terminate() == 0);
   }
 
