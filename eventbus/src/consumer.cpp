@@ -602,6 +602,15 @@ std::size_t Consumer::retry_due() {
         continue;
       }
       int attempts = subscription ? entry.attempts + 1 : options_.retry.max_attempts;
+      if (entry.attempts == 0 && subscription && subscription->outside) {
+        // Its first failure (it waited behind another event of its key until now): the retry
+        // time counts from here.
+        entry.parked_ms = now;
+        auto& restart = c.prepare(sql::kRestartParked);
+        restart.bind(1, now);
+        restart.bind(2, entry.id);
+        restart.exec();
+      }
       bool dead = subscription ? gives_up(subscription, attempts, entry.parked_ms, now) : true;
       const auto& metrics = subscription ? subscription->metrics
                                          : unknown.emplace_back(metrics_for(entry.subscriber));

@@ -334,6 +334,9 @@ TEST_SUITE("eventbus") {
     outside.down = true;
     subscribe_outside(beta, outside, {1s, 10s, 120s});
     publish(alpha, "a", 1);
+    // Waits behind "a" 1; once that one gives up, it gets its own retry time from its first
+    // failure (not a dead letter at once for having waited so long).
+    publish(alpha, "a", 2);
     rb.run_until_idle();
     for (int i = 0; i < 11; ++i) {  // 110 s: still waiting, more than 3 attempts made
       rb.clock().advance(10s);
@@ -346,9 +349,13 @@ TEST_SUITE("eventbus") {
     auto dead = rb.bus().dead_letters(std::nullopt, 10);
     REQUIRE(dead.size() == 1);
     CHECK(dead[0].subscriber == "beta.outside");
+    CHECK(dead[0].event.payload.find("\"n\":1") != std::string::npos);
+    CHECK(rb.bus().status().at(1).retrying == 1);  // "a" 2, failed once, waiting
 
     outside.down = false;  // a replay makes the call again and records it
     CHECK(rb.bus().replay(dead[0].id).result == eventbus::Bus::ReplayOutcome::Result::delivered);
-    CHECK(all_seen(beta.db()) == std::vector<Seen>{{"a", 1}});
+    rb.clock().advance(10s);
+    rb.run_until_idle();
+    CHECK(all_seen(beta.db()) == std::vector<Seen>{{"a", 1}, {"a", 2}});
   }
 }
