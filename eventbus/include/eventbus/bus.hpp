@@ -12,6 +12,9 @@
 //            back-off; later events of the same publisher and key park behind it (for every
 //            subscriber of this module), so per-key order holds while other keys flow on. After
 //            max_attempts it becomes a dead letter, which an operator can list and replay.
+//  outside   a subscriber that calls the outside world (subscribe_outside) makes its call with no
+//            transaction open, then records the outcome in the batch's transaction; its retries
+//            back off with jitter and give up after a time, not a count (docs/adr/0017).
 
 #include "eventbus/decode.hpp"
 #include "eventbus/event.hpp"
