@@ -40,8 +40,9 @@ std::invalid_argument bad_url(const std::string& why) {
 
 WebhookChannel::WebhookChannel(WebhookOptions options) : options_(std::move(options)) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium could not be initialised");
-  if (options_.secret.empty()) {
-    throw std::invalid_argument("the notifications webhook secret must not be empty");
+  if (options_.secret.size() < kMinSecretBytes) {
+    throw std::invalid_argument("notifications.webhook_secret must be at least " +
+                                std::to_string(kMinSecretBytes) + " bytes long");
   }
   if (options_.timeout <= std::chrono::milliseconds::zero()) {
     throw std::invalid_argument("the notifications webhook timeout must be positive");
@@ -78,19 +79,29 @@ std::string WebhookChannel::body_of(const notifications::Delivery& delivery) {
   return boost::json::serialize(body);
 }
 
-std::string WebhookChannel::signature_of(std::string_view body, std::string_view secret) {
+std::string WebhookChannel::signature_of(std::string_view body, std::string_view secret,
+                                         std::int64_t unix_seconds) {
+  // The time is signed with the body, so a receiver can refuse an old delivery replayed.
+  auto t = std::to_string(unix_seconds);
+  std::string signed_text;
+  signed_text.reserve(t.size() + 1 + body.size());
+  signed_text.append(t).append(".").append(body);
+  return "t=" + t + ",v1=" + hmac_hex(signed_text, secret);
+}
+
+std::string WebhookChannel::hmac_hex(std::string_view data, std::string_view key) {
   // The init/update/final form takes a key of any length (crypto_auth_hmacsha256 wants 32 bytes).
   crypto_auth_hmacsha256_state state;
   std::array<unsigned char, crypto_auth_hmacsha256_BYTES> mac{};
-  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(secret.data()),
-                              secret.size());
-  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(body.data()),
-                                body.size());
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key.data()),
+                              key.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(data.data()),
+                                data.size());
   crypto_auth_hmacsha256_final(&state, mac.data());
   sodium_memzero(&state, sizeof state);
   std::array<char, crypto_auth_hmacsha256_BYTES * 2 + 1> hex{};
   sodium_bin2hex(hex.data(), hex.size(), mac.data(), mac.size());
-  return "sha256=" + std::string(hex.data(), mac.size() * 2);
+  return std::string(hex.data(), mac.size() * 2);
 }
 
 void WebhookChannel::deliver(const notifications::Delivery& delivery) {
@@ -99,7 +110,10 @@ void WebhookChannel::deliver(const notifications::Delivery& delivery) {
   request.set(http::field::user_agent, "mart-webhook");
   request.set(http::field::content_type, "application/json");
   request.body() = body_of(delivery);
-  request.set("X-Mart-Signature", signature_of(request.body(), options_.secret));
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  request.set("X-Mart-Signature", signature_of(request.body(), options_.secret, now));
   request.keep_alive(false);
   request.prepare_payload();
 

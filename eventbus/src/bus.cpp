@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <random>
 #include <thread>
 
 namespace eventbus {
@@ -28,6 +29,17 @@ std::chrono::milliseconds RetryPolicy::backoff_after(int attempts) const {
   auto delay = initial_backoff;
   for (int i = 1; i < attempts && delay < max_backoff; ++i) delay *= 2;
   return std::min(delay, max_backoff);
+}
+
+std::chrono::milliseconds OutsideRetry::backoff_after(int attempts) const {
+  auto delay = initial_backoff;
+  for (int i = 1; i < attempts && delay < max_backoff; ++i) delay *= 2;
+  delay = std::min(delay, max_backoff);
+  // Up to half of the wait is taken off at random: deliveries that failed together (an outage)
+  // do not all call again at the same instant.
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  std::uniform_int_distribution<std::int64_t> jitter(0, delay.count() / 2);
+  return std::chrono::milliseconds(delay.count() - jitter(random));
 }
 
 struct Bus::Impl {
@@ -191,6 +203,30 @@ void ModuleBus::add_subscription(std::string type, std::string topic, std::strin
                         std::move(handler), reruns);
 }
 
+void ModuleBus::add_outside_subscription(std::string type, std::string topic,
+                                         std::string subscriber, OutsideCall call,
+                                         OutsideRetry retry) {
+  bus_.add_subscription(module_, std::move(type), std::move(topic), std::move(subscriber), {},
+                        Reruns::allowed, std::move(call), retry);
+}
+
+std::vector<ModuleBus::WaitingCount> ModuleBus::waiting() {
+  return db_->read([](kernel::Connection& c) {
+    std::vector<WaitingCount> out;
+    auto& select = c.prepare(sql::kWaitingCounts);
+    while (select.executeStep()) {
+      WaitingCount w;
+      w.subscriber = select.getColumn(0).getString();
+      w.event_type = select.getColumn(1).getString();
+      w.pending = select.getColumn(2).getInt64();
+      w.dead = select.getColumn(3).getInt64();
+      w.last_error = select.getColumn(4).isNull() ? "" : select.getColumn(4).getString();
+      out.push_back(std::move(w));
+    }
+    return out;
+  });
+}
+
 Bus::Bus(BusOptions options)
     : options_(options),
       clock_(options.clock ? options.clock : &system_clock_),
@@ -228,10 +264,17 @@ ModuleBus* Bus::find(std::string_view module) {
 }
 
 void Bus::add_subscription(const std::string& module, std::string type, std::string topic,
-                           std::string subscriber, RawHandler handler, Reruns reruns) {
+                           std::string subscriber, RawHandler handler, Reruns reruns,
+                           OutsideCall call, std::optional<OutsideRetry> retry) {
   if (impl_->running) throw std::logic_error("subscribe after the bus started");
-  impl_->workers.at(module)->consumer->add(
-      {std::move(type), std::move(topic), std::move(subscriber), std::move(handler), reruns});
+  impl_->workers.at(module)->consumer->add({std::move(type),
+                                            std::move(topic),
+                                            std::move(subscriber),
+                                            std::move(handler),
+                                            reruns,
+                                            {},
+                                            std::move(call),
+                                            retry});
   impl_->connected = false;
 }
 
@@ -383,7 +426,7 @@ std::vector<TimelineEntry> Bus::events_for_key(
       select.bind(1, key);
       while (select.executeStep()) {
         auto e = detail::read_outbox_row(select, source);
-        if (include(e.type)) out.push_back({std::move(e), {}});
+        if (include(e.type)) out.push_back({std::move(e), {}, {}});
       }
     });
   }
@@ -398,7 +441,20 @@ std::vector<TimelineEntry> Bus::events_for_key(
           handled.bind(2, entry.event.id);
           if (handled.executeStep()) {
             entry.handled_by.emplace_back(subscriber, handled.getColumn(0).getInt64());
+            handled.reset();
+            continue;
           }
+          handled.reset();
+          // Not handled: a failed delivery says on what it waits.
+          auto& parked = c.prepare(sql::kParkedFor);
+          parked.bind(1, subscriber);
+          parked.bind(2, entry.event.id);
+          if (parked.executeStep() && parked.getColumn(1).getInt() > 0) {
+            entry.waiting.push_back({subscriber, parked.getColumn(0).getString(),
+                                     parked.getColumn(1).getInt(), parked.getColumn(2).getString(),
+                                     parked.getColumn(3).getInt64()});
+          }
+          parked.reset();
         }
       });
     }

@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 #include <stdexcept>
@@ -42,6 +43,7 @@ void Consumer::add(Subscription subscription) {
     }
   }
   subscription.metrics = metrics_for(subscription.subscriber);
+  if (subscription.call) has_outside_ = true;
   subscriptions_.push_back(std::move(subscription));
 }
 
@@ -155,9 +157,124 @@ const Subscription* Consumer::find(std::string_view subscriber, std::string_view
   return nullptr;
 }
 
+Called Consumer::call(const Subscription& subscription, const Envelope& event) {
+  Called out;
+  kernel::log::Scope scope(kernel::log::current_request_id(), event.correlation_id);
+  try {
+    out.record = subscription.call(event, *db_);
+    if (!out.record) out.record = [](HandlerContext&) {};
+  } catch (const std::exception& failure) {
+    out.error = failure.what();
+    if (out.error.empty()) out.error = "outside call failed";
+  }
+  return out;
+}
+
+std::size_t Consumer::call_outside(const std::vector<Envelope>& batch, BatchCalls& calls) {
+  // The events the transaction may handle: up to the second event of a publisher and key that
+  // an outside subscriber handles (it may depend on the outcome of the first).
+  struct Candidate {
+    const Subscription* subscription;
+    std::size_t index;
+    bool skip = false;
+  };
+  std::vector<Candidate> candidates;
+  std::set<std::pair<std::string_view, std::string_view>> keys;
+  std::size_t limit = batch.size();
+  for (std::size_t i = 0; i < batch.size() && limit == batch.size(); ++i) {
+    const auto& event = batch[i];
+    bool first = true;
+    for (const auto& s : subscriptions_) {
+      if (!s.call || s.type != event.type) continue;
+      if (first && !keys.emplace(event.source, event.key).second) {
+        limit = i;
+        break;
+      }
+      first = false;
+      candidates.push_back({&s, i});
+    }
+  }
+  if (candidates.empty()) return limit;
+  // Handled already (a redelivery), or held back by an earlier failure of its key: the
+  // transaction skips or parks it, so no call. Only this thread writes these rows.
+  db_->read([&](kernel::Connection& c) {
+    for (auto& candidate : candidates) {
+      const auto& event = batch[candidate.index];
+      auto& handled = c.prepare(sql::kHandledAt);
+      handled.bind(1, candidate.subscription->subscriber);
+      handled.bind(2, event.id);
+      candidate.skip = handled.executeStep();
+      handled.reset();
+      if (candidate.skip || pending_.load() == 0) continue;
+      auto& blocked = c.prepare(sql::kKeyBlocked);
+      blocked.bind(1, event.source);
+      blocked.bind(2, event.key);
+      candidate.skip = blocked.executeStep();
+      blocked.reset();
+    }
+  });
+  // The calls are made one after another; once they took the time budget, the batch ends
+  // before the next event with a call to make (the rest is the next batch's).
+  auto deadline = std::chrono::steady_clock::now() + options_.batch_time_budget;
+  bool called = false;
+  for (const auto& candidate : candidates) {
+    if (candidate.skip) continue;
+    if (called && std::chrono::steady_clock::now() >= deadline) {
+      // Calls of this event made already (another subscriber's) are made again next time.
+      return std::min(limit, candidate.index);
+    }
+    calls[{candidate.subscription, candidate.index}] =
+        call(*candidate.subscription, batch[candidate.index]);
+    called = true;
+  }
+  return limit;
+}
+
+void Consumer::call_outside_due(std::int64_t now, std::map<std::int64_t, Called>& calls) {
+  struct Due {
+    std::int64_t id;
+    const Subscription* subscription;
+    Envelope event;
+  };
+  std::vector<Due> due;
+  db_->read([&](kernel::Connection& c) {
+    std::set<std::pair<std::string, std::string>> seen;
+    auto& select = c.prepare(sql::kPendingBatch);
+    select.bind(1, options_.batch_size);
+    while (select.executeStep()) {
+      auto event = envelope_from_json(select.getColumn(3).getString());
+      // Only the first entry of each key may go now (the transaction keeps that order).
+      if (!seen.emplace(event.source, select.getColumn(2).getString()).second) continue;
+      if (select.getColumn(5).getInt64() > now) continue;
+      const auto* subscription = find(select.getColumn(1).getString(), event.type);
+      if (!subscription || !subscription->call) continue;
+      due.push_back({select.getColumn(0).getInt64(), subscription, std::move(event)});
+    }
+    select.reset();
+  });
+  auto deadline = std::chrono::steady_clock::now() + options_.batch_time_budget;
+  for (const auto& d : due) {
+    if (!calls.empty() && std::chrono::steady_clock::now() >= deadline) break;
+    calls[d.id] = call(*d.subscription, d.event);
+  }
+}
+
+bool Consumer::gives_up(const Subscription* subscription, int attempts, std::int64_t parked_ms,
+                        std::int64_t now) const {
+  if (subscription && subscription->outside) {
+    return now - parked_ms >= subscription->outside->retry_for.count();
+  }
+  return attempts >= options_.retry.max_attempts;
+}
+
+std::chrono::milliseconds Consumer::backoff(const Subscription* subscription, int attempts) const {
+  if (subscription && subscription->outside) return subscription->outside->backoff_after(attempts);
+  return options_.retry.backoff_after(attempts);
+}
+
 Consumer::Outcome Consumer::handle(kernel::Connection& c, const Subscription& subscription,
                                    const Envelope& event, bool isolated, std::string* error,
-                                   std::vector<std::string>& published) {
+                                   std::vector<std::string>& published, const Called* called) {
   if (isolated) c.prepare(sql::kSavepoint).exec();
   try {
     auto& inbox = c.prepare(sql::kInsertInbox);
@@ -187,7 +304,15 @@ Consumer::Outcome Consumer::handle(kernel::Connection& c, const Subscription& su
           }
         }
       } observe{subscription.metrics.handler_seconds, started};
-      subscription.handler(ctx);
+      if (!subscription.call) {
+        subscription.handler(ctx);
+      } else if (!called) {
+        throw std::runtime_error("the outside call was not made");
+      } else if (!called->error.empty()) {
+        throw std::runtime_error(called->error);
+      } else {
+        called->record(ctx);  // the outcome of the call made before this transaction
+      }
     }
     if (isolated) c.prepare(sql::kRelease).exec();
     const auto& types = tx.published_types();
@@ -208,8 +333,8 @@ Consumer::Outcome Consumer::handle(kernel::Connection& c, const Subscription& su
 void Consumer::park(kernel::Connection& c, const Subscription& subscription, const Envelope& event,
                     int attempts, const std::string& error) {
   auto now = kernel::to_unix_millis(clock_.now());
-  bool dead = attempts >= options_.retry.max_attempts;
-  auto next = attempts == 0 ? 0 : now + options_.retry.backoff_after(attempts).count();
+  bool dead = attempts > 0 && gives_up(&subscription, attempts, now, now);
+  auto next = attempts == 0 ? 0 : now + backoff(&subscription, attempts).count();
   auto& insert = c.prepare(sql::kPark);
   insert.bind(1, subscription.subscriber);
   insert.bind(2, event.key);
@@ -327,6 +452,9 @@ std::size_t Consumer::deliver(
   // Without a savepoint per event unless a handler may not run twice (see Reruns); a failure
   // then rolls the attempt back, and the batch is handled again with one per event.
   bool isolated = forbids_reruns(batch);
+  // Outside calls are made before the transaction; it records their outcomes (see OutsideCall).
+  BatchCalls calls;
+  std::size_t limit = has_outside_ ? call_outside(batch, calls) : batch.size();
   struct HandleIsolated {};
   // The failure that ended the first attempt: parked as it is in the second, without calling
   // that handler again (one call per delivery attempt, as retries and dead letters count them).
@@ -343,7 +471,8 @@ std::size_t Consumer::deliver(
     // The batch holds this module's write lock, which its requests need too: stop early when
     // it has run for its time budget, so a slow subscriber delays a request by at most that.
     auto deadline = std::chrono::steady_clock::now() + options_.batch_time_budget;
-    for (const auto& event : batch) {
+    for (std::size_t index = 0; index < limit; ++index) {
+      const auto& event = batch[index];
       if (consumed > 0 && std::chrono::steady_clock::now() >= deadline) break;
       ++consumed;
       for (const auto& subscription : subscriptions_) {
@@ -365,7 +494,12 @@ std::size_t Consumer::deliver(
         if (first_failure.subscription == &subscription && first_failure.event == &event) {
           error = first_failure.error;
         } else {
-          outcome = handle(c, subscription, event, isolated, &error, published);
+          const Called* called = nullptr;
+          if (subscription.call) {
+            auto it = calls.find({&subscription, index});
+            if (it != calls.end()) called = &it->second;
+          }
+          outcome = handle(c, subscription, event, isolated, &error, published, called);
         }
         if (outcome == Outcome::failed && !isolated) {
           // SQLite itself ended the transaction (disk full, I/O error): not the handler's
@@ -377,8 +511,9 @@ std::size_t Consumer::deliver(
         if (outcome == Outcome::failed) {
           park(c, subscription, event, 1, error);
           ++parked;
-          counts.push_back(options_.retry.max_attempts <= 1 ? subscription.metrics.dead_lettered
-                                                            : subscription.metrics.retried);
+          auto now = kernel::to_unix_millis(clock_.now());
+          counts.push_back(gives_up(&subscription, 1, now, now) ? subscription.metrics.dead_lettered
+                                                                : subscription.metrics.retried);
         } else if (outcome == Outcome::handled) {
           counts.push_back(subscription.metrics.delivered);
         }
@@ -410,12 +545,15 @@ std::size_t Consumer::retry_due() {
     Envelope event;
     int attempts;
     std::int64_t next_attempt_ms;
+    std::int64_t parked_ms;
   };
   std::size_t resolved = 0;
   std::vector<std::string> published;
   std::vector<kernel::metrics::Counter*> counts;
   std::vector<SubscriberMetrics> unknown;  // for subscribers this build does not have
   auto now = kernel::to_unix_millis(clock_.now());
+  std::map<std::int64_t, Called> calls;  // outside calls made before the transaction, by entry
+  if (has_outside_) call_outside_due(now, calls);
   db_->write([&](kernel::Connection& c) {
     resolved = 0;
     published.clear();
@@ -427,7 +565,8 @@ std::size_t Consumer::retry_due() {
       entries.push_back({select.getColumn(0).getInt64(), select.getColumn(1).getString(),
                          select.getColumn(2).getString(),
                          envelope_from_json(select.getColumn(3).getString()),
-                         select.getColumn(4).getInt(), select.getColumn(5).getInt64()});
+                         select.getColumn(4).getInt(), select.getColumn(5).getInt64(),
+                         select.getColumn(6).getInt64()});
     }
     select.reset();
     std::set<std::pair<std::string, std::string>> blocked;
@@ -442,8 +581,18 @@ std::size_t Consumer::retry_due() {
       const auto* subscription = find(entry.subscriber, entry.event.type);
       std::string error = "no subscriber named " + entry.subscriber + " handles " +
                           entry.event.type + " in this build";
-      auto outcome = subscription ? handle(c, *subscription, entry.event, true, &error, published)
-                                  : Outcome::failed;
+      const Called* called = nullptr;
+      if (subscription && subscription->call) {
+        auto it = calls.find(entry.id);
+        if (it == calls.end()) {  // not called this round (its turn, or the time budget): later
+          blocked.insert(key);
+          continue;
+        }
+        called = &it->second;
+      }
+      auto outcome = subscription
+                         ? handle(c, *subscription, entry.event, true, &error, published, called)
+                         : Outcome::failed;
       if (outcome != Outcome::failed) {
         auto& remove = c.prepare(sql::kDeleteParked);
         remove.bind(1, entry.id);
@@ -453,14 +602,23 @@ std::size_t Consumer::retry_due() {
         continue;
       }
       int attempts = subscription ? entry.attempts + 1 : options_.retry.max_attempts;
-      bool dead = attempts >= options_.retry.max_attempts;
+      if (entry.attempts == 0 && subscription && subscription->outside) {
+        // Its first failure (it waited behind another event of its key until now): the retry
+        // time counts from here.
+        entry.parked_ms = now;
+        auto& restart = c.prepare(sql::kRestartParked);
+        restart.bind(1, now);
+        restart.bind(2, entry.id);
+        restart.exec();
+      }
+      bool dead = subscription ? gives_up(subscription, attempts, entry.parked_ms, now) : true;
       const auto& metrics = subscription ? subscription->metrics
                                          : unknown.emplace_back(metrics_for(entry.subscriber));
       counts.push_back(dead ? metrics.dead_lettered : metrics.retried);
       auto& update = c.prepare(sql::kUpdateParked);
       update.bind(1, dead ? "dead" : "pending");
       update.bind(2, attempts);
-      update.bind(3, now + options_.retry.backoff_after(attempts).count());
+      update.bind(3, now + backoff(subscription, attempts).count());
       update.bind(4, error);
       update.bind(5, now);
       update.bind(6, entry.id);
@@ -530,10 +688,13 @@ Bus::ReplayOutcome Consumer::replay(std::int64_t local_id) {
   std::vector<std::string> published;
   const auto* subscription = find(entry->subscriber, entry->event.type);
   auto now = kernel::to_unix_millis(clock_.now());
+  std::optional<Called> called;
+  if (subscription && subscription->call) called = call(*subscription, entry->event);
   db_->write([&](kernel::Connection& c) {
     published.clear();
     std::string error = "no subscriber named " + entry->subscriber + " in this build";
-    auto outcome = subscription ? handle(c, *subscription, entry->event, true, &error, published)
+    auto outcome = subscription ? handle(c, *subscription, entry->event, true, &error, published,
+                                         called ? &*called : nullptr)
                                 : Outcome::failed;
     if (outcome != Outcome::failed) {
       auto& remove = c.prepare(sql::kDeleteParked);
@@ -546,11 +707,16 @@ Bus::ReplayOutcome Consumer::replay(std::int64_t local_id) {
     auto& update = c.prepare(sql::kUpdateParked);
     update.bind(1, "pending");
     update.bind(2, 1);
-    update.bind(3, now + options_.retry.backoff_after(1).count());
+    update.bind(3, now + backoff(subscription, 1).count());
     update.bind(4, error);
     update.bind(5, now);
     update.bind(6, local_id);
     update.exec();
+    // A time-based give-up counts from the replay, as a fresh count of attempts does.
+    auto& restart = c.prepare(sql::kRestartParked);
+    restart.bind(1, now);
+    restart.bind(2, local_id);
+    restart.exec();
   });
   std::vector<kernel::metrics::Counter*> counts;
   if (delivered && subscription) counts.push_back(subscription->metrics.delivered);

@@ -31,6 +31,17 @@ struct Subscription {
   RawHandler handler;
   Reruns reruns = Reruns::allowed;
   SubscriberMetrics metrics{};
+  // A subscriber that calls the outside world: `call` runs before the transaction, and `outside`
+  // replaces the bus's retry policy (see ModuleBus::subscribe_outside).
+  OutsideCall call{};
+  std::optional<OutsideRetry> outside{};
+};
+
+// What an outside call left for the transaction that records it: the recording step, or why
+// the call failed.
+struct Called {
+  RawHandler record;
+  std::string error;
 };
 
 class Consumer {
@@ -86,8 +97,24 @@ class Consumer {
   // `published` (a local of the caller's transaction, never shared between threads).
   // With `isolated`, in a savepoint of its own that a failure rolls back; without, a failure
   // leaves the transaction as the handler left it (the caller rolls the whole batch back).
+  // For an outside subscriber, `called` is the call made before the transaction (none: the
+  // delivery fails and is retried).
   Outcome handle(kernel::Connection& c, const Subscription& subscription, const Envelope& event,
-                 bool isolated, std::string* error, std::vector<std::string>& published);
+                 bool isolated, std::string* error, std::vector<std::string>& published,
+                 const Called* called = nullptr);
+  // Makes an outside subscriber's call for `event`, with no transaction open.
+  Called call(const Subscription& subscription, const Envelope& event);
+  // Before a batch's transaction: the outside calls of its first events, at most one per
+  // publisher and key (a later event of a key may depend on the outcome of an earlier one) and
+  // for about one time budget. Returns how many events of the batch the transaction may handle.
+  using BatchCalls = std::map<std::pair<const Subscription*, std::size_t>, Called>;
+  std::size_t call_outside(const std::vector<Envelope>& batch, BatchCalls& calls);
+  // Before the retries' transaction: the outside calls of the due entries first in their key.
+  void call_outside_due(std::int64_t now, std::map<std::int64_t, Called>& calls);
+  // Whether a failed delivery becomes a dead letter, and the wait before its next attempt.
+  bool gives_up(const Subscription* subscription, int attempts, std::int64_t parked_ms,
+                std::int64_t now) const;
+  std::chrono::milliseconds backoff(const Subscription* subscription, int attempts) const;
   // Whether a handler of some event of `batch` must not run twice (Reruns::forbidden).
   bool forbids_reruns(const std::vector<Envelope>& batch) const;
   SubscriberMetrics metrics_for(const std::string& subscriber) const;
@@ -102,6 +129,7 @@ class Consumer {
   const BusOptions& options_;
   const kernel::Clock& clock_;
   std::vector<Subscription> subscriptions_;
+  bool has_outside_ = false;  // some subscriber calls the outside world
   std::vector<std::unique_ptr<Source>> sources_;
   std::unique_ptr<RemoteFeed> feed_;
   std::atomic<std::int64_t> pending_{0};

@@ -62,8 +62,18 @@ inline constexpr const char* kPark =
 inline constexpr const char* kPendingCount =
     "SELECT COUNT(*) FROM bus_parked WHERE status = 'pending'";
 inline constexpr const char* kPendingBatch =
-    "SELECT id, subscriber, aggregate_key, envelope, attempts, next_attempt_ms FROM bus_parked "
-    "WHERE status = 'pending' ORDER BY id LIMIT ?";
+    "SELECT id, subscriber, aggregate_key, envelope, attempts, next_attempt_ms, parked_ms "
+    "FROM bus_parked WHERE status = 'pending' ORDER BY id LIMIT ?";
+// An event's delivery to one subscriber that failed (for the timeline: on what it waits).
+inline constexpr const char* kParkedFor =
+    "SELECT status, attempts, last_error, next_attempt_ms FROM bus_parked "
+    "WHERE subscriber = ? AND event_id = ?";
+inline constexpr const char* kWaitingCounts =
+    "SELECT subscriber, event_type, SUM(status = 'pending' AND attempts > 0), "
+    "SUM(status = 'dead'), (SELECT last_error FROM bus_parked AS l WHERE l.subscriber = "
+    "p.subscriber AND l.event_type = p.event_type AND l.attempts > 0 ORDER BY updated_ms DESC "
+    "LIMIT 1) FROM bus_parked AS p WHERE attempts > 0 GROUP BY subscriber, event_type";
+inline constexpr const char* kRestartParked = "UPDATE bus_parked SET parked_ms = ? WHERE id = ?";
 inline constexpr const char* kDeleteParked = "DELETE FROM bus_parked WHERE id = ?";
 inline constexpr const char* kUpdateParked =
     "UPDATE bus_parked SET status = ?, attempts = ?, next_attempt_ms = ?, last_error = ?, "

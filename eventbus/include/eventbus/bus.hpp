@@ -12,6 +12,9 @@
 //            back-off; later events of the same publisher and key park behind it (for every
 //            subscriber of this module), so per-key order holds while other keys flow on. After
 //            max_attempts it becomes a dead letter, which an operator can list and replay.
+//  outside   a subscriber that calls the outside world (subscribe_outside) makes its call with no
+//            transaction open, then records the outcome in the batch's transaction; its retries
+//            back off with jitter and give up after a time, not a count (docs/adr/0017).
 
 #include "eventbus/decode.hpp"
 #include "eventbus/event.hpp"
@@ -38,6 +41,18 @@ struct RetryPolicy {
   int max_attempts = 5;
   std::chrono::milliseconds initial_backoff{200};
   std::chrono::milliseconds max_backoff{30'000};
+  std::chrono::milliseconds backoff_after(int attempts) const;
+};
+
+// The retries of a subscriber that calls the outside world (see ModuleBus::subscribe_outside):
+// an outage of a dependency is normal, so the give-up is time-based, not a count of attempts.
+// Each back-off doubles from `initial_backoff` up to `max_backoff`, and a random part of it
+// (up to a half) is taken off so that many waiting deliveries do not all call at once.
+struct OutsideRetry {
+  std::chrono::milliseconds initial_backoff{200};
+  std::chrono::milliseconds max_backoff{60'000};
+  std::chrono::milliseconds retry_for{3'600'000};  // after the first failure; then a dead letter
+  // The wait before attempt `attempts` + 1, jitter included.
   std::chrono::milliseconds backoff_after(int attempts) const;
 };
 
@@ -68,6 +83,14 @@ struct HandlerContext {
 };
 
 using RawHandler = std::function<void(HandlerContext&)>;
+
+// A subscriber that calls the outside world (a payment provider, a webhook) works in two steps:
+// `call` runs with no transaction open and no write lock held (it may read its module's database
+// through db.read) and makes the outside call; the RawHandler it returns records the outcome in
+// a short transaction, together with the inbox row. A call that throws fails the delivery (it is
+// retried per OutsideRetry). A crash between the two steps makes the call again: the outside
+// party must accept a repeat (an idempotency key, a receiver that tolerates duplicates).
+using OutsideCall = std::function<RawHandler(const Envelope&, kernel::Database& db)>;
 
 // Whether a handler may run again when another event of its batch fails. A consumer handles a
 // batch without a savepoint per event first (the common case: every handler succeeds); when a
@@ -103,6 +126,16 @@ struct ParkedEvent {
 struct TimelineEntry {
   Envelope event;
   std::vector<std::pair<std::string, std::int64_t>> handled_by;  // subscriber, handled at (ms)
+  // Subscribers (in this process) whose delivery of the event failed and waits for a retry, or
+  // gave up (a dead letter): on what it waits is in last_error.
+  struct Waiting {
+    std::string subscriber;
+    std::string status;  // "pending" | "dead"
+    int attempts = 0;
+    std::string last_error;
+    std::int64_t next_attempt_ms = 0;
+  };
+  std::vector<Waiting> waiting;
 };
 
 // An event published in another process, as a remote feed hands it over, with where it stands in
@@ -171,8 +204,34 @@ class ModuleBus {
         reruns);
   }
 
+  // A subscriber that calls the outside world (see OutsideCall): call(const E&, const Envelope&,
+  // kernel::Database&) runs outside any transaction and returns the RawHandler that records its
+  // outcome. Its deliveries retry per `retry`, not per the bus's max_attempts.
+  template <Event E, class F>
+  void subscribe_outside(std::string subscriber, F&& call, OutsideRetry retry) {
+    add_outside_subscription(
+        std::string(E::kType), std::string(E::kTopic), std::move(subscriber),
+        [call = std::forward<F>(call)](const Envelope& envelope, kernel::Database& db) {
+          auto event = decode_event<E>(boost::json::parse(envelope.payload));
+          return call(event, envelope, db);
+        },
+        retry);
+  }
+
   void add_subscription(std::string type, std::string topic, std::string subscriber,
                         RawHandler handler, Reruns reruns = Reruns::allowed);
+  void add_outside_subscription(std::string type, std::string topic, std::string subscriber,
+                                OutsideCall call, OutsideRetry retry);
+  // Deliveries of this module's subscribers waiting for a retry, per subscriber and event type
+  // (for a module's health: on what it waits).
+  struct WaitingCount {
+    std::string subscriber;
+    std::string event_type;
+    std::int64_t pending = 0;
+    std::int64_t dead = 0;
+    std::string last_error;  // of the most recently updated one
+  };
+  std::vector<WaitingCount> waiting();
 
   // Events keyed `key` in the outboxes of the hosted `sources`, oldest first, filtered by type.
   std::vector<TimelineEntry> events_for_key(const std::string& key,
@@ -253,7 +312,8 @@ class Bus {
  private:
   friend class ModuleBus;
   void add_subscription(const std::string& module, std::string type, std::string topic,
-                        std::string subscriber, RawHandler handler, Reruns reruns);
+                        std::string subscriber, RawHandler handler, Reruns reruns,
+                        OutsideCall call = {}, std::optional<OutsideRetry> retry = {});
 
   BusOptions options_;
   kernel::SystemClock system_clock_;

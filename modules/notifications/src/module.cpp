@@ -12,8 +12,10 @@ namespace {
 
 class NotificationsModule final : public kernel::Module {
  public:
-  NotificationsModule(eventbus::ModuleBus& bus, std::shared_ptr<Channel> channel)
-      : in_place_(channel->delivers_in_place()),
+  NotificationsModule(eventbus::ModuleBus& bus, std::shared_ptr<Channel> channel,
+                      const NotificationsOptions& options)
+      : bus_(bus),
+        in_place_(channel->delivers_in_place()),
         dispatcher_(std::move(channel), bus.clock()),
         log_(bus, std::string(dispatcher_.channel().name()), in_place_ ? &dispatcher_ : nullptr) {
     subscribers::subscribe_on_user_events(bus);
@@ -24,13 +26,35 @@ class NotificationsModule final : public kernel::Module {
       // for it: its NotificationCreated events wait in the outbox for notifications.deliver.
       bus.db().write([this](kernel::Connection& c) { dispatcher_.deliver_pending(c); });
     } else {
-      subscribers::subscribe_deliver(bus, dispatcher_);
+      // A receiver's outage is ridden out: back-off up to the cap, a dead letter only after
+      // retry_for.
+      subscribers::subscribe_deliver(
+          bus, dispatcher_,
+          {std::chrono::milliseconds(200), options.retry_max_backoff, options.retry_for});
     }
   }
   std::string_view name() const override { return "notifications"; }
   void add_routes(kernel::Router& router) override { http::add_routes(router, log_); }
+  // Deliveries waiting for the channel (a webhook receiver that is down): on what they wait.
+  std::vector<kernel::HealthDetail> health() override {
+    std::int64_t waiting = 0;
+    std::int64_t dead = 0;
+    std::string last_error;
+    for (const auto& w : bus_.waiting()) {
+      if (w.subscriber != "notifications.deliver") continue;
+      waiting += w.pending;
+      dead += w.dead;
+      if (w.pending > 0) last_error = w.last_error;
+    }
+    std::vector<kernel::HealthDetail> out{
+        {"deliveries_waiting_for_channel", std::to_string(waiting), waiting == 0},
+        {"delivery_dead_letters", std::to_string(dead), dead == 0}};
+    if (!last_error.empty()) out.push_back({"channel_last_error", last_error, false});
+    return out;
+  }
 
  private:
+  eventbus::ModuleBus& bus_;
   bool in_place_;
   Dispatcher dispatcher_;
   NotificationLog log_;
@@ -41,9 +65,8 @@ class NotificationsModule final : public kernel::Module {
 std::unique_ptr<kernel::Module> make_module(eventbus::ModuleBus& bus,
                                             std::shared_ptr<Channel> channel,
                                             NotificationsOptions options) {
-  (void)options;  // TODO(#13 item 7): the channel's retry policy
   if (!channel) channel = std::make_shared<LogChannel>();
-  return std::make_unique<NotificationsModule>(bus, std::move(channel));
+  return std::make_unique<NotificationsModule>(bus, std::move(channel), options);
 }
 
 }  // namespace notifications

@@ -6,21 +6,34 @@
 #include "subscribers/on_payment_requested.hpp"
 #include "usecases/payments.hpp"
 
+#include <kernel/worker_pool.hpp>
+
 namespace payments {
 namespace {
 
 class PaymentsModule final : public kernel::Module {
  public:
-  PaymentsModule(eventbus::ModuleBus& bus, std::shared_ptr<PaymentProvider> provider)
+  PaymentsModule(eventbus::ModuleBus& bus, std::shared_ptr<PaymentProvider> provider,
+                 const PaymentsOptions& options)
       : payments_(bus, std::move(provider)) {
-    subscribers::subscribe_on_payment_requested(bus, payments_);
-    subscribers::subscribe_on_order_cancelled(bus, payments_);
+    // A provider outage is ridden out: back-off up to the cap, a dead letter only after
+    // retry_for (a decline is an answer, never retried).
+    eventbus::OutsideRetry retry{std::chrono::milliseconds(200), options.retry_max_backoff,
+                                 options.retry_for};
+    subscribers::subscribe_on_payment_requested(bus, payments_, retry);
+    subscribers::subscribe_on_order_cancelled(bus, payments_, retry);
   }
   std::string_view name() const override { return "payments"; }
-  void add_routes(kernel::Router& router) override { http::add_routes(router, payments_); }
+  void add_routes(kernel::Router& router) override {
+    http::add_routes(router, payments_, workers_);
+  }
+  std::vector<kernel::HealthDetail> health() override { return payments_.health(); }
+  std::vector<kernel::GaugeSample> gauges() override { return payments_.gauges(); }
 
  private:
   Payments payments_;
+  // The admin refund's provider call and write, off the HTTP I/O threads.
+  kernel::WorkerPool workers_{2};
 };
 
 }  // namespace
@@ -28,9 +41,8 @@ class PaymentsModule final : public kernel::Module {
 std::unique_ptr<kernel::Module> make_module(eventbus::ModuleBus& bus,
                                             std::shared_ptr<PaymentProvider> provider,
                                             PaymentsOptions options) {
-  (void)options;  // TODO(#13 item 7): the provider's retry policy
   if (!provider) provider = std::make_shared<SimulatedProvider>();
-  return std::make_unique<PaymentsModule>(bus, std::move(provider));
+  return std::make_unique<PaymentsModule>(bus, std::move(provider), options);
 }
 
 }  // namespace payments

@@ -4,8 +4,11 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <future>
 #include <map>
 #include <set>
+#include <thread>
 
 using namespace bus_test;
 using namespace std::chrono_literals;
@@ -214,5 +217,145 @@ TEST_SUITE("eventbus") {
     CHECK(calls == std::map<std::string, int>{{"a", 1}, {"c", 1}});
     CHECK(flaky.calls == 3);  // a batch with such a handler is isolated from the start
     CHECK(all_seen(beta.db()) == std::vector<Seen>{{"a", 1}, {"c", 1}});
+  }
+}
+
+namespace {
+
+// An outside subscriber of beta: `call` runs before the transaction (it may fail while `down`),
+// the returned step records the thing in beta's database.
+struct Outside {
+  bool down = false;
+  int calls = 0;
+  bool lock_free_in_every_call = true;
+  std::vector<std::vector<Seen>> seen_at_call;  // what the database held when each call ran
+};
+
+// Whether another thread can take `db`'s write lock within a second (it cannot while this
+// thread holds it for a transaction).
+bool write_lock_free(kernel::Database& db) {
+  auto done = std::make_shared<std::promise<void>>();
+  auto finished = done->get_future();
+  // Detached: while this thread holds the lock, joining would wait for itself. The database
+  // outlives the test's bus, and the thread finishes once the lock is released.
+  std::thread([&db, done] {
+    db.write([](kernel::Connection& c) { c.exec("CREATE TABLE IF NOT EXISTS probe (x)"); });
+    done->set_value();
+  }).detach();
+  return finished.wait_for(1s) == std::future_status::ready;
+}
+
+void subscribe_outside(eventbus::ModuleBus& beta, Outside& outside, eventbus::OutsideRetry retry) {
+  beta.subscribe_outside<ThingHappened>(
+      "beta.outside",
+      [&outside](const ThingHappened& e, const eventbus::Envelope&, kernel::Database& db) {
+        ++outside.calls;
+        outside.seen_at_call.push_back(all_seen(db));
+        if (!write_lock_free(db)) outside.lock_free_in_every_call = false;
+        if (outside.down) throw std::runtime_error("provider unreachable");
+        return eventbus::RawHandler(
+            [e](eventbus::HandlerContext& ctx) { record_seen(ctx.tx.db(), e); });
+      },
+      retry);
+}
+
+}  // namespace
+
+TEST_SUITE("eventbus") {
+  TEST_CASE("[Bus] an outside subscriber's call runs with no write transaction open") {
+    mart::test::RecordingBus rb;
+    auto& alpha = rb.host("alpha");
+    auto& beta = rb.host("beta");
+    create_seen_table(beta.db());
+    Outside outside;
+    subscribe_outside(beta, outside, {});
+    publish(alpha, "a", 1);
+    publish(alpha, "b", 1);
+    publish(alpha, "a", 2);  // same key: called only once "a" 1 is recorded
+    rb.run_until_idle();
+    CHECK(outside.calls == 3);
+    CHECK(outside.lock_free_in_every_call);
+    CHECK(all_seen(beta.db()) == std::vector<Seen>{{"a", 1}, {"b", 1}, {"a", 2}});
+    REQUIRE(outside.seen_at_call.size() == 3);
+    CHECK(outside.seen_at_call[2] == std::vector<Seen>{{"a", 1}, {"b", 1}});
+    rb.run_until_idle();  // handled: never called again
+    CHECK(outside.calls == 3);
+  }
+
+  TEST_CASE("[Bus] an outside subscriber rides out a 10-minute outage without a dead letter") {
+    mart::test::RecordingBus rb;  // the bus's own policy gives up after 3 attempts
+    auto& alpha = rb.host("alpha");
+    auto& beta = rb.host("beta");
+    create_seen_table(beta.db());
+    Outside outside;
+    outside.down = true;
+    subscribe_outside(beta, outside, {200ms, 60s, 3600s});
+    publish(alpha, "a", 1);
+    publish(alpha, "a", 2);  // held behind the first of its key
+    publish(alpha, "b", 1);
+    auto started = rb.clock().now();
+    while (rb.clock().now() - started < 10min) {
+      rb.run_until_idle();
+      CHECK(rb.bus().dead_letters(std::nullopt, 10).empty());
+      rb.clock().advance(20s);
+    }
+    CHECK(all_seen(beta.db()).empty());
+    CHECK(outside.calls > 10);   // it kept trying...
+    CHECK(outside.calls < 100);  // ...backing off up to a minute (two keys)
+    CHECK(outside.lock_free_in_every_call);
+    auto timeline = rb.bus().events_for_key("a", {"alpha"}, [](std::string_view) { return true; });
+    REQUIRE(timeline.size() == 2);
+    REQUIRE(timeline[0].waiting.size() == 1);
+    CHECK(timeline[0].waiting[0].status == "pending");
+    CHECK(timeline[0].waiting[0].last_error.find("provider unreachable") != std::string::npos);
+    auto waiting = beta.waiting();
+    REQUIRE(waiting.size() == 1);
+    CHECK(waiting[0].pending == 2);
+
+    outside.down = false;
+    rb.clock().advance(61s);
+    rb.run_until_idle();
+    rb.clock().advance(61s);
+    rb.run_until_idle();
+    auto seen = all_seen(beta.db());
+    CHECK(seen.size() == 3);
+    CHECK(std::find(seen.begin(), seen.end(), Seen{"a", 1}) <
+          std::find(seen.begin(), seen.end(), Seen{"a", 2}));
+    CHECK(rb.bus().dead_letters(std::nullopt, 10).empty());
+    CHECK(rb.bus().status().at(1).retrying == 0);
+  }
+
+  TEST_CASE("[Bus] an outside subscriber gives up after its retry time, not a count") {
+    mart::test::RecordingBus rb;
+    auto& alpha = rb.host("alpha");
+    auto& beta = rb.host("beta");
+    create_seen_table(beta.db());
+    Outside outside;
+    outside.down = true;
+    subscribe_outside(beta, outside, {1s, 10s, 120s});
+    publish(alpha, "a", 1);
+    // Waits behind "a" 1; once that one gives up, it gets its own retry time from its first
+    // failure (not a dead letter at once for having waited so long).
+    publish(alpha, "a", 2);
+    rb.run_until_idle();
+    for (int i = 0; i < 11; ++i) {  // 110 s: still waiting, more than 3 attempts made
+      rb.clock().advance(10s);
+      rb.run_until_idle();
+    }
+    CHECK(outside.calls > 3);
+    CHECK(rb.bus().dead_letters(std::nullopt, 10).empty());
+    rb.clock().advance(20s);
+    rb.run_until_idle();
+    auto dead = rb.bus().dead_letters(std::nullopt, 10);
+    REQUIRE(dead.size() == 1);
+    CHECK(dead[0].subscriber == "beta.outside");
+    CHECK(dead[0].event.payload.find("\"n\":1") != std::string::npos);
+    CHECK(rb.bus().status().at(1).retrying == 1);  // "a" 2, failed once, waiting
+
+    outside.down = false;  // a replay makes the call again and records it
+    CHECK(rb.bus().replay(dead[0].id).result == eventbus::Bus::ReplayOutcome::Result::delivered);
+    rb.clock().advance(10s);
+    rb.run_until_idle();
+    CHECK(all_seen(beta.db()) == std::vector<Seen>{{"a", 1}, {"a", 2}});
   }
 }

@@ -11,6 +11,7 @@
 #include <SQLiteCpp/Statement.h>
 #include <boost/json/parse.hpp>
 
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -29,7 +30,9 @@ class RecordingChannel final : public notifications::Channel {
 
   std::string_view name() const override { return "recording"; }
   bool delivers_in_place() const override { return in_place_; }
+  std::function<void()> on_deliver;  // called first in each delivery (e.g. to hang there)
   void deliver(const notifications::Delivery& delivery) override {
+    if (on_deliver) on_deliver();
     ++attempts;
     if (failures_left != 0) {
       if (failures_left > 0) --failures_left;
@@ -78,7 +81,7 @@ struct Fixture {
     request.query = std::move(query);
     request.request_id = "rid";
     if (user > 0) request.principal = kernel::Principal{user, kernel::Role::customer};
-    return router.dispatch(request);
+    return kernel::settle(router.dispatch(request));
   }
 
   static boost::json::value json(const kernel::Response& response) {

@@ -4,7 +4,9 @@
 
 #include <doctest/doctest.h>
 
+#include <future>
 #include <set>
+#include <thread>
 
 using notifications_test::Fixture;
 
@@ -110,5 +112,35 @@ TEST_SUITE("notifications") {
     CHECK(f.call("POST", "/api/v1/notifications/abc/read", 7).status == 404);
     CHECK(f.call("POST", "/api/v1/notifications/-1/read", 7).status == 404);
     CHECK(f.call("POST", path, 0).status == 401);
+  }
+}
+
+TEST_SUITE("notifications") {
+  TEST_CASE("[Routes] a hung channel holds no write lock: marking read answers meanwhile") {
+    Fixture f;
+    ship_orders(f, 1, 1);  // notification 1 (user 7), delivered
+    std::promise<void> entered;
+    std::promise<void> release;
+    auto released = release.get_future().share();
+    bool first = true;
+    f.channel->on_deliver = [&] {
+      if (!first) return;
+      first = false;
+      entered.set_value();
+      released.wait();  // a receiver that accepts and does not answer
+    };
+    f.rb.inject("orders", orders::events::OrderShipped{99, 7});
+    std::thread delivery([&] { f.rb.run_until_idle(); });
+    auto in_channel = entered.get_future();
+    REQUIRE(in_channel.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+
+    auto path = "/api/v1/notifications/1/read";
+    auto marking = std::async(std::launch::async, [&] { return f.call("POST", path, 7); });
+    bool answered = marking.wait_for(std::chrono::seconds(2)) == std::future_status::ready;
+    CHECK(answered);
+    release.set_value();
+    delivery.join();
+    CHECK(marking.get().status == 200);
+    CHECK(f.channel->delivered.size() == 3);
   }
 }

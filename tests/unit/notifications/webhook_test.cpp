@@ -17,6 +17,7 @@
 #include <doctest/doctest.h>
 #include <sodium.h>
 
+#include <cstdlib>
 #include <future>
 #include <thread>
 
@@ -25,6 +26,8 @@ using mart::webhook::WebhookChannel;
 using mart::webhook::WebhookOptions;
 
 namespace {
+
+constexpr const char* kSecret = "a shared secret of 32 bytes, more";
 
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
@@ -110,8 +113,29 @@ std::string hmac_hex(const std::string& key, const std::string& data) {
   return hex;
 }
 
+// The receiver's check, as docs tell receivers to make it: recompute the HMAC over
+// "<t>.<body>", compare in constant time, refuse a t more than 300 s from the receiver's clock.
+bool receiver_accepts(const std::string& header, const std::string& body, const std::string& secret,
+                      std::int64_t now) {
+  if (!header.starts_with("t=")) return false;
+  auto comma = header.find(",v1=");
+  if (comma == std::string::npos) return false;
+  auto t_text = header.substr(2, comma - 2);
+  std::int64_t t = 0;
+  try {
+    t = std::stoll(t_text);
+  } catch (const std::exception&) {
+    return false;
+  }
+  if (std::abs(now - t) > 300) return false;
+  auto expected = hmac_hex(secret, t_text + "." + body);
+  auto given = header.substr(comma + 4);
+  return given.size() == expected.size() &&
+         sodium_memcmp(given.data(), expected.data(), expected.size()) == 0;
+}
+
 WebhookChannel channel_to(const std::string& url, std::chrono::milliseconds timeout = 2s) {
-  return WebhookChannel(WebhookOptions{url, "a shared secret of any length", timeout});
+  return WebhookChannel(WebhookOptions{url, kSecret, timeout});
 }
 
 }  // namespace
@@ -138,14 +162,30 @@ TEST_SUITE("notifications") {
     CHECK(body.at("message") == "Your order #12 has shipped.");
     CHECK(body.at("created_at") == "2026-01-02T03:04:05.000Z");
 
+    // t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">: the time is signed too.
     auto signature = std::string(request["X-Mart-Signature"]);
-    CHECK(signature == "sha256=" + hmac_hex("a shared secret of any length", request.body()));
-    CHECK(signature.size() == 7 + 64);
+    REQUIRE(signature.starts_with("t="));
+    auto comma = signature.find(",v1=");
+    REQUIRE(comma != std::string::npos);
+    auto t = signature.substr(2, comma - 2);
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    CHECK(std::abs(std::stoll(t) - now) <= 5);
+    CHECK(signature.substr(comma + 4) == hmac_hex(kSecret, t + "." + request.body()));
+    CHECK(signature.size() == comma + 4 + 64);
+    // The receiver's check accepts it now and refuses it replayed six minutes later.
+    CHECK(receiver_accepts(signature, request.body(), kSecret, now));
+    CHECK_FALSE(receiver_accepts(signature, request.body(), kSecret, now + 360));
+    CHECK_FALSE(receiver_accepts(signature, request.body() + " ", kSecret, now));
+    CHECK_FALSE(receiver_accepts(signature, request.body(), std::string(kSecret) + "x", now));
   }
 
-  TEST_CASE("[Webhook] the signature is HMAC-SHA256 (RFC 4231 test case 2)") {
-    CHECK(WebhookChannel::signature_of("what do ya want for nothing?", "Jefe") ==
-          "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  TEST_CASE("[Webhook] the signature is HMAC-SHA256 (RFC 4231 test case 2) over <t>.<body>") {
+    CHECK(WebhookChannel::hmac_hex("what do ya want for nothing?", "Jefe") ==
+          "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    CHECK(WebhookChannel::signature_of("{}", "Jefe", 1700000000) ==
+          "t=1700000000,v1=" + WebhookChannel::hmac_hex("1700000000.{}", "Jefe"));
   }
 
   TEST_CASE("[Webhook] a non-2xx answer, a closed port and a silent receiver all throw") {
@@ -178,7 +218,8 @@ TEST_SUITE("notifications") {
   }
 
   TEST_CASE("[Webhook] only http://host[:port]/path URLs, a secret and a timeout are accepted") {
-    auto make = [](std::string url, std::string secret = "s", std::chrono::milliseconds t = 1s) {
+    auto make = [](std::string url, std::string secret = kSecret,
+                   std::chrono::milliseconds t = 1s) {
       WebhookChannel channel(WebhookOptions{std::move(url), std::move(secret), t});
     };
     CHECK_NOTHROW(make("http://127.0.0.1:8081/hook"));
@@ -192,7 +233,11 @@ TEST_SUITE("notifications") {
     CHECK_THROWS_AS(make("http:///nohost"), std::invalid_argument);
     CHECK_THROWS_AS(make("not a url"), std::invalid_argument);
     CHECK_THROWS_AS(make("http://127.0.0.1/h", ""), std::invalid_argument);
-    CHECK_THROWS_AS(make("http://127.0.0.1/h", "s", 0ms), std::invalid_argument);
+    // Under 32 bytes: the error names the setting, never the secret.
+    CHECK_THROWS_WITH_AS(make("http://127.0.0.1/h", std::string(31, 'k')),
+                         doctest::Contains("notifications.webhook_secret"), std::invalid_argument);
+    CHECK_NOTHROW(make("http://127.0.0.1/h", std::string(32, 'k')));
+    CHECK_THROWS_AS(make("http://127.0.0.1/h", kSecret, 0ms), std::invalid_argument);
   }
 
   TEST_CASE("[Webhook] as the module's channel: delivered through the bus, the row delivered") {
@@ -204,8 +249,8 @@ TEST_SUITE("notifications") {
     (void)users_bus;
     (void)orders_bus;
     auto module = notifications::make_module(
-        notifications_bus, std::make_shared<WebhookChannel>(WebhookOptions{
-                               receiver.url(), "a shared secret of any length", 2s}));
+        notifications_bus,
+        std::make_shared<WebhookChannel>(WebhookOptions{receiver.url(), kSecret, 2s}));
     rb.inject("users", users::events::UserRegistered{7, "ada@example.com", "Ada", "customer"});
     rb.inject("orders", orders::events::OrderShipped{12, 7});
     rb.run_until_idle();

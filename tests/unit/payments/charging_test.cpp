@@ -10,6 +10,8 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <future>
+#include <thread>
 
 namespace {
 
@@ -140,8 +142,12 @@ TEST_SUITE("payments") {
     Fixture f;
     payments::ChargeOrder order{9, 10, 300, "EUR", "tok_visa"};
     for (int i = 0; i < 3; ++i) {
-      f.payments_bus.transact({"direct", ""},
-                              [&](eventbus::Tx& tx) { f.payments.charge_order(tx, order); });
+      auto record = f.payments.charge_order(order, f.payments_bus.db());
+      f.payments_bus.transact({"direct", ""}, [&](eventbus::Tx& tx) {
+        eventbus::Envelope event;
+        eventbus::HandlerContext ctx{tx, event};
+        record(ctx);
+      });
     }
     CHECK(f.provider->charge_calls == 1);
     CHECK(f.payments_of(9).size() == 1);
@@ -215,7 +221,8 @@ TEST_SUITE("payments") {
     CHECK(f.dead_letters() == 0);
   }
 
-  TEST_CASE("[OrderCancelled] a refused refund is retried, then dead-lettered, never dropped") {
+  TEST_CASE(
+      "[OrderCancelled] a refused refund is retried visibly, then dead-lettered, never dropped") {
     Fixture f;
     f.request_payment(7);
     f.provider->refuse_refunds = true;
@@ -224,9 +231,92 @@ TEST_SUITE("payments") {
       f.rb.clock().advance(std::chrono::minutes(1));
       f.rb.run_until_idle();
     }
+    CHECK(f.provider->refund_calls > 2);
+    CHECK(f.dead_letters() == 0);  // retried for an hour (PaymentsOptions::retry_for)
+    auto health = f.module->health();
+    auto detail = [&](std::string_view name) {
+      for (const auto& d : health) {
+        if (d.name == name) return d;
+      }
+      return kernel::HealthDetail{};
+    };
+    CHECK(detail("refunds_waiting_for_provider").value == "1");
+    CHECK_FALSE(detail("refunds_waiting_for_provider").ok);
+    CHECK(detail("provider_last_error").value.find("charge_disputed") != std::string::npos);
+    bool gauge = false;
+    for (const auto& g : f.module->gauges()) {
+      if (g.labels == decltype(g.labels){{"kind", "refund"}, {"state", "waiting"}}) {
+        gauge = g.value == 1;
+      }
+    }
+    CHECK(gauge);
+    auto timeline =
+        f.rb.bus().events_for_key("7", {"orders"}, [](std::string_view) { return true; });
+    REQUIRE(timeline.size() == 2);
+    REQUIRE(timeline[1].waiting.size() == 1);
+    CHECK(timeline[1].waiting[0].last_error.find("charge_disputed") != std::string::npos);
+
+    for (int i = 0; i < 60; ++i) {
+      f.rb.clock().advance(std::chrono::minutes(1));
+      f.rb.run_until_idle();
+    }
     CHECK(f.payments_of(7).at(0).status == payments::PaymentStatus::succeeded);
     CHECK(f.rb.published<PaymentRefunded>("payments").empty());
     CHECK(f.dead_letters() == 1);
+  }
+
+  TEST_CASE("[ChargeOrder] a 10-minute provider outage is ridden out without a dead letter") {
+    Fixture f;
+    f.provider->charges_unreachable = true;
+    f.request_payment(7);
+    for (int i = 0; i < 40; ++i) {  // 10 minutes
+      f.rb.clock().advance(std::chrono::seconds(15));
+      f.rb.run_until_idle();
+    }
+    CHECK(f.payments_of(7).empty());
+    CHECK(f.dead_letters() == 0);
+    CHECK(f.provider->charge_calls > 5);
+    CHECK(f.provider->charge_calls < 40);  // backing off, up to a minute
+    f.provider->charges_unreachable = false;
+    f.rb.clock().advance(std::chrono::minutes(1));
+    f.rb.run_until_idle();
+    REQUIRE(f.payments_of(7).size() == 1);
+    CHECK(f.payments_of(7)[0].status == payments::PaymentStatus::succeeded);
+    CHECK(f.rb.published<PaymentSucceeded>("payments").size() == 1);
+    CHECK(f.dead_letters() == 0);
+  }
+
+  TEST_CASE("[ChargeOrder] a decline is attempted once, never retried") {
+    Fixture f;
+    f.request_payment(7, "tok_decline");
+    for (int i = 0; i < 5; ++i) {
+      f.rb.clock().advance(std::chrono::minutes(5));
+      f.rb.run_until_idle();
+    }
+    CHECK(f.provider->charge_calls == 1);
+    CHECK(f.rb.published<PaymentFailed>("payments").size() == 1);
+    CHECK(f.dead_letters() == 0);
+  }
+
+  TEST_CASE("[ChargeOrder] the provider is called with no payments write transaction open") {
+    Fixture f;
+    int locked = 0;
+    f.provider->on_call = [&] {
+      // Another thread takes the payments write lock while the provider "answers".
+      auto done = std::make_shared<std::promise<void>>();
+      auto finished = done->get_future();
+      std::thread([&db = f.payments_bus.db(), done] {
+        db.write([](kernel::Connection& c) { c.exec("CREATE TABLE IF NOT EXISTS probe (x)"); });
+        done->set_value();
+      }).detach();
+      if (finished.wait_for(std::chrono::seconds(1)) != std::future_status::ready) ++locked;
+    };
+    f.request_payment(7);
+    f.cancel(7);
+    CHECK(f.provider->charge_calls == 1);
+    CHECK(f.provider->refund_calls == 1);
+    CHECK(locked == 0);
+    CHECK(f.payments_of(7).at(0).status == payments::PaymentStatus::refunded);
   }
 
   TEST_CASE("[ChargeOrder] a slow provider's latency is spent inside the charge") {

@@ -8,7 +8,10 @@
 #include <kernel/router.hpp>
 
 #include <doctest/doctest.h>
+
 #include <boost/json/parse.hpp>
+#include <future>
+#include <thread>
 
 namespace {
 
@@ -47,7 +50,7 @@ struct Fixture {
     r.query = std::move(query);
     r.request_id = "rid-1";
     r.principal = principal;
-    return router.dispatch(r);
+    return kernel::settle(router.dispatch(r));
   }
   kernel::Response get(std::string path, std::optional<kernel::Principal> principal,
                        std::vector<std::pair<std::string, std::string>> query = {}) {
@@ -176,6 +179,35 @@ TEST_SUITE("payments") {
     CHECK(f.rb.published<payments::events::PaymentRefunded>("payments").empty());
     f.provider->unreachable = false;
     CHECK(f.call("POST", path_of(paid) + "/refund", admin).status == 200);
+  }
+
+  TEST_CASE(
+      "[POST /payments/{id}/refund] calls the provider off the caller's thread, no lock held") {
+    Fixture f;
+    auto [paid, declined] = f.seed();
+    (void)declined;
+    int locked = 0;
+    std::thread::id provider_thread;
+    f.provider->on_call = [&] {
+      provider_thread = std::this_thread::get_id();
+      auto done = std::make_shared<std::promise<void>>();
+      auto finished = done->get_future();
+      std::thread([&db = f.payments_bus.db(), done] {
+        db.write([](kernel::Connection& c) { c.exec("CREATE TABLE IF NOT EXISTS probe (x)"); });
+        done->set_value();
+      }).detach();
+      if (finished.wait_for(std::chrono::seconds(1)) != std::future_status::ready) ++locked;
+    };
+    kernel::Request r;
+    r.method = "POST";
+    r.path = path_of(paid) + "/refund";
+    r.request_id = "rid-1";
+    r.principal = admin;
+    auto response = f.router.dispatch(r);
+    CHECK(response.is_deferred());  // the I/O thread is free at once
+    CHECK(kernel::settle(std::move(response)).status == 200);
+    CHECK(locked == 0);
+    CHECK(provider_thread != std::this_thread::get_id());
   }
 
   TEST_CASE("[make_module] without a provider uses the simulated one") {

@@ -71,3 +71,21 @@ TEST_SUITE("payments") {
     CHECK(refunded - charged >= milliseconds(50));
   }
 }
+
+TEST_SUITE("payments") {
+  TEST_CASE("[SimulatedProvider] tok_outage_<N>s is unreachable for N seconds, then approves") {
+    kernel::ManualClock clock;
+    payments::SimulatedProvider provider(std::chrono::milliseconds(0), 100, &clock);
+    CHECK_THROWS_AS(provider.charge(request("1", "tok_outage_8s")), std::runtime_error);
+    clock.advance(std::chrono::seconds(5));
+    CHECK_THROWS_AS(provider.charge(request("1", "tok_outage_8s")), std::runtime_error);
+    // Another order's outage starts at its own first attempt.
+    CHECK_THROWS_AS(provider.charge(request("2", "tok_outage_8s")), std::runtime_error);
+    clock.advance(std::chrono::seconds(3));
+    auto approved = provider.charge(request("1", "tok_outage_8s"));
+    CHECK(approved.approved);
+    CHECK_THROWS_AS(provider.charge(request("2", "tok_outage_8s")), std::runtime_error);
+    CHECK(provider.charge(request("3", "tok_outage_0s")).approved);
+    CHECK(provider.charge(request("4", "tok_outage_xs")).approved);  // not an outage token
+  }
+}

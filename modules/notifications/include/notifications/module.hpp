@@ -25,9 +25,10 @@ struct Delivery {
   std::string created_at;  // RFC 3339
 };
 
-// A way to reach a user. deliver() runs on the bus's delivery thread, inside the module's
-// transaction; it throws on failure, and the bus retries it later with back-off (and finally
-// dead-letters it), so it must tolerate being called again for the same notification.
+// A way to reach a user. deliver() runs on the bus's delivery thread with no transaction open
+// (unless the channel delivers in place, below); it throws on failure, and the bus retries it
+// later with back-off (and finally dead-letters it). It must tolerate being called again for the
+// same notification: a crash between its call and the commit that records it repeats it.
 class Channel {
  public:
   virtual ~Channel() = default;

@@ -4,15 +4,17 @@
 
 namespace notifications::subscribers {
 
-void subscribe_deliver(eventbus::ModuleBus& bus, Dispatcher& dispatcher) {
-  bus.subscribe<events::NotificationCreated>(
+void subscribe_deliver(eventbus::ModuleBus& bus, Dispatcher& dispatcher,
+                       eventbus::OutsideRetry retry) {
+  // The channel's call (a webhook POST) runs with no transaction open and no write lock held, so
+  // a hung receiver delays only deliveries; a repeat after a crash is tolerated by receivers.
+  bus.subscribe_outside<events::NotificationCreated>(
       "notifications.deliver",
-      [&dispatcher](const events::NotificationCreated& event, eventbus::HandlerContext& ctx) {
-        dispatcher.deliver(ctx.tx.db(), event.notification_id);
+      [&dispatcher](const events::NotificationCreated& event, const eventbus::Envelope&,
+                    kernel::Database& db) {
+        return dispatcher.deliver_outside(event.notification_id, db);
       },
-      // A channel's call (a webhook POST) must not be made again because another notification
-      // of the batch failed.
-      eventbus::Reruns::forbidden);
+      retry);
 }
 
 }  // namespace notifications::subscribers

@@ -9,6 +9,7 @@
 
 namespace notifications::subscribers {
 
-void subscribe_deliver(eventbus::ModuleBus& bus, Dispatcher& dispatcher);
+void subscribe_deliver(eventbus::ModuleBus& bus, Dispatcher& dispatcher,
+                       eventbus::OutsideRetry retry);
 
 }  // namespace notifications::subscribers

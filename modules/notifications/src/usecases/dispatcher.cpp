@@ -5,9 +5,11 @@
 
 #include <kernel/log.hpp>
 
+#include <optional>
+
 namespace notifications {
 
-void Dispatcher::hand_over(kernel::Connection& c, const Notification& notification) {
+Delivery Dispatcher::delivery_of(kernel::Connection& c, const Notification& notification) {
   Delivery delivery;
   delivery.notification_id = notification.id;
   delivery.user_id = notification.user_id;
@@ -20,7 +22,33 @@ void Dispatcher::hand_over(kernel::Connection& c, const Notification& notificati
   delivery.order_id = notification.order_id;
   delivery.message = notification.message;
   delivery.created_at = notification.created_at;
-  channel_->deliver(delivery);
+  return delivery;
+}
+
+void Dispatcher::hand_over(kernel::Connection& c, const Notification& notification) {
+  channel_->deliver(delivery_of(c, notification));
+}
+
+eventbus::RawHandler Dispatcher::deliver_outside(std::int64_t notification_id,
+                                                 kernel::Database& db) {
+  auto delivery = db.read([&](kernel::Connection& c) -> std::optional<Delivery> {
+    auto notification = store::find(c, notification_id);
+    if (!notification) {
+      kernel::log::warn("notifications", "notification " + std::to_string(notification_id) +
+                                             " does not exist; nothing to deliver");
+      return std::nullopt;
+    }
+    if (notification->status == kDelivered) return std::nullopt;
+    return delivery_of(c, *notification);
+  });
+  if (!delivery) return {};
+  channel_->deliver(*delivery);  // outside any transaction: the receiver may be slow or hang
+  return [this, notification_id](eventbus::HandlerContext& ctx) {
+    auto& c = ctx.tx.db();
+    auto notification = store::find(c, notification_id);
+    if (!notification || notification->status == kDelivered) return;
+    store::mark_delivered(c, notification_id, kernel::format_rfc3339(clock_.now()));
+  };
 }
 
 void Dispatcher::deliver(kernel::Connection& c, Notification& notification) {

@@ -72,4 +72,23 @@ Notification NotificationLog::mark_read(std::int64_t id, std::int64_t user_id) {
   return *found;
 }
 
+void NotificationLog::mark_read_queued(std::int64_t id, std::int64_t user_id, eventbus::Trace trace,
+                                       ReadDone done) {
+  bus_.transact_queued(
+      std::move(trace),
+      [id, user_id](eventbus::Tx& tx) -> std::optional<Notification> {
+        if (!store::mark_read(tx.db(), id, user_id)) return std::nullopt;
+        return store::find(tx.db(), id);
+      },
+      [id, done = std::move(done)](std::optional<std::optional<Notification>> found,
+                                   std::exception_ptr error) {
+        if (error) return done(std::nullopt, error);
+        if (!found || !*found) {
+          return done(std::nullopt, std::make_exception_ptr(kernel::ApiError::not_found(
+                                        "Notification " + std::to_string(id) + " not found.")));
+        }
+        done(std::move(**found), nullptr);
+      });
+}
+
 }  // namespace notifications

@@ -7,6 +7,8 @@
 
 #include <eventbus/bus.hpp>
 
+#include <exception>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,6 +41,12 @@ class NotificationLog {
   NotificationPage list(std::int64_t user_id, std::optional<std::int64_t> before, int limit);
   // Throws kernel::ApiError 404 when no such notification belongs to the user.
   Notification mark_read(std::int64_t id, std::int64_t user_id);
+  // mark_read() without waiting for the write lock: the write is queued on the database's
+  // request writer, and `done` is called there after the commit with the notification, or with
+  // the error (the 404 above). For HTTP routes: an I/O thread never waits for a write lock.
+  using ReadDone = std::function<void(std::optional<Notification>, std::exception_ptr)>;
+  void mark_read_queued(std::int64_t id, std::int64_t user_id, eventbus::Trace trace,
+                        ReadDone done);
 
  private:
   eventbus::ModuleBus& bus_;

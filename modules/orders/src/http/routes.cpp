@@ -100,6 +100,31 @@ kernel::Response created(const Placed& placed) {
   return response;
 }
 
+// Deliveries of the event that failed: on what the order waits (a provider outage, say).
+boost::json::array waiting_json(const std::vector<eventbus::TimelineEntry::Waiting>& waiting) {
+  boost::json::array out;
+  for (const auto& w : waiting) {
+    boost::json::object o{{"subscriber", w.subscriber},
+                          {"status", w.status == "dead" ? "dead_letter" : "retrying"},
+                          {"attempts", w.attempts},
+                          {"last_error", w.last_error}};
+    if (w.status != "dead") {
+      o["next_attempt_at"] = kernel::format_rfc3339(kernel::from_unix_millis(w.next_attempt_ms));
+    }
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+// The answer of a queued write of one order: 200 with it, or the error's problem.
+Ordering::OrderDone answer_order(kernel::Reply reply, std::string route, std::string request_id) {
+  return [reply = std::move(reply), route = std::move(route), request_id = std::move(request_id)](
+             std::optional<Order> order, std::exception_ptr error) {
+    if (error) return reply(kernel::problem_for(error, route, request_id));
+    reply(kernel::Response::json(200, to_json(*order)));
+  };
+}
+
 }  // namespace
 
 void add_routes(kernel::Router& router, Ordering& ordering) {
@@ -161,17 +186,26 @@ void add_routes(kernel::Router& router, Ordering& ordering) {
   router.post(
       std::string(kBase) + "/{id}/cancel",
       [&ordering](kernel::Request& request) {
-        auto order =
-            ordering.cancel(order_id(request), request.caller(), eventbus::trace_of(request));
-        return kernel::Response::json(200, to_json(order));
+        // Answered once the orders writer has committed (see POST /orders).
+        return kernel::Response::deferred(
+            [&ordering, id = order_id(request), caller = request.caller(),
+             trace = eventbus::trace_of(request), request_id = request.request_id,
+             route = request.path](kernel::Reply reply) mutable {
+              ordering.cancel_queued(id, std::move(caller), std::move(trace),
+                                     answer_order(std::move(reply), route, request_id));
+            });
       },
       kernel::Access::user);
 
   router.post(
       std::string(kBase) + "/{id}/ship",
       [&ordering](kernel::Request& request) {
-        return kernel::Response::json(
-            200, to_json(ordering.ship(order_id(request), eventbus::trace_of(request))));
+        return kernel::Response::deferred(
+            [&ordering, id = order_id(request), trace = eventbus::trace_of(request),
+             request_id = request.request_id, route = request.path](kernel::Reply reply) mutable {
+              ordering.ship_queued(id, std::move(trace),
+                                   answer_order(std::move(reply), route, request_id));
+            });
       },
       kernel::Access::admin);
 
@@ -196,7 +230,8 @@ void add_routes(kernel::Router& router, Ordering& ordering) {
               {"time", kernel::format_rfc3339(kernel::from_unix_millis(entry.event.occurred_ms))},
               {"correlation_id", entry.event.correlation_id},
               {"data", std::move(data)},
-              {"handled_by", std::move(handled)}});
+              {"handled_by", std::move(handled)},
+              {"waiting", waiting_json(entry.waiting)}});
         }
         return kernel::Response::json(200, boost::json::object{{"order_id", order_id(request)},
                                                                {"events", std::move(events)}});

@@ -135,7 +135,30 @@ OrderPage Ordering::list(const kernel::Principal& caller, std::optional<Status> 
 
 Order Ordering::cancel(std::int64_t id, const kernel::Principal& caller,
                        const eventbus::Trace& trace) {
-  return bus_.transact(trace, [&](eventbus::Tx& tx) {
+  return bus_.transact(trace, [&](eventbus::Tx& tx) { return cancel_in(tx, id, caller); });
+}
+
+void Ordering::cancel_queued(std::int64_t id, kernel::Principal caller, eventbus::Trace trace,
+                             OrderDone done) {
+  bus_.transact_queued(
+      std::move(trace),
+      [this, id, caller = std::move(caller)](eventbus::Tx& tx) {
+        return cancel_in(tx, id, caller);
+      },
+      std::move(done));
+}
+
+Order Ordering::ship(std::int64_t id, const eventbus::Trace& trace) {
+  return bus_.transact(trace, [&](eventbus::Tx& tx) { return ship_in(tx, id); });
+}
+
+void Ordering::ship_queued(std::int64_t id, eventbus::Trace trace, OrderDone done) {
+  bus_.transact_queued(
+      std::move(trace), [this, id](eventbus::Tx& tx) { return ship_in(tx, id); }, std::move(done));
+}
+
+Order Ordering::cancel_in(eventbus::Tx& tx, std::int64_t id, const kernel::Principal& caller) {
+  {
     auto order = store::find(tx.db(), id);
     if (!order || !visible_to(*order, caller)) throw not_found(id);
     if (!can_cancel(order->status)) {
@@ -153,11 +176,11 @@ Order Ordering::cancel(std::int64_t id, const kernel::Principal& caller,
     tx.publish(events::OrderCancelled{id, order->user_id, "customer_request",
                                       std::string(status_name(previous))});
     return *order;
-  });
+  }
 }
 
-Order Ordering::ship(std::int64_t id, const eventbus::Trace& trace) {
-  return bus_.transact(trace, [&](eventbus::Tx& tx) {
+Order Ordering::ship_in(eventbus::Tx& tx, std::int64_t id) {
+  {
     auto order = store::find(tx.db(), id);
     if (!order) throw not_found(id);
     if (order->status != Status::confirmed) {
@@ -172,7 +195,7 @@ Order Ordering::ship(std::int64_t id, const eventbus::Trace& trace) {
                       kernel::to_unix_millis(now));
     tx.publish(events::OrderShipped{id, order->user_id});
     return *order;
-  });
+  }
 }
 
 std::vector<eventbus::TimelineEntry> Ordering::timeline(std::int64_t id,

@@ -70,12 +70,21 @@ class Ordering {
   Order cancel(std::int64_t id, const kernel::Principal& caller, const eventbus::Trace& trace);
   // 409 unless confirmed.
   Order ship(std::int64_t id, const eventbus::Trace& trace);
+  // cancel() and ship() without waiting: written by the orders database's request writer;
+  // `done` is called on that thread after the commit with the order, or with the error.
+  using OrderDone = std::function<void(std::optional<Order>, std::exception_ptr)>;
+  void cancel_queued(std::int64_t id, kernel::Principal caller, eventbus::Trace trace,
+                     OrderDone done);
+  void ship_queued(std::int64_t id, eventbus::Trace trace, OrderDone done);
   std::vector<eventbus::TimelineEntry> timeline(std::int64_t id, const kernel::Principal& caller);
   std::int64_t stuck_orders();
   // Orders per status, every status present (0 when it has none).
   std::vector<std::pair<std::string, std::int64_t>> orders_by_status();
 
  private:
+  Order cancel_in(eventbus::Tx& tx, std::int64_t id, const kernel::Principal& caller);
+  Order ship_in(eventbus::Tx& tx, std::int64_t id);
+
   eventbus::ModuleBus& bus_;
   OrdersOptions options_;
 };

@@ -36,10 +36,11 @@ struct RefundResult {
   std::string refusal_reason;  // when not refunded
 };
 
-// A payment provider. Called from the bus's delivery thread and from HTTP threads at once, so an
-// implementation must be thread-safe. Throwing means "the outcome is unknown" (e.g. the provider
-// could not be reached): the event is retried with back-off (a charge with the same idempotency
-// key), and an HTTP caller gets a 503.
+// A payment provider. Called from the bus's delivery thread and from the module's worker threads
+// (an admin's refund) at once, so an implementation must be thread-safe; never inside a database
+// transaction. Throwing means "the outcome is unknown" (e.g. the provider could not be reached):
+// the event is retried with back-off and jitter for PaymentsOptions::retry_for (a charge with the
+// same idempotency key), and an HTTP caller gets a 503. A decline is an answer: never retried.
 class PaymentProvider {
  public:
   virtual ~PaymentProvider() = default;

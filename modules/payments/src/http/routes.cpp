@@ -57,7 +57,7 @@ std::int64_t required_order_id(const kernel::Request& request) {
 
 }  // namespace
 
-void add_routes(kernel::Router& router, Payments& payments) {
+void add_routes(kernel::Router& router, Payments& payments, kernel::WorkerPool& workers) {
   router.get(
       kBase,
       [&payments](kernel::Request& request) {
@@ -81,9 +81,12 @@ void add_routes(kernel::Router& router, Payments& payments) {
 
   router.post(
       std::string(kBase) + "/{id}/refund",
-      [&payments](kernel::Request& request) {
-        auto payment = payments.refund(payment_id(request), eventbus::trace_of(request));
-        return kernel::Response::json(200, to_json(payment));
+      [&payments, &workers](kernel::Request& request) {
+        // The provider call and the write run on a worker; this I/O thread serves on meanwhile.
+        return workers.answer_later(
+            request, [&payments, id = payment_id(request), trace = eventbus::trace_of(request)] {
+              return kernel::Response::json(200, to_json(payments.refund(id, trace)));
+            });
       },
       kernel::Access::admin);
 }

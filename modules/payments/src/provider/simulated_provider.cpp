@@ -1,16 +1,49 @@
 #include <payments/simulated_provider.hpp>
 
+#include <charconv>
+#include <optional>
+#include <stdexcept>
 #include <thread>
 
 namespace payments {
 namespace {
 
 constexpr std::string_view kDeclinePrefix = "tok_decline";
+constexpr std::string_view kOutagePrefix = "tok_outage_";
+
+// N of "tok_outage_<N>s", or nullopt for any other token.
+std::optional<std::int64_t> outage_seconds(std::string_view token) {
+  if (!token.starts_with(kOutagePrefix) || !token.ends_with("s")) return std::nullopt;
+  auto digits = token.substr(kOutagePrefix.size(), token.size() - kOutagePrefix.size() - 1);
+  std::int64_t n = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty()) {
+    return std::nullopt;
+  }
+  return n;
+}
 
 }  // namespace
 
-SimulatedProvider::SimulatedProvider(std::chrono::milliseconds latency, std::size_t remembered)
-    : latency_(latency), remembered_(remembered == 0 ? 1 : remembered) {}
+SimulatedProvider::SimulatedProvider(std::chrono::milliseconds latency, std::size_t remembered,
+                                     const kernel::Clock* clock)
+    : latency_(latency),
+      remembered_(remembered == 0 ? 1 : remembered),
+      clock_(clock ? clock : &system_clock_) {}
+
+void SimulatedProvider::simulate_outage(const ChargeRequest& request) {
+  auto seconds = outage_seconds(request.payment_token);
+  if (!seconds) return;
+  auto now = clock_->now();
+  auto it = outages_.results.find(request.idempotency_key);
+  if (it == outages_.results.end()) {
+    remember(outages_, request.idempotency_key, now);
+    it = outages_.results.find(request.idempotency_key);
+  }
+  if (now - it->second < std::chrono::seconds(*seconds)) {
+    throw std::runtime_error("the simulated payment provider is unreachable (simulated outage)");
+  }
+}
 
 template <class Result>
 void SimulatedProvider::remember(Memo<Result>& memo, const std::string& key, const Result& result) {
@@ -29,6 +62,7 @@ ChargeResult SimulatedProvider::charge(const ChargeRequest& request) {
   if (auto it = charges_.results.find(request.idempotency_key); it != charges_.results.end()) {
     return it->second;
   }
+  simulate_outage(request);
   ChargeResult result;
   // Derived from the key rather than a counter, so references stay unique across restarts.
   result.reference = "sim_ch_" + request.idempotency_key;

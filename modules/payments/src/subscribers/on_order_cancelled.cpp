@@ -6,13 +6,16 @@
 
 namespace payments::subscribers {
 
-void subscribe_on_order_cancelled(eventbus::ModuleBus& bus, Payments& payments) {
-  bus.subscribe<orders::events::OrderCancelled>(
+void subscribe_on_order_cancelled(eventbus::ModuleBus& bus, Payments& payments,
+                                  eventbus::OutsideRetry retry) {
+  bus.subscribe_outside<orders::events::OrderCancelled>(
       kOrderFlowSubscriber,
-      [&payments](const orders::events::OrderCancelled& event, eventbus::HandlerContext& ctx) {
+      [&payments](const orders::events::OrderCancelled& event, const eventbus::Envelope&,
+                  kernel::Database& db) {
         // Whatever the reason or the previous status: what counts is whether money was taken.
-        payments.on_order_cancelled(ctx.tx, event.order_id);
-      });
+        return payments.on_order_cancelled(event.order_id, db);
+      },
+      retry);
 }
 
 }  // namespace payments::subscribers

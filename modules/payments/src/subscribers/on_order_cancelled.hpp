@@ -7,6 +7,7 @@
 
 namespace payments::subscribers {
 
-void subscribe_on_order_cancelled(eventbus::ModuleBus& bus, Payments& payments);
+void subscribe_on_order_cancelled(eventbus::ModuleBus& bus, Payments& payments,
+                                  eventbus::OutsideRetry retry);
 
 }  // namespace payments::subscribers

@@ -7,6 +7,7 @@
 
 namespace payments::subscribers {
 
-void subscribe_on_payment_requested(eventbus::ModuleBus& bus, Payments& payments);
+void subscribe_on_payment_requested(eventbus::ModuleBus& bus, Payments& payments,
+                                    eventbus::OutsideRetry retry);
 
 }  // namespace payments::subscribers

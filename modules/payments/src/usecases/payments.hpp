@@ -9,6 +9,7 @@
 
 #include <eventbus/bus.hpp>
 #include <kernel/auth.hpp>
+#include <kernel/module.hpp>
 
 #include <memory>
 #include <optional>
@@ -48,16 +49,20 @@ class Payments {
  public:
   Payments(eventbus::ModuleBus& bus, std::shared_ptr<PaymentProvider> provider);
 
-  // Reactions to orders' events, inside the handler's transaction `tx`.
+  // Reactions to orders' events, in two steps (eventbus::OutsideCall): the provider is called
+  // with no transaction open and no write lock held; the returned step records the outcome in
+  // the handler's short transaction. A crash between the two calls the provider again, with the
+  // same idempotency key (a charge) or charge reference (a refund).
   //
   // Charges the order unless it already has a payment (a redelivered or repeated request) or was
-  // cancelled; records the outcome and publishes PaymentSucceeded or PaymentFailed. Throws
-  // ProviderUnavailable so the bus retries later (with the same idempotency key).
-  void charge_order(eventbus::Tx& tx, const ChargeOrder& order);
+  // cancelled; records the outcome and publishes PaymentSucceeded or PaymentFailed. A decline is
+  // an outcome, recorded once; a provider that cannot be reached throws ProviderUnavailable so
+  // the bus retries later.
+  eventbus::RawHandler charge_order(const ChargeOrder& order, kernel::Database& db);
   // Refunds the order's succeeded payment, if any (publishing PaymentRefunded), and remembers
-  // the order as cancelled. Throws ProviderUnavailable or RefundRefused so the bus retries and,
-  // in the end, an operator sees the dead letter.
-  void on_order_cancelled(eventbus::Tx& tx, std::int64_t order_id);
+  // the order as cancelled. Throws ProviderUnavailable or RefundRefused so the bus retries and
+  // the order's timeline and the module's health show the refund waiting.
+  eventbus::RawHandler on_order_cancelled(std::int64_t order_id, kernel::Database& db);
 
   // Requests. Throw kernel::ApiError.
   //
@@ -67,11 +72,18 @@ class Payments {
   PaymentPage list_for_order(std::int64_t order_id, const kernel::Principal& caller,
                              std::int64_t after, int limit);
   // Admin refund: 404 unknown, 409 unless succeeded or when the provider refuses, 503 when the
-  // provider cannot be reached.
+  // provider cannot be reached. Calls the provider with no transaction open, then records the
+  // refund: run it on a worker thread, never on an HTTP I/O thread.
   Payment refund(std::int64_t id, const eventbus::Trace& trace);
 
+  // What waits on the provider (for /readyz and /metrics).
+  std::vector<kernel::HealthDetail> health();
+  std::vector<kernel::GaugeSample> gauges();
+
  private:
-  Payment refund_payment(eventbus::Tx& tx, Payment payment);
+  // The provider's refund of `payment`; throws ProviderUnavailable or RefundRefused.
+  RefundResult call_refund(const Payment& payment);
+  Payment record_refund(eventbus::Tx& tx, Payment payment, const RefundResult& result);
   std::string now() const;
 
   eventbus::ModuleBus& bus_;
