@@ -196,19 +196,16 @@ std::vector<kernel::HealthDetail> Payments::health() {
   std::int64_t charges = 0;
   std::int64_t refunds = 0;
   std::int64_t dead = 0;
-  std::string last_error;
   for (const auto& w : bus_.waiting()) {
     if (w.event_type.find("payment_requested") != std::string::npos) charges += w.pending;
     if (w.event_type.find("order_cancelled") != std::string::npos) refunds += w.pending;
     dead += w.dead;
-    if (w.pending > 0 && last_error.empty()) last_error = w.last_error;
   }
-  std::vector<kernel::HealthDetail> out{
-      {"charges_waiting_for_provider", std::to_string(charges), charges == 0},
-      {"refunds_waiting_for_provider", std::to_string(refunds), refunds == 0},
-      {"provider_dead_letters", std::to_string(dead), dead == 0}};
-  if (!last_error.empty()) out.push_back({"provider_last_error", last_error, false});
-  return out;
+  // Counts only: /readyz is anonymous, so the provider's own error text stays in the log and in
+  // the (authenticated) order timeline.
+  return {{"charges_waiting_for_provider", std::to_string(charges), charges == 0},
+          {"refunds_waiting_for_provider", std::to_string(refunds), refunds == 0},
+          {"provider_dead_letters", std::to_string(dead), dead == 0}};
 }
 
 std::vector<kernel::GaugeSample> Payments::gauges() {
