@@ -4,11 +4,13 @@
 #include "forward/forward_headers.hpp"
 #include "forward/forwarder.hpp"
 #include "gateway/gateway.hpp"
+#include "gateway/revocation_list.hpp"
 #include "http/server.hpp"
 #include "jwt_secret.hpp"
 #include "kafka_bridge.hpp"
 #include "metrics.hpp"
 #include "module_registry.hpp"
+#include "revocation_follower.hpp"
 #include "webhook/webhook_channel.hpp"
 
 #include <kernel/log.hpp>
@@ -17,6 +19,7 @@
 #include <kernel/sealed_text.hpp>
 #include <kernel/trace.hpp>
 #include <migrations/embedded.hpp>
+#include <users/events.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -158,6 +161,22 @@ void Application::open() {
   gateway_ = std::make_unique<gateway::Gateway>(
       policies, *tokens_, directory_, clock_,
       [this](kernel::Request& request) { return router_.dispatch(request); });
+  if (!directory_ && !hosted_.empty() && config_.kafka_enabled) {
+    // Tokens are checked here without the account directory: learn from the users module's
+    // events which ones ended early (issue #13, split mode).
+    revocations_ = std::make_unique<gateway::RevocationList>();
+    eventbus::kafka::KafkaOptions options;
+    options.brokers = config_.kafka_brokers;
+    options.topic_prefix = config_.kafka_topic_prefix;
+    options.properties = config_.kafka_properties;
+    try {
+      revocation_follower_ = std::make_unique<RevocationFollower>(
+          options, std::string(::users::events::kTopic), config_.token_ttl, *revocations_);
+    } catch (const std::invalid_argument& error) {
+      throw ConfigError(std::string("invalid kafka settings: ") + error.what());
+    }
+    gateway_->follow_revocations(revocations_.get());
+  }
 
   if (!config_.admin_email.empty()) {
     ensure_admin(config_.admin_email, config_.admin_password, config_.admin_name,
@@ -184,11 +203,19 @@ void Application::build_forwarding() {
   }
   const bool users_here = std::find(hosted_.begin(), hosted_.end(), "users") != hosted_.end();
   if (!hosted_.empty() && !users_here) {
-    // Without the users module there is no account directory: a valid token's claims (sub,
-    // role) are trusted as they are until it expires (ADR 0009).
-    kernel::log::info("app",
-                      "the users module is hosted elsewhere: a valid token's user id and role are "
-                      "trusted as signed until the token expires");
+    if (revocation_follower_) {
+      kernel::log::info("app",
+                        "the users module is hosted elsewhere: a valid token's user id and role "
+                        "are trusted as signed, unless the users module's revocations "
+                        "(users.tokens_revoked.v1, read from Kafka) ended it");
+    } else {
+      // Without the users module nor Kafka there is no way to learn which tokens ended early:
+      // a valid token's claims (sub, role) are trusted as they are until it expires (ADR 0009).
+      kernel::log::warn("app",
+                        "the users module is hosted elsewhere and Kafka is off: a valid token's "
+                        "user id and role are trusted as signed until the token expires (a "
+                        "password change, a logout or a demotion does not end it here)");
+    }
     if (config_.jwt_secret.empty()) {
       kernel::log::warn(
           "app",
@@ -292,6 +319,7 @@ void Application::stop() {
     for (const auto& database : databases_) database->drain_queued();
     server_.reset();
   }
+  if (revocation_follower_) revocation_follower_->stop();
   bus_.stop();
   if (kafka_) kafka_->stop();  // after the bus: what its last batches published is mirrored too
 }
