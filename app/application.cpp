@@ -281,6 +281,13 @@ void Application::add_operational_routes() {
       ready = ready && fresh;
     }
     if (kafka_) ready = kafka_->check(checks) && ready;
+    if (revocation_follower_) {
+      // Informative: before the topic exists no token was ever revoked, so it is no failure.
+      checks["revocations"] =
+          revocation_follower_->assigned()
+              ? "following (" + std::to_string(revocation_follower_->applied()) + " applied)"
+              : std::string("waiting for the users topic");
+    }
     boost::json::object body{{"status", ready ? "ready" : "not ready"}, {"checks", checks}};
     return kernel::Response::json(ready ? 200 : 503, body);
   });
