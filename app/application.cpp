@@ -203,7 +203,7 @@ void Application::build_forwarding() {
   }
   const bool users_here = std::find(hosted_.begin(), hosted_.end(), "users") != hosted_.end();
   if (!hosted_.empty() && !users_here) {
-    if (revocation_follower_) {
+    if (config_.kafka_enabled) {  // the revocation follower runs (see the modules' setup)
       kernel::log::info("app",
                         "the users module is hosted elsewhere: a valid token's user id and role "
                         "are trusted as signed, unless the users module's revocations "

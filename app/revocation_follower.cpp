@@ -49,8 +49,25 @@ void set(rd_kafka_conf_t* conf, const std::string& name, const std::string& valu
   }
 }
 
+// librdkafka's own log lines, into ours (its default writes them to stderr).
+void log_line(const rd_kafka_t*, int level, const char* facility, const char* text) noexcept {
+  try {
+    std::string line = std::string(facility) + ": " + text;
+    if (level <= 3) {
+      kernel::log::error("revocations", line);
+    } else if (level <= 5) {
+      kernel::log::warn("revocations", line);
+    } else {
+      kernel::log::debug("revocations", line);
+    }
+  } catch (...) {
+    // Called from librdkafka's threads through C: nothing may escape.
+  }
+}
+
 Handle make_consumer(const eventbus::kafka::KafkaOptions& options) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set_log_cb(conf, &log_line);
   set(conf, "bootstrap.servers", options.brokers);
   set(conf, "client.id", "mart-revocations");
   // Partitions are assigned by hand and nothing is committed: the group id only satisfies the
@@ -85,13 +102,13 @@ std::optional<std::string> header(const rd_kafka_message_t& message, const char*
 }
 
 // The topic's partition count, or 0 while it does not exist (the users process may not have
-// published yet).
+// published yet). A short wait: stop() waits for it.
 int partitions_of(rd_kafka_t* rk, const std::string& topic) {
   rd_kafka_topic_t* handle = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
   if (!handle) return 0;
   const rd_kafka_metadata_t* metadata = nullptr;
   int count = 0;
-  if (rd_kafka_metadata(rk, 0, handle, &metadata, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+  if (rd_kafka_metadata(rk, 0, handle, &metadata, 500) == RD_KAFKA_RESP_ERR_NO_ERROR) {
     for (int i = 0; i < metadata->topic_cnt; ++i) {
       if (metadata->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
           topic == metadata->topics[i].topic) {
@@ -139,7 +156,7 @@ void RevocationFollower::run(eventbus::kafka::KafkaOptions options) {
       }
       // Where the last token_ttl begins; where the broker cannot tell, from the beginning
       // (older records are skipped as expired anyway).
-      if (rd_kafka_offsets_for_times(consumer.get(), start.get(), 5000) !=
+      if (rd_kafka_offsets_for_times(consumer.get(), start.get(), 2000) !=
           RD_KAFKA_RESP_ERR_NO_ERROR) {
         for (int i = 0; i < start->cnt; ++i) start->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
       }
