@@ -38,7 +38,7 @@ class Gateway {
   using Next = std::function<kernel::Response(kernel::Request&)>;
 
   // `directory` may be null (the users module is hosted elsewhere): then a valid token's claims
-  // are trusted as they are.
+  // are trusted as they are, unless follow_revocations() says the token ended.
   Gateway(GatewayOptions options, const kernel::JwtCodec& tokens,
           kernel::PrincipalDirectory* directory, const kernel::Clock& clock, Next next);
 
