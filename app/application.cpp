@@ -4,12 +4,14 @@
 #include "forward/forward_headers.hpp"
 #include "forward/forwarder.hpp"
 #include "gateway/gateway.hpp"
+#include "gateway/revocation_list.hpp"
 #include "http/server.hpp"
 #include "jwt_secret.hpp"
 #include "kafka_bridge.hpp"
 #include "metrics.hpp"
 #include "module_registry.hpp"
 #include "readiness.hpp"
+#include "revocation_follower.hpp"
 #include "webhook/webhook_channel.hpp"
 
 #include <kernel/log.hpp>
@@ -18,6 +20,7 @@
 #include <kernel/sealed_text.hpp>
 #include <kernel/trace.hpp>
 #include <migrations/embedded.hpp>
+#include <users/events.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -133,6 +136,22 @@ void Application::open() {
   gateway_ = std::make_unique<gateway::Gateway>(
       policies, *tokens_, directory_, clock_,
       [this](kernel::Request& request) { return router_.dispatch(request); });
+  if (!directory_ && !hosted_.empty() && config_.kafka_enabled) {
+    // Tokens are checked here without the account directory: learn from the users module's
+    // events which ones ended early (issue #13, split mode).
+    revocations_ = std::make_unique<gateway::RevocationList>();
+    eventbus::kafka::KafkaOptions options;
+    options.brokers = config_.kafka_brokers;
+    options.topic_prefix = config_.kafka_topic_prefix;
+    options.properties = config_.kafka_properties;
+    try {
+      revocation_follower_ = std::make_unique<RevocationFollower>(
+          options, std::string(::users::events::kTopic), config_.token_ttl, *revocations_);
+    } catch (const std::invalid_argument& error) {
+      throw ConfigError(std::string("invalid kafka settings: ") + error.what());
+    }
+    gateway_->follow_revocations(revocations_.get());
+  }
 
   if (!config_.admin_email.empty()) {
     ensure_admin(config_.admin_email, config_.admin_password, config_.admin_name,
@@ -159,11 +178,19 @@ void Application::build_forwarding() {
   }
   const bool users_here = std::find(hosted_.begin(), hosted_.end(), "users") != hosted_.end();
   if (!hosted_.empty() && !users_here) {
-    // Without the users module there is no account directory: a valid token's claims (sub,
-    // role) are trusted as they are until it expires (ADR 0009).
-    kernel::log::info("app",
-                      "the users module is hosted elsewhere: a valid token's user id and role are "
-                      "trusted as signed until the token expires");
+    if (config_.kafka_enabled) {  // the revocation follower runs (see the modules' setup)
+      kernel::log::info("app",
+                        "the users module is hosted elsewhere: a valid token's user id and role "
+                        "are trusted as signed, unless the users module's revocations "
+                        "(users.tokens_revoked.v1, read from Kafka) ended it");
+    } else {
+      // Without the users module nor Kafka there is no way to learn which tokens ended early:
+      // a valid token's claims (sub, role) are trusted as they are until it expires (ADR 0009).
+      kernel::log::warn("app",
+                        "the users module is hosted elsewhere and Kafka is off: a valid token's "
+                        "user id and role are trusted as signed until the token expires (a "
+                        "password change, a logout or a demotion does not end it here)");
+    }
     if (config_.jwt_secret.empty()) {
       kernel::log::warn(
           "app",
@@ -199,13 +226,20 @@ void Application::add_operational_routes() {
   router_.get("/healthz", [](kernel::Request&) {
     return kernel::Response::json(200, boost::json::object{{"status", "ok"}});
   });
+  // Kafka's checks, and (informative) whether ended tokens are being learned from Kafka: before
+  // the users topic exists no token was ever revoked, so waiting for it is no failure.
+  auto kafka_checks = [this](boost::json::object& checks) {
+    bool ok = kafka_ ? kafka_->check(checks) : true;
+    if (revocation_follower_) {
+      checks["revocations"] =
+          revocation_follower_->assigned()
+              ? "following (" + std::to_string(revocation_follower_->applied()) + " applied)"
+              : std::string("waiting for the users topic");
+    }
+    return ok;
+  };
   readiness_ = std::make_unique<Readiness>(
-      ReadinessSources{
-          &databases_, &modules_, &bus_,
-          kafka_ ? std::function<bool(boost::json::object&)>(
-                       [this](boost::json::object& checks) { return kafka_->check(checks); })
-                 : nullptr,
-          config_.ready_max_event_age},
+      ReadinessSources{&databases_, &modules_, &bus_, kafka_checks, config_.ready_max_event_age},
       config_.probe_cache_ttl);
   router_.get("/readyz", [this](kernel::Request&) { return readiness_->answer(); });
 }
@@ -243,6 +277,7 @@ void Application::stop() {
     for (const auto& database : databases_) database->drain_queued();
     server_.reset();
   }
+  if (revocation_follower_) revocation_follower_->stop();
   bus_.stop();
   if (kafka_) kafka_->stop();  // after the bus: what its last batches published is mirrored too
 }

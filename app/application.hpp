@@ -19,10 +19,12 @@ namespace mart {
 
 class KafkaLink;
 class Readiness;
+class RevocationFollower;
 
 namespace gateway {
 class Gateway;
-}
+class RevocationList;
+}  // namespace gateway
 namespace forward {
 class Forwarder;
 }
@@ -75,6 +77,10 @@ class Application {
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::unique_ptr<kernel::JwtCodec> tokens_;
   kernel::SystemClock clock_;
+  // Split mode without users: the tokens ended early, as the follower learns them (before the
+  // gateway, which points to the list, so the list outlives it).
+  std::unique_ptr<gateway::RevocationList> revocations_;
+  std::unique_ptr<RevocationFollower> revocation_follower_;
   std::unique_ptr<gateway::Gateway> gateway_;
   std::unique_ptr<forward::Forwarder> forwarder_;
   kernel::PrincipalDirectory* directory_ = nullptr;

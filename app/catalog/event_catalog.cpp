@@ -27,7 +27,7 @@ namespace {
 // or documented in docs/events.md is missing here.
 using EventStructs = boost::mp11::mp_list<
     // users
-    users::events::UserRegistered, users::events::UserUpdated,
+    users::events::UserRegistered, users::events::UserUpdated, users::events::TokensRevoked,
     // products
     products::events::ProductCreated, products::events::ProductUpdated,
     products::events::ProductDeleted,

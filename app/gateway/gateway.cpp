@@ -1,4 +1,5 @@
 #include "gateway/gateway.hpp"
+#include "gateway/revocation_list.hpp"
 
 #include <kernel/problem.hpp>
 
@@ -137,6 +138,12 @@ std::optional<kernel::Response> Gateway::at_edge(const kernel::Request& request)
   return std::nullopt;
 }
 
+namespace {
+std::int64_t claims_now(kernel::TimePoint now) {
+  return std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+}
+}  // namespace
+
 std::optional<kernel::Response> Gateway::authenticate(kernel::Request& request) {
   request.principal.reset();  // only this gateway sets it
   auto header = request.header("Authorization");
@@ -171,6 +178,9 @@ std::optional<kernel::Response> Gateway::authenticate(kernel::Request& request) 
       return unauthorized("Invalid token: it has been revoked; sign in again.");
     }
     principal = *current;  // the role as it is now, not as it was at sign-in
+  } else if (revocations_ && revocations_->ends(claims->user_id, claims->generation,
+                                                claims->token_id, claims_now(now))) {
+    return unauthorized("Invalid token: it has been revoked; sign in again.");
   }
   principals_.remember(token, principal, claims->expires_at, now);
   request.principal = principal;

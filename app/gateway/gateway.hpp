@@ -18,6 +18,8 @@
 
 namespace mart::gateway {
 
+class RevocationList;
+
 struct GatewayOptions {
   std::set<std::string> cors_origins;  // "*" allows any origin; empty: CORS off
   int login_max_failures_per_email = 5;
@@ -36,9 +38,13 @@ class Gateway {
   using Next = std::function<kernel::Response(kernel::Request&)>;
 
   // `directory` may be null (the users module is hosted elsewhere): then a valid token's claims
-  // are trusted as they are.
+  // are trusted as they are, unless follow_revocations() says the token ended.
   Gateway(GatewayOptions options, const kernel::JwtCodec& tokens,
           kernel::PrincipalDirectory* directory, const kernel::Clock& clock, Next next);
+
+  // Without a directory, the tokens ended early that this process learnt from the users module's
+  // events (split mode, see RevocationList): such a token is refused. Null: none are known.
+  void follow_revocations(const RevocationList* revocations) { revocations_ = revocations; }
 
   // A request handled in this process: every policy, then `next`.
   kernel::Response handle(kernel::Request& request);
@@ -65,6 +71,7 @@ class Gateway {
   GatewayOptions options_;
   const kernel::JwtCodec& tokens_;
   kernel::PrincipalDirectory* directory_;
+  const RevocationList* revocations_ = nullptr;
   const kernel::Clock& clock_;
   Next next_;
   FailureLimiter login_by_email_;

@@ -169,6 +169,48 @@ TEST_SUITE("e2e") {
     check_no_dead_letters(split, admin);
   }
 
+  TEST_CASE(
+      "[e2e] split: a password change or a logout ends the token within a second on a process "
+      "without users too") {
+    using namespace std::chrono_literals;
+    SplitDeployment split;
+    HttpClient client(split.port());                // the forwarding gateway: users answers
+    HttpClient orders(split.module_ports().at(1));  // orders+payments, no users module
+    const std::string email = "revoked@example.com";
+    auto old = customer_headers(client, email, "first-password");
+    auto other = bearer(login(client, email, "first-password"));
+    auto orders_status = [&](const HeaderList& token) {
+      return orders.get("/api/v1/orders", token).status;
+    };
+    CHECK(orders_status(old) == 200);  // remembered by the orders process's gateway
+    // How long after the change the orders process refuses `token` (bounded at 5 s).
+    auto refused_within = [&](const HeaderList& token) {
+      auto start = std::chrono::steady_clock::now();
+      bool refused = eventually([&] { return orders_status(token) == 401; }, 5s);
+      auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - start);
+      MESSAGE((refused ? "refused after " : "still accepted after ") << took.count() << " ms");
+      return refused ? took : std::chrono::milliseconds::max();
+    };
+
+    REQUIRE(client
+                .post("/api/v1/users/me/password",
+                      R"({"current_password":"first-password","new_password":"second-password"})",
+                      old)
+                .status == 204);
+    // The 1 s principal cache, plus the users outbox -> Kafka -> follower path.
+    CHECK(refused_within(old) <= 1500ms);
+    CHECK(orders_status(other) == 401);  // every older token of the account
+    auto fresh = bearer(login(client, email, "second-password"));
+    auto kept = bearer(login(client, email, "second-password"));
+    CHECK(orders_status(fresh) == 200);
+    CHECK(orders_status(kept) == 200);
+
+    REQUIRE(client.post("/api/v1/auth/logout", "", fresh).status == 204);
+    CHECK(refused_within(fresh) <= 1500ms);
+    CHECK(orders_status(kept) == 200);  // a logout ends that token only
+  }
+
   TEST_CASE("[e2e] split: many customers racing for the last units sell exactly the stock") {
     SplitDeployment split;
     HttpClient client(split.port());

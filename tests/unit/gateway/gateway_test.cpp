@@ -1,4 +1,5 @@
 #include "gateway/gateway.hpp"
+#include "gateway/revocation_list.hpp"
 
 #include <kernel/router.hpp>
 
@@ -247,6 +248,40 @@ TEST_SUITE("gateway") {
     // until the token expires: the documented cost of not hosting users (ADR 0009).
     CHECK(call("/admin", f.token(1, kernel::Role::admin)).status == 204);
     CHECK(call("/mine", "not-a-token").status == 401);
+  }
+
+  TEST_CASE(
+      "[Gateway] users hosted elsewhere, revocations followed: ended tokens are refused within a "
+      "second") {
+    Fixture f;
+    mart::gateway::RevocationList revocations;
+    mart::gateway::Gateway claims_only{
+        {}, f.codec, nullptr, f.clock, [&](kernel::Request& r) { return f.router.dispatch(r); }};
+    claims_only.follow_revocations(&revocations);
+    auto call = [&](const std::string& token) {
+      kernel::Request r;
+      r.method = "GET";
+      r.path = "/mine";
+      r.client_address = "10.0.0.1";
+      r.headers.set("Authorization", "Bearer " + token);
+      return claims_only.handle(r);
+    };
+    auto now = [&] {
+      return std::chrono::duration_cast<std::chrono::seconds>(f.clock.now().time_since_epoch())
+          .count();
+    };
+    auto old = f.token(7, kernel::Role::customer, 0, "old-id");
+    auto logged_out = f.token(7, kernel::Role::customer, 1, "gone-id");
+    auto fresh = f.token(7, kernel::Role::customer, 1, "fresh-id");
+    CHECK(call(old).status == 200);
+    CHECK(call(logged_out).status == 200);
+    revocations.add(7, 1, "", now() + 600, now());         // a password change
+    revocations.add(7, 1, "gone-id", now() + 600, now());  // a logout
+    f.clock.advance(1000ms);  // the remembered principals are checked again
+    CHECK(call(old).status == 401);
+    CHECK(call(logged_out).status == 401);
+    CHECK(call(fresh).status == 200);
+    CHECK(call(f.token(8, kernel::Role::customer, 0)).status == 200);  // another account
   }
 
   TEST_CASE("[Gateway] forwarded requests: edge policies only, no authentication") {

@@ -181,4 +181,36 @@ TEST_SUITE("users") {
     CHECK(status_of([&] { f.accounts.demote_admin("c@example.com"); }) == 409);
     CHECK(status_of([&] { f.accounts.demote_admin("nobody@example.com"); }) == 404);
   }
+
+  TEST_CASE(
+      "[Accounts] every change that ends tokens publishes TokensRevoked (for processes without "
+      "users)") {
+    Fixture f;
+    auto user = f.accounts.register_user({"ada@example.com", "password-1", "Ada"}, f.trace);
+    auto revoked = [&] { return f.rb.published<users::events::TokensRevoked>("users"); };
+    CHECK(revoked().empty());
+
+    f.accounts.change_password(user.id, "password-1", "password-2");
+    REQUIRE(revoked().size() == 1);
+    CHECK(revoked().back().user_id == user.id);
+    CHECK(revoked().back().generation == f.accounts.find(user.id)->token_generation);
+    CHECK(revoked().back().token_id.empty());
+    CHECK(revoked().back().expires_at == f.now() + 600);
+
+    auto token = f.accounts.login("ada@example.com", "password-2").access_token;
+    auto claims = f.codec.verify(token, f.now());
+    REQUIRE(claims);
+    f.accounts.logout(user.id, token);
+    REQUIRE(revoked().size() == 2);
+    CHECK(revoked().back().token_id == claims->token_id);
+    CHECK(revoked().back().expires_at == claims->expires_at);
+    CHECK(revoked().back().generation == claims->generation);
+
+    f.accounts.ensure_admin("ada@example.com", "admin-password", "", true);
+    REQUIRE(revoked().size() == 3);
+    CHECK(revoked().back().generation == f.accounts.find(user.id)->token_generation);
+    f.accounts.demote_admin("ada@example.com");
+    REQUIRE(revoked().size() == 4);
+    CHECK(revoked().back().generation == f.accounts.find(user.id)->token_generation);
+  }
 }

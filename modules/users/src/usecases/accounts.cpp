@@ -27,6 +27,15 @@ kernel::ApiError email_taken() {
   return kernel::ApiError::conflict("An account with this email already exists.");
 }
 
+// Tells the processes that authenticate without this module (split mode) that the account's
+// older tokens ended, in the transaction that ended them; any token signed before now expires
+// within token_ttl, so the revocation matters until then.
+void publish_new_generation(eventbus::Tx& tx, std::int64_t user_id, std::int64_t until) {
+  auto user = store::find(tx.db(), user_id);
+  if (!user) return;
+  tx.publish(events::TokensRevoked{user_id, user->token_generation, "", until});
+}
+
 }  // namespace
 
 User Accounts::register_user(Registration input, const eventbus::Trace& trace, kernel::Role role) {
@@ -110,6 +119,7 @@ void Accounts::change_password(std::int64_t id, const std::string& current_passw
     }
     store::update_credentials(tx.db(), id, now->user.role, hash,
                               kernel::format_rfc3339(bus_.clock().now()));
+    publish_new_generation(tx, id, now_seconds() + options_.token_ttl.count());
   });
 }
 
@@ -122,6 +132,8 @@ void Accounts::logout(std::int64_t caller, std::string_view token_text) {
   bus_.transact(eventbus::Trace{"logout", ""}, [&](eventbus::Tx& tx) {
     if (!token.token_id.empty()) {
       store::revoke(tx.db(), token.token_id, token.user_id, token.expires_at, now_seconds());
+      tx.publish(
+          events::TokensRevoked{token.user_id, token.generation, token.token_id, token.expires_at});
       return;
     }
     // A token signed before tokens had ids cannot be named: end the account's older tokens.
@@ -130,6 +142,7 @@ void Accounts::logout(std::int64_t caller, std::string_view token_text) {
     store::update_credentials(tx.db(), token.user_id, credentials->user.role,
                               credentials->password_hash,
                               kernel::format_rfc3339(bus_.clock().now()));
+    publish_new_generation(tx, token.user_id, now_seconds() + options_.token_ttl.count());
   });
 }
 
@@ -201,6 +214,7 @@ std::int64_t Accounts::ensure_admin(const std::string& email, const std::string&
     user.role = kernel::Role::admin;
     user.updated_at = kernel::format_rfc3339(bus_.clock().now());
     store::update_credentials(tx.db(), user.id, user.role, hash, user.updated_at);
+    publish_new_generation(tx, user.id, now_seconds() + options_.token_ttl.count());
     if (!is_admin) tx.publish(event_of<events::UserUpdated>(user));
   });
   return existing->user.id;
@@ -222,6 +236,7 @@ std::int64_t Accounts::demote_admin(const std::string& email) {
     user.updated_at = kernel::format_rfc3339(bus_.clock().now());
     store::update_credentials(tx.db(), user.id, user.role, existing->password_hash,
                               user.updated_at);
+    publish_new_generation(tx, user.id, now_seconds() + options_.token_ttl.count());
     tx.publish(event_of<events::UserUpdated>(user));
     return user.id;
   });
