@@ -17,6 +17,7 @@ struct App {
     c.in_memory = true;
     c.admin_email = "admin@mart.test";
     c.admin_password = "admin-password";
+    c.probe_cache_ttl = std::chrono::milliseconds(0);  // tests watch readiness change
     return c;
   }()};
   std::string admin;
