@@ -489,7 +489,7 @@ TEST_SUITE("integration") {
     app.bus().start();
     REQUIRE(call(app, "GET", "/readyz").status == 200);
     auto scrape = call(app, "GET", "/metrics").body;
-    REQUIRE(scrape.find("mart_outbox_waiting_events{module=\"users\"} 0") != std::string::npos);
+    REQUIRE(scrape.find("mart_outbox_waiting_events{module=\"users\"}") != std::string::npos);
 
     SQLite::Database other((dir.path() / "orders.db").string(), SQLite::OPEN_READWRITE);
     other.exec("BEGIN IMMEDIATE");
