@@ -1,6 +1,9 @@
 #include "revocation_follower.hpp"
 
+#include <eventbus/decode.hpp>
+#include <eventbus/kafka/rdkafka_handles.hpp>
 #include <kernel/log.hpp>
+#include <users/events.hpp>
 
 #include <boost/json/parse.hpp>
 
@@ -14,7 +17,7 @@
 namespace mart {
 namespace {
 
-constexpr std::string_view kType = "users.tokens_revoked.v1";
+constexpr std::string_view kType = users::events::TokensRevoked::kType;
 constexpr std::string_view kSource = "/mart/users";
 
 std::int64_t unix_now() {
@@ -23,71 +26,23 @@ std::int64_t unix_now() {
       .count();
 }
 
-struct HandleDeleter {
-  void operator()(rd_kafka_t* rk) const {
-    rd_kafka_consumer_close(rk);
-    rd_kafka_destroy(rk);
-  }
-};
-struct ListDeleter {
-  void operator()(rd_kafka_topic_partition_list_t* l) const {
-    rd_kafka_topic_partition_list_destroy(l);
-  }
-};
+namespace rk = eventbus::kafka::detail;
+
 struct MessageDeleter {
   void operator()(rd_kafka_message_t* m) const { rd_kafka_message_destroy(m); }
 };
-using Handle = std::unique_ptr<rd_kafka_t, HandleDeleter>;
-using List = std::unique_ptr<rd_kafka_topic_partition_list_t, ListDeleter>;
 
-void set(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {
-  char error[512];
-  if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error) !=
-      RD_KAFKA_CONF_OK) {
-    rd_kafka_conf_destroy(conf);
-    throw std::invalid_argument("kafka property " + name + ": " + error);
-  }
-}
-
-// librdkafka's own log lines, into ours (its default writes them to stderr).
-void log_line(const rd_kafka_t*, int level, const char* facility, const char* text) noexcept {
-  try {
-    std::string line = std::string(facility) + ": " + text;
-    if (level <= 3) {
-      kernel::log::error("revocations", line);
-    } else if (level <= 5) {
-      kernel::log::warn("revocations", line);
-    } else {
-      kernel::log::debug("revocations", line);
-    }
-  } catch (...) {
-    // Called from librdkafka's threads through C: nothing may escape.
-  }
-}
-
-Handle make_consumer(const eventbus::kafka::KafkaOptions& options) {
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  rd_kafka_conf_set_log_cb(conf, &log_line);
-  set(conf, "bootstrap.servers", options.brokers);
-  set(conf, "client.id", "mart-revocations");
-  // Partitions are assigned by hand and nothing is committed: the group id only satisfies the
-  // consumer API; no group is joined.
-  set(conf, "group.id", "mart-revocations");
-  set(conf, "enable.auto.commit", "false");
-  set(conf, "enable.auto.offset.store", "false");
-  set(conf, "enable.partition.eof", "false");
-  for (const auto& [name, value] : options.properties) {
-    if (name == "group.id" || name.rfind("enable.auto", 0) == 0) continue;
-    set(conf, name, value);
-  }
-  char error[512];
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
-  if (!rk) {
-    rd_kafka_conf_destroy(conf);
-    throw std::invalid_argument(std::string("kafka client: ") + error);
-  }
-  rd_kafka_poll_set_consumer(rk);
-  return Handle(rk);
+// A consumer that is assigned partitions by hand and commits nothing: the group id only
+// satisfies the consumer API; no group is joined.
+rk::Handle make_consumer(const eventbus::kafka::KafkaOptions& options) {
+  auto consumer = rk::make_handle(RD_KAFKA_CONSUMER,
+                                  rk::make_conf(options, {{"client.id", "mart-revocations"},
+                                                          {"group.id", "mart-revocations"},
+                                                          {"enable.auto.commit", "false"},
+                                                          {"enable.auto.offset.store", "false"},
+                                                          {"enable.partition.eof", "false"}}));
+  rd_kafka_poll_set_consumer(consumer.get());
+  return consumer;
 }
 
 std::optional<std::string> header(const rd_kafka_message_t& message, const char* name) {
@@ -126,9 +81,11 @@ int partitions_of(rd_kafka_t* rk, const std::string& topic) {
 RevocationFollower::RevocationFollower(const eventbus::kafka::KafkaOptions& options,
                                        std::string topic, std::chrono::seconds token_ttl,
                                        gateway::RevocationList& list)
-    : topic_(options.topic_prefix + topic), token_ttl_(token_ttl), list_(list) {
-  make_consumer(options);  // a bad property fails here, at start-up, not on the thread
-  thread_ = std::thread([this, options] { run(options); });
+    : topic_(options.topic_prefix + topic),
+      token_ttl_(token_ttl),
+      list_(list),
+      consumer_(make_consumer(options)) {  // a bad property fails here, at start-up
+  thread_ = std::thread([this] { run(); });
 }
 
 RevocationFollower::~RevocationFollower() {
@@ -140,16 +97,20 @@ void RevocationFollower::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void RevocationFollower::run(eventbus::kafka::KafkaOptions options) {
+void RevocationFollower::run() {
   try {
-    auto consumer = make_consumer(options);
+    auto& consumer = consumer_;
+    struct Close {  // leave the consumer cleanly before the handle is destroyed
+      rd_kafka_t* rk;
+      ~Close() { rd_kafka_consumer_close(rk); }
+    } close{consumer.get()};
     while (!stopping_ && !assigned_) {
       int count = partitions_of(consumer.get(), topic_);
       if (count == 0) {
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
         continue;
       }
-      List start(rd_kafka_topic_partition_list_new(count));
+      rk::Partitions start(rd_kafka_topic_partition_list_new(count));
       const auto since = (unix_now() - token_ttl_.count()) * 1000;
       for (int p = 0; p < count; ++p) {
         rd_kafka_topic_partition_list_add(start.get(), topic_.c_str(), p)->offset = since;
@@ -194,14 +155,10 @@ void RevocationFollower::run(eventbus::kafka::KafkaOptions options) {
         continue;
       }
       try {
-        auto body = boost::json::parse(
-                        std::string_view(static_cast<const char*>(message->payload), message->len))
-                        .as_object();
-        auto token_id = body.contains("token_id") ? std::string(body.at("token_id").as_string())
-                                                  : std::string();
-        list_.add(body.at("user_id").to_number<std::int64_t>(),
-                  body.at("generation").to_number<std::int64_t>(), token_id,
-                  body.at("expires_at").to_number<std::int64_t>(), unix_now());
+        auto revoked = eventbus::decode_event<users::events::TokensRevoked>(boost::json::parse(
+            std::string_view(static_cast<const char*>(message->payload), message->len)));
+        list_.add(revoked.user_id, revoked.generation, revoked.token_id, revoked.expires_at,
+                  unix_now());
         ++applied_;
       } catch (const std::exception& error) {
         kernel::log::warn("revocations", std::string("a malformed ") + std::string(kType) +

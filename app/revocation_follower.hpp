@@ -8,6 +8,7 @@
 #include "gateway/revocation_list.hpp"
 
 #include <eventbus/kafka/bridge.hpp>
+#include <eventbus/kafka/rdkafka_handles.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -30,7 +31,7 @@ class RevocationFollower {
   std::int64_t applied() const { return applied_.load(); }
 
  private:
-  void run(eventbus::kafka::KafkaOptions options);
+  void run();
 
   std::string topic_;  // with the prefix
   std::chrono::seconds token_ttl_;
@@ -38,6 +39,7 @@ class RevocationFollower {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> assigned_{false};
   std::atomic<std::int64_t> applied_{0};
+  eventbus::kafka::detail::Handle consumer_;  // used by the thread only, once it started
   std::thread thread_;
 };
 

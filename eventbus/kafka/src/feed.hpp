@@ -10,7 +10,7 @@
 // thread never blocks on Kafka; status() may be called from any thread.
 
 #include "eventbus/kafka/bridge.hpp"
-#include "rdkafka_handles.hpp"
+#include "eventbus/kafka/rdkafka_handles.hpp"
 
 #include <atomic>
 #include <chrono>

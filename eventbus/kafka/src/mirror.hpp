@@ -3,7 +3,7 @@
 // hosted module's outbox.
 
 #include "eventbus/kafka/bridge.hpp"
-#include "rdkafka_handles.hpp"
+#include "eventbus/kafka/rdkafka_handles.hpp"
 
 #include <kernel/database.hpp>
 

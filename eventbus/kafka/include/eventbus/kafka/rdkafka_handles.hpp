@@ -1,5 +1,6 @@
 #pragma once
-// Owning wrappers of librdkafka handles and the one place client configurations are built.
+// Owning wrappers of librdkafka handles and the one place client configurations are built (the
+// bridge's feeds and mirror, and the app's revocation follower).
 
 #include "eventbus/kafka/bridge.hpp"
 
