@@ -2,18 +2,27 @@
 // Tolerant decoding of an event's JSON into its struct: a field the struct does not know is
 // ignored and a field the JSON lacks keeps its default, so adding a field to an event is not a
 // breaking change (Boost.JSON 1.81's value_to rejects both). A field of the wrong type throws.
+// An event with a JSON mapping of its own (a tag_invoke for value_to, e.g. one whose wire form
+// differs from its members) is read through that mapping, which must be as tolerant.
 
 #include <boost/describe/members.hpp>
 #include <boost/json/value.hpp>
 #include <boost/json/value_to.hpp>
 #include <boost/mp11/algorithm.hpp>
 
+#include <concepts>
 #include <type_traits>
 
 namespace eventbus {
 
 template <class E>
+concept HasOwnJsonMapping = requires(const boost::json::value& json) {
+  { tag_invoke(boost::json::value_to_tag<E>{}, json) } -> std::same_as<E>;
+};
+
+template <class E>
 E decode_event(const boost::json::value& json) {
+  if constexpr (HasOwnJsonMapping<E>) return tag_invoke(boost::json::value_to_tag<E>{}, json);
   E event{};
   const auto& object = json.as_object();
   boost::mp11::mp_for_each<boost::describe::describe_members<E, boost::describe::mod_public>>(

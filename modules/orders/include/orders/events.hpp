@@ -138,11 +138,3 @@ struct OrderShipped {
 BOOST_DESCRIBE_STRUCT(OrderShipped, (), (order_id, user_id))
 
 }  // namespace orders::events
-
-// The bus decodes an event member by member (eventbus::decode_event); PaymentRequested is read
-// through its mapping above instead, wherever it is decoded.
-template <>
-inline orders::events::PaymentRequested eventbus::decode_event<orders::events::PaymentRequested>(
-    const boost::json::value& json) {
-  return boost::json::value_to<orders::events::PaymentRequested>(json);
-}
