@@ -4,6 +4,8 @@
 #   make run-split  the same system as three processes meeting through a mock Kafka broker
 #   make test  install what is missing, build (warnings as errors), run every test tier, then the
 #              same suite again under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make lint  clang-tidy with the checks of .clang-tidy over every source file (no build needed)
+#   make format-check  fails if a C++ file is not formatted as .clang-format says (CI runs it)
 
 SHELL := /bin/bash
 PACKAGES := build-essential cmake ninja-build ccache pkg-config \
@@ -16,7 +18,9 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build release run run-split test test-fast test-asan bench format clean
+.PHONY: all deps format-deps lint-deps build release run run-split test test-fast test-asan bench format \
+        format-check lint clean
+
 
 all: build
 
@@ -28,6 +32,12 @@ deps:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+
+# The style tools: only format, format-check and lint need them, not the two README commands.
+format-deps:
+	@$(MAKE) --no-print-directory deps PACKAGES=clang-format
+lint-deps:
+	@$(MAKE) --no-print-directory deps PACKAGES="clang-tidy clang-format"
 
 build: deps
 	cmake --preset dev >/dev/null
@@ -69,8 +79,17 @@ bench: deps
 	bench/orders/run.sh build/release
 	bench/kafka/run.sh build/release
 
-format:
+format: format-deps
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+format-check: format-deps
+	git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
+
+# Sources of the tree only: not generated files under build/, not the arch test's broken fixtures.
+lint: deps lint-deps
+	cmake --preset dev >/dev/null
+	run-clang-tidy -p build/dev -quiet -j $(JOBS) \
+	  '^(?!.*/(build|fixtures)/).*/(app|eventbus|modules|tests|bench|tools)/.*\.cpp$$'
 
 clean:
 	rm -rf build

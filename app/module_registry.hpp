@@ -1,6 +1,6 @@
 #pragma once
-// The modules this build can host, by name. The composition root is the only place that knows
-// every module's entry point.
+// The modules this build can host, by name, in the order of modules/modules.cmake (start-up
+// order). The composition root is the only place that knows every module's entry point.
 
 #include <eventbus/bus.hpp>
 #include <kernel/jwt.hpp>
@@ -9,7 +9,6 @@
 
 #include <chrono>
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,10 +31,9 @@ struct HostContext {
 
 struct ModuleEntry {
   std::string name;
-  std::function<std::unique_ptr<kernel::Module>(eventbus::ModuleBus&, const HostContext&)> make;
+  std::unique_ptr<kernel::Module> (*make)(eventbus::ModuleBus&, const HostContext&) = nullptr;
 };
 
-// In start-up order.
 const std::vector<ModuleEntry>& available_modules();
 const ModuleEntry* find_module(std::string_view name);
 

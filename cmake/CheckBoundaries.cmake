@@ -5,7 +5,8 @@ cmake_policy(VERSION 3.25)
 #  - Beast, Asio or librdkafka appear under modules/ (they belong to app/ and eventbus/kafka).
 # Used at configure time (fatal) and by the `arch` CTest (cmake -P with -DMODULES_DIR=...).
 
-set(MART_MODULE_NAMES products orders payments inventory notifications users)
+# The module names come from the one list (also when run as a script).
+include(${CMAKE_CURRENT_LIST_DIR}/../modules/modules.cmake)
 
 function(mart_boundary_violations modules_dir out_var)
   set(violations "")
@@ -26,7 +27,7 @@ function(mart_boundary_violations modules_dir out_var)
         list(APPEND violations "${rel}: '${path}' puts modules/ on the include path")
       else()
         string(REGEX MATCH "^[a-z_]+" top "${path}")
-        if(top IN_LIST MART_MODULE_NAMES AND NOT top STREQUAL owner
+        if(top IN_LIST MART_MODULES AND NOT top STREQUAL owner
            AND NOT path STREQUAL "${top}/events.hpp")
           list(APPEND violations "${rel}: reaches into module '${top}' via '${path}'")
         endif()

@@ -7,6 +7,7 @@
 
 #include <kernel/ids.hpp>
 #include <kernel/log.hpp>
+#include <mart/module_list.hpp>
 
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
@@ -24,8 +25,6 @@ namespace {
 constexpr int kExitHasData = 1;
 constexpr int kExitConfig = 2;
 
-const std::vector<std::string> kEveryModule = {"products",  "orders",        "payments",
-                                               "inventory", "notifications", "users"};
 const std::string kDefaultAdminEmail = "admin@mart.local";
 const std::string kCustomerEmail = "customer@mart.local";
 const std::string kCustomerName = "Demo Customer";
@@ -47,10 +46,10 @@ std::string random_password() {
 
 std::vector<std::string> missing_modules(const Config& config) {
   std::vector<std::string> missing;
-  for (const auto& name : kEveryModule) {
+  for (const auto name : kModuleNames) {
     bool configured =
         std::find(config.modules.begin(), config.modules.end(), name) != config.modules.end();
-    if (!configured || !find_module(name)) missing.push_back(name);
+    if (!configured || !find_module(name)) missing.emplace_back(name);
   }
   return missing;
 }
@@ -227,7 +226,7 @@ int seed_demo(Config config, const SeedDemoOptions& options, std::ostream& out, 
 
   Application app(std::move(config));
   app.open();
-  if (app.hosted().size() != kEveryModule.size()) {
+  if (app.hosted().size() != kModuleNames.size()) {
     err << "mart seed-demo: this build does not host every module\n";
     return kExitConfig;
   }

@@ -6,6 +6,7 @@
 #include "prune.hpp"
 
 #include <kernel/log.hpp>
+#include <mart/module_list.hpp>
 
 #include <algorithm>
 #include <array>
@@ -18,9 +19,8 @@
 namespace eventbus {
 namespace {
 
-// Dead-letter ids are unique across modules: local id * 16 + a fixed module code.
-constexpr std::array<std::string_view, 6> kModuleCodes = {"products",  "orders",        "payments",
-                                                          "inventory", "notifications", "users"};
+// Dead-letter ids are unique across modules: local id * 16 + the module's fixed code
+// (<mart/module_list.hpp>); a name outside the list (a test's) gets the next free code.
 constexpr std::int64_t kCodeSpace = 16;
 
 }  // namespace
@@ -239,11 +239,9 @@ Bus::~Bus() {
 ModuleBus& Bus::attach(std::string module, std::shared_ptr<kernel::Database> db) {
   if (impl_->running) throw std::logic_error("attach after the bus started");
   if (impl_->modules.count(module)) throw std::logic_error("module attached twice: " + module);
-  auto code = std::int64_t{0};
-  for (std::size_t i = 0; i < kModuleCodes.size(); ++i) {
-    if (kModuleCodes[i] == module) code = static_cast<std::int64_t>(i) + 1;
-  }
-  if (code == 0) code = static_cast<std::int64_t>(kModuleCodes.size() + 1 + impl_->modules.size());
+  auto code = mart::module_code(module);
+  if (code == 0)
+    code = static_cast<std::int64_t>(mart::kModuleNames.size() + 1 + impl_->modules.size());
   if (code >= kCodeSpace) throw std::logic_error("too many modules on one bus");
 
   auto worker = std::make_unique<Impl::Worker>();

@@ -24,13 +24,14 @@ std::set<std::string> catalogue_types() {
   return types;
 }
 
-// Every `kType = "..."` of modules/*/include/*/events.hpp.
+// Every `kType = "..."` of modules/*/events/include/*/events.hpp.
 std::set<std::string> types_declared_in_events_headers() {
   std::set<std::string> types;
   const std::regex declaration(R"(kType\s*=\s*"([^"]+)\")");
   const auto modules = catalog::test::source_path("modules");
   for (const auto& module : std::filesystem::directory_iterator(modules)) {
-    const auto header = module.path() / "include" / module.path().filename() / "events.hpp";
+    const auto header =
+        module.path() / "events" / "include" / module.path().filename() / "events.hpp";
     if (!std::filesystem::exists(header)) continue;
     const auto text = catalog::test::read_source_file(
         std::filesystem::relative(header, catalog::test::source_path("")).string());

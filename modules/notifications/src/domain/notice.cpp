@@ -77,12 +77,20 @@ std::string format_money(std::int64_t minor_units, std::string_view currency) {
   int digits = decimals_of(code);
   std::uint64_t scale = 1;
   for (int i = 0; i < digits; ++i) scale *= 10;
-  std::string text = (minor_units < 0 ? "-" : "") + std::to_string(magnitude / scale);
+  // Appended piece by piece: GCC 12 at -O3 warns (-Wrestrict, a false positive) on
+  // "literal" + std::string chains here.
+  std::string text;
+  if (minor_units < 0) text += '-';
+  text += std::to_string(magnitude / scale);
   if (digits > 0) {
     auto fraction = std::to_string(magnitude % scale);
-    text += "." + std::string(static_cast<std::size_t>(digits) - fraction.size(), '0') + fraction;
+    text += '.';
+    text.append(static_cast<std::size_t>(digits) - fraction.size(), '0');
+    text += fraction;
   }
-  return text + " " + code;
+  text += ' ';
+  text += code;
+  return text;
 }
 
 Notice notice_of(const orders::events::OrderPlaced& event, std::string_view envelope_id) {

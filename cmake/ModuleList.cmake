@@ -1,0 +1,30 @@
+# mart_generate_module_list(): the header <mart/module_list.hpp> (target mart::module_list), the
+# C++ view of modules/modules.cmake. Generated at configure time, so it never disagrees with the
+# build's list of modules.
+
+function(mart_generate_module_list)
+  set(names "")
+  set(paths "")
+  set(path_count 0)
+  foreach(module IN LISTS MART_MODULES)
+    string(APPEND names "    \"${module}\",\n")
+    if(NOT DEFINED MART_MODULE_PATHS_${module})
+      message(FATAL_ERROR "modules/modules.cmake: module '${module}' has no MART_MODULE_PATHS_${module}")
+    endif()
+    foreach(prefix IN LISTS MART_MODULE_PATHS_${module})
+      string(APPEND paths "    {\"${prefix}\", \"${module}\"},\n")
+      math(EXPR path_count "${path_count} + 1")
+    endforeach()
+  endforeach()
+  list(LENGTH MART_MODULES module_count)
+  set(MART_MODULE_COUNT ${module_count})
+  set(MART_MODULE_NAME_LINES "${names}")
+  set(MART_MODULE_PATH_COUNT ${path_count})
+  set(MART_MODULE_PATH_LINES "${paths}")
+  set(dir ${PROJECT_BINARY_DIR}/generated/module_list)
+  configure_file(${PROJECT_SOURCE_DIR}/cmake/templates/module_list.hpp.in
+                 ${dir}/mart/module_list.hpp @ONLY)
+  add_library(mart_module_list INTERFACE)
+  add_library(mart::module_list ALIAS mart_module_list)
+  target_include_directories(mart_module_list INTERFACE ${dir})
+endfunction()
