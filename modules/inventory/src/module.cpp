@@ -1,8 +1,7 @@
 #include <inventory/module.hpp>
 
 #include "http/routes.hpp"
-#include "subscribers/on_order_events.hpp"
-#include "subscribers/on_product_created.hpp"
+#include "subscribers/subscribers.hpp"
 #include "usecases/stock_ledger.hpp"
 
 namespace inventory {
@@ -11,10 +10,8 @@ namespace {
 class InventoryModule final : public kernel::Module {
  public:
   explicit InventoryModule(eventbus::ModuleBus& bus) : ledger_(bus) {
-    subscribers::subscribe_on_product_created(bus);
-    subscribers::subscribe_on_order_placed(bus);
-    subscribers::subscribe_on_order_confirmed(bus);
-    subscribers::subscribe_on_order_cancelled(bus);
+    const subscribers::Dependencies deps{};
+    for (auto subscribe : subscribers::kAll) subscribe(bus, deps);
   }
   std::string_view name() const override { return "inventory"; }
   void add_routes(kernel::Router& router) override { http::add_routes(router, ledger_); }

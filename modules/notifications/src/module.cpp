@@ -1,9 +1,7 @@
 #include <notifications/module.hpp>
 
 #include "http/routes.hpp"
-#include "subscribers/deliver.hpp"
-#include "subscribers/on_flow_events.hpp"
-#include "subscribers/on_user_events.hpp"
+#include "subscribers/subscribers.hpp"
 #include "usecases/dispatcher.hpp"
 #include "usecases/notification_log.hpp"
 
@@ -18,19 +16,22 @@ class NotificationsModule final : public kernel::Module {
         in_place_(channel->delivers_in_place()),
         dispatcher_(std::move(channel), bus.clock()),
         log_(bus, std::string(dispatcher_.channel().name()), in_place_ ? &dispatcher_ : nullptr) {
-    subscribers::subscribe_on_user_events(bus);
-    subscribers::subscribe_on_flow_events(bus, log_);
+    const subscribers::Dependencies deps{
+        log_,
+        dispatcher_,
+        // A receiver's outage is ridden out: back-off up to the cap, a dead letter only after
+        // retry_for.
+        {std::chrono::milliseconds(200), options.retry_max_backoff, options.retry_for}};
+    for (auto subscribe : subscribers::kAll) subscribe(bus, deps);
     if (in_place_) {
       // Nothing delivers pending rows later: deliver those of this channel an earlier run left
       // (a build that delivered through the bus). Rows of another channel (a webhook) are left
       // for it: its NotificationCreated events wait in the outbox for notifications.deliver.
       bus.db().write([this](kernel::Connection& c) { dispatcher_.deliver_pending(c); });
     } else {
-      // A receiver's outage is ridden out: back-off up to the cap, a dead letter only after
-      // retry_for.
-      subscribers::subscribe_deliver(
-          bus, dispatcher_,
-          {std::chrono::milliseconds(200), options.retry_max_backoff, options.retry_for});
+      // Delivery through the bus ("notifications.deliver"), registered only for a channel that
+      // does not deliver in place, hence outside kAll.
+      subscribers::on_notification_created(bus, deps);
     }
   }
   std::string_view name() const override { return "notifications"; }
@@ -40,7 +41,7 @@ class NotificationsModule final : public kernel::Module {
     std::int64_t waiting = 0;
     std::int64_t dead = 0;
     for (const auto& w : bus_.waiting()) {
-      if (w.subscriber != "notifications.deliver") continue;
+      if (w.subscriber != subscribers::kDeliverSubscriber) continue;
       waiting += w.pending;
       dead += w.dead;
     }

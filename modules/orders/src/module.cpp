@@ -1,7 +1,7 @@
 #include <orders/module.hpp>
 
 #include "http/routes.hpp"
-#include "subscribers/subscriptions.hpp"
+#include "subscribers/subscribers.hpp"
 #include "usecases/ordering.hpp"
 
 namespace orders {
@@ -10,8 +10,8 @@ namespace {
 class OrdersModule final : public kernel::Module {
  public:
   OrdersModule(eventbus::ModuleBus& bus, OrdersOptions options) : ordering_(bus, options) {
-    subscribers::subscribe_catalog(bus);
-    subscribers::subscribe_flow(bus);
+    const subscribers::Dependencies deps{};
+    for (auto subscribe : subscribers::kAll) subscribe(bus, deps);
   }
   std::string_view name() const override { return "orders"; }
   void add_routes(kernel::Router& router) override { http::add_routes(router, ordering_); }

@@ -2,8 +2,7 @@
 #include <payments/simulated_provider.hpp>
 
 #include "http/routes.hpp"
-#include "subscribers/on_order_cancelled.hpp"
-#include "subscribers/on_payment_requested.hpp"
+#include "subscribers/subscribers.hpp"
 #include "usecases/payments.hpp"
 
 #include <kernel/worker_pool.hpp>
@@ -18,10 +17,9 @@ class PaymentsModule final : public kernel::Module {
       : payments_(bus, std::move(provider)) {
     // A provider outage is ridden out: back-off up to the cap, a dead letter only after
     // retry_for (a decline is an answer, never retried).
-    eventbus::OutsideRetry retry{std::chrono::milliseconds(200), options.retry_max_backoff,
-                                 options.retry_for};
-    subscribers::subscribe_on_payment_requested(bus, payments_, retry);
-    subscribers::subscribe_on_order_cancelled(bus, payments_, retry);
+    const subscribers::Dependencies deps{
+        payments_, {std::chrono::milliseconds(200), options.retry_max_backoff, options.retry_for}};
+    for (auto subscribe : subscribers::kAll) subscribe(bus, deps);
   }
   std::string_view name() const override { return "payments"; }
   void add_routes(kernel::Router& router) override {

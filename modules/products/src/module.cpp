@@ -1,7 +1,7 @@
 #include <products/module.hpp>
 
 #include "http/routes.hpp"
-#include "subscribers/on_stock_level_changed.hpp"
+#include "subscribers/subscribers.hpp"
 #include "usecases/catalog.hpp"
 
 namespace products {
@@ -10,7 +10,8 @@ namespace {
 class ProductsModule final : public kernel::Module {
  public:
   explicit ProductsModule(eventbus::ModuleBus& bus) : catalog_(bus) {
-    subscribers::subscribe_on_stock_level_changed(bus);
+    const subscribers::Dependencies deps{};
+    for (auto subscribe : subscribers::kAll) subscribe(bus, deps);
   }
   std::string_view name() const override { return "products"; }
   void add_routes(kernel::Router& router) override { http::add_routes(router, catalog_); }

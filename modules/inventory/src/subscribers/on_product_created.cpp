@@ -1,5 +1,4 @@
-#include "subscribers/on_product_created.hpp"
-
+#include "subscribers/subscribers.hpp"
 #include "usecases/stock_ledger.hpp"
 
 #include <products/events.hpp>
@@ -8,7 +7,7 @@
 
 namespace inventory::subscribers {
 
-void subscribe_on_product_created(eventbus::ModuleBus& bus) {
+void on_product_created(eventbus::ModuleBus& bus, const Dependencies&) {
   bus.subscribe<products::events::ProductCreated>(
       "inventory.on_product_created",
       [&bus](const products::events::ProductCreated& event, eventbus::HandlerContext& ctx) {

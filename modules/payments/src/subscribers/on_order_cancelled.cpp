@@ -1,21 +1,19 @@
-#include "subscribers/on_order_cancelled.hpp"
-
-#include "subscribers/subscriber.hpp"
+#include "subscribers/order_flow_subscriber.hpp"
+#include "subscribers/subscribers.hpp"
 
 #include <orders/events.hpp>
 
 namespace payments::subscribers {
 
-void subscribe_on_order_cancelled(eventbus::ModuleBus& bus, Payments& payments,
-                                  eventbus::OutsideRetry retry) {
+void on_order_cancelled(eventbus::ModuleBus& bus, const Dependencies& deps) {
   bus.subscribe_outside<orders::events::OrderCancelled>(
       kOrderFlowSubscriber,
-      [&payments](const orders::events::OrderCancelled& event, const eventbus::Envelope&,
-                  kernel::Database& db) {
+      [&payments = deps.payments](const orders::events::OrderCancelled& event,
+                                  const eventbus::Envelope&, kernel::Database& db) {
         // Whatever the reason or the previous status: what counts is whether money was taken.
         return payments.on_order_cancelled(event.order_id, db);
       },
-      retry);
+      deps.retry);
 }
 
 }  // namespace payments::subscribers

@@ -1,12 +1,11 @@
-#include "subscribers/on_stock_level_changed.hpp"
-
+#include "subscribers/subscribers.hpp"
 #include "usecases/catalog.hpp"
 
 #include <inventory/events.hpp>
 
 namespace products::subscribers {
 
-void subscribe_on_stock_level_changed(eventbus::ModuleBus& bus) {
+void on_stock_level_changed(eventbus::ModuleBus& bus, const Dependencies&) {
   bus.subscribe<inventory::events::StockLevelChanged>(
       "products.on_stock_level_changed",
       [](const inventory::events::StockLevelChanged& event, eventbus::HandlerContext& ctx) {

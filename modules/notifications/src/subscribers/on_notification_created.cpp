@@ -1,20 +1,19 @@
-#include "subscribers/deliver.hpp"
+#include "subscribers/subscribers.hpp"
 
 #include <notifications/events.hpp>
 
 namespace notifications::subscribers {
 
-void subscribe_deliver(eventbus::ModuleBus& bus, Dispatcher& dispatcher,
-                       eventbus::OutsideRetry retry) {
+void on_notification_created(eventbus::ModuleBus& bus, const Dependencies& deps) {
   // The channel's call (a webhook POST) runs with no transaction open and no write lock held, so
   // a hung receiver delays only deliveries; a repeat after a crash is tolerated by receivers.
   bus.subscribe_outside<events::NotificationCreated>(
-      "notifications.deliver",
-      [&dispatcher](const events::NotificationCreated& event, const eventbus::Envelope&,
-                    kernel::Database& db) {
+      kDeliverSubscriber,
+      [&dispatcher = deps.dispatcher](const events::NotificationCreated& event,
+                                      const eventbus::Envelope&, kernel::Database& db) {
         return dispatcher.deliver_outside(event.notification_id, db);
       },
-      retry);
+      deps.delivery_retry);
 }
 
 }  // namespace notifications::subscribers
