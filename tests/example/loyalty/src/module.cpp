@@ -8,15 +8,15 @@ namespace {
 
 class LoyaltyModule final : public kernel::Module {
  public:
-  LoyaltyModule(eventbus::ModuleBus& bus, LoyaltyOptions options) : bus_(bus), deps_{options} {
-    for (auto subscribe : subscribers::kAll) subscribe(bus, deps_);
+  LoyaltyModule(eventbus::ModuleBus& bus, LoyaltyOptions options) : bus_(bus) {
+    const subscribers::Dependencies deps{options};
+    for (auto subscribe : subscribers::kAll) subscribe(bus, deps);
   }
   std::string_view name() const override { return "loyalty"; }
   void add_routes(kernel::Router& router) override { http::add_routes(router, bus_); }
 
  private:
   eventbus::ModuleBus& bus_;
-  subscribers::Dependencies deps_;
 };
 
 }  // namespace

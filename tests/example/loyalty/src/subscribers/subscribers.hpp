@@ -11,11 +11,12 @@
 
 namespace loyalty::subscribers {
 
+// What the handlers need besides the bus (use cases by reference, options by value).
 struct Dependencies {
   LoyaltyOptions options;
 };
 
-void on_order_confirmed(eventbus::ModuleBus& bus, Dependencies& deps);
+void on_order_confirmed(eventbus::ModuleBus& bus, const Dependencies& deps);
 
 inline constexpr std::array kAll = {&on_order_confirmed};
 
