@@ -94,7 +94,11 @@ std::string origin_form(std::string_view target) {
   auto url = parse_target(target);
   if (!url) return "/";
   std::string out = url->encoded_path().empty() ? "/" : std::string(url->encoded_path());
-  if (url->has_query()) out += "?" + std::string(url->encoded_query());
+  if (url->has_query()) {
+    // Appended, not "?" + string: GCC 12 at -O3 warns (-Wrestrict, a false positive) on that.
+    out += '?';
+    out += url->encoded_query();
+  }
   return out;
 }
 
