@@ -1,6 +1,6 @@
 #pragma once
-// Cursor pagination per api.md: ?limit=1..100 (default 20) and an opaque ?cursor.
-// Cursors encode a keyset position (the last id seen), so inserts never shift a page.
+// Cursor pagination as docs/openapi.yaml describes it: ?limit=1..100 (default 20) and an opaque
+// ?cursor. Cursors encode a keyset position (the last id seen), so inserts never shift a page.
 
 #include "kernel/http.hpp"
 
