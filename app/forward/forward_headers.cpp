@@ -1,5 +1,6 @@
 #include "forward/forward_headers.hpp"
 
+#include <kernel/text.hpp>
 #include <kernel/trace.hpp>
 
 #include <algorithm>
@@ -27,12 +28,6 @@ bool istarts_with(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
 }
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 // The comma-separated elements of every field called `name`, trimmed, empty ones dropped.
 std::vector<std::string_view> elements(const kernel::Headers& headers, std::string_view name) {
   std::vector<std::string_view> out;
@@ -41,7 +36,7 @@ std::vector<std::string_view> elements(const kernel::Headers& headers, std::stri
     std::string_view rest = value;
     while (!rest.empty()) {
       auto comma = rest.find(',');
-      auto element = trim(rest.substr(0, comma));
+      auto element = kernel::trim_ows(rest.substr(0, comma));
       if (!element.empty()) out.push_back(element);
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     }
@@ -142,7 +137,7 @@ int mart_hops(const kernel::Headers& headers) {
     // "1.1 mart" or "HTTP/1.1 mart (comment)": received-protocol, then the pseudonym.
     auto space = entry.find(' ');
     if (space == std::string_view::npos) continue;
-    auto by = trim(entry.substr(space + 1));
+    auto by = kernel::trim_ows(entry.substr(space + 1));
     by = by.substr(0, by.find(' '));
     if (by == kViaPseudonym) ++hops;
   }

@@ -4,6 +4,7 @@
 #include "kernel/log.hpp"
 #include "kernel/problem.hpp"
 #include "kernel/router.hpp"
+#include "kernel/text.hpp"
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
@@ -118,13 +119,7 @@ std::string framing_error(const BeastRequest::header_type& head) {
   if (lengths > 1) return "The request has more than one Content-Length field.";
   if (encodings == 0) return {};
   if (lengths > 0) return "The request has both Transfer-Encoding and Content-Length.";
-  auto trimmed = std::string_view(coding);
-  while (!trimmed.empty() && (trimmed.front() == ' ' || trimmed.front() == '\t')) {
-    trimmed.remove_prefix(1);
-  }
-  while (!trimmed.empty() && (trimmed.back() == ' ' || trimmed.back() == '\t')) {
-    trimmed.remove_suffix(1);
-  }
+  auto trimmed = kernel::trim_ows(coding);
   if (encodings > 1 || !iequals(trimmed, "chunked")) {
     return "The only Transfer-Encoding accepted is chunked.";
   }

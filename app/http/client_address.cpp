@@ -1,5 +1,7 @@
 #include "http/client_address.hpp"
 
+#include <kernel/text.hpp>
+
 #include <boost/asio/ip/address.hpp>
 
 #include <algorithm>
@@ -11,12 +13,6 @@ namespace mart::http {
 namespace {
 
 namespace ip = boost::asio::ip;
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -48,7 +44,7 @@ std::vector<std::string_view> elements(const kernel::Headers& headers, std::stri
     std::string_view rest = value;
     for (;;) {
       auto comma = rest.find(',');
-      auto element = trim(rest.substr(0, comma));
+      auto element = kernel::trim_ows(rest.substr(0, comma));
       if (!element.empty()) out.push_back(element);
       if (comma == std::string_view::npos) break;
       rest.remove_prefix(comma + 1);
@@ -61,10 +57,11 @@ std::vector<std::string_view> elements(const kernel::Headers& headers, std::stri
 std::string_view forwarded_for(std::string_view element) {
   while (!element.empty()) {
     auto semicolon = element.find(';');
-    auto pair = trim(element.substr(0, semicolon));
+    auto pair = kernel::trim_ows(element.substr(0, semicolon));
     auto equals = pair.find('=');
-    if (equals != std::string_view::npos && iequals(trim(pair.substr(0, equals)), "for")) {
-      auto value = trim(pair.substr(equals + 1));
+    if (equals != std::string_view::npos &&
+        iequals(kernel::trim_ows(pair.substr(0, equals)), "for")) {
+      auto value = kernel::trim_ows(pair.substr(equals + 1));
       if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
         value = value.substr(1, value.size() - 2);
       }
@@ -79,7 +76,7 @@ std::string_view forwarded_for(std::string_view element) {
 }  // namespace
 
 std::string normal_address(std::string_view text) {
-  text = trim(text);
+  text = kernel::trim_ows(text);
   if (text.starts_with('[')) {
     auto close = text.find(']');
     if (close == std::string_view::npos) return {};
@@ -95,10 +92,10 @@ std::string normal_address(std::string_view text) {
 
 TrustedProxies::TrustedProxies(const std::vector<std::string>& entries) {
   for (const auto& raw : entries) {
-    auto entry = trim(raw);
+    auto entry = kernel::trim_ows(raw);
     auto slash = entry.find('/');
     auto address = parse_address(entry.substr(0, slash));
-    if (!address || entry.substr(0, slash) != trim(entry.substr(0, slash))) {
+    if (!address || entry.substr(0, slash) != kernel::trim_ows(entry.substr(0, slash))) {
       throw std::invalid_argument("'" + raw + "' is not an IP address or CIDR block");
     }
     Block block;

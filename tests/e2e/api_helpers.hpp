@@ -22,10 +22,14 @@ inline HeaderList bearer(const std::string& token) {
   return {{"Authorization", "Bearer " + token}};
 }
 
+// A sign-in request's body.
+inline std::string credentials(const std::string& email, const std::string& password) {
+  return R"({"email":")" + email + R"(","password":")" + password + R"("})";
+}
+
 inline std::string login(HttpClient& client, const std::string& email,
                          const std::string& password) {
-  auto r = client.post("/api/v1/auth/login",
-                       R"({"email":")" + email + R"(","password":")" + password + R"("})");
+  auto r = client.post("/api/v1/auth/login", credentials(email, password));
   REQUIRE(r.status == 200);
   return std::string(r.json().at("access_token").as_string());
 }

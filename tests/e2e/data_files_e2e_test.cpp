@@ -5,6 +5,7 @@
 #include "server_process.hpp"
 
 #include "temp_dir.hpp"
+#include "text.hpp"
 
 #include <doctest/doctest.h>
 
@@ -21,10 +22,6 @@ mode_t mode_of(const std::filesystem::path& path) {
   struct stat info {};
   REQUIRE_MESSAGE(::stat(path.c_str(), &info) == 0, path.string());
   return info.st_mode & 0777;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 }  // namespace

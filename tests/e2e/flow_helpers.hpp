@@ -2,6 +2,7 @@
 // Steps of the order-flow end-to-end tests: a shop with stock, customers, waiting for the flow.
 
 #include "api_helpers.hpp"
+#include "timing.hpp"
 
 #include <doctest/doctest.h>
 
@@ -11,17 +12,6 @@
 #include <thread>
 
 namespace mart::test {
-
-// Polls until `done` holds (the flow is asynchronous); false after `timeout`.
-inline bool eventually(const std::function<bool()>& done,
-                       std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return done();
-}
 
 inline std::int64_t create_stocked_product(HttpClient& client, const HeaderList& admin,
                                            const std::string& name, std::int64_t price_cents,

@@ -5,8 +5,10 @@
 #include "server_process.hpp"
 
 #include "api_helpers.hpp"
+#include "http/check_problem.hpp"
 #include "http/client.hpp"
 #include "temp_dir.hpp"
+#include "text.hpp"
 
 #include <doctest/doctest.h>
 
@@ -85,16 +87,6 @@ class Listener {
   std::uint16_t port_ = 0;
   std::future<std::string> captured_;
 };
-
-bool contains(const std::string& text, std::string_view part) {
-  return text.find(part) != std::string::npos;
-}
-
-void check_problem(const HttpResponse& r, int status) {
-  CHECK(r.status == status);
-  CHECK(r.header("Content-Type") == "application/problem+json");
-  CHECK(r.json().at("status") == status);
-}
 
 }  // namespace
 

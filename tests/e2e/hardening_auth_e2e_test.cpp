@@ -22,10 +22,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string credentials(const std::string& email, const std::string& password) {
-  return R"({"email":")" + email + R"(","password":")" + password + R"("})";
-}
-
 std::string registration(const std::string& email, const std::string& password) {
   return R"({"email":")" + email + R"(","password":")" + password + R"(","name":"Test"})";
 }

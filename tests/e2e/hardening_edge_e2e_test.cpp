@@ -19,10 +19,6 @@ namespace {
 
 const std::string kSharedSecret = "edge-e2e-shared-secret-0123456789abcdef01";
 
-std::string credentials(const std::string& email, const std::string& password) {
-  return R"({"email":")" + email + R"(","password":")" + password + R"("})";
-}
-
 // Every other spelling of POST /api/v1/auth/login that a lenient router would accept.
 const std::vector<std::string> kLoginSpellings = {
     "/api/v1/auth/login/",

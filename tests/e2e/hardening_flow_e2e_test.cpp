@@ -2,6 +2,7 @@
 // payment provider and of the receiver are ridden out without dead letters, and deliveries are
 // signed with a timestamp.
 #include "flow_helpers.hpp"
+#include "hmac.hpp"
 #include "server_process.hpp"
 #include "temp_dir.hpp"
 
@@ -110,19 +111,6 @@ class Receiver {
   std::vector<Delivery> received_;
   std::atomic<int> requests_{0};
 };
-
-std::string hmac_hex(const std::string& key, const std::string& data) {
-  unsigned char mac[crypto_auth_hmacsha256_BYTES];
-  crypto_auth_hmacsha256_state state;
-  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key.data()),
-                              key.size());
-  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(data.data()),
-                                data.size());
-  crypto_auth_hmacsha256_final(&state, mac);
-  char hex[sizeof mac * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
-  return hex;
-}
 
 // The receiver's check: HMAC over "<t>.<body>", constant-time compare, |now - t| <= 300 s.
 bool signature_valid(const Receiver::Delivery& d) {

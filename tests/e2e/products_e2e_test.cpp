@@ -3,6 +3,7 @@
 #include "server_process.hpp"
 
 #include "api_helpers.hpp"
+#include "http/check_problem.hpp"
 #include "http/client.hpp"
 #include "temp_dir.hpp"
 
@@ -12,6 +13,7 @@
 #include <thread>
 
 using mart::test::admin_env;
+using mart::test::check_problem;
 using mart::test::HeaderList;
 using mart::test::HttpClient;
 using mart::test::ServerProcess;
@@ -26,15 +28,6 @@ std::int64_t create_product(HttpClient& client, const HeaderList& admin, const s
                        admin);
   REQUIRE(r.status == 201);
   return r.json().at("id").as_int64();
-}
-
-void check_problem(const mart::test::HttpResponse& r, int status) {
-  CHECK(r.status == status);
-  CHECK(r.header("content-type") == "application/problem+json");
-  auto body = r.json();
-  CHECK(body.at("status") == status);
-  CHECK(body.as_object().contains("title"));
-  CHECK(body.as_object().contains("detail"));
 }
 
 }  // namespace

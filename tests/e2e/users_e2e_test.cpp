@@ -6,6 +6,7 @@
 #include "http/client.hpp"
 #include "temp_dir.hpp"
 
+#include <kernel/base64url.hpp>
 #include <kernel/jwt.hpp>
 
 #include <doctest/doctest.h>

@@ -1,5 +1,6 @@
 #include "kernel/pagination.hpp"
 
+#include "kernel/base64url.hpp"
 #include "kernel/problem.hpp"
 
 #include <boost/json/object.hpp>
@@ -9,42 +10,7 @@
 namespace kernel {
 namespace {
 
-constexpr std::string_view kAlphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 constexpr std::string_view kPrefix = "k1:";  // versioned, so the format can change later
-
-std::string base64url(std::string_view in) {
-  std::string out;
-  unsigned value = 0;
-  int bits = 0;
-  for (unsigned char c : in) {
-    value = (value << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out += kAlphabet[(value >> bits) & 0x3f];
-    }
-  }
-  if (bits > 0) out += kAlphabet[(value << (6 - bits)) & 0x3f];
-  return out;
-}
-
-std::optional<std::string> unbase64url(std::string_view in) {
-  std::string out;
-  unsigned value = 0;
-  int bits = 0;
-  for (char c : in) {
-    auto pos = kAlphabet.find(c);
-    if (pos == std::string_view::npos) return std::nullopt;
-    value = (value << 6) | static_cast<unsigned>(pos);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((value >> bits) & 0xff);
-    }
-  }
-  return out;
-}
 
 std::optional<std::int64_t> parse_int(std::string_view text) {
   std::int64_t value = 0;
@@ -56,11 +22,11 @@ std::optional<std::int64_t> parse_int(std::string_view text) {
 }  // namespace
 
 std::string encode_cursor(std::int64_t position) {
-  return base64url(std::string(kPrefix) + std::to_string(position));
+  return base64url_encode(std::string(kPrefix) + std::to_string(position));
 }
 
 std::optional<std::int64_t> decode_cursor(std::string_view cursor) {
-  auto raw = unbase64url(cursor);
+  auto raw = base64url_decode(cursor);
   if (!raw || !raw->starts_with(kPrefix)) return std::nullopt;
   auto value = parse_int(std::string_view(*raw).substr(kPrefix.size()));
   if (!value || *value < 0) return std::nullopt;

@@ -1,5 +1,6 @@
 #include "kernel/database.hpp"
 
+#include "group_commit.hpp"
 #include "kernel/log.hpp"
 #include "kernel/metrics.hpp"
 
@@ -33,9 +34,6 @@ void configure_sqlite_once() {
 constexpr const char* kBeginImmediate = "BEGIN IMMEDIATE";
 constexpr const char* kCommit = "COMMIT";
 constexpr const char* kRollback = "ROLLBACK";
-constexpr const char* kGroupSavepoint = "SAVEPOINT grouped_write";
-constexpr const char* kGroupRelease = "RELEASE grouped_write";
-constexpr const char* kGroupRollbackTo = "ROLLBACK TO grouped_write";
 
 }  // namespace
 
@@ -164,155 +162,8 @@ Database::Lease::~Lease() {
   db_.readers_.push_back(std::move(connection_));
 }
 
-struct Database::GroupedWrite {
-  const std::function<void(Connection&)>& fn;
-  std::string request_id;  // the caller's log ids, for the lines fn logs on the leader's thread
-  std::string trace_id;
-  std::exception_ptr error;
-  bool done = false;
-};
-
-// Never moved: `write` refers to `fn`.
-struct Database::QueuedWrite {
-  QueuedWrite(std::function<void(Connection&)> f, std::function<void(std::exception_ptr)> d)
-      : fn(std::move(f)), done(std::move(d)) {}
-  QueuedWrite(const QueuedWrite&) = delete;
-  QueuedWrite& operator=(const QueuedWrite&) = delete;
-
-  std::function<void(Connection&)> fn;
-  std::function<void(std::exception_ptr)> done;
-  GroupedWrite write{fn, log::current_request_id(), log::current_trace_id(), nullptr, false};
-};
-
 Database::~Database() {
   drain_queued();
-}
-
-void Database::write_queued(std::function<void(Connection&)> fn,
-                            std::function<void(std::exception_ptr)> done) {
-  auto item = std::make_unique<QueuedWrite>(std::move(fn), std::move(done));
-  {
-    std::lock_guard lock(queue_mutex_);
-    if (!queue_writer_.joinable()) {
-      // Started before the write is queued: if it cannot start, nothing was queued.
-      auto generation = ++queue_generation_;
-      queue_writer_ = std::thread([this, generation] { run_queue(generation); });
-    }
-    queued_.push_back(std::move(item));
-  }
-  queue_wake_.notify_all();
-}
-
-void Database::drain_queued() {
-  std::thread writer;
-  {
-    std::lock_guard lock(queue_mutex_);
-    queue_stopped_generation_ = queue_generation_;
-    writer = std::move(queue_writer_);
-  }
-  queue_wake_.notify_all();
-  if (writer.joinable()) writer.join();
-}
-
-void Database::run_queue(std::uint64_t generation) {
-  std::unique_lock lock(queue_mutex_);
-  while (true) {
-    // A writer started after a drain began has a later generation: the draining one still
-    // leaves once the queue is empty.
-    auto stopping = [&] { return queue_stopped_generation_ >= generation; };
-    queue_wake_.wait(lock, [&] { return stopping() || !queued_.empty(); });
-    if (queued_.empty()) return;  // stopping, and nothing is left to write
-    auto batch = std::move(queued_);
-    queued_.clear();
-    lock.unlock();
-    std::vector<GroupedWrite*> group;
-    group.reserve(batch.size());
-    for (auto& item : batch) group.push_back(&item->write);
-    {
-      std::lock_guard write_lock(write_mutex_);
-      write_group(group);
-    }
-    for (auto& item : batch) {
-      log::Scope scope(item->write.request_id, item->write.trace_id);
-      try {
-        item->done(item->write.error);
-      } catch (const std::exception& error) {
-        log::error("sqlite", name_ + ": a queued write's completion threw: " + error.what());
-      } catch (...) {
-        log::error("sqlite", name_ + ": a queued write's completion threw a non-exception");
-      }
-    }
-    lock.lock();
-  }
-}
-
-void Database::run_grouped(const std::function<void(Connection&)>& fn) {
-  GroupedWrite mine{fn, log::current_request_id(), log::current_trace_id(), nullptr, false};
-  std::unique_lock lock(group_mutex_);
-  group_queue_.push_back(&mine);
-  group_done_.wait(lock, [&] { return mine.done || !group_leader_; });
-  if (!mine.done) {
-    // Lead: write everything queued so far (this caller's write among it) in one transaction.
-    group_leader_ = true;
-    auto group = std::move(group_queue_);
-    group_queue_.clear();
-    lock.unlock();
-    // Whatever happens below, the group ends and the next caller may lead.
-    struct EndGroup {
-      Database& db;
-      std::vector<GroupedWrite*>& group;
-      ~EndGroup() {
-        {
-          std::lock_guard relock(db.group_mutex_);
-          for (auto* write : group) write->done = true;
-          db.group_leader_ = false;
-        }
-        db.group_done_.notify_all();
-      }
-    } end_group{*this, group};
-    std::lock_guard write_lock(write_mutex_);
-    write_group(group);
-  }
-  if (mine.error) std::rethrow_exception(mine.error);
-}
-
-void Database::write_group(const std::vector<GroupedWrite*>& group) {
-  try {
-    Transaction tx(*writer_, commit_seconds_);
-    for (auto* write : group) {
-      log::Scope scope(write->request_id, write->trace_id);
-      if (group.size() == 1) {
-        write->fn(*writer_);  // alone: its exception rolls back the whole transaction
-        continue;
-      }
-      writer_->prepare(kGroupSavepoint).exec();
-      try {
-        write->fn(*writer_);
-        // SQLite refuses RELEASE while a statement fn left mid-step is still running (the
-        // grouped-write test with INSERT … RETURNING shows it).
-        writer_->reset_statements();
-        writer_->prepare(kGroupRelease).exec();
-      } catch (...) {
-        write->error = std::current_exception();
-        try {
-          writer_->reset_statements();  // fn's statements stop before its effects are undone
-          writer_->prepare(kGroupRollbackTo).exec();
-          writer_->prepare(kGroupRelease).exec();
-        } catch (...) {
-          // SQLite already ended the transaction (disk full, I/O error): the whole group fails,
-          // with the error that ended it rather than "no such savepoint".
-          std::rethrow_exception(write->error);
-        }
-      }
-    }
-    tx.commit();
-  } catch (...) {
-    // BEGIN, COMMIT, a lone write or a savepoint failed: nothing of the group was committed.
-    auto error = std::current_exception();
-    for (auto* write : group) {
-      if (!write->error || group.size() == 1) write->error = error;
-    }
-  }
 }
 
 }  // namespace kernel

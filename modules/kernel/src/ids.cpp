@@ -82,10 +82,6 @@ std::string format_uuid(std::array<unsigned char, 16> bytes, unsigned version) {
 
 }  // namespace
 
-std::string random_uuid() {
-  return format_uuid(random_bytes(), 4);
-}
-
 std::string time_ordered_uuid() {
   auto bytes = unique_bytes();
   auto millis = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -1,6 +1,6 @@
 #include "kernel/sealed_text.hpp"
 
-#include "kernel/jwt.hpp"
+#include "kernel/base64url.hpp"
 
 #include <boost/json/value.hpp>
 

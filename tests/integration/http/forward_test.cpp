@@ -4,6 +4,7 @@
 #include "http/client.hpp"
 #include "http/server.hpp"
 #include "kernel/router.hpp"
+#include "timing.hpp"
 
 #include <doctest/doctest.h>
 #include <boost/json/object.hpp>
@@ -28,6 +29,7 @@ using mart::http::Server;
 using mart::http::ServerOptions;
 using mart::http::Upstream;
 using mart::test::HttpClient;
+using mart::test::since;
 using SteadyClock = std::chrono::steady_clock;
 
 ServerOptions options(int io_threads = 1) {
@@ -120,10 +122,6 @@ class SilentListener {
   int fd_ = -1;
   std::uint16_t port_ = 0;
 };
-
-std::chrono::milliseconds since(SteadyClock::time_point start) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start);
-}
 
 }  // namespace
 

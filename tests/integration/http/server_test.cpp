@@ -5,6 +5,8 @@
 #include "http/client.hpp"
 #include "kernel/problem.hpp"
 #include "kernel/router.hpp"
+#include "text.hpp"
+#include "timing.hpp"
 
 #include <doctest/doctest.h>
 #include <boost/beast/http/write.hpp>  // operator<< of a message: Beast's own serializer
@@ -33,8 +35,11 @@ using namespace std::chrono_literals;
 using mart::http::RequestHandler;
 using mart::http::Server;
 using mart::http::ServerOptions;
+using mart::test::contains;
+using mart::test::eventually;
 using mart::test::HttpClient;
 using mart::test::send_raw;
+using mart::test::since;
 using SteadyClock = std::chrono::steady_clock;
 
 ServerOptions test_options() {
@@ -43,24 +48,6 @@ ServerOptions test_options() {
   options.io_threads = 2;
   options.shutdown_grace = 3s;
   return options;
-}
-
-std::chrono::milliseconds since(SteadyClock::time_point start) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start);
-}
-
-// Polls `done` every few milliseconds; false if it is still not true after `limit`.
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit = 2s) {
-  auto deadline = SteadyClock::now() + limit;
-  while (!done()) {
-    if (SteadyClock::now() > deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
-
-bool contains(const std::string& text, std::string_view part) {
-  return text.find(part) != std::string::npos;
 }
 
 // Everything the handler saw, as JSON.
@@ -364,7 +351,7 @@ TEST_SUITE("http") {
           send_raw(port, "POST /echo/x HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nabc", 5s);
       return std::make_pair(reply, since(start));
     });
-    REQUIRE(wait_until([&] { return server.open_connections() == 1; }));
+    REQUIRE(eventually([&] { return server.open_connections() == 1; }));
 
     HttpClient other(port);
     auto start = SteadyClock::now();
@@ -396,7 +383,7 @@ TEST_SUITE("http") {
     Server server(options, router_handler());
     HttpClient client(server.start());
     CHECK(client.get("/hello").status == 200);
-    CHECK(wait_until([&] { return server.open_connections() == 0; }));
+    CHECK(eventually([&] { return server.open_connections() == 0; }));
     CHECK(client.get("/hello").status == 200);  // the client notices and reconnects
     CHECK(client.connections_opened() == 2);
   }
@@ -607,7 +594,7 @@ TEST_SUITE("http") {
     auto stalled = std::async(std::launch::async, [port] {
       return send_raw(port, "POST /echo/x HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nab", 5s);
     });
-    REQUIRE(wait_until([&] { return server.open_connections() == 1; }));
+    REQUIRE(eventually([&] { return server.open_connections() == 1; }));
     std::this_thread::sleep_for(50ms);  // let the partial request reach the server
 
     auto start = SteadyClock::now();

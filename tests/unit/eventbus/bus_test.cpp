@@ -1,5 +1,6 @@
 #include "test_events.hpp"
 
+#include "bus_database.hpp"
 #include "recording_bus.hpp"
 
 #include <kernel/migrations.hpp>
@@ -12,15 +13,9 @@
 #include <thread>
 
 using namespace bus_test;
+using mart::test::bus_database;
 
 namespace {
-
-// An in-memory module database with the bus tables, for tests that build their own Bus.
-std::shared_ptr<kernel::Database> bus_database(const std::string& module) {
-  auto db = kernel::Database::open_in_memory(module);
-  kernel::apply_migrations(*db, "eventbus", mart::migrations::for_scope("eventbus"));
-  return db;
-}
 
 // A type of alpha's that beta does not subscribe to.
 struct ThingIgnored {

@@ -7,6 +7,7 @@
 #include "usecases/stock_ledger.hpp"
 
 #include "recording_bus.hpp"
+#include "status_of.hpp"
 
 #include <inventory/events.hpp>
 #include <inventory/module.hpp>
@@ -34,14 +35,7 @@ inline std::ostream& operator<<(std::ostream& out, const Line& l) {
 
 namespace inventory_test {
 
-inline int status_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const kernel::ApiError& e) {
-    return e.status();
-  }
-  return 0;
-}
+using mart::test::status_of;
 
 struct Fixture {
   mart::test::RecordingBus rb;

@@ -22,10 +22,10 @@
 
 using namespace bus_test;
 using kafka_test::AlphaProcess;
-using kafka_test::eventually;
 using kafka_test::MockKafka;
 using kafka_test::read_topic;
 using kafka_test::Record;
+using mart::test::eventually;
 
 namespace {
 

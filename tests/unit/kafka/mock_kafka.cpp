@@ -2,9 +2,6 @@
 
 #include "test_events.hpp"
 
-#include <kernel/migrations.hpp>
-#include <migrations/embedded.hpp>
-
 #include <array>
 #include <stdexcept>
 #include <thread>
@@ -135,13 +132,6 @@ void produce_with_headers(const std::string& bootstraps, const std::string& topi
   rd_kafka_destroy(producer);
 }
 
-std::shared_ptr<kernel::Database> bus_database(const std::string& module,
-                                               const std::filesystem::path& dir) {
-  auto db = kernel::Database::open(module, dir / (module + ".db"));
-  kernel::apply_migrations(*db, "eventbus", mart::migrations::for_scope("eventbus"));
-  return db;
-}
-
 eventbus::kafka::KafkaOptions options_for(const MockKafka& kafka, const std::string& prefix) {
   eventbus::kafka::KafkaOptions options;
   options.brokers = kafka.bootstraps();
@@ -152,7 +142,7 @@ eventbus::kafka::KafkaOptions options_for(const MockKafka& kafka, const std::str
 
 AlphaProcess::AlphaProcess(const std::filesystem::path& dir, const MockKafka& kafka,
                            const std::string& prefix, bool start_now)
-    : db(bus_database("alpha", dir)),
+    : db(mart::test::bus_database("alpha", dir)),
       alpha(bus.attach("alpha", db)),
       bridge(bus, {"alpha"}, options_for(kafka, prefix)) {
   if (start_now) start();
@@ -174,15 +164,6 @@ void AlphaProcess::publish(int from, int to, int keys) {
       tx.publish(bus_test::ThingHappened{"thing-" + std::to_string(n % keys), n});
     });
   }
-}
-
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() >= deadline) return condition();
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return true;
 }
 
 }  // namespace kafka_test

@@ -1,6 +1,9 @@
 #pragma once
 // librdkafka's mock cluster in process, and an independent consumer that reads topics back.
 
+#include "bus_database.hpp"
+#include "timing.hpp"
+
 #include <eventbus/kafka/bridge.hpp>
 #include <kernel/database.hpp>
 
@@ -59,10 +62,6 @@ void produce_with_headers(const std::string& bootstraps, const std::string& topi
                           const std::string& key, const std::string& value,
                           const std::vector<std::pair<std::string, std::string>>& headers);
 
-// A module database file in `dir` with the bus tables.
-std::shared_ptr<kernel::Database> bus_database(const std::string& module,
-                                               const std::filesystem::path& dir);
-
 // Bridge options for `kafka`, with `prefix` before every topic.
 eventbus::kafka::KafkaOptions options_for(const MockKafka& kafka, const std::string& prefix = "");
 
@@ -81,9 +80,5 @@ struct AlphaProcess {
   // ThingHappened n for n in [from, to): key "thing-<n % keys>", correlation id "corr-<n>".
   void publish(int from, int to, int keys = 10);
 };
-
-// Polls `condition` every 20 ms until it holds or the timeout passes; returns its last value.
-bool eventually(const std::function<bool()>& condition,
-                std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 }  // namespace kafka_test

@@ -17,10 +17,10 @@
 
 using namespace bus_test;
 using kafka_test::AlphaProcess;
-using kafka_test::bus_database;
-using kafka_test::eventually;
 using kafka_test::MockKafka;
 using kafka_test::options_for;
+using mart::test::bus_database;
+using mart::test::eventually;
 
 namespace {
 

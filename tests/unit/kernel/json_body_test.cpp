@@ -1,3 +1,5 @@
+#include "status_of.hpp"
+
 #include <kernel/json_body.hpp>
 
 #include <doctest/doctest.h>
@@ -13,12 +15,7 @@ kernel::Request json_request(std::string body, std::string type = "application/j
 }
 
 int status_of(const kernel::Request& r) {
-  try {
-    kernel::JsonBody::parse(r);
-    return 0;
-  } catch (const kernel::ApiError& e) {
-    return e.status();
-  }
+  return mart::test::status_of([&] { kernel::JsonBody::parse(r); });
 }
 
 }  // namespace

@@ -1,3 +1,4 @@
+#include <kernel/base64url.hpp>
 #include <kernel/jwt.hpp>
 
 #include <doctest/doctest.h>

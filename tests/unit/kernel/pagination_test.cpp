@@ -10,7 +10,22 @@ TEST_SUITE("kernel") {
     }
     CHECK_FALSE(kernel::decode_cursor("garbage!"));
     CHECK_FALSE(kernel::decode_cursor(""));
-    CHECK_FALSE(kernel::decode_cursor("MTIz"));  // base64 of "123": no version prefix
+    CHECK_FALSE(kernel::decode_cursor("MTIz"));     // base64 of "123": no version prefix
+    CHECK(kernel::encode_cursor(42) == "azE6NDI");  // base64url of "k1:42", no padding
+  }
+
+  TEST_CASE("[Pagination] take_page keeps the limit and points past its last item") {
+    struct Row {
+      std::int64_t id;
+    };
+    std::vector<Row> rows{{5}, {7}, {9}};
+    CHECK(kernel::rows_for_page(2) == 3);
+    CHECK(kernel::take_page(rows, 2) == 7);
+    CHECK(rows.size() == 2);
+    CHECK_FALSE(kernel::take_page(rows, 2));  // exactly a page: the last one
+    CHECK(rows.size() == 2);
+    std::vector<Row> none;
+    CHECK_FALSE(kernel::take_page(none, 20));
   }
 
   TEST_CASE("[Pagination] limit is 1..100 with default 20") {

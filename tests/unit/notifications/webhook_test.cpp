@@ -1,5 +1,6 @@
 #include "webhook/webhook_channel.hpp"
 
+#include "hmac.hpp"
 #include "recording_bus.hpp"
 #include "store/notification_store.hpp"
 
@@ -22,6 +23,7 @@
 #include <thread>
 
 using namespace std::chrono_literals;
+using mart::test::hmac_hex;
 using mart::webhook::WebhookChannel;
 using mart::webhook::WebhookOptions;
 
@@ -98,19 +100,6 @@ notifications::Delivery sample_delivery() {
           12,
           "Your order #12 has shipped.",
           "2026-01-02T03:04:05.000Z"};
-}
-
-std::string hmac_hex(const std::string& key, const std::string& data) {
-  unsigned char mac[crypto_auth_hmacsha256_BYTES];
-  crypto_auth_hmacsha256_state state;
-  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key.data()),
-                              key.size());
-  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(data.data()),
-                                data.size());
-  crypto_auth_hmacsha256_final(&state, mac);
-  char hex[sizeof mac * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
-  return hex;
 }
 
 // The receiver's check, as docs tell receivers to make it: recompute the HMAC over

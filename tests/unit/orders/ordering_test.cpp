@@ -1,6 +1,7 @@
 #include "usecases/ordering.hpp"
 
 #include "recording_bus.hpp"
+#include "status_of.hpp"
 
 #include <inventory/events.hpp>
 #include <orders/events.hpp>
@@ -12,6 +13,8 @@
 #include <doctest/doctest.h>
 
 using namespace std::chrono_literals;
+
+using mart::test::status_of;
 
 namespace {
 
@@ -43,15 +46,6 @@ struct Fixture {
         [](const orders::Order& o) { return std::to_string(o.id); }, trace);
   }
 };
-
-int status_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const kernel::ApiError& e) {
-    return e.status();
-  }
-  return 0;
-}
 
 }  // namespace
 

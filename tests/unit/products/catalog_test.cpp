@@ -1,6 +1,7 @@
 #include "usecases/catalog.hpp"
 
 #include "recording_bus.hpp"
+#include "status_of.hpp"
 
 #include <inventory/events.hpp>
 #include <products/events.hpp>
@@ -14,6 +15,8 @@
 
 #include <deque>
 #include <set>
+
+using mart::test::status_of;
 
 namespace {
 
@@ -34,15 +37,6 @@ struct Fixture {
     return catalog.create(c, trace);
   }
 };
-
-int status_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const kernel::ApiError& e) {
-    return e.status();
-  }
-  return 0;
-}
 
 }  // namespace
 

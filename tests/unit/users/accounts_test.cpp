@@ -2,10 +2,13 @@
 
 #include "domain/password.hpp"
 #include "recording_bus.hpp"
+#include "status_of.hpp"
 
 #include <users/events.hpp>
 
 #include <doctest/doctest.h>
+
+using mart::test::status_of;
 
 namespace {
 
@@ -20,15 +23,6 @@ struct Fixture {
         .count();
   }
 };
-
-int status_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const kernel::ApiError& e) {
-    return e.status();
-  }
-  return 0;
-}
 
 }  // namespace
 

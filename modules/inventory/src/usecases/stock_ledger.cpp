@@ -4,6 +4,7 @@
 
 #include <inventory/events.hpp>
 
+#include <kernel/pagination.hpp>
 #include <kernel/time.hpp>
 
 namespace inventory {
@@ -85,14 +86,11 @@ AdjustmentPage StockLedger::adjustments(std::int64_t product_id, std::int64_t af
   AdjustmentPage page;
   bool known = bus_.db().read([&](kernel::Connection& c) {
     if (!store::find_stock(c, product_id)) return false;
-    page.items = store::adjustments_page(c, product_id, after, limit + 1);
+    page.items = store::adjustments_page(c, product_id, after, kernel::rows_for_page(limit));
     return true;
   });
   if (!known) throw unknown_product(product_id);
-  if (static_cast<int>(page.items.size()) > limit) {
-    page.items.resize(static_cast<std::size_t>(limit));
-    page.next_after = page.items.back().id;
-  }
+  page.next_after = kernel::take_page(page.items, limit);
   return page;
 }
 

@@ -146,6 +146,7 @@ class Database {
   Database(std::string name, std::filesystem::path file, bool in_memory, DatabaseOptions options);
   std::unique_ptr<Connection> connect(bool reader) const;
 
+  // Group commit, in src/group_commit.cpp.
   struct GroupedWrite;
   struct QueuedWrite;
   void run_grouped(const std::function<void(Connection&)>& fn);

@@ -11,8 +11,6 @@ namespace kernel {
 std::string random_hex_id();
 // 32 lowercase hex characters, unique but not secret (request and trace ids).
 std::string unique_hex_id();
-// An RFC 4122 version-4 UUID, "8-4-4-4-12".
-std::string random_uuid();
 // An RFC 9562 version-7 UUID: a millisecond Unix timestamp, then random (unique, not secret) bits.
 // Ids made later sort later, so tables keyed by them (the bus inboxes) grow at their end instead of
 // touching a random B-tree page per insert.

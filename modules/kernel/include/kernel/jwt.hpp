@@ -45,7 +45,4 @@ class JwtCodec {
   std::string secret_;
 };
 
-std::string base64url_encode(std::string_view bytes);
-std::optional<std::string> base64url_decode(std::string_view text);
-
 }  // namespace kernel

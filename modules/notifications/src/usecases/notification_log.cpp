@@ -6,6 +6,7 @@
 #include <notifications/events.hpp>
 
 #include <kernel/log.hpp>
+#include <kernel/pagination.hpp>
 #include <kernel/problem.hpp>
 #include <kernel/time.hpp>
 
@@ -52,12 +53,10 @@ NotificationPage NotificationLog::list(std::int64_t user_id, std::optional<std::
                                        int limit) {
   NotificationPage page;
   auto upper = before.value_or(std::numeric_limits<std::int64_t>::max());
-  page.items = bus_.db().read(
-      [&](kernel::Connection& c) { return store::page_for_user(c, user_id, upper, limit + 1); });
-  if (static_cast<int>(page.items.size()) > limit) {
-    page.items.resize(static_cast<std::size_t>(limit));
-    page.next_before = page.items.back().id;
-  }
+  page.items = bus_.db().read([&](kernel::Connection& c) {
+    return store::page_for_user(c, user_id, upper, kernel::rows_for_page(limit));
+  });
+  page.next_before = kernel::take_page(page.items, limit);
   return page;
 }
 

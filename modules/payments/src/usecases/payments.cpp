@@ -5,6 +5,7 @@
 #include <payments/events.hpp>
 
 #include <kernel/log.hpp>
+#include <kernel/pagination.hpp>
 #include <kernel/problem.hpp>
 #include <kernel/time.hpp>
 
@@ -152,12 +153,10 @@ PaymentPage Payments::list_for_order(std::int64_t order_id, const kernel::Princi
                                      std::int64_t after, int limit) {
   PaymentPage page;
   page.items = bus_.db().read([&](kernel::Connection& c) {
-    return store::page_for_order(c, order_id, caller.user_id, caller.is_admin(), after, limit + 1);
+    return store::page_for_order(c, order_id, caller.user_id, caller.is_admin(), after,
+                                 kernel::rows_for_page(limit));
   });
-  if (static_cast<int>(page.items.size()) > limit) {
-    page.items.resize(static_cast<std::size_t>(limit));
-    page.next_after = page.items.back().id;
-  }
+  page.next_after = kernel::take_page(page.items, limit);
   return page;
 }
 

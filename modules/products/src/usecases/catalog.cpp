@@ -4,6 +4,7 @@
 
 #include <products/events.hpp>
 
+#include <kernel/pagination.hpp>
 #include <kernel/time.hpp>
 
 #include <cctype>
@@ -141,12 +142,10 @@ ProductPage Catalog::list(const std::string& query, std::int64_t after, int limi
   auto fts = searching ? to_fts_query(query) : std::string();
   if (searching && fts.empty()) return page;  // only punctuation: nothing can match
   page.items = bus_.db().read([&](kernel::Connection& c) {
-    return searching ? store::search(c, fts, after, limit + 1) : store::page(c, after, limit + 1);
+    return searching ? store::search(c, fts, after, kernel::rows_for_page(limit))
+                     : store::page(c, after, kernel::rows_for_page(limit));
   });
-  if (static_cast<int>(page.items.size()) > limit) {
-    page.items.resize(static_cast<std::size_t>(limit));
-    page.next_after = page.items.back().id;
-  }
+  page.next_after = kernel::take_page(page.items, limit);
   return page;
 }
 

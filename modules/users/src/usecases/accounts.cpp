@@ -5,6 +5,7 @@
 
 #include <users/events.hpp>
 
+#include <kernel/pagination.hpp>
 #include <kernel/time.hpp>
 
 namespace users {
@@ -173,12 +174,9 @@ User Accounts::update(std::int64_t id, ProfileChanges changes, const eventbus::T
 
 UserPage Accounts::list(std::int64_t after, int limit) {
   UserPage page;
-  page.items =
-      bus_.db().read([&](kernel::Connection& c) { return store::page(c, after, limit + 1); });
-  if (static_cast<int>(page.items.size()) > limit) {
-    page.items.resize(static_cast<std::size_t>(limit));
-    page.next_after = page.items.back().id;
-  }
+  page.items = bus_.db().read(
+      [&](kernel::Connection& c) { return store::page(c, after, kernel::rows_for_page(limit)); });
+  page.next_after = kernel::take_page(page.items, limit);
   return page;
 }
 
