@@ -13,72 +13,75 @@
 namespace mart {
 
 struct Config {
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 8080;
-  std::filesystem::path data_dir = "./data";
-  std::vector<std::string> modules = {"products",  "orders",        "payments",
-                                      "inventory", "notifications", "users"};  // empty: none
-  bool modules_all = true;
-  int io_threads = 2;
-  std::string log_level = "info";
-  std::string log_format = "auto";  // auto | json | text
+  // Every setting at its built-in default, from the one table of settings (default_value in
+  // settings()): no default is written anywhere else.
+  Config();
 
-  std::size_t http_body_limit = 1 << 20;
-  std::chrono::milliseconds http_read_timeout{10'000};
-  std::chrono::milliseconds http_idle_timeout{30'000};
-  std::size_t http_max_connections = 10'000;
-  std::size_t http_max_in_flight = 1024;
-  std::size_t http_max_connections_per_client = 256;
-  std::chrono::seconds ready_max_event_age{60};
-  std::chrono::milliseconds shutdown_grace{5'000};
+  std::string host;
+  std::uint16_t port{};
+  std::filesystem::path data_dir;
+  std::vector<std::string> modules;  // empty: none
+  bool modules_all{};
+  int io_threads{};
+  std::string log_level;
+  std::string log_format;  // auto | json | text
 
-  int bus_max_attempts = 5;
-  std::chrono::milliseconds bus_initial_backoff{200};
-  int bus_batch_size = 512;
-  std::chrono::milliseconds bus_batch_time_budget{20};
-  std::chrono::hours bus_retention{168};
+  std::size_t http_body_limit{};
+  std::chrono::milliseconds http_read_timeout{};
+  std::chrono::milliseconds http_idle_timeout{};
+  std::size_t http_max_connections{};
+  std::size_t http_max_in_flight{};
+  std::size_t http_max_connections_per_client{};
+  std::chrono::seconds ready_max_event_age{};
+  std::chrono::milliseconds shutdown_grace{};
+
+  int bus_max_attempts{};
+  std::chrono::milliseconds bus_initial_backoff{};
+  int bus_batch_size{};
+  std::chrono::milliseconds bus_batch_time_budget{};
+  std::chrono::hours bus_retention{};
 
   std::string jwt_secret;  // empty: generated once and kept in <data_dir>/jwt_secret
-  std::chrono::seconds token_ttl{3600};
+  std::chrono::seconds token_ttl{};
   std::string admin_email;
   std::string admin_password;
-  std::string admin_name = "Administrator";
-  bool admin_promote_existing = false;  // admin_email may name an existing account (it is promoted)
-  std::size_t users_hash_queue = 32;    // password hashes waiting at most; beyond: 503
+  std::string admin_name;
+  bool admin_promote_existing{};   // admin_email may name an existing account (it is promoted)
+  std::size_t users_hash_queue{};  // password hashes waiting at most; beyond: 503
 
   std::vector<std::string> cors_origins;
-  int login_max_failures_per_email = 5;
-  int login_max_failures_per_client = 20;
-  std::chrono::seconds login_window{900};
-  double rate_limit_rps = 0;
-  double rate_limit_burst = 100;
-  int registrations_per_client = 30;
-  std::chrono::seconds registration_window{600};
+  int login_max_failures_per_email{};
+  int login_max_failures_per_client{};
+  std::chrono::seconds login_window{};
+  double rate_limit_rps{};
+  double rate_limit_burst{};
+  int registrations_per_client{};
+  std::chrono::seconds registration_window{};
   // Peers whose X-Forwarded-For / Forwarded names the real client: addresses or CIDR blocks.
   std::vector<std::string> trusted_proxies;
 
-  std::chrono::seconds orders_stuck_after{60};
-  std::chrono::milliseconds payments_latency{0};
+  std::chrono::seconds orders_stuck_after{};
+  std::chrono::milliseconds payments_latency{};
   // Calls to the outside world (payment provider, webhook) are retried through an outage:
   // back-off with jitter up to `*_retry_max_backoff`, for `*_retry_for` before a dead letter.
-  std::chrono::seconds payments_retry_max_backoff{60};
-  std::chrono::seconds payments_retry_for{3600};
-  std::string notifications_channel = "log";
+  std::chrono::seconds payments_retry_max_backoff{};
+  std::chrono::seconds payments_retry_for{};
+  std::string notifications_channel;
   std::string webhook_url;
   std::string webhook_secret;
-  std::chrono::milliseconds webhook_timeout{5000};
-  std::chrono::seconds webhook_retry_max_backoff{60};
-  std::chrono::seconds webhook_retry_for{3600};
+  std::chrono::milliseconds webhook_timeout{};
+  std::chrono::seconds webhook_retry_max_backoff{};
+  std::chrono::seconds webhook_retry_for{};
 
   // Kafka bridge (off by default: nothing connects to a broker).
-  bool kafka_enabled = false;
-  std::string kafka_brokers = "127.0.0.1:9092";
+  bool kafka_enabled{};
+  std::string kafka_brokers;
   std::string kafka_topic_prefix;                       // prepended to every topic name
   std::map<std::string, std::string> kafka_properties;  // passed to librdkafka as they are
 
   // Where requests for modules this process does not host are forwarded: module -> base URL.
   std::map<std::string, std::string> upstreams;
-  std::chrono::milliseconds upstream_timeout{10'000};
+  std::chrono::milliseconds upstream_timeout{};
 
   bool in_memory = false;  // tests only: every database in memory (not a setting)
   // How long /readyz and the table-scanning part of /metrics are reused (not a setting: tests
@@ -117,5 +120,9 @@ Config load_config(const std::vector<std::string>& args,
 std::map<std::string, std::string> parse_config_file(const std::filesystem::path& file);
 
 std::string usage();
+
+// Every setting as a Markdown table: key, environment variable, flag, default, meaning (the
+// table of docs/configuration.md).
+std::string settings_markdown();
 
 }  // namespace mart

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -272,4 +273,50 @@ TEST_CASE("[Config] the shipped config/mart.conf parses and states the built-in 
     }
     CHECK_MESSAGE(concrete > 0, s.key);
   }
+}
+
+TEST_CASE("[Config] config/mart.conf states each setting with the table's default") {
+  auto keys = mart::parse_config_file(MART_SOURCE_DIR "/config/mart.conf");
+  for (const auto& s : mart::settings()) {
+    if (!s.family.empty()) continue;
+    REQUIRE_MESSAGE(keys.count(s.key) == 1, s.key);
+    CHECK_MESSAGE(keys.at(s.key) == s.default_value, s.key);
+  }
+}
+
+TEST_CASE("[Config] Config() is every setting at its table default") {
+  // The only literal defaults are the table's: a Config is built from them.
+  mart::Config built;
+  auto loaded = mart::load_config({}, {});
+  CHECK(built.port == loaded.port);
+  CHECK(built.modules == loaded.modules);
+  CHECK(built.modules_all);
+  CHECK(built.http_body_limit == 1048576);
+  CHECK(built.bus_retention == std::chrono::hours(168));
+  CHECK(built.kafka_brokers == "127.0.0.1:9092");
+  CHECK(built.admin_name == "Administrator");
+  CHECK(built.rate_limit_burst == 100);
+}
+
+TEST_CASE("[Config] docs/configuration.md's table is the settings table") {
+  std::ifstream in(MART_SOURCE_DIR "/docs/configuration.md");
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto doc = text.str();
+  const std::string begin = "<!-- settings: generated from app/config/settings_table.cpp -->\n";
+  const std::string end = "<!-- end of settings -->";
+  auto from = doc.find(begin);
+  auto to = doc.find(end);
+  REQUIRE(from != std::string::npos);
+  REQUIRE(to != std::string::npos);
+  from += begin.size();
+  const auto expected = mart::settings_markdown();
+  if (doc.substr(from, to - from) != expected) {
+    // The new table, ready to paste, next to the test binary.
+    std::ofstream("configuration_table.md") << expected;
+  }
+  CHECK_MESSAGE(doc.substr(from, to - from) == expected,
+                "docs/configuration.md's table differs from the settings: paste "
+                "configuration_table.md (written in the test's working directory) between its "
+                "markers");
 }
