@@ -1,0 +1,163 @@
+#pragma once
+// The bus's private state, shared by its core (bus.cpp: attaching, delivery threads, start and
+// stop) and its operator views (bus_queries.cpp: status, dead letters, replay, timelines).
+
+#include "eventbus/bus.hpp"
+
+#include "consumer.hpp"
+#include "outbox_sql.hpp"
+#include "prune.hpp"
+
+#include <kernel/log.hpp>
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace eventbus {
+
+// Dead-letter ids are unique across modules: local id * 16 + the module's fixed code
+// (<mart/module_list.hpp>); a name outside the list (a test's) gets the next free code.
+inline constexpr std::int64_t kCodeSpace = 16;
+
+struct Bus::Impl {
+  struct Worker {
+    std::unique_ptr<detail::Consumer> consumer;
+    std::thread thread;
+    std::mutex mutex;
+    std::condition_variable wake;
+    bool signalled = false;
+    std::int64_t code = 0;
+    std::int64_t last_marked = -1;
+  };
+
+  std::map<std::string, std::unique_ptr<ModuleBus>, std::less<>> modules;
+  std::map<std::string, std::unique_ptr<Worker>, std::less<>> workers;
+  std::map<std::string, std::shared_ptr<kernel::Database>, std::less<>> databases;
+  // Readers of a module's outbox other than in-process subscribers (the Kafka mirror).
+  struct OutboxReader {
+    std::function<std::int64_t()> position;
+    std::function<void()> wake;
+  };
+  std::multimap<std::string, OutboxReader, std::less<>> outbox_readers;
+  bool connected = false;
+  std::atomic<bool> running{false};
+  std::atomic<bool> stopping{false};
+
+  void connect() {
+    if (connected) return;
+    for (auto& [name, worker] : workers) worker->consumer->connect(databases);
+    connected = true;
+  }
+
+  void wake(Worker& worker) {
+    {
+      std::lock_guard lock(worker.mutex);
+      worker.signalled = true;
+    }
+    worker.wake.notify_one();
+  }
+
+  // The highest seq of `publisher` that every in-process consumer of it has handled.
+  std::optional<std::int64_t> delivered_position(std::string_view publisher) {
+    std::optional<std::int64_t> low;
+    for (auto& [name, worker] : workers) {
+      auto position = worker->consumer->position(publisher);
+      if (position && (!low || *position < *low)) low = position;
+    }
+    auto [first, last] = outbox_readers.equal_range(publisher);
+    for (auto it = first; it != last; ++it) {
+      auto position = it->second.position();
+      if (!low || position < *low) low = position;
+    }
+    return low;
+  }
+
+  void mark_delivered(Worker& worker, const kernel::Clock& clock) {
+    const auto& module = worker.consumer->module();
+    auto& db = *databases.at(module);
+    auto position = delivered_position(module);
+    if (!position) {
+      // Nobody in process consumes this module: everything counts as delivered.
+      position = db.read([](kernel::Connection& c) {
+        auto& max = c.prepare(sql::kOutboxMaxSeq);
+        max.executeStep();
+        return max.getColumn(0).getInt64();
+      });
+    }
+    if (worker.last_marked < 0) {
+      worker.last_marked = db.read([](kernel::Connection& c) {
+        auto& last = c.prepare(sql::kLastMarked);
+        last.executeStep();
+        return last.getColumn(0).getInt64();
+      });
+    }
+    if (*position <= worker.last_marked) return;
+    db.write([&](kernel::Connection& c) {
+      auto& mark = c.prepare(sql::kMarkDelivered);
+      mark.bind(1, kernel::to_unix_millis(clock.now()));
+      mark.bind(2, *position);
+      mark.exec();
+    });
+    worker.last_marked = *position;
+  }
+
+  // The retention, on `worker`'s module: what every reader has passed (the delivered mark) and
+  // what is older than options.retention.
+  PruneResult prune(Worker& worker, const BusOptions& options, const kernel::Clock& clock) {
+    if (options.retention.count() <= 0 || worker.last_marked < 0) return {};
+    const auto& module = worker.consumer->module();
+    auto cutoff = kernel::to_unix_millis(clock.now()) -
+                  std::chrono::duration_cast<std::chrono::milliseconds>(options.retention).count();
+    auto pruned =
+        detail::prune(*databases.at(module), worker.last_marked, cutoff, options.prune_chunk);
+    if (pruned.outbox_rows + pruned.inbox_rows > 0) {
+      kernel::log::info("eventbus", "retention: deleted " + std::to_string(pruned.outbox_rows) +
+                                        " outbox and " + std::to_string(pruned.inbox_rows) +
+                                        " inbox rows of " + module);
+    }
+    return pruned;
+  }
+
+  void run(Worker& worker, const BusOptions& options, const kernel::Clock& clock) {
+    auto last_mark = std::chrono::steady_clock::now() - std::chrono::hours(1);
+    // The first pruning comes one interval after start-up, off the busy start.
+    auto last_prune = std::chrono::steady_clock::now();
+    auto failure_delay = options.idle_poll;
+    while (!stopping.load()) {
+      std::size_t work = 0;
+      try {
+        work = worker.consumer->pump_once();
+        if (std::chrono::steady_clock::now() - last_mark > std::chrono::milliseconds(250)) {
+          mark_delivered(worker, clock);
+          // Each module's own thread checkpoints its database, off every write lock.
+          databases.at(worker.consumer->module())->checkpoint();
+          last_mark = std::chrono::steady_clock::now();
+        }
+        if (std::chrono::steady_clock::now() - last_prune > options.prune_interval) {
+          last_prune = std::chrono::steady_clock::now();
+          prune(worker, options, clock);
+        }
+        failure_delay = options.idle_poll;
+      } catch (const std::exception& error) {
+        // A batch that could not commit (disk full, I/O error) is retried from the saved position.
+        kernel::log::error("eventbus", "delivery to " + worker.consumer->module() +
+                                           " failed, retrying: " + error.what());
+        std::unique_lock lock(worker.mutex);
+        worker.wake.wait_for(lock, failure_delay, [&] { return stopping.load(); });
+        failure_delay = std::min(failure_delay * 2, std::chrono::milliseconds(5000));
+        continue;
+      }
+      if (work > 0) continue;
+      std::unique_lock lock(worker.mutex);
+      worker.wake.wait_for(lock, options.idle_poll,
+                           [&] { return worker.signalled || stopping.load(); });
+      worker.signalled = false;
+    }
+  }
+};
+
+}  // namespace eventbus

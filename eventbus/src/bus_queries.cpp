@@ -1,0 +1,164 @@
+// The bus's operator views: module status, dead letters and their replay, waiting deliveries,
+// and an aggregate's timeline across modules.
+#include "eventbus/bus.hpp"
+
+#include "bus_impl.hpp"
+#include "outbox_row.hpp"
+#include "outbox_sql.hpp"
+
+#include <algorithm>
+
+namespace eventbus {
+
+std::vector<TimelineEntry> ModuleBus::events_for_key(
+    const std::string& key, const std::vector<std::string>& sources,
+    const std::function<bool(std::string_view)>& include) {
+  return bus_.events_for_key(key, sources, include);
+}
+
+std::vector<ModuleBus::WaitingCount> ModuleBus::waiting() {
+  return db_->read([](kernel::Connection& c) {
+    std::vector<WaitingCount> out;
+    auto& select = c.prepare(sql::kWaitingCounts);
+    while (select.executeStep()) {
+      WaitingCount w;
+      w.subscriber = select.getColumn(0).getString();
+      w.event_type = select.getColumn(1).getString();
+      w.pending = select.getColumn(2).getInt64();
+      w.dead = select.getColumn(3).getInt64();
+      w.last_error = select.getColumn(4).isNull() ? "" : select.getColumn(4).getString();
+      out.push_back(std::move(w));
+    }
+    return out;
+  });
+}
+
+std::vector<ModuleStatus> Bus::status() {
+  impl_->connect();
+  std::vector<ModuleStatus> out;
+  auto now = kernel::to_unix_millis(clock_->now());
+  for (auto& [name, worker] : impl_->workers) {
+    ModuleStatus s;
+    s.module = name;
+    auto& db = *impl_->databases.at(name);
+    auto position = impl_->delivered_position(name);
+    db.read([&](kernel::Connection& c) {
+      if (position) {
+        auto& waiting = c.prepare(sql::kOutboxWaiting);
+        waiting.bind(1, *position);
+        waiting.executeStep();
+        s.outbox_waiting = waiting.getColumn(0).getInt64();
+        if (!waiting.getColumn(1).isNull()) {
+          s.oldest_waiting_age_ms =
+              std::max<std::int64_t>(0, now - waiting.getColumn(1).getInt64());
+        }
+      }
+      auto& counts = c.prepare(sql::kParkedCounts);
+      counts.executeStep();
+      s.retrying = counts.getColumn(0).getInt64();
+      s.dead_letters = counts.getColumn(1).getInt64();
+    });
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<ParkedEvent> Bus::dead_letters(std::optional<std::int64_t> after, int limit) {
+  impl_->connect();
+  std::vector<ParkedEvent> all;
+  for (auto& [name, worker] : impl_->workers) {
+    // Every local id above after/16 may hold a global id above `after`.
+    auto local_after = after ? *after / kCodeSpace - 1 : std::int64_t{0};
+    for (auto& p :
+         worker->consumer->dead_letters(std::max<std::int64_t>(0, local_after), limit + 1)) {
+      p.id = p.id * kCodeSpace + worker->code;
+      if (!after || p.id > *after) all.push_back(std::move(p));
+    }
+  }
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  if (static_cast<int>(all.size()) > limit) all.resize(static_cast<std::size_t>(limit));
+  return all;
+}
+
+std::vector<TimelineEntry> Bus::events_for_key(
+    const std::string& key, const std::vector<std::string>& sources,
+    const std::function<bool(std::string_view)>& include) {
+  std::vector<TimelineEntry> out;
+  for (const auto& source : sources) {
+    auto db = impl_->databases.find(source);
+    if (db == impl_->databases.end()) continue;  // hosted elsewhere
+    db->second->read([&](kernel::Connection& c) {
+      auto& select = c.prepare(sql::kOutboxByKey);
+      select.bind(1, key);
+      while (select.executeStep()) {
+        auto e = detail::read_outbox_row(select, source);
+        if (include(e.type)) out.push_back({std::move(e), {}, {}});
+      }
+    });
+  }
+  for (auto& entry : out) {
+    for (auto& [name, worker] : impl_->workers) {
+      auto subscribers = worker->consumer->subscribers_of(entry.event.type);
+      if (subscribers.empty()) continue;
+      impl_->databases.at(name)->read([&](kernel::Connection& c) {
+        for (const auto& subscriber : subscribers) {
+          auto& handled = c.prepare(sql::kHandledAt);
+          handled.bind(1, subscriber);
+          handled.bind(2, entry.event.id);
+          if (handled.executeStep()) {
+            entry.handled_by.emplace_back(subscriber, handled.getColumn(0).getInt64());
+            handled.reset();
+            continue;
+          }
+          handled.reset();
+          // Not handled: a failed delivery says on what it waits.
+          auto& parked = c.prepare(sql::kParkedFor);
+          parked.bind(1, subscriber);
+          parked.bind(2, entry.event.id);
+          if (parked.executeStep() && parked.getColumn(1).getInt() > 0) {
+            entry.waiting.push_back({subscriber, parked.getColumn(0).getString(),
+                                     parked.getColumn(1).getInt(), parked.getColumn(2).getString(),
+                                     parked.getColumn(3).getInt64()});
+          }
+          parked.reset();
+        }
+      });
+    }
+    std::stable_sort(entry.handled_by.begin(), entry.handled_by.end(),
+                     [](const auto& a, const auto& b) { return a.second < b.second; });
+  }
+  // Across publishers, time orders the flow (each step is caused by the one before).
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.event.occurred_ms < b.event.occurred_ms;
+  });
+  // Within one millisecond the clock cannot tell; causation can: an effect follows its cause.
+  for (bool moved = true; moved;) {
+    moved = false;
+    for (std::size_t i = 0; i < out.size() && !moved; ++i) {
+      for (std::size_t j = i + 1; j < out.size(); ++j) {
+        if (out[i].event.causation_id == out[j].event.id) {
+          auto effect = std::move(out[i]);
+          out.erase(out.begin() + static_cast<std::ptrdiff_t>(i));
+          out.insert(out.begin() + static_cast<std::ptrdiff_t>(j), std::move(effect));
+          moved = true;
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+Bus::ReplayOutcome Bus::replay(std::int64_t id) {
+  impl_->connect();
+  if (id <= 0) throw std::out_of_range("no dead letter with that id");
+  for (auto& [name, worker] : impl_->workers) {
+    if (id % kCodeSpace != worker->code) continue;
+    auto outcome = worker->consumer->replay(id / kCodeSpace);
+    if (outcome.entry) outcome.entry->id = id;
+    return outcome;
+  }
+  throw std::out_of_range("no dead letter with that id");
+}
+
+}  // namespace eventbus
