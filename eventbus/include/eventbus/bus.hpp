@@ -16,8 +16,12 @@
 //            transaction open, then records the outcome in the batch's transaction; its retries
 //            back off with jitter and give up after a time, not a count (docs/adr/0017).
 
+#include "eventbus/bus_options.hpp"
+#include "eventbus/bus_views.hpp"
 #include "eventbus/decode.hpp"
 #include "eventbus/event.hpp"
+#include "eventbus/handler.hpp"
+#include "eventbus/remote_feed.hpp"
 #include "eventbus/tx.hpp"
 
 #include <kernel/database.hpp>
@@ -36,134 +40,6 @@
 #include <vector>
 
 namespace eventbus {
-
-struct RetryPolicy {
-  int max_attempts = 5;
-  std::chrono::milliseconds initial_backoff{200};
-  std::chrono::milliseconds max_backoff{30'000};
-  std::chrono::milliseconds backoff_after(int attempts) const;
-};
-
-// The retries of a subscriber that calls the outside world (see ModuleBus::subscribe_outside):
-// an outage of a dependency is normal, so the give-up is time-based, not a count of attempts.
-// Each back-off doubles from `initial_backoff` up to `max_backoff`, and a random part of it
-// (up to a half) is taken off so that many waiting deliveries do not all call at once.
-struct OutsideRetry {
-  std::chrono::milliseconds initial_backoff{200};
-  std::chrono::milliseconds max_backoff{60'000};
-  std::chrono::milliseconds retry_for{3'600'000};  // after the first failure; then a dead letter
-  // The wait before attempt `attempts` + 1, jitter included.
-  std::chrono::milliseconds backoff_after(int attempts) const;
-};
-
-struct BusOptions {
-  const kernel::Clock* clock = nullptr;  // the system clock when null
-  RetryPolicy retry;
-  int batch_size = 512;                             // events per consumer transaction, at most
-  std::chrono::milliseconds batch_time_budget{20};  // a batch commits once it ran this long
-  std::chrono::milliseconds idle_poll{250};
-  // How long delivered outbox rows and inbox rows are kept (order timelines show them meanwhile);
-  // zero keeps them forever. Each module's delivery thread prunes every `prune_interval`.
-  std::chrono::hours retention{168};
-  std::chrono::milliseconds prune_interval{60'000};
-  int prune_chunk = 2000;  // rows per pruning transaction: short write locks, many of them
-};
-
-// Rows the bus's retention deleted.
-struct PruneResult {
-  std::int64_t outbox_rows = 0;
-  std::int64_t inbox_rows = 0;
-};
-
-// What a subscriber's handler gets: its own module's open transaction and the event's envelope.
-// Events published through `tx` carry the incoming event's correlation id.
-struct HandlerContext {
-  Tx& tx;
-  const Envelope& event;
-};
-
-using RawHandler = std::function<void(HandlerContext&)>;
-
-// A subscriber that calls the outside world (a payment provider, a webhook) works in two steps:
-// `call` runs with no transaction open and no write lock held (it may read its module's database
-// through db.read) and makes the outside call; the RawHandler it returns records the outcome in
-// a short transaction, together with the inbox row. A call that throws fails the delivery (it is
-// retried per OutsideRetry). A crash between the two steps makes the call again: the outside
-// party must accept a repeat (an idempotency key, a receiver that tolerates duplicates).
-using OutsideCall = std::function<RawHandler(const Envelope&, kernel::Database& db)>;
-
-// Whether a handler may run again when another event of its batch fails. A consumer handles a
-// batch without a savepoint per event first (the common case: every handler succeeds); when a
-// handler throws, the whole batch is rolled back and handled again with one savepoint per event,
-// so that only the failing event is undone and parked. The handlers before it then run twice:
-// harmless for effects inside the transaction, and for idempotent effects outside it (the
-// payment provider's charge, keyed by order). A handler whose outside effect must not repeat
-// (a webhook call) is `forbidden`: a batch holding one of its events gets a savepoint per event
-// from the start.
-enum class Reruns { allowed, forbidden };
-
-struct ModuleStatus {
-  std::string module;
-  std::int64_t outbox_waiting = 0;  // published, not yet handled by every subscriber
-  std::int64_t oldest_waiting_age_ms = 0;
-  std::int64_t retrying = 0;  // parked deliveries still being retried
-  std::int64_t dead_letters = 0;
-};
-
-struct ParkedEvent {
-  std::int64_t id = 0;  // unique across modules (see Bus::dead_letters)
-  std::string module;   // the consuming module
-  std::string subscriber;
-  std::string status;  // "pending" | "dead"
-  int attempts = 0;
-  std::string last_error;
-  std::int64_t parked_ms = 0;
-  std::int64_t updated_ms = 0;
-  Envelope event;
-};
-
-// One event of an aggregate's history and the subscribers (in this process) that handled it.
-struct TimelineEntry {
-  Envelope event;
-  std::vector<std::pair<std::string, std::int64_t>> handled_by;  // subscriber, handled at (ms)
-  // Subscribers (in this process) whose delivery of the event failed and waits for a retry, or
-  // gave up (a dead letter): on what it waits is in last_error.
-  struct Waiting {
-    std::string subscriber;
-    std::string status;  // "pending" | "dead"
-    int attempts = 0;
-    std::string last_error;
-    std::int64_t next_attempt_ms = 0;
-  };
-  std::vector<Waiting> waiting;
-};
-
-// An event published in another process, as a remote feed hands it over, with where it stands in
-// that feed (e.g. "kafka:OrderEvents:3" and the offset to resume from after it).
-struct RemoteEvent {
-  Envelope event;
-  std::string position_name;
-  std::int64_t next_position = 0;
-};
-
-// Events of publishers hosted in other processes (split mode), for one hosted module. The
-// module's delivery thread polls it and handles the events exactly as it handles local outbox
-// rows: in its own transaction, with the inbox, parking and retries, and with each feed position
-// saved in that same commit.
-class RemoteFeed {
- public:
-  virtual ~RemoteFeed() = default;
-  // Called once, before the first poll, with the positions saved by earlier runs (all of them;
-  // the feed picks its own by name).
-  virtual void resume(const std::map<std::string, std::int64_t, std::less<>>& saved) = 0;
-  // Up to `max` events, oldest first within each key; never blocks for long. Events handed out
-  // and not yet committed are handed out again, first, by the next poll.
-  virtual std::vector<RemoteEvent> poll(std::size_t max) = 0;
-  // The first `count` events of the last poll are committed in the module's database.
-  virtual void committed(std::size_t count) = 0;
-  // `wake` is called (from any thread) when new events may be waiting.
-  virtual void on_arrival(std::function<void()> wake) = 0;
-};
 
 class Bus;
 
