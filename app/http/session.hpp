@@ -6,10 +6,10 @@
 //      ▲            (idle_timeout / read_timeout)           (read_timeout)             │
 //      │                                                                              ▼
 //   on_write ◄── do_write ◄── handle_request ◄── on_read_body ◄──────────────── do_read_body
-//      │                 ▲            │ (the handler forwards)
-//      │                 ├── on_forward ◄── UpstreamExchange (async, same I/O thread)
-//      │                 │            │ (the handler answers later: Response::deferred)
-//      │                 └── on_deferred_reply ◄── do_defer ◄── reply (any thread, posted back)
+//      │                 ▲            ├─ the handler forwards: do_forward ──► UpstreamExchange
+//      │                 ├── on_forward ◄──── (async, same I/O thread) ◄──────────────┘
+//      │                 │            └─ it answers later (Response::deferred): do_defer ──► reply
+//      │                 └── on_deferred_reply ◄── posted to the I/O thread ◄── (any thread) ┘
 //      │
 //      └─► after the connection's last answer: do_linger ──► on_linger (drain) ──► do_close
 
