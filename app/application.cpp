@@ -223,9 +223,6 @@ std::int64_t Application::demote_admin(const std::string& email) {
 }
 
 void Application::add_operational_routes() {
-  router_.get("/healthz", [](kernel::Request&) {
-    return kernel::Response::json(200, boost::json::object{{"status", "ok"}});
-  });
   // Kafka's checks, and (informative) whether ended tokens are being learned from Kafka: before
   // the users topic exists no token was ever revoked, so waiting for it is no failure.
   auto kafka_checks = [this](boost::json::object& checks) {
@@ -241,7 +238,7 @@ void Application::add_operational_routes() {
   readiness_ = std::make_unique<Readiness>(
       ReadinessSources{&databases_, &modules_, &bus_, kafka_checks, config_.ready_max_event_age},
       config_.probe_cache_ttl);
-  router_.get("/readyz", [this](kernel::Request&) { return readiness_->answer(); });
+  add_probe_routes(router_, *readiness_);
 }
 
 std::uint16_t Application::start() {

@@ -63,6 +63,8 @@ class Application {
   std::int64_t demote_admin(const std::string& email);
 
  private:
+  // Readiness from its sources (the databases, the bus, Kafka and the revocation follower) and
+  // the probe routes.
   void add_operational_routes();
   void build_forwarding();
   // What the HTTP server does with a request: answer it here, or forward it (app/forward/).

@@ -87,4 +87,11 @@ kernel::Response Readiness::answer() {
   return kernel::Response::json(verdict.ready ? 200 : 503, body);
 }
 
+void add_probe_routes(kernel::Router& router, Readiness& readiness) {
+  router.get("/healthz", [](kernel::Request&) {
+    return kernel::Response::json(200, boost::json::object{{"status", "ok"}});
+  });
+  router.get("/readyz", [&readiness](kernel::Request&) { return readiness.answer(); });
+}
+
 }  // namespace mart

@@ -10,6 +10,7 @@
 #include <kernel/database.hpp>
 #include <kernel/http.hpp>
 #include <kernel/module.hpp>
+#include <kernel/router.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -46,5 +47,9 @@ class Readiness {
   ReadinessSources sources_;
   TtlCache<Verdict> cached_;
 };
+
+// The probes: GET /healthz (the process answers) and GET /readyz (readiness.answer()).
+// `readiness` must outlive the router.
+void add_probe_routes(kernel::Router& router, Readiness& readiness);
 
 }  // namespace mart

@@ -70,78 +70,6 @@ bool expects_continue(const BeastRequest::header_type& head) {
 
 }  // namespace
 
-// ServerState --------------------------------------------------------------------------------
-
-bool ServerState::add(const std::shared_ptr<Session>& session) {
-  std::lock_guard lock(mutex_);
-  if (stopping()) return false;
-  sessions_.emplace(session.get(), session);
-  open_.fetch_add(1, std::memory_order_relaxed);
-  http_metrics().open_connections.inc();
-  return true;
-}
-
-void ServerState::remove(const Session* session) {
-  std::lock_guard lock(mutex_);
-  if (sessions_.erase(session) > 0) {
-    open_.fetch_sub(1, std::memory_order_relaxed);
-    http_metrics().open_connections.dec();
-  }
-}
-
-bool ServerState::begin_request() {
-  auto now = in_flight_.fetch_add(1, std::memory_order_acq_rel);
-  if (now >= options_.max_in_flight) {
-    in_flight_.fetch_sub(1, std::memory_order_acq_rel);
-    return false;
-  }
-  http_metrics().in_flight.inc();
-  return true;
-}
-
-void ServerState::end_request() {
-  in_flight_.fetch_sub(1, std::memory_order_acq_rel);
-  http_metrics().in_flight.dec();
-}
-
-std::vector<std::shared_ptr<Session>> ServerState::begin_stop() {
-  std::lock_guard lock(mutex_);
-  stopping_.store(true, std::memory_order_release);
-  std::vector<std::shared_ptr<Session>> alive;
-  alive.reserve(sessions_.size());
-  for (auto& [key, weak] : sessions_) {
-    if (auto session = weak.lock()) alive.push_back(std::move(session));
-  }
-  return alive;
-}
-
-bool ServerState::admit_client(const std::string& peer) {
-  if (trusted_.contains(peer)) return true;
-  std::lock_guard lock(clients_mutex_);
-  auto& count = connections_per_client_[peer];
-  if (count >= options_.max_connections_per_client) {
-    if (count == 0) connections_per_client_.erase(peer);
-    return false;
-  }
-  ++count;
-  return true;
-}
-
-void ServerState::release_client(const std::string& peer) {
-  if (trusted_.contains(peer)) return;
-  std::lock_guard lock(clients_mutex_);
-  auto it = connections_per_client_.find(peer);
-  if (it == connections_per_client_.end()) return;
-  if (--it->second == 0) connections_per_client_.erase(it);
-}
-
-std::size_t ServerState::size() const {
-  std::lock_guard lock(mutex_);
-  return sessions_.size();
-}
-
-// Session ------------------------------------------------------------------------------------
-
 Session::Session(tcp::socket socket, std::shared_ptr<ServerState> state, std::string peer)
     : stream_(std::move(socket)),
       state_(std::move(state)),
@@ -334,9 +262,11 @@ class DeferredWork {
 
 void Session::do_defer(kernel::Response pending, ResponseContext context) {
   auto work = std::make_shared<DeferredWork>(state_, stream_.get_executor());
+  // The reply may be called on any thread (a worker pool's, the bus's): it posts the answer back
+  // to this connection's I/O thread, where on_deferred_reply writes it.
   auto reply = [self = shared_from_this(), context, work](kernel::Response ready) {
     asio::post(work->executor(), [self, context, ready = std::move(ready)]() mutable {
-      self->answer(std::move(ready), context);
+      self->on_deferred_reply(std::move(ready), context);
     });
   };
   try {
@@ -346,6 +276,10 @@ void Session::do_defer(kernel::Response pending, ResponseContext context) {
     // Nothing was queued: answer here (the reply was not called and never will be).
     answer(kernel::problem_for(std::current_exception(), current_.path, request_id_), context);
   }
+}
+
+void Session::on_deferred_reply(kernel::Response ready, ResponseContext context) {
+  answer(std::move(ready), context);
 }
 
 void Session::do_forward(kernel::Request request, Forward forward, ResponseContext context) {

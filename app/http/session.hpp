@@ -6,14 +6,17 @@
 //      ▲            (idle_timeout / read_timeout)           (read_timeout)             │
 //      │                                                                              ▼
 //   on_write ◄── do_write ◄── handle_request ◄── on_read_body ◄──────────────── do_read_body
-//      │                 ▲            │ (the handler forwards)
-//      │                 └── on_forward ◄── UpstreamExchange (async, same I/O thread)
+//      │                 ▲            ├─ the handler forwards: do_forward ──► UpstreamExchange
+//      │                 ├── on_forward ◄──── (async, same I/O thread) ◄──────────────┘
+//      │                 │            └─ it answers later (Response::deferred): do_defer ──► reply
+//      │                 └── on_deferred_reply ◄── posted to the I/O thread ◄── (any thread) ┘
 //      │
 //      └─► after the connection's last answer: do_linger ──► on_linger (drain) ──► do_close
 
 #include "http/adapter.hpp"
 #include "http/client_address.hpp"
 #include "http/server.hpp"
+#include "http/server_state.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -21,77 +24,16 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <vector>
 
 namespace mart::http::detail {
 
-class Session;
 struct UpstreamAnswer;
-
-// What the listener and every session share: the options, the handler, the stop flag and the set
-// of open sessions (weakly held, so stop() can reach them and open_connections() can count them).
-class ServerState {
- public:
-  // Throws std::invalid_argument when options.trusted_proxies has an entry that is not an
-  // address or CIDR block.
-  ServerState(ServerOptions options, RequestHandler handler)
-      : options_(std::move(options)),
-        handler_(std::move(handler)),
-        trusted_(options_.trusted_proxies) {}
-
-  const ServerOptions& options() const { return options_; }
-  const TrustedProxies& trusted_proxies() const { return trusted_; }
-
-  // Counts one more connection from `peer` under max_connections_per_client (trusted proxies are
-  // not counted: every client behind them shares their address); false when the peer holds that
-  // many already. Each admitted connection is released once.
-  bool admit_client(const std::string& peer);
-  void release_client(const std::string& peer);
-  const RequestHandler& handler() const { return handler_; }
-
-  bool stopping() const { return stopping_.load(std::memory_order_acquire); }
-
-  // Deferred answers whose reply (holding work on an I/O context) still exists: the server
-  // destroys its I/O contexts only when there are none.
-  void add_deferred() { deferred_.fetch_add(1, std::memory_order_acq_rel); }
-  void remove_deferred() { deferred_.fetch_sub(1, std::memory_order_acq_rel); }
-  std::size_t deferred() const { return deferred_.load(std::memory_order_acquire); }
-
-  // Admits one more request under max_in_flight; false when that many are in flight already.
-  bool begin_request();
-  void end_request();
-  // Whether one more connection would exceed max_connections.
-  bool full() const { return open_.load(std::memory_order_relaxed) >= options_.max_connections; }
-
-  // Registers a new session; false once the server is stopping (the caller then drops it).
-  bool add(const std::shared_ptr<Session>& session);
-  void remove(const Session* session);
-  // Sets the stop flag and returns the sessions still alive.
-  std::vector<std::shared_ptr<Session>> begin_stop();
-  std::size_t size() const;
-
- private:
-  const ServerOptions options_;
-  const RequestHandler handler_;
-  const TrustedProxies trusted_;
-  std::atomic<bool> stopping_{false};
-  std::atomic<std::size_t> in_flight_{0};
-  std::atomic<std::size_t> deferred_{0};
-  std::atomic<std::size_t> open_{0};
-  mutable std::mutex mutex_;
-  std::unordered_map<const Session*, std::weak_ptr<Session>> sessions_;
-  std::mutex clients_mutex_;
-  std::unordered_map<std::string, std::size_t> connections_per_client_;
-};
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -123,9 +65,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_read_body(error_code ec, std::size_t bytes);
   void on_read_error(error_code ec);
   void handle_request();
-  // A response the handler answers later (kernel::Response::later): its reply is posted back to
-  // this connection's I/O thread and answered there.
+  // A response the handler answers later (kernel::Response::deferred): do_defer hands the handler
+  // a reply; calling it (on any thread) posts the answer back to this connection's I/O thread,
+  // to on_deferred_reply, which writes it.
   void do_defer(kernel::Response pending, ResponseContext context);
+  void on_deferred_reply(kernel::Response ready, ResponseContext context);
   void do_forward(kernel::Request request, Forward forward, ResponseContext context);
   void on_forward(const kernel::Request& request, const Forward& forward, ResponseContext context,
                   UpstreamAnswer result);

@@ -42,10 +42,7 @@ struct Fixture {
   }
 
   std::int64_t place(std::string_view token = kCanary) {
-    return ordering
-        .place(
-            alice.user_id, {{{10, 1}}, std::string(token)}, std::nullopt,
-            [](const orders::Order& o) { return std::to_string(o.id); }, trace)
+    return ordering.place(alice.user_id, {{{10, 1}}, std::string(token)}, std::nullopt, trace)
         .order.id;
   }
 

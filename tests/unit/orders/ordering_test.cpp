@@ -1,5 +1,7 @@
 #include "usecases/ordering.hpp"
 
+#include "domain/order_json.hpp"
+
 #include "recording_bus.hpp"
 #include "status_of.hpp"
 
@@ -41,9 +43,7 @@ struct Fixture {
                        std::optional<orders::IdempotencyKey> key = std::nullopt,
                        const kernel::Principal& who = kernel::Principal{1,
                                                                         kernel::Role::customer}) {
-    return ordering.place(
-        who.user_id, {std::move(items), "tok"}, key,
-        [](const orders::Order& o) { return std::to_string(o.id); }, trace);
+    return ordering.place(who.user_id, {std::move(items), "tok"}, key, trace);
   }
 };
 
@@ -81,7 +81,7 @@ TEST_SUITE("orders") {
     orders::IdempotencyKey key{"k1", "hash-a"};
     auto first = f.place({{10, 1}}, key);
     auto again = f.place({{10, 1}}, key);
-    CHECK(again.replayed_body == std::to_string(first.order.id));
+    CHECK(again.replayed_body == orders::order_document(first.order));
     CHECK(f.rb.published<orders::events::OrderPlaced>("orders").size() == 1);
     CHECK(status_of([&] { f.place({{10, 2}}, orders::IdempotencyKey{"k1", "hash-b"}); }) == 409);
     auto bobs = f.place({{10, 1}}, key, f.bob);  // keys are per user

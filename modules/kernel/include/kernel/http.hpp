@@ -84,7 +84,8 @@ struct Response {
   // that answers once it is done. Whoever sends the response calls `later` once with a Reply
   // for the final response, which may come on another thread. The request must outlive the
   // reply: the server keeps it until the answer is written. `later` either arranges for the
-  // reply to be called once, or throws without calling it.
+  // reply to be called once, or throws without calling it. (In app/http: Session::do_defer calls
+  // `later`; the reply posts the answer to Session::on_deferred_reply on the connection's thread.)
   std::function<void(Reply)> later;
 
   static Response json(int status, const boost::json::value& body);

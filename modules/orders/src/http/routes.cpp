@@ -1,5 +1,7 @@
 #include "http/routes.hpp"
 
+#include "domain/order_json.hpp"
+
 #include <eventbus/request_trace.hpp>
 #include <kernel/ids.hpp>
 #include <kernel/json_body.hpp>
@@ -16,29 +18,6 @@ namespace orders::http {
 namespace {
 
 constexpr std::string_view kBase = "/api/v1/orders";
-
-boost::json::object to_json(const Order& o) {
-  boost::json::array items;
-  for (const auto& line : o.lines) {
-    items.push_back(boost::json::object{{"product_id", line.product_id},
-                                        {"quantity", line.quantity},
-                                        {"unit_price_cents", line.unit_price_cents}});
-  }
-  boost::json::object out{{"id", o.id},
-                          {"user_id", o.user_id},
-                          {"status", status_name(o.status)},
-                          {"items", std::move(items)},
-                          {"total_cents", o.total_cents},
-                          {"currency", o.currency},
-                          {"created_at", o.created_at},
-                          {"updated_at", o.updated_at}};
-  if (o.cancel_reason) {
-    out["cancel_reason"] = *o.cancel_reason;
-  } else {
-    out["cancel_reason"] = nullptr;
-  }
-  return out;
-}
 
 std::int64_t order_id(const kernel::Request& request) {
   return request.id_param("id", "Order");
@@ -141,15 +120,15 @@ void add_routes(kernel::Router& router, Ordering& ordering) {
             [&ordering, user_id = request.caller().user_id, input = std::move(input),
              key = std::move(key), trace = eventbus::trace_of(request),
              request_id = request.request_id](kernel::Reply reply) mutable {
-              ordering.place_queued(
-                  user_id, std::move(input), std::move(key),
-                  [](const Order& o) { return boost::json::serialize(to_json(o)); },
-                  std::move(trace),
-                  [reply = std::move(reply), request_id](std::optional<Placed> placed,
-                                                         std::exception_ptr error) {
-                    if (error) return reply(kernel::problem_for(error, kBase, request_id));
-                    reply(created(*placed));
-                  });
+              // The reply is sent here, on the orders writer's thread after the commit; the
+              // session posts it back to the connection's I/O thread.
+              ordering.place_queued(user_id, std::move(input), std::move(key), std::move(trace),
+                                    [reply = std::move(reply), request_id](
+                                        std::optional<Placed> placed, std::exception_ptr error) {
+                                      if (error)
+                                        return reply(kernel::problem_for(error, kBase, request_id));
+                                      reply(created(*placed));
+                                    });
             });
       },
       kernel::Access::user);

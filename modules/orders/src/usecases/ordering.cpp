@@ -1,5 +1,7 @@
 #include "usecases/ordering.hpp"
 
+#include "domain/order_json.hpp"
+
 #include "store/order_store.hpp"
 
 #include <orders/events.hpp>
@@ -69,12 +71,10 @@ Order priced_order(kernel::Connection& c, std::int64_t user_id, const PlaceOrder
 }  // namespace
 
 Placed Ordering::place(std::int64_t user_id, const PlaceOrder& input,
-                       const std::optional<IdempotencyKey>& key,
-                       const std::function<std::string(const Order&)>& render,
-                       const eventbus::Trace& trace) {
+                       const std::optional<IdempotencyKey>& key, const eventbus::Trace& trace) {
   std::promise<Placed> promise;
   auto placed = promise.get_future();
-  place_queued(user_id, input, key, render, trace,
+  place_queued(user_id, input, key, trace,
                [&promise](std::optional<Placed> result, std::exception_ptr error) {
                  if (error) return promise.set_exception(error);
                  promise.set_value(std::move(*result));
@@ -83,11 +83,10 @@ Placed Ordering::place(std::int64_t user_id, const PlaceOrder& input,
 }
 
 void Ordering::place_queued(std::int64_t user_id, PlaceOrder input,
-                            std::optional<IdempotencyKey> key,
-                            std::function<std::string(const Order&)> render, eventbus::Trace trace,
+                            std::optional<IdempotencyKey> key, eventbus::Trace trace,
                             PlaceDone done) {
-  auto write = [this, user_id, input = std::move(input), key = std::move(key),
-                render = std::move(render)](eventbus::Tx& tx) -> Placed {
+  auto write = [this, user_id, input = std::move(input),
+                key = std::move(key)](eventbus::Tx& tx) -> Placed {
     if (key) {
       if (auto seen = store::find_key(tx.db(), user_id, key->key)) {
         if (seen->request_hash != key->request_hash) {
@@ -103,8 +102,8 @@ void Ordering::place_queued(std::int64_t user_id, PlaceOrder input,
     order.id = store::insert(tx.db(), order, kernel::to_unix_millis(now));
     tx.publish(placed_event(order));
     if (key) {
-      store::insert_key(tx.db(), user_id, key->key, {key->request_hash, order.id, render(order)},
-                        order.created_at);
+      store::insert_key(tx.db(), user_id, key->key,
+                        {key->request_hash, order.id, order_document(order)}, order.created_at);
     }
     return {order, std::nullopt};
   };

@@ -47,21 +47,19 @@ class Ordering {
   Ordering(eventbus::ModuleBus& bus, OrdersOptions options) : bus_(bus), options_(options) {}
 
   // 422 for empty items, a bad quantity, an unknown or deleted product, mixed currencies;
-  // 409 when the key was used with another body. `render` makes the answer kept for the key.
+  // 409 when the key was used with another body. The answer kept for the key is the order's
+  // JSON document as placed (order_document), replayed byte for byte.
   // Waits for place_queued(): never call it on the orders request writer or while holding the
   // orders write lock (it would wait for itself). The HTTP route uses place_queued().
   Placed place(std::int64_t user_id, const PlaceOrder& input,
-               const std::optional<IdempotencyKey>& key,
-               const std::function<std::string(const Order&)>& render,
-               const eventbus::Trace& trace);
+               const std::optional<IdempotencyKey>& key, const eventbus::Trace& trace);
   // place() without waiting: the order is written by the orders database's request writer,
   // together with the other orders queued meanwhile (one commit for all of them); `done` is
   // called on that thread after the commit with the placed order, or with the error (an
   // ApiError for the cases above).
   using PlaceDone = std::function<void(std::optional<Placed>, std::exception_ptr)>;
   void place_queued(std::int64_t user_id, PlaceOrder input, std::optional<IdempotencyKey> key,
-                    std::function<std::string(const Order&)> render, eventbus::Trace trace,
-                    PlaceDone done);
+                    eventbus::Trace trace, PlaceDone done);
   // 404 unless the caller owns the order or is an admin.
   Order get(std::int64_t id, const kernel::Principal& caller);
   OrderPage list(const kernel::Principal& caller, std::optional<Status> status,
