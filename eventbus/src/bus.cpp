@@ -1,19 +1,11 @@
 #include "eventbus/bus.hpp"
 
 #include "bus_impl.hpp"
-#include "consumer.hpp"
-#include "outbox_row.hpp"
-#include "outbox_sql.hpp"
-#include "prune.hpp"
 
 #include <kernel/log.hpp>
 #include <mart/module_list.hpp>
 
 #include <algorithm>
-#include <array>
-#include <condition_variable>
-#include <map>
-#include <mutex>
 #include <random>
 #include <thread>
 

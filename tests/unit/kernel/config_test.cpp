@@ -284,20 +284,6 @@ TEST_CASE("[Config] config/mart.conf states each setting with the table's defaul
   }
 }
 
-TEST_CASE("[Config] Config() is every setting at its table default") {
-  // The only literal defaults are the table's: a Config is built from them.
-  mart::Config built;
-  auto loaded = mart::load_config({}, {});
-  CHECK(built.port == loaded.port);
-  CHECK(built.modules == loaded.modules);
-  CHECK(built.modules_all);
-  CHECK(built.http_body_limit == 1048576);
-  CHECK(built.bus_retention == std::chrono::hours(168));
-  CHECK(built.kafka_brokers == "127.0.0.1:9092");
-  CHECK(built.admin_name == "Administrator");
-  CHECK(built.rate_limit_burst == 100);
-}
-
 TEST_CASE("[Config] docs/configuration.md's table is the settings table") {
   std::ifstream in(MART_SOURCE_DIR "/docs/configuration.md");
   std::stringstream text;
