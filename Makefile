@@ -18,13 +18,13 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps format-deps lint-deps build release run run-split test test-fast test-asan bench format \
+.PHONY: all deps web-deps browser-deps format-deps lint-deps build release run run-split test test-fast test-asan bench format \
         format-check lint clean
 
 
 all: build
 
-deps:
+deps: web-deps
 	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
 	  | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -32,6 +32,19 @@ deps:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+
+# The pages (web/) are bundled by Node.js at build time; any Node.js >= 18 will do, so one that is
+# already installed (Debian's or another) is kept.
+web-deps:
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	  echo "installing: nodejs npm"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends nodejs npm; \
+	fi
+
+# The browser tests drive Debian's Chromium.
+browser-deps:
+	@$(MAKE) --no-print-directory deps PACKAGES=chromium
 
 # The style tools: only format, format-check and lint need them, not the two README commands.
 format-deps:
@@ -57,7 +70,7 @@ run-split: deps
 	cmake --build build/release -j $(JOBS) --target mart mart-kafka-mock
 	scripts/run-split.sh build/release
 
-test: deps
+test: deps browser-deps
 	cmake --preset ci >/dev/null
 	cmake --build build/ci -j $(JOBS)
 	cd build/ci && ctest --output-on-failure -j $(JOBS)
@@ -66,7 +79,7 @@ test: deps
 test-fast: build
 	cd build/dev && ctest --output-on-failure -j $(JOBS) -L 'unit|arch'
 
-test-asan: deps
+test-asan: deps browser-deps
 	cmake --preset asan >/dev/null
 	cmake --build build/asan -j $(JOBS)
 	cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \

@@ -1,0 +1,97 @@
+// All orders: filter by status, ship, cancel, and refund a payment.
+import { useState } from 'preact/hooks';
+import { get, post, withQuery } from '../lib/api.js';
+import { html } from '../lib/html.js';
+import { formatMoney, formatTime } from '../lib/money.js';
+import { navigate, useLocation } from '../lib/router.js';
+import {
+  Empty, Loading, Pager, Problem, Status, StatusFilter, cancelReasons, usePages, useTitle,
+} from '../lib/ui.js';
+
+function Payments({ order }) {
+  const [payments, setPayments] = useState(null);
+  const [problem, setProblem] = useState(null);
+  const load = async () => {
+    try {
+      setPayments((await get(withQuery('/payments', { order_id: order.id, limit: 100 }))).items);
+    } catch (error) {
+      setProblem(error);
+    }
+  };
+  const refund = async (payment) => {
+    setProblem(null);
+    try {
+      const refunded = await post(`/payments/${payment.id}/refund`);
+      setPayments((list) => list.map((p) => (p.id === refunded.id ? refunded : p)));
+    } catch (error) {
+      setProblem(error);
+    }
+  };
+  if (!payments) {
+    return html`<button type="button" onClick=${load}>Payments…</button><${Problem} error=${problem} />`;
+  }
+  return html`<div class="payments">
+    ${!payments.length && html`<span class="muted">No payment.</span>`}
+    ${payments.map((p) => html`<div key=${p.id}>Payment ${p.id}: ${formatMoney(p.amount_cents, p.currency)}
+      <${Status} status=${p.status} />
+      ${p.status === 'succeeded' && html` <button type="button" onClick=${() => refund(p)}
+        aria-label=${`Refund payment ${p.id}`}>Refund</button>`}</div>`)}
+    <${Problem} error=${problem} />
+  </div>`;
+}
+
+function OrderRow({ order: initial }) {
+  const [order, setOrder] = useState(initial);
+  const [problem, setProblem] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const act = async (action) => {
+    setBusy(true);
+    setProblem(null);
+    try {
+      setOrder(await post(`/orders/${order.id}/${action}`));
+    } catch (error) {
+      setProblem(error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const cancellable = ['pending', 'reserved', 'confirmed'].includes(order.status);
+  return html`<tr>
+    <td data-label="Order">${order.id}</td><td data-label="User">${order.user_id}</td><td data-label="Placed">${formatTime(order.created_at)}</td>
+    <td data-label="Status"><${Status} status=${order.status} />${order.status === 'cancelled' &&
+      html`<br /><span class="muted">${cancelReasons[order.cancel_reason] || order.cancel_reason}</span>`}</td>
+    <td data-label="Total">${formatMoney(order.total_cents, order.currency)}</td>
+    <td class="actions">
+      ${order.status === 'confirmed' && html`<button type="button" disabled=${busy}
+        onClick=${() => act('ship')} aria-label=${`Ship order ${order.id}`}>Ship</button>`}
+      ${cancellable && html`<button type="button" disabled=${busy} onClick=${() => act('cancel')}
+        aria-label=${`Cancel order ${order.id}`}>Cancel</button>`}
+      <${Payments} order=${order} />
+      <${Problem} error=${problem} />
+    </td>
+  </tr>`;
+}
+
+export function AdminOrders() {
+  const { query } = useLocation();
+  const status = query.get('status') || '';
+  useTitle('Orders');
+  const pages = usePages((cursor) => get(withQuery('/orders', { status, limit: 20, cursor })), [status]);
+  return html`<section>
+    <h1>Orders</h1>
+    <${StatusFilter} status=${status}
+      onChange=${(s) => navigate(withQuery('/admin/orders', { status: s }), { replace: true })} />
+    <${Problem} error=${pages.error} />
+    <div class="list-area">
+      ${pages.loading && !pages.data && html`<${Loading} />`}
+      ${pages.data && !pages.items.length && html`<${Empty}>No orders.</${Empty}>`}
+      ${pages.items.length > 0 && html`<table class="orders">
+        <caption class="visually-hidden">Orders</caption>
+        <thead><tr><th scope="col">Order</th><th scope="col">User</th><th scope="col">Placed</th>
+          <th scope="col">Status</th><th scope="col">Total</th><th scope="col">Actions</th></tr></thead>
+        <tbody>${pages.items.map((o) => html`<${OrderRow} key=${o.id} order=${o} />`)}</tbody>
+      </table>`}
+    </div>
+    <${Pager} pages=${pages} label="Order pages" />
+  </section>`;
+}
