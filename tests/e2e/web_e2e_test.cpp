@@ -24,6 +24,7 @@ using mart::test::HttpResponse;
 using mart::test::ServerProcess;
 using mart::test::TempDir;
 
+#if MART_WEB_PAGES
 namespace {
 
 const std::string kCsp =
@@ -66,8 +67,10 @@ std::vector<std::string> asset_urls(const std::string& html) {
 }
 
 }  // namespace
+#endif
 
 TEST_SUITE("e2e") {
+#if MART_WEB_PAGES
   TEST_CASE("[e2e] web: the storefront, deep links, the admin pages and their assets") {
     TempDir dir;
     ServerProcess server(dir.path());
@@ -178,6 +181,18 @@ TEST_SUITE("e2e") {
     CHECK(contains(metrics, "route=\"/admin/products\""));
     CHECK_FALSE(contains(metrics, "route=\"/orders/42\""));
   }
+
+#else
+  TEST_CASE("[e2e] web: a binary built with -DMART_WEB=OFF serves no page, and says so") {
+    TempDir dir;
+    ServerProcess server(dir.path());
+    HttpClient client(server.port());
+    check_problem(client.get("/"), 404);
+    check_problem(client.get("/orders/42"), 404);
+    CHECK(client.get("/api/v1/products").status == 200);
+    CHECK(contains(server.output(), "built without the web pages"));
+  }
+#endif
 
   TEST_CASE("[e2e] web: --no-web serves the API only") {
     TempDir dir;
