@@ -12,6 +12,7 @@
 #include "module_registry.hpp"
 #include "readiness.hpp"
 #include "revocation_follower.hpp"
+#include "web/web_pages.hpp"
 #include "webhook/webhook_channel.hpp"
 
 #include <kernel/log.hpp>
@@ -73,6 +74,9 @@ void Application::open() {
     throw ConfigError("invalid admin_email/admin_password: set both or neither");
   }
   build_forwarding();
+  if (config_.web_enabled && !web::embedded_assets().assets.empty()) {
+    web_ = std::make_unique<web::WebPages>(web::embedded_assets());
+  }
   auto secret = load_or_create_jwt_secret(config_);
   // Every process of a deployment shares jwt_secret, so Orders can seal a card token that only
   // Payments opens, in whichever process it runs (docs/security.md).
@@ -244,6 +248,13 @@ void Application::add_operational_routes() {
 std::uint16_t Application::start() {
   if (kafka_) kafka_->start();
   bus_.start();
+  if (!config_.web_enabled) {
+    kernel::log::info("app", "the web pages are off (web.enabled = false): only the API is served");
+  } else if (!web_) {
+    kernel::log::info("app",
+                      "this binary was built without the web pages (-DMART_WEB=OFF): only the "
+                      "API is served");
+  }
   http::ServerOptions options;
   options.host = config_.host;
   options.port = config_.port;
@@ -281,6 +292,11 @@ void Application::stop() {
 
 http::Outcome Application::dispatch(kernel::Request& request) const {
   if (request.trace_id.empty()) kernel::start_trace(request);  // not through app/http (tests)
+  // The pages are public static files, the same in every process: answered here, before the
+  // gateway's policies and the forwarding decision (so a gateway hosting no module serves them).
+  if (web_) {
+    if (auto page = web_->answer(request)) return std::move(*page);
+  }
   auto decision = forwarder_->decide(request);
   if (decision.kind == forward::Decision::Kind::local) {
     auto response = gateway_->handle(request);

@@ -28,6 +28,9 @@ class RevocationList;
 namespace forward {
 class Forwarder;
 }
+namespace web {
+class WebPages;
+}
 
 class Application {
  public:
@@ -85,6 +88,8 @@ class Application {
   std::unique_ptr<RevocationFollower> revocation_follower_;
   std::unique_ptr<gateway::Gateway> gateway_;
   std::unique_ptr<forward::Forwarder> forwarder_;
+  // The storefront and admin pages; null when web.enabled is false or the build has none.
+  std::unique_ptr<web::WebPages> web_;
   kernel::PrincipalDirectory* directory_ = nullptr;
   users::UsersModule* users_ = nullptr;
   std::unique_ptr<KafkaLink> kafka_;  // null unless kafka.enabled

@@ -157,6 +157,12 @@ Config load_config(const std::vector<std::string>& args,
       word = word.substr(0, eq);
       has_value = true;
     }
+    if (word == "--no-web") {  // a switch, short for --web-enabled false
+      if (has_value) throw ConfigError("option --no-web takes no value");
+      flags.emplace_back(Target{find_by("--web-enabled", &SettingInfo::flag), nullptr, {}},
+                         "false");
+      continue;
+    }
     const auto* setting = find_by(word, &SettingInfo::flag);
     const auto* family = setting ? nullptr : family_by_flag(word);
     if (word != "--config" && !setting && !family) {

@@ -34,6 +34,7 @@ struct Config {
   std::size_t http_max_connections_per_client{};
   std::chrono::seconds ready_max_event_age{};
   std::chrono::milliseconds shutdown_grace{};
+  bool web_enabled{};  // the storefront and admin pages (app/web)
 
   int bus_max_attempts{};
   std::chrono::milliseconds bus_initial_backoff{};

@@ -215,6 +215,10 @@ const std::vector<Setting>& setting_table() {
            }),
       make("shutdown_grace_ms", "5000", "time in-flight requests get to finish on SIGTERM",
            [](Config& c, const std::string& v) { c.shutdown_grace = parse_millis(v); }),
+      make("web.enabled", "true",
+           "serve the storefront (/) and the admin pages (/admin) built into the binary; false "
+           "(or the flag --no-web): the API only, and those paths answer 404",
+           [](Config& c, const std::string& v) { c.web_enabled = parse_bool(v); }),
       make("bus.max_attempts", "5", "handler attempts before an event is dead-lettered",
            [](Config& c, const std::string& v) {
              c.bus_max_attempts = static_cast<int>(parse_integer(v, 1, 100));

@@ -18,7 +18,8 @@ std::string usage() {
       "       mart --help | --version\n\n"
       "Every option can also be set in the config file (key = value) or as an environment\n"
       "variable; precedence: flag > environment > file > default.\n\n"
-      "  --config FILE  (MART_CONFIG)\n      config file to read\n";
+      "  --config FILE  (MART_CONFIG)\n      config file to read\n"
+      "  --no-web\n      the same as --web-enabled false: no web pages, the API only\n";
   for (const auto& s : settings()) {
     if (!s.family.empty()) {
       text += "  " + s.flag + " " + s.flag_value + "  (repeatable; " + s.env + ", file key " +

@@ -188,6 +188,17 @@ TEST_SUITE("e2e") {
     CHECK(gateway.get("/readyz").status == 200);
     CHECK(gateway.get("/metrics").status == 200);
     CHECK(gateway.get("/api/v1/orders", customer).status == 200);  // q still answers
+
+#if MART_WEB_PAGES
+    // The web pages are the gateway's own (it hosts no module): served with the products
+    // process gone, while their API calls go upstream like any client's.
+    auto storefront = gateway.get("/orders/42");
+    CHECK(storefront.status == 200);
+    CHECK(storefront.header("Content-Type") == "text/html; charset=utf-8");
+    CHECK(contains(storefront.body, "src=\"/assets/store-"));
+    CHECK(storefront.header("Content-Security-Policy").starts_with("default-src 'self';"));
+    CHECK(contains(gateway.get("/admin").body, "src=\"/assets/admin-"));
+#endif
   }
 
   TEST_CASE("[e2e] forward: an upstream that never answers is a 504 at the deadline") {

@@ -224,6 +224,26 @@ TEST_SUITE("config") {
     }
   }
 
+  TEST_CASE(
+      "[Config] web.enabled: on by default; --no-web, the flag, variable and key turn it off") {
+    CHECK(mart::load_config({}, {}).web_enabled);
+    CHECK_FALSE(mart::load_config({"--no-web"}, {}).web_enabled);
+    CHECK_FALSE(
+        mart::load_config({"--port", "0", "--no-web", "--io-threads", "1"}, {}).web_enabled);
+    CHECK_FALSE(mart::load_config({"--web-enabled", "false"}, {}).web_enabled);
+    CHECK_FALSE(mart::load_config({}, {{"MART_WEB_ENABLED", "false"}}).web_enabled);
+    // --no-web is a flag, so it wins over the environment.
+    CHECK_FALSE(mart::load_config({"--no-web"}, {{"MART_WEB_ENABLED", "true"}}).web_enabled);
+    CHECK(mart::load_config({"--web-enabled=true"}, {{"MART_WEB_ENABLED", "false"}}).web_enabled);
+    mart::test::TempDir dir;
+    std::ofstream(dir.path() / "mart.conf") << "web.enabled = false\n";
+    CHECK_FALSE(
+        mart::load_config({"--config", (dir.path() / "mart.conf").string()}, {}).web_enabled);
+    CHECK_THROWS_AS(mart::load_config({"--no-web=yes"}, {}), mart::ConfigError);
+    CHECK_THROWS_AS(mart::load_config({"--web-enabled", "no"}, {}), mart::ConfigError);
+    CHECK(mart::usage().find("--no-web") != std::string::npos);
+  }
+
   TEST_CASE("[Config] module lists") {
     CHECK(mart::load_config({"--modules", "none"}, {}).modules.empty());
     auto c = mart::load_config({"--modules", "products, users"}, {});

@@ -78,7 +78,8 @@ struct Response {
   Headers headers;
   std::string body;
   // The route template that answered ("/api/v1/orders/{id}"), for metrics and the access log;
-  // "unmatched" when none did, "forwarded:<module>" for a forwarded request; "" until known.
+  // "unmatched" when none did, "forwarded:<module>" for a forwarded request, a web page's pattern
+  // or "web:assets" for the pages (app/web); "" until known.
   std::string route;
   // Set when the answer comes later: the handler queued work (a write to its module's writer)
   // that answers once it is done. Whoever sends the response calls `later` once with a Reply
