@@ -1,5 +1,5 @@
 // Small building blocks shared by the storefront and the admin pages.
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api.js';
 import { html } from './html.js';
 
@@ -78,7 +78,9 @@ export function useLoad(load, deps) {
       if (mine === generation.current) setState((old) => ({ ...old, error, loading: false }));
     }
   }, deps);
-  useEffect(() => {
+  // Started as soon as the page is in the DOM, not after the next frame (useEffect's timing):
+  // the data is what the user waits for.
+  useLayoutEffect(() => {
     run(false);
   }, [run]);
   return { ...state, reload: () => run(true) };

@@ -39,7 +39,7 @@ export async function openPage(browser, base, { viewport = desktop } = {}) {
   context.setDefaultTimeout(10000);
   if (process.env.WEB_DEBUG) {
     page.on('console', (m) => console.error('[browser]', m.type(), m.text()));
-    page.on('response', (r) => r.status() >= 400 && console.error('[browser]', r.status(), r.url(), r.request().postData()));
+    page.on('response', async (r) => r.status() >= 400 && console.error('[browser]', r.status(), r.url(), r.request().postData(), await r.text().catch(() => '')));
   }
   return { context, page, troubles };
 }
