@@ -242,7 +242,7 @@ TEST_SUITE("kernel") {
     std::mutex seen_mutex;
     std::vector<std::pair<int, int>> seen;  // value, rows a reader saw when its done ran
     auto done_for = [&](int v) {
-      return [&, v](std::exception_ptr error) {
+      return [&, v](const std::exception_ptr& error) {
         CHECK_FALSE(error);
         auto rows = count_rows(*db);  // a reader: the commit is visible by now
         std::lock_guard lock(seen_mutex);
@@ -273,7 +273,7 @@ TEST_SUITE("kernel") {
     db->write([](kernel::Connection& c) { c.exec("CREATE TABLE x (v INTEGER PRIMARY KEY)"); });
     std::atomic<int> failed{0};
     std::atomic<int> succeeded{0};
-    auto done = [&](std::exception_ptr error) { ++(error ? failed : succeeded); };
+    auto done = [&](const std::exception_ptr& error) { ++(error ? failed : succeeded); };
     queue_a_slow_write(*db, done);
     for (int v = 2; v <= 5; ++v) {
       db->write_queued(
