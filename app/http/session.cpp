@@ -40,8 +40,8 @@ using tcp = asio::ip::tcp;
 constexpr std::size_t kFirstReadSize = 4096;
 // Before closing after a final answer, what the client still sends is read and dropped, so that
 // it is not reset before it has read the answer ("lingering close"). Bounded in bytes and time.
-constexpr std::size_t kDrainReadSize = 64 * 1024;
-constexpr std::size_t kMaxDrainBytes = 16 * 1024 * 1024;
+constexpr std::size_t kDrainReadSize = std::size_t{64} * 1024;
+constexpr std::size_t kMaxDrainBytes = std::size_t{16} * 1024 * 1024;
 constexpr std::chrono::milliseconds kMaxDrainTime{2'000};
 
 bool is_http_error(const boost::system::error_code& ec) {
@@ -397,7 +397,7 @@ void Session::on_write(error_code ec, std::size_t /*bytes*/) {
   if (linger_after_write_ || !response_.keep_alive()) return do_linger();
   response_ = {};
   // Kept for the next answer on this connection, unless a large one made it large.
-  if (wire_.capacity() > 64 * 1024) wire_ = {};
+  if (wire_.capacity() > std::size_t{64} * 1024) wire_ = {};
   do_wait();
 }
 

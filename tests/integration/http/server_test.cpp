@@ -279,7 +279,7 @@ TEST_SUITE("http") {
     SUBCASE("announced by Content-Length") {
       HttpClient client(port);
       auto response =
-          client.post("/echo/x", std::string(64 * 1024, 'x'),
+          client.post("/echo/x", std::string(std::size_t{64} * 1024, 'x'),
                       {{"X-Request-Id", "big"},
                        {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}});
       CHECK(response.status == 413);

@@ -29,7 +29,7 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 
-constexpr std::uint64_t kResponseBodyLimit = 64 * 1024 * 1024;
+constexpr std::uint64_t kResponseBodyLimit = std::uint64_t{64} * 1024 * 1024;
 constexpr std::uint32_t kResponseHeaderLimit = 1024 * 1024;
 
 std::string lower(std::string_view text) {
