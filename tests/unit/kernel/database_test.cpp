@@ -298,10 +298,10 @@ TEST_SUITE("kernel") {
       auto db = kernel::Database::open("t", dir.path() / "t.db");
       db->write([](kernel::Connection& c) { c.exec("CREATE TABLE x (v INTEGER PRIMARY KEY)"); });
       db->write_queued([](kernel::Connection& c) { insert_row(c, 1); },
-                       [&](std::exception_ptr) { ++done_count; });
+                       [&](const std::exception_ptr&) { ++done_count; });
       db->drain_queued();
       db->write_queued([](kernel::Connection& c) { insert_row(c, 2); },
-                       [&](std::exception_ptr) { ++done_count; });
+                       [&](const std::exception_ptr&) { ++done_count; });
     }  // the destructor writes what is queued
     CHECK(done_count == 2);
     auto db = kernel::Database::open("t", dir.path() / "t.db");
@@ -313,7 +313,7 @@ TEST_SUITE("kernel") {
     auto db = kernel::Database::open("t", dir.path() / "t.db");
     db->write([](kernel::Connection& c) { c.exec("CREATE TABLE x (v INTEGER PRIMARY KEY)"); });
     std::atomic<int> done_count{0};
-    auto count = [&](std::exception_ptr) { ++done_count; };
+    auto count = [&](const std::exception_ptr&) { ++done_count; };
     queue_a_slow_write(*db, count);
     std::thread drain([&] { db->drain_queued(); });  // waits for the slow write
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
