@@ -230,7 +230,7 @@ void Session::handle_request() {
     return do_forward(std::move(request), std::move(*forward), context);
   }
   auto& response = std::get<kernel::Response>(outcome);
-  if (response.is_deferred()) return do_defer(std::move(response), context);
+  if (response.is_deferred()) return do_defer(response, context);
   answer(std::move(response), context);
 }
 
@@ -260,7 +260,7 @@ class DeferredWork {
 
 }  // namespace
 
-void Session::do_defer(kernel::Response pending, ResponseContext context) {
+void Session::do_defer(const kernel::Response& pending, ResponseContext context) {
   auto work = std::make_shared<DeferredWork>(state_, stream_.get_executor());
   // The reply may be called on any thread (a worker pool's, the bus's): it posts the answer back
   // to this connection's I/O thread, where on_deferred_reply writes it.

@@ -227,9 +227,9 @@ TEST_SUITE("http") {
     options.trusted_proxies = {"127.0.0.1"};
     Server server(options, router_handler());
     auto port = server.start();
-    auto client_of = [&](const std::string& source, mart::test::HeaderList fields) {
+    auto client_of = [&](const std::string& source, const mart::test::HeaderList& fields) {
       HttpClient client(port, source);
-      auto response = client.get("/echo/x", std::move(fields));
+      auto response = client.get("/echo/x", fields);
       return std::string(response.json().at("client_address").as_string());
     };
     CHECK(client_of("127.0.0.1", {}) == "127.0.0.1");
