@@ -463,7 +463,7 @@ TEST_SUITE("http") {
       }
       if (request.path == "/refused") {
         return kernel::Response::deferred(
-            [](kernel::Reply) { throw std::runtime_error("cannot queue"); });
+            [](const kernel::Reply&) { throw std::runtime_error("cannot queue"); });
       }
       return kernel::Response::json(200, boost::json::object{{"hello", "world"}});
     });
