@@ -286,7 +286,7 @@ TEST_SUITE("gateway") {
 
   TEST_CASE("[Gateway] forwarded requests: edge policies only, no authentication") {
     Fixture f;
-    auto forwarded = [&](std::string method, std::string path, std::string token = {},
+    auto forwarded = [&](std::string method, std::string path, const std::string& token = {},
                          std::string body = {}, std::string client = "10.0.0.1") {
       kernel::Request r;
       r.method = std::move(method);
