@@ -8,6 +8,7 @@
 #include <boost/json/parse.hpp>
 
 #include <charconv>
+#include <utility>
 
 namespace mart {
 
@@ -40,7 +41,7 @@ void add_admin_routes(
     std::function<std::optional<std::int64_t>(std::string_view module)> mirror_lag) {
   router.get(
       "/api/v1/admin/events/status",
-      [&bus, mirror_lag](kernel::Request&) {
+      [&bus, mirror_lag = std::move(mirror_lag)](kernel::Request&) {
         boost::json::array modules;
         for (const auto& s : bus.status()) {
           auto lag = mirror_lag ? mirror_lag(s.module) : std::nullopt;

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <utility>
 
 namespace mart {
 namespace {
@@ -112,30 +113,31 @@ void add_metrics_route(kernel::Router& router, eventbus::Bus& bus,
                        std::chrono::milliseconds cache_ttl,
                        std::function<void(std::string&)> more) {
   auto facts = std::make_shared<TtlCache<std::string>>(cache_ttl);
-  router.get("/metrics", [&bus, &modules, started, more, facts](kernel::Request&) {
-    std::string out;
-    gauge(out, "mart_build_info", "Build of the running binary.");
-    out += fmt::format("mart_build_info{{version=\"{}\"}} 1\n", MART_VERSION);
-    gauge(out, "mart_uptime_seconds", "Seconds since the process started.");
-    out += fmt::format(
-        "mart_uptime_seconds {:.3f}\n",
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    gauge(out, "process_resident_memory_bytes", "Resident memory size in bytes.");
-    out += fmt::format("process_resident_memory_bytes {}\n", resident_bytes());
-    gauge(out, "process_open_fds", "Open file descriptors.");
-    out += fmt::format("process_open_fds {}\n", open_files());
-    gauge(out, "mart_relay_running", "1 while the event delivery threads run.");
-    out += fmt::format("mart_relay_running {}\n", bus.running() ? 1 : 0);
+  router.get(
+      "/metrics", [&bus, &modules, started, more = std::move(more), facts](kernel::Request&) {
+        std::string out;
+        gauge(out, "mart_build_info", "Build of the running binary.");
+        out += fmt::format("mart_build_info{{version=\"{}\"}} 1\n", MART_VERSION);
+        gauge(out, "mart_uptime_seconds", "Seconds since the process started.");
+        out += fmt::format(
+            "mart_uptime_seconds {:.3f}\n",
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        gauge(out, "process_resident_memory_bytes", "Resident memory size in bytes.");
+        out += fmt::format("process_resident_memory_bytes {}\n", resident_bytes());
+        gauge(out, "process_open_fds", "Open file descriptors.");
+        out += fmt::format("process_open_fds {}\n", open_files());
+        gauge(out, "mart_relay_running", "1 while the event delivery threads run.");
+        out += fmt::format("mart_relay_running {}\n", bus.running() ? 1 : 0);
 
-    out += facts->get([&] { return module_facts(bus, modules); });
-    // What the request path and the bus counted (HTTP, events, handlers, SQLite commits).
-    kernel::metrics::registry().render(out);
-    if (more) more(out);
-    kernel::Response response;
-    response.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-    response.body = std::move(out);
-    return response;
-  });
+        out += facts->get([&] { return module_facts(bus, modules); });
+        // What the request path and the bus counted (HTTP, events, handlers, SQLite commits).
+        kernel::metrics::registry().render(out);
+        if (more) more(out);
+        kernel::Response response;
+        response.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+        response.body = std::move(out);
+        return response;
+      });
 }
 
 }  // namespace mart

@@ -79,7 +79,7 @@ int partitions_of(rd_kafka_t* rk, const std::string& topic) {
 }  // namespace
 
 RevocationFollower::RevocationFollower(const eventbus::kafka::KafkaOptions& options,
-                                       std::string topic, std::chrono::seconds token_ttl,
+                                       const std::string& topic, std::chrono::seconds token_ttl,
                                        gateway::RevocationList& list)
     : topic_(options.topic_prefix + topic),
       token_ttl_(token_ttl),

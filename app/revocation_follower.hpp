@@ -20,7 +20,7 @@ namespace mart {
 class RevocationFollower {
  public:
   // Starts following at once; throws std::invalid_argument for a bad Kafka property.
-  RevocationFollower(const eventbus::kafka::KafkaOptions& options, std::string topic,
+  RevocationFollower(const eventbus::kafka::KafkaOptions& options, const std::string& topic,
                      std::chrono::seconds token_ttl, gateway::RevocationList& list);
   ~RevocationFollower();
   RevocationFollower(const RevocationFollower&) = delete;

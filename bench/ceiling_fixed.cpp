@@ -3,6 +3,8 @@
 
 #include "ceiling_server.hpp"
 
+#include <cstdio>
+#include <exception>
 #include <memory>
 #include <string_view>
 
@@ -26,6 +28,11 @@ class FixedHandler {
 
 int main(int argc, char** argv) {
   const bench::Options options = bench::parse_options(argc, argv, false);
-  return bench::serve<FixedHandler>(options,
-                                    [](std::size_t) { return std::make_unique<FixedHandler>(); });
+  try {
+    return bench::serve<FixedHandler>(options,
+                                      [](std::size_t) { return std::make_unique<FixedHandler>(); });
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_ceiling_fixed: %s\n", e.what());
+    return 1;
+  }
 }

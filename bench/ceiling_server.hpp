@@ -41,7 +41,7 @@ using Response = http::response<http::string_body>;
 
 inline constexpr std::chrono::seconds kIdleTimeout{30};
 inline constexpr std::uint32_t kHeaderLimit = 8 * 1024;
-inline constexpr std::uint64_t kBodyLimit = 64 * 1024;
+inline constexpr std::uint64_t kBodyLimit = std::uint64_t{64} * 1024;
 
 struct Options {
   unsigned short port = 0;

@@ -79,8 +79,10 @@ kernel::Headers upstream_request_headers(const kernel::Request& request) {
   kernel::Headers out;
   for (const auto& [name, value] : in.all()) {
     if (stops_here(name, connection)) continue;
-    if (std::any_of(kRewritten.begin(), kRewritten.end(),
-                    [&](std::string_view rewritten) { return iequals(rewritten, name); })) {
+    if (std::any_of(
+            kRewritten.begin(), kRewritten.end(),
+            // An init-capture: clang 14 cannot capture a structured binding.
+            [&name = name](std::string_view rewritten) { return iequals(rewritten, name); })) {
       continue;
     }
     out.add(name, value);

@@ -35,7 +35,7 @@ constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 class Refusal : public std::enable_shared_from_this<Refusal> {
  public:
   static constexpr std::chrono::milliseconds kRefusalTime{1'000};
-  static constexpr std::size_t kMaxDrain = 64 * 1024;
+  static constexpr std::size_t kMaxDrain = std::size_t{64} * 1024;
 
   Refusal(tcp::socket socket, std::string_view detail) : stream_(std::move(socket)) {
     response_ = server_problem(503, detail, kernel::unique_hex_id());

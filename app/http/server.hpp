@@ -19,8 +19,8 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;  // 0 = ephemeral; start() returns the bound port
   int io_threads = 2;         // one io_context per thread; values below 1 mean 1
-  std::size_t body_limit = std::size_t{1} << 20;  // larger bodies: 413 problem+json, then close
-  std::size_t header_limit = 16 * 1024;           // larger request heads: 431, then close
+  std::size_t body_limit = std::size_t{1} << 20;      // larger bodies: 413 problem+json, then close
+  std::size_t header_limit = std::size_t{16} * 1024;  // larger request heads: 431, then close
   // Time allowed to receive one whole request (headers + body), counted from its first byte (and
   // from the accept for a connection's first request). Then the connection is closed.
   std::chrono::milliseconds read_timeout{10'000};

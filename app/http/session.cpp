@@ -40,8 +40,8 @@ using tcp = asio::ip::tcp;
 constexpr std::size_t kFirstReadSize = 4096;
 // Before closing after a final answer, what the client still sends is read and dropped, so that
 // it is not reset before it has read the answer ("lingering close"). Bounded in bytes and time.
-constexpr std::size_t kDrainReadSize = 64 * 1024;
-constexpr std::size_t kMaxDrainBytes = 16 * 1024 * 1024;
+constexpr std::size_t kDrainReadSize = std::size_t{64} * 1024;
+constexpr std::size_t kMaxDrainBytes = std::size_t{16} * 1024 * 1024;
 constexpr std::chrono::milliseconds kMaxDrainTime{2'000};
 
 bool is_http_error(const boost::system::error_code& ec) {
@@ -230,7 +230,7 @@ void Session::handle_request() {
     return do_forward(std::move(request), std::move(*forward), context);
   }
   auto& response = std::get<kernel::Response>(outcome);
-  if (response.is_deferred()) return do_defer(std::move(response), context);
+  if (response.is_deferred()) return do_defer(response, context);
   answer(std::move(response), context);
 }
 
@@ -260,7 +260,7 @@ class DeferredWork {
 
 }  // namespace
 
-void Session::do_defer(kernel::Response pending, ResponseContext context) {
+void Session::do_defer(const kernel::Response& pending, ResponseContext context) {
   auto work = std::make_shared<DeferredWork>(state_, stream_.get_executor());
   // The reply may be called on any thread (a worker pool's, the bus's): it posts the answer back
   // to this connection's I/O thread, where on_deferred_reply writes it.
@@ -397,7 +397,7 @@ void Session::on_write(error_code ec, std::size_t /*bytes*/) {
   if (linger_after_write_ || !response_.keep_alive()) return do_linger();
   response_ = {};
   // Kept for the next answer on this connection, unless a large one made it large.
-  if (wire_.capacity() > 64 * 1024) wire_ = {};
+  if (wire_.capacity() > std::size_t{64} * 1024) wire_ = {};
   do_wait();
 }
 

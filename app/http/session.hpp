@@ -68,7 +68,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // A response the handler answers later (kernel::Response::deferred): do_defer hands the handler
   // a reply; calling it (on any thread) posts the answer back to this connection's I/O thread,
   // to on_deferred_reply, which writes it.
-  void do_defer(kernel::Response pending, ResponseContext context);
+  void do_defer(const kernel::Response& pending, ResponseContext context);
   void on_deferred_reply(kernel::Response ready, ResponseContext context);
   void do_forward(kernel::Request request, Forward forward, ResponseContext context);
   void on_forward(const kernel::Request& request, const Forward& forward, ResponseContext context,

@@ -105,9 +105,7 @@ double raw_producer_rate(const std::string& bootstraps,
   return rate;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   std::int64_t events = 200'000;
   int partitions = 16;
   std::size_t payload_bytes = 200;
@@ -187,4 +185,15 @@ int main(int argc, char** argv) {
   rd_kafka_mock_cluster_destroy(cluster);
   rd_kafka_destroy(mock_handle);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_kafka_mirror: %s\n", e.what());
+    return 1;
+  }
 }

@@ -204,8 +204,10 @@ TEST_SUITE("e2e") {
       CHECK(server.output().find(kCanary) == std::string::npos);
     }
     {
-      auto [status, listed] = run_mart({"dead-letters", "list", "--data-dir", dir.path().string(),
-                                        "--jwt-secret", kOtherSecret});
+      auto list_run = run_mart({"dead-letters", "list", "--data-dir", dir.path().string(),
+                                "--jwt-secret", kOtherSecret});
+      const int status = list_run.first;
+      const std::string& listed = list_run.second;
       CAPTURE(listed);
       CHECK(status == 0);
       CHECK(listed.find("orders.payment_requested.v1") != std::string::npos);

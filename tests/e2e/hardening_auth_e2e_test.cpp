@@ -124,8 +124,10 @@ TEST_SUITE("e2e") {
       REQUIRE(server.terminate() == 0);
     }
 
-    auto [promoted, promoted_output] = run_mart(
+    auto promote_run = run_mart(
         {"users", "create-admin", email, "--promote-existing", "--data-dir", data_dir}, env);
+    const int promoted = promote_run.first;
+    const std::string& promoted_output = promote_run.second;
     REQUIRE_MESSAGE(promoted == 0, promoted_output);
     std::string admin_token;
     {
@@ -140,8 +142,9 @@ TEST_SUITE("e2e") {
       REQUIRE(server.terminate() == 0);
     }
 
-    auto [demoted, demoted_output] =
-        run_mart({"users", "demote-admin", email, "--data-dir", data_dir});
+    auto demote_run = run_mart({"users", "demote-admin", email, "--data-dir", data_dir});
+    const int demoted = demote_run.first;
+    const std::string& demoted_output = demote_run.second;
     REQUIRE_MESSAGE(demoted == 0, demoted_output);
     ServerProcess server(dir.path());
     HttpClient client(server.port());

@@ -128,13 +128,13 @@ bool signature_valid(const Receiver::Delivery& d) {
          sodium_memcmp(given.data(), expected.data(), expected.size()) == 0;
 }
 
-std::map<std::string, std::string> webhook_env(std::uint16_t port,
-                                               std::map<std::string, std::string> more = {}) {
+std::map<std::string, std::string> webhook_env(
+    std::uint16_t port, const std::map<std::string, std::string>& more = {}) {
   auto env = admin_env();
   env["MART_NOTIFICATIONS_CHANNEL"] = "webhook";
   env["MART_NOTIFICATIONS_WEBHOOK_URL"] = "http://127.0.0.1:" + std::to_string(port) + "/hook";
   env["MART_NOTIFICATIONS_WEBHOOK_SECRET"] = kSecret;
-  for (auto& [k, v] : more) env[k] = v;
+  for (const auto& [k, v] : more) env[k] = v;
   return env;
 }
 

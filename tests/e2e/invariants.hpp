@@ -123,7 +123,9 @@ inline void check_flow_invariants(HttpClient& client, const HeaderList& admin, c
     CHECK(sold == sold_by_orders[product]);
   }
 
-  for (const auto& [id, order] : final_orders) {
+  for (const auto& entry : final_orders) {
+    const std::int64_t id = entry.first;  // not a structured binding: CAPTURE captures it
+    const auto& order = entry.second;
     CAPTURE(id);
     auto body = client.get("/api/v1/payments?order_id=" + std::to_string(id), admin).json();
     const auto& payments = body.at("items").as_array();

@@ -146,7 +146,8 @@ TEST_SUITE("e2e") {
     std::size_t messages = 0;
     auto by_id = read_all_topics(broker.bootstrap(), &messages);
     CHECK(messages == by_id.size());
-    for (const auto& [id, m] : by_id) {
+    for (const auto& entry : by_id) {
+      const auto& m = entry.second;  // not a structured binding: CAPTURE captures it
       CAPTURE(m.payload);
       CHECK(m.payload.find("CANARY7731") == std::string::npos);
       CHECK(m.key.find("CANARY7731") == std::string::npos);

@@ -18,8 +18,8 @@ struct Shop {
   HttpClient client;
   HeaderList admin;
   HeaderList customer;
-  explicit Shop(std::vector<std::string> args = {})
-      : server(dir.path(), std::move(args), admin_env()),
+  explicit Shop(const std::vector<std::string>& args = {})
+      : server(dir.path(), args, admin_env()),
         client(server.port()),
         admin(admin_headers(client)),
         customer(customer_headers(client, "customer@example.com")) {}

@@ -63,7 +63,9 @@ TEST_SUITE("e2e") {
   TEST_CASE(
       "[e2e] seed-demo: the printed credentials sign in and the first product can be ordered") {
     TempDir dir;
-    auto [status, output] = run_mart(seed_args(dir, {"--port", "18123"}));
+    auto seeded = run_mart(seed_args(dir, {"--port", "18123"}));
+    const int status = seeded.first;
+    const std::string& output = seeded.second;
     REQUIRE_MESSAGE(status == 0, output);
     auto admin_password = password_of(output, "admin@mart.local");
     auto customer_password = password_of(output, "customer@mart.local");
@@ -120,8 +122,10 @@ TEST_SUITE("e2e") {
 
   TEST_CASE("[e2e] seed-demo: MART_ADMIN_EMAIL and MART_ADMIN_PASSWORD name the admin") {
     TempDir dir;
-    auto [status, output] = run_mart(seed_args(dir), {{"MART_ADMIN_EMAIL", kAdminEmail},
-                                                      {"MART_ADMIN_PASSWORD", kAdminPassword}});
+    auto seeded = run_mart(seed_args(dir), {{"MART_ADMIN_EMAIL", kAdminEmail},
+                                            {"MART_ADMIN_PASSWORD", kAdminPassword}});
+    const int status = seeded.first;
+    const std::string& output = seeded.second;
     REQUIRE_MESSAGE(status == 0, output);
     CHECK(output.find(kAdminEmail) != std::string::npos);
     CHECK(output.find(kAdminPassword) == std::string::npos);  // a configured secret is not echoed
@@ -134,9 +138,11 @@ TEST_SUITE("e2e") {
 
   TEST_CASE("[e2e] seed-demo: a data directory with an account is refused, untouched") {
     TempDir dir;
-    auto [created, created_output] =
+    auto created_run =
         run_mart({"users", "create-admin", "ops@mart.test", "--data-dir", dir.path().string()},
                  {{"MART_ADMIN_PASSWORD", "ops-password-1"}});
+    const int created = created_run.first;
+    const std::string& created_output = created_run.second;
     REQUIRE_MESSAGE(created == 0, created_output);
     auto before = snapshot(dir.path());
     auto [again, again_output] = run_mart(seed_args(dir));

@@ -27,7 +27,7 @@ pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, st
     dup2(fd, 2);
     // A clean environment with only what the test sets, so no MART_* of the caller leaks in.
     std::vector<std::string> env_text;
-    env_text.push_back("PATH=/usr/bin:/bin");
+    env_text.emplace_back("PATH=/usr/bin:/bin");
     for (const auto& [k, v] : env) env_text.push_back(k + "=" + v);
     std::vector<char*> envp;
     for (auto& e : env_text) envp.push_back(e.data());
@@ -67,8 +67,9 @@ std::string read_file(const std::filesystem::path& file) {
 
 }  // namespace
 
-ServerProcess::ServerProcess(std::filesystem::path data_dir, std::vector<std::string> args,
-                             std::map<std::string, std::string> env)
+ServerProcess::ServerProcess(const std::filesystem::path& data_dir,
+                             const std::vector<std::string>& args,
+                             const std::map<std::string, std::string>& env)
     : log_(std::filesystem::temp_directory_path() /
            ("mart-e2e-" + kernel::random_hex_id() + ".log")) {
   for (int attempt = 0; attempt < 5; ++attempt) {
@@ -125,8 +126,8 @@ std::string ServerProcess::output() const {
   return read_file(log_);
 }
 
-std::pair<int, std::string> run_mart(std::vector<std::string> args,
-                                     std::map<std::string, std::string> env) {
+std::pair<int, std::string> run_mart(const std::vector<std::string>& args,
+                                     const std::map<std::string, std::string>& env) {
   auto log = std::filesystem::temp_directory_path() / ("mart-run-" + kernel::random_hex_id());
   pid_t pid = spawn(args, env, log);
   int status = wait_exit(pid, std::chrono::seconds(20));

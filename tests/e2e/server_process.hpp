@@ -15,8 +15,8 @@ namespace mart::test {
 class ServerProcess {
  public:
   // Starts `mart --port P --data-dir DIR args...` and waits until /healthz answers.
-  ServerProcess(std::filesystem::path data_dir, std::vector<std::string> args = {},
-                std::map<std::string, std::string> env = {});
+  ServerProcess(const std::filesystem::path& data_dir, const std::vector<std::string>& args = {},
+                const std::map<std::string, std::string>& env = {});
   ~ServerProcess();  // SIGKILL if still running
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
@@ -35,7 +35,7 @@ class ServerProcess {
 };
 
 // Runs mart to completion with the given arguments; returns {exit status, output}.
-std::pair<int, std::string> run_mart(std::vector<std::string> args,
-                                     std::map<std::string, std::string> env = {});
+std::pair<int, std::string> run_mart(const std::vector<std::string>& args,
+                                     const std::map<std::string, std::string>& env = {});
 
 }  // namespace mart::test

@@ -68,7 +68,7 @@ class SplitDeployment {
              {"payments", &orders_payments_},
              {"inventory", &inventory_notifications_},
              {"notifications", &inventory_notifications_}}) {
-      args.push_back("--upstream");
+      args.emplace_back("--upstream");
       args.push_back(module + "=" + url(*process));
     }
     gateway_ = std::make_unique<ServerProcess>(

@@ -146,7 +146,9 @@ TEST_SUITE("e2e") {
                                            0,
                                            {}}))},
     };
-    for (const auto& [what, headers] : refused) {
+    for (const auto& attempt : refused) {
+      const auto& what = attempt.first;  // not a structured binding: CAPTURE captures it
+      const auto& headers = attempt.second;
       CAPTURE(what);
       auto r = client.get("/api/v1/users/me", headers);
       CHECK(r.status == 401);

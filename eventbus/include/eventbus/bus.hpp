@@ -68,16 +68,15 @@ class ModuleBus {
   // transaction. `subscriber` names the reaction, e.g. "products.on_stock_level_changed".
   template <Event E, class F>
   void subscribe(std::string subscriber, F&& fn, Reruns reruns = Reruns::allowed) {
-    add_subscription(
-        std::string(E::kType), std::string(E::kTopic), std::move(subscriber),
-        [fn = std::forward<F>(fn)](HandlerContext& ctx) {
-          // The parsed tree lives in a buffer on the stack; decode_event copies out of it.
-          unsigned char scratch[2048];
-          boost::json::monotonic_resource memory(scratch, sizeof scratch);
-          auto event = decode_event<E>(boost::json::parse(ctx.event.payload, &memory));
-          fn(event, ctx);
-        },
-        reruns);
+    add_subscription(std::string(E::kType), std::string(E::kTopic), std::move(subscriber),
+                     RawHandler([fn = std::forward<F>(fn)](HandlerContext& ctx) {
+                       // The parsed tree lives in a stack buffer; decode_event copies out of it.
+                       unsigned char scratch[2048];
+                       boost::json::monotonic_resource memory(scratch, sizeof scratch);
+                       auto event = decode_event<E>(boost::json::parse(ctx.event.payload, &memory));
+                       fn(event, ctx);
+                     }),
+                     reruns);
   }
 
   // A subscriber that calls the outside world (see OutsideCall): call(const E&, const Envelope&,
@@ -87,10 +86,10 @@ class ModuleBus {
   void subscribe_outside(std::string subscriber, F&& call, OutsideRetry retry) {
     add_outside_subscription(
         std::string(E::kType), std::string(E::kTopic), std::move(subscriber),
-        [call = std::forward<F>(call)](const Envelope& envelope, kernel::Database& db) {
+        OutsideCall([call = std::forward<F>(call)](const Envelope& envelope, kernel::Database& db) {
           auto event = decode_event<E>(boost::json::parse(envelope.payload));
           return call(event, envelope, db);
-        },
+        }),
         retry);
   }
 
@@ -239,7 +238,7 @@ void ModuleBus::transact_queued(Trace trace, F fn, Done done) {
         state->result.emplace(state->fn(tx));
         state->published = tx.published_types();
       },
-      [this, state](std::exception_ptr error) {
+      [this, state](const std::exception_ptr& error) {
         if (error) return state->done(std::optional<Result>(), error);
         announce(state->published);  // only once the commit succeeded, as in transact()
         state->done(std::move(state->result), nullptr);

@@ -13,7 +13,7 @@ struct Bridge::Impl {
   std::vector<detail::Feed*> feeds;  // owned by the bus's consumers; closed by stop()
 };
 
-Bridge::Bridge(Bus& bus, const std::vector<std::string>& hosted, KafkaOptions options)
+Bridge::Bridge(Bus& bus, const std::vector<std::string>& hosted, const KafkaOptions& options)
     : impl_(std::make_unique<Impl>()) {
   std::vector<detail::Mirror::Outbox> outboxes;
   for (const auto& module : hosted) {

@@ -77,8 +77,10 @@ int apply_migrations(Database& db, const std::string& scope, const std::vector<M
   });
 
   for (const auto& [version, record] : applied) {
-    auto known = std::find_if(ordered.begin(), ordered.end(),
-                              [&](const Migration& m) { return m.version == version; });
+    auto known =
+        std::find_if(ordered.begin(), ordered.end(),
+                     // An init-capture: clang 14 cannot capture a structured binding.
+                     [version = version](const Migration& m) { return m.version == version; });
     if (known == ordered.end()) {
       throw MigrationError("database " + db.name() + " has migration " + scope + "/" + record.name +
                            " applied, which this build does not know; "

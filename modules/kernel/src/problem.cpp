@@ -5,6 +5,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <utility>
+
 namespace kernel {
 
 ApiError::ApiError(int status, std::string title, std::string detail, FieldErrors errors)
@@ -102,7 +104,7 @@ Response problem_response(const ApiError& error) {
 Response problem_for(std::exception_ptr error, std::string_view where,
                      const std::string& request_id) {
   try {
-    std::rethrow_exception(error);
+    std::rethrow_exception(std::move(error));
   } catch (const ApiError& api_error) {
     auto response = problem_response(api_error);
     if (api_error.status() == 401) response.headers.set("WWW-Authenticate", "Bearer");

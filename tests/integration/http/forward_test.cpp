@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -88,7 +89,7 @@ std::shared_ptr<const Upstream> upstream_at(std::uint16_t port,
 // The front: /hello answered here; everything else forwarded with all of its fields, and marked
 // on the way back.
 mart::http::RequestHandler front_handler(std::shared_ptr<const Upstream> upstream) {
-  return [upstream](kernel::Request& request) -> Outcome {
+  return [upstream = std::move(upstream)](kernel::Request& request) -> Outcome {
     if (request.path == "/hello") {
       return kernel::Response::json(200, boost::json::object{{"hello", "front"}});
     }

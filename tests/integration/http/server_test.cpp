@@ -227,9 +227,9 @@ TEST_SUITE("http") {
     options.trusted_proxies = {"127.0.0.1"};
     Server server(options, router_handler());
     auto port = server.start();
-    auto client_of = [&](const std::string& source, mart::test::HeaderList fields) {
+    auto client_of = [&](const std::string& source, const mart::test::HeaderList& fields) {
       HttpClient client(port, source);
-      auto response = client.get("/echo/x", std::move(fields));
+      auto response = client.get("/echo/x", fields);
       return std::string(response.json().at("client_address").as_string());
     };
     CHECK(client_of("127.0.0.1", {}) == "127.0.0.1");
@@ -279,7 +279,7 @@ TEST_SUITE("http") {
     SUBCASE("announced by Content-Length") {
       HttpClient client(port);
       auto response =
-          client.post("/echo/x", std::string(64 * 1024, 'x'),
+          client.post("/echo/x", std::string(std::size_t{64} * 1024, 'x'),
                       {{"X-Request-Id", "big"},
                        {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}});
       CHECK(response.status == 413);
@@ -463,7 +463,7 @@ TEST_SUITE("http") {
       }
       if (request.path == "/refused") {
         return kernel::Response::deferred(
-            [](kernel::Reply) { throw std::runtime_error("cannot queue"); });
+            [](const kernel::Reply&) { throw std::runtime_error("cannot queue"); });
       }
       return kernel::Response::json(200, boost::json::object{{"hello", "world"}});
     });

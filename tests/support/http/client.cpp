@@ -29,7 +29,7 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 
-constexpr std::uint64_t kResponseBodyLimit = 64 * 1024 * 1024;
+constexpr std::uint64_t kResponseBodyLimit = std::uint64_t{64} * 1024 * 1024;
 constexpr std::uint32_t kResponseHeaderLimit = 1024 * 1024;
 
 std::string lower(std::string_view text) {
@@ -135,7 +135,7 @@ void HttpClient::close() {
 }
 
 HttpResponse HttpClient::request(std::string_view method, std::string_view target, std::string body,
-                                 HeaderList headers) {
+                                 const HeaderList& headers) {
   auto& m = *impl_;
   bhttp::request<bhttp::string_body> request;
   request.method_string(method);
@@ -143,7 +143,7 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view targe
   request.version(11);
   request.set(bhttp::field::host, "127.0.0.1:" + std::to_string(m.port));
   bool has_content_type = false;
-  for (auto& [name, value] : headers) {
+  for (const auto& [name, value] : headers) {
     if (lower(name) == "content-type") has_content_type = true;
     request.insert(name, value);
   }
@@ -198,20 +198,22 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view targe
   }
 }
 
-HttpResponse HttpClient::get(std::string_view target, HeaderList headers) {
-  return request("GET", target, {}, std::move(headers));
+HttpResponse HttpClient::get(std::string_view target, const HeaderList& headers) {
+  return request("GET", target, {}, headers);
 }
 
-HttpResponse HttpClient::post(std::string_view target, std::string body, HeaderList headers) {
-  return request("POST", target, std::move(body), std::move(headers));
+HttpResponse HttpClient::post(std::string_view target, std::string body,
+                              const HeaderList& headers) {
+  return request("POST", target, std::move(body), headers);
 }
 
-HttpResponse HttpClient::patch(std::string_view target, std::string body, HeaderList headers) {
-  return request("PATCH", target, std::move(body), std::move(headers));
+HttpResponse HttpClient::patch(std::string_view target, std::string body,
+                               const HeaderList& headers) {
+  return request("PATCH", target, std::move(body), headers);
 }
 
-HttpResponse HttpClient::del(std::string_view target, HeaderList headers) {
-  return request("DELETE", target, {}, std::move(headers));
+HttpResponse HttpClient::del(std::string_view target, const HeaderList& headers) {
+  return request("DELETE", target, {}, headers);
 }
 
 std::string send_raw(std::uint16_t port, std::string_view bytes,

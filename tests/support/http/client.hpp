@@ -46,11 +46,11 @@ class HttpClient {
   // Content-Type: application/json when the body is non-empty and no Content-Type is given.
   // Throws std::runtime_error when no response arrives (connection refused, timeout, ...).
   HttpResponse request(std::string_view method, std::string_view target, std::string body = {},
-                       HeaderList headers = {});
-  HttpResponse get(std::string_view target, HeaderList headers = {});
-  HttpResponse post(std::string_view target, std::string body, HeaderList headers = {});
-  HttpResponse patch(std::string_view target, std::string body, HeaderList headers = {});
-  HttpResponse del(std::string_view target, HeaderList headers = {});
+                       const HeaderList& headers = {});
+  HttpResponse get(std::string_view target, const HeaderList& headers = {});
+  HttpResponse post(std::string_view target, std::string body, const HeaderList& headers = {});
+  HttpResponse patch(std::string_view target, std::string body, const HeaderList& headers = {});
+  HttpResponse del(std::string_view target, const HeaderList& headers = {});
 
   // How many TCP connections this client has opened so far (1 while keep-alive holds).
   int connections_opened() const;

@@ -173,7 +173,10 @@ TEST_SUITE("catalog") {
     std::map<std::string, std::set<std::string>> expected;  // topic → types
     for (const auto& event : catalog::all_event_types()) expected[event.topic].insert(event.type);
     std::map<std::string, int> channels_of_message;
-    for (const auto& [topic, types] : expected) {
+    // Named references, not structured bindings: CAPTURE and the _MESSAGE checks capture them.
+    for (const auto& channel : expected) {
+      const auto& topic = channel.first;
+      const auto& types = channel.second;
       CAPTURE(topic);
       const auto message = at(doc, {"channels", topic, "subscribe", "message"});
       REQUIRE_MESSAGE((message && message.IsMap()),
@@ -187,7 +190,9 @@ TEST_SUITE("catalog") {
       CHECK(listed == types);
       for (const auto& name : listed) ++channels_of_message[name];
     }
-    for (const auto& [name, count] : channels_of_message) {
+    for (const auto& message_channels : channels_of_message) {
+      const auto& name = message_channels.first;
+      const int count = message_channels.second;
       CHECK_MESSAGE(count == 1, name << " is on " << count << " channels");
     }
   }

@@ -162,7 +162,9 @@ TEST_SUITE("catalog") {
 
   TEST_CASE("[EventCatalog] agrees with docs/events.md: same types, topics and keys") {
     const auto documented = events_documented_in_events_md();
-    for (const auto& [type, doc] : documented) {
+    for (const auto& entry : documented) {
+      const auto& type = entry.first;  // not a structured binding: CAPTURE captures it
+      const auto& doc = entry.second;
       CAPTURE(type);
       const auto* event = catalog::find_event_type(type);
       CHECK_MESSAGE(event != nullptr, type << " is documented in docs/events.md but not in the "

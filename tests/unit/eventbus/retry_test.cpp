@@ -122,7 +122,7 @@ TEST_SUITE("eventbus") {
       CHECK(outcome.entry->status == "pending");
     }
     SUBCASE("an unknown id is refused") {
-      CHECK_THROWS_AS(rb.bus().replay(dead[0].id + 16 * 1000), std::out_of_range);
+      CHECK_THROWS_AS(rb.bus().replay(dead[0].id + std::int64_t{16} * 1000), std::out_of_range);
       CHECK_THROWS_AS(rb.bus().replay(-1), std::out_of_range);
     }
   }

@@ -73,7 +73,7 @@ struct Fixture {
     auto now = std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch());
     return codec.sign({user, role, now.count(), now.count() + 600, generation, std::move(id)});
   }
-  kernel::Response call(std::string method, std::string path, std::string token_text = {},
+  kernel::Response call(std::string method, std::string path, const std::string& token_text = {},
                         std::string body = {}, std::string client = "10.0.0.1") {
     kernel::Request r;
     r.method = std::move(method);
@@ -286,7 +286,7 @@ TEST_SUITE("gateway") {
 
   TEST_CASE("[Gateway] forwarded requests: edge policies only, no authentication") {
     Fixture f;
-    auto forwarded = [&](std::string method, std::string path, std::string token = {},
+    auto forwarded = [&](std::string method, std::string path, const std::string& token = {},
                          std::string body = {}, std::string client = "10.0.0.1") {
       kernel::Request r;
       r.method = std::move(method);

@@ -35,7 +35,8 @@ TEST_SUITE("config") {
   }
 
   TEST_CASE("[Config] bad values and unknown keys name the setting") {
-    auto message = [](std::vector<std::string> args, std::map<std::string, std::string> env) {
+    auto message = [](const std::vector<std::string>& args,
+                      const std::map<std::string, std::string>& env) {
       try {
         mart::load_config(args, env);
       } catch (const mart::ConfigError& e) {
@@ -182,8 +183,8 @@ TEST_SUITE("config") {
     CHECK(mart::load_config({"--config", file.string()}, env).upstream_timeout ==
           std::chrono::milliseconds(3000));
 
-    auto message = [](std::vector<std::string> args,
-                      std::map<std::string, std::string> environment) {
+    auto message = [](const std::vector<std::string>& args,
+                      const std::map<std::string, std::string>& environment) {
       try {
         mart::load_config(args, environment);
       } catch (const mart::ConfigError& e) {

@@ -242,7 +242,7 @@ TEST_SUITE("kernel") {
     std::mutex seen_mutex;
     std::vector<std::pair<int, int>> seen;  // value, rows a reader saw when its done ran
     auto done_for = [&](int v) {
-      return [&, v](std::exception_ptr error) {
+      return [&, v](const std::exception_ptr& error) {
         CHECK_FALSE(error);
         auto rows = count_rows(*db);  // a reader: the commit is visible by now
         std::lock_guard lock(seen_mutex);
@@ -273,7 +273,7 @@ TEST_SUITE("kernel") {
     db->write([](kernel::Connection& c) { c.exec("CREATE TABLE x (v INTEGER PRIMARY KEY)"); });
     std::atomic<int> failed{0};
     std::atomic<int> succeeded{0};
-    auto done = [&](std::exception_ptr error) { ++(error ? failed : succeeded); };
+    auto done = [&](const std::exception_ptr& error) { ++(error ? failed : succeeded); };
     queue_a_slow_write(*db, done);
     for (int v = 2; v <= 5; ++v) {
       db->write_queued(
@@ -298,10 +298,10 @@ TEST_SUITE("kernel") {
       auto db = kernel::Database::open("t", dir.path() / "t.db");
       db->write([](kernel::Connection& c) { c.exec("CREATE TABLE x (v INTEGER PRIMARY KEY)"); });
       db->write_queued([](kernel::Connection& c) { insert_row(c, 1); },
-                       [&](std::exception_ptr) { ++done_count; });
+                       [&](const std::exception_ptr&) { ++done_count; });
       db->drain_queued();
       db->write_queued([](kernel::Connection& c) { insert_row(c, 2); },
-                       [&](std::exception_ptr) { ++done_count; });
+                       [&](const std::exception_ptr&) { ++done_count; });
     }  // the destructor writes what is queued
     CHECK(done_count == 2);
     auto db = kernel::Database::open("t", dir.path() / "t.db");
@@ -313,7 +313,7 @@ TEST_SUITE("kernel") {
     auto db = kernel::Database::open("t", dir.path() / "t.db");
     db->write([](kernel::Connection& c) { c.exec("CREATE TABLE x (v INTEGER PRIMARY KEY)"); });
     std::atomic<int> done_count{0};
-    auto count = [&](std::exception_ptr) { ++done_count; };
+    auto count = [&](const std::exception_ptr&) { ++done_count; };
     queue_a_slow_write(*db, count);
     std::thread drain([&] { db->drain_queued(); });  // waits for the slow write
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

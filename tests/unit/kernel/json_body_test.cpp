@@ -6,7 +6,7 @@
 
 namespace {
 
-kernel::Request json_request(std::string body, std::string type = "application/json") {
+kernel::Request json_request(std::string body, const std::string& type = "application/json") {
   kernel::Request r;
   r.method = "POST";
   r.body = std::move(body);

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <utility>
+
 using notifications::format_money;
 using notifications::notice_of;
 
@@ -46,7 +48,8 @@ TEST_SUITE("notifications") {
 
   TEST_CASE("[Notice] a cancellation names its reason, known or not") {
     auto notice = [](std::string reason) {
-      return notice_of(orders::events::OrderCancelled{12, 7, reason, "reserved"}, "env").message;
+      return notice_of(orders::events::OrderCancelled{12, 7, std::move(reason), "reserved"}, "env")
+          .message;
     };
     CHECK(notice("out_of_stock") ==
           "Your order #12 was cancelled: some items are out of stock (reason: out_of_stock).");

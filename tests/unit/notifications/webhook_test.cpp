@@ -56,7 +56,7 @@ class Receiver {
   }
 
   std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
-  std::string url(std::string path = "/hooks/mart") const {
+  std::string url(const std::string& path = "/hooks/mart") const {
     return "http://127.0.0.1:" + std::to_string(port()) + path;
   }
   // Waits for the one exchange to end, then hands over the request it received.

@@ -40,7 +40,7 @@ struct Fixture {
     rb.run_until_idle();
   }
   orders::Placed place(std::vector<orders::PlaceItem> items,
-                       std::optional<orders::IdempotencyKey> key = std::nullopt,
+                       const std::optional<orders::IdempotencyKey>& key = std::nullopt,
                        const kernel::Principal& who = kernel::Principal{1,
                                                                         kernel::Role::customer}) {
     return ordering.place(who.user_id, {std::move(items), "tok"}, key, trace);

@@ -66,7 +66,7 @@ void add_routes(kernel::Router& router, StockLedger& ledger) {
               ledger.adjust_queued(
                   id, adjustment, std::move(trace),
                   [reply = std::move(reply), where = std::move(where), request_id](
-                      std::optional<StockLevels> levels, std::exception_ptr error) {
+                      std::optional<StockLevels> levels, const std::exception_ptr& error) {
                     if (error) return reply(kernel::problem_for(error, where, request_id));
                     reply(kernel::Response::json(200, to_json(*levels)));
                   });

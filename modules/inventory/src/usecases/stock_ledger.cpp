@@ -76,7 +76,7 @@ void StockLedger::adjust_queued(std::int64_t product_id, Adjustment adjustment,
   auto at = kernel::format_rfc3339(bus_.clock().now());
   bus_.transact_queued(
       std::move(trace),
-      [product_id, adjustment, at](eventbus::Tx& tx) {
+      [product_id, adjustment = std::move(adjustment), at](eventbus::Tx& tx) {
         return apply_adjustment(tx, product_id, adjustment, at);
       },
       std::move(done));

@@ -53,18 +53,19 @@ void add_routes(kernel::Router& router, NotificationLog& log) {
       [&log](kernel::Request& request) {
         // Answered once the notifications writer has committed; this I/O thread never waits for
         // the write lock (a delivery may hold it).
-        return kernel::Response::deferred(
-            [&log, id = notification_id(request), user_id = request.caller().user_id,
-             trace = eventbus::trace_of(request), request_id = request.request_id,
-             route = request.path](kernel::Reply reply) mutable {
-              log.mark_read_queued(id, user_id, std::move(trace),
-                                   [reply = std::move(reply), request_id, route](
-                                       std::optional<Notification> n, std::exception_ptr error) {
-                                     if (error)
-                                       return reply(kernel::problem_for(error, route, request_id));
-                                     reply(kernel::Response::json(200, to_json(*n)));
-                                   });
-            });
+        return kernel::Response::deferred([&log, id = notification_id(request),
+                                           user_id = request.caller().user_id,
+                                           trace = eventbus::trace_of(request),
+                                           request_id = request.request_id,
+                                           route = request.path](kernel::Reply reply) mutable {
+          log.mark_read_queued(id, user_id, std::move(trace),
+                               [reply = std::move(reply), request_id, route](
+                                   std::optional<Notification> n, const std::exception_ptr& error) {
+                                 if (error)
+                                   return reply(kernel::problem_for(error, route, request_id));
+                                 reply(kernel::Response::json(200, to_json(*n)));
+                               });
+        });
       },
       kernel::Access::user);
 }

@@ -80,7 +80,7 @@ void NotificationLog::mark_read_queued(std::int64_t id, std::int64_t user_id, ev
         return store::find(tx.db(), id);
       },
       [id, done = std::move(done)](std::optional<std::optional<Notification>> found,
-                                   std::exception_ptr error) {
+                                   const std::exception_ptr& error) {
         if (error) return done(std::nullopt, error);
         if (!found || !*found) {
           return done(std::nullopt, std::make_exception_ptr(kernel::ApiError::not_found(

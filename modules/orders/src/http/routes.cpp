@@ -98,7 +98,7 @@ boost::json::array waiting_json(const std::vector<eventbus::TimelineEntry::Waiti
 // The answer of a queued write of one order: 200 with it, or the error's problem.
 Ordering::OrderDone answer_order(kernel::Reply reply, std::string route, std::string request_id) {
   return [reply = std::move(reply), route = std::move(route), request_id = std::move(request_id)](
-             std::optional<Order> order, std::exception_ptr error) {
+             std::optional<Order> order, const std::exception_ptr& error) {
     if (error) return reply(kernel::problem_for(error, route, request_id));
     reply(kernel::Response::json(200, to_json(*order)));
   };
@@ -122,13 +122,13 @@ void add_routes(kernel::Router& router, Ordering& ordering) {
              request_id = request.request_id](kernel::Reply reply) mutable {
               // The reply is sent here, on the orders writer's thread after the commit; the
               // session posts it back to the connection's I/O thread.
-              ordering.place_queued(user_id, std::move(input), std::move(key), std::move(trace),
-                                    [reply = std::move(reply), request_id](
-                                        std::optional<Placed> placed, std::exception_ptr error) {
-                                      if (error)
-                                        return reply(kernel::problem_for(error, kBase, request_id));
-                                      reply(created(*placed));
-                                    });
+              ordering.place_queued(
+                  user_id, std::move(input), std::move(key), std::move(trace),
+                  [reply = std::move(reply), request_id](std::optional<Placed> placed,
+                                                         const std::exception_ptr& error) {
+                    if (error) return reply(kernel::problem_for(error, kBase, request_id));
+                    reply(created(*placed));
+                  });
             });
       },
       kernel::Access::user);
@@ -170,7 +170,7 @@ void add_routes(kernel::Router& router, Ordering& ordering) {
             [&ordering, id = order_id(request), caller = request.caller(),
              trace = eventbus::trace_of(request), request_id = request.request_id,
              route = request.path](kernel::Reply reply) mutable {
-              ordering.cancel_queued(id, std::move(caller), std::move(trace),
+              ordering.cancel_queued(id, caller, std::move(trace),
                                      answer_order(std::move(reply), route, request_id));
             });
       },

@@ -75,7 +75,7 @@ Placed Ordering::place(std::int64_t user_id, const PlaceOrder& input,
   std::promise<Placed> promise;
   auto placed = promise.get_future();
   place_queued(user_id, input, key, trace,
-               [&promise](std::optional<Placed> result, std::exception_ptr error) {
+               [&promise](std::optional<Placed> result, const std::exception_ptr& error) {
                  if (error) return promise.set_exception(error);
                  promise.set_value(std::move(*result));
                });
@@ -140,10 +140,7 @@ Order Ordering::cancel(std::int64_t id, const kernel::Principal& caller,
 void Ordering::cancel_queued(std::int64_t id, kernel::Principal caller, eventbus::Trace trace,
                              OrderDone done) {
   bus_.transact_queued(
-      std::move(trace),
-      [this, id, caller = std::move(caller)](eventbus::Tx& tx) {
-        return cancel_in(tx, id, caller);
-      },
+      std::move(trace), [this, id, caller](eventbus::Tx& tx) { return cancel_in(tx, id, caller); },
       std::move(done));
 }
 

@@ -83,7 +83,7 @@ void add_routes(kernel::Router& router, Catalog& catalog) {
               catalog.create_queued(
                   std::move(prepared), std::move(trace),
                   [reply = std::move(reply), request_id](std::optional<Product> product,
-                                                         std::exception_ptr error) {
+                                                         const std::exception_ptr& error) {
                     if (error) return reply(kernel::problem_for(error, kBase, request_id));
                     auto response = kernel::Response::json(201, to_json(*product));
                     response.headers.set("Location",
@@ -103,13 +103,13 @@ void add_routes(kernel::Router& router, Catalog& catalog) {
         return kernel::Response::deferred(
             [&catalog, id, changes = std::move(changes), trace = eventbus::trace_of(request),
              request_id = request.request_id](kernel::Reply reply) mutable {
-              catalog.update_queued(id, std::move(changes), std::move(trace),
-                                    [reply = std::move(reply), request_id](
-                                        std::optional<Product> product, std::exception_ptr error) {
-                                      if (error)
-                                        return reply(kernel::problem_for(error, kItem, request_id));
-                                      reply(kernel::Response::json(200, to_json(*product)));
-                                    });
+              catalog.update_queued(
+                  id, std::move(changes), std::move(trace),
+                  [reply = std::move(reply), request_id](std::optional<Product> product,
+                                                         const std::exception_ptr& error) {
+                    if (error) return reply(kernel::problem_for(error, kItem, request_id));
+                    reply(kernel::Response::json(200, to_json(*product)));
+                  });
             });
       },
       kernel::Access::admin);
@@ -118,16 +118,16 @@ void add_routes(kernel::Router& router, Catalog& catalog) {
       kItem,
       [&catalog](kernel::Request& request) {
         auto id = product_id(request);
-        return kernel::Response::deferred([&catalog, id, trace = eventbus::trace_of(request),
-                                           request_id =
-                                               request.request_id](kernel::Reply reply) mutable {
-          catalog.remove_queued(id, std::move(trace),
-                                [reply = std::move(reply), request_id](std::exception_ptr error) {
-                                  if (error)
-                                    return reply(kernel::problem_for(error, kItem, request_id));
-                                  reply(kernel::Response::no_content());
-                                });
-        });
+        return kernel::Response::deferred(
+            [&catalog, id, trace = eventbus::trace_of(request),
+             request_id = request.request_id](kernel::Reply reply) mutable {
+              catalog.remove_queued(
+                  id, std::move(trace),
+                  [reply = std::move(reply), request_id](const std::exception_ptr& error) {
+                    if (error) return reply(kernel::problem_for(error, kItem, request_id));
+                    reply(kernel::Response::no_content());
+                  });
+            });
       },
       kernel::Access::admin);
 }

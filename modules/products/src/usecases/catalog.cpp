@@ -130,7 +130,7 @@ void Catalog::remove(std::int64_t id, const eventbus::Trace& trace) {
 void Catalog::remove_queued(std::int64_t id, eventbus::Trace trace, RemoveDone done) {
   bus_.transact_queued(
       std::move(trace), [this, id](eventbus::Tx& tx) { return remove_product(tx, id, now()); },
-      [done = std::move(done)](std::optional<bool> /*removed*/, std::exception_ptr error) {
+      [done = std::move(done)](std::optional<bool> /*removed*/, const std::exception_ptr& error) {
         done(error);
       });
 }

@@ -61,7 +61,7 @@ class Bridge {
   // Registers the mirror and the feeds with `bus`; call after every module is attached and
   // subscribed, before bus.start(). Throws std::invalid_argument for a property librdkafka
   // rejects (the message names it).
-  Bridge(Bus& bus, const std::vector<std::string>& hosted, KafkaOptions options);
+  Bridge(Bus& bus, const std::vector<std::string>& hosted, const KafkaOptions& options);
   ~Bridge();
   Bridge(const Bridge&) = delete;
   Bridge& operator=(const Bridge&) = delete;

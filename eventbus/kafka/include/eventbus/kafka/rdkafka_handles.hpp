@@ -75,7 +75,7 @@ inline Handle make_handle(rd_kafka_type_t type, Conf conf) {
   char error[512];
   rd_kafka_t* rk = rd_kafka_new(type, conf.get(), error, sizeof error);
   if (!rk) throw std::invalid_argument(std::string("kafka client: ") + error);
-  conf.release();
+  (void)conf.release();  // rk owns the configuration now; it must not be destroyed twice
   return Handle(rk);
 }
 
