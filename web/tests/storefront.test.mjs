@@ -104,6 +104,9 @@ test('"my orders" filters by status', async () => {
   await page.getByLabel('Status').selectOption('confirmed');
   await eventually(async () => (await page.locator('table.orders tbody tr').count()) === 1, 5000,
     'the confirmed order only');
+  // A confirmed order can still be cancelled from the list (and is then refunded).
+  await page.getByRole('button', { name: /^Cancel order \d+$/ }).click();
+  await page.locator('table.orders tbody tr').getByText('Cancelled').waitFor();
   noTroubles(visit.troubles);
 });
 

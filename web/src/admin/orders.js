@@ -1,6 +1,7 @@
 // All orders: filter by status, ship, cancel, and refund a payment.
 import { useState } from 'preact/hooks';
 import { get, post, withQuery } from '../lib/api.js';
+import { CancelOrder } from '../lib/cancel_order.js';
 import { html } from '../lib/html.js';
 import { formatMoney, formatTime } from '../lib/money.js';
 import { navigate, useLocation } from '../lib/router.js';
@@ -44,18 +45,17 @@ function OrderRow({ order: initial }) {
   const [order, setOrder] = useState(initial);
   const [problem, setProblem] = useState(null);
   const [busy, setBusy] = useState(false);
-  const act = async (action) => {
+  const ship = async () => {
     setBusy(true);
     setProblem(null);
     try {
-      setOrder(await post(`/orders/${order.id}/${action}`));
+      setOrder(await post(`/orders/${order.id}/ship`));
     } catch (error) {
       setProblem(error);
     } finally {
       setBusy(false);
     }
   };
-  const cancellable = ['pending', 'reserved', 'confirmed'].includes(order.status);
   return html`<tr>
     <td data-label="Order">${order.id}</td><td data-label="User">${order.user_id}</td><td data-label="Placed">${formatTime(order.created_at)}</td>
     <td data-label="Status"><${Status} status=${order.status} />${order.status === 'cancelled' &&
@@ -63,9 +63,8 @@ function OrderRow({ order: initial }) {
     <td data-label="Total">${formatMoney(order.total_cents, order.currency)}</td>
     <td class="actions">
       ${order.status === 'confirmed' && html`<button type="button" disabled=${busy}
-        onClick=${() => act('ship')} aria-label=${`Ship order ${order.id}`}>Ship</button>`}
-      ${cancellable && html`<button type="button" disabled=${busy} onClick=${() => act('cancel')}
-        aria-label=${`Cancel order ${order.id}`}>Cancel</button>`}
+        onClick=${ship} aria-label=${`Ship order ${order.id}`}>Ship</button>`}
+      <${CancelOrder} order=${order} onCancelled=${setOrder} />
       <${Payments} order=${order} />
       <${Problem} error=${problem} />
     </td>

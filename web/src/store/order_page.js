@@ -1,13 +1,12 @@
 // One order: its status, moving live (polled) until it settles, and its timeline across modules.
-import { useState } from 'preact/hooks';
-import { get, post } from '../lib/api.js';
+import { get } from '../lib/api.js';
+import { CancelOrder } from '../lib/cancel_order.js';
 import { html } from '../lib/html.js';
 import { formatClock, formatMoney, formatTime } from '../lib/money.js';
 import { Loading, Problem, Status, cancelReasons, useInterval, useLoad, useTitle } from '../lib/ui.js';
 
 const steps = ['pending', 'reserved', 'confirmed', 'shipped'];
 const settled = (status) => status === 'cancelled' || status === 'shipped';
-export const cancellable = (status) => ['pending', 'reserved', 'confirmed'].includes(status);
 
 // Product names for the order's lines (an order keeps ids and prices, not names); a deleted
 // product keeps its id.
@@ -49,8 +48,6 @@ export function Timeline({ timeline }) {
 
 export function OrderPage({ id }) {
   const page = useLoad(() => loadOrder(id), [id]);
-  const [problem, setProblem] = useState(null);
-  const [busy, setBusy] = useState(false);
   useTitle(`Order ${id}`);
   const status = page.data && page.data.order.status;
   // Fast while the flow is moving, slowly once it waits for a person (shipping), never after.
@@ -59,18 +56,6 @@ export function OrderPage({ id }) {
   if (page.error && !page.data) return html`<${Problem} error=${page.error} />`;
   if (!page.data) return html`<${Loading} />`;
   const { order, timeline } = page.data;
-  const cancel = async () => {
-    setBusy(true);
-    setProblem(null);
-    try {
-      await post(`/orders/${order.id}/cancel`);
-      await page.reload();
-    } catch (error) {
-      setProblem(error);
-    } finally {
-      setBusy(false);
-    }
-  };
   return html`<section>
     <h1>Order ${order.id}</h1>
     <p class="order-status" aria-live="polite">Status: <${Status} status=${order.status} />
@@ -78,7 +63,7 @@ export function OrderPage({ id }) {
         html` <span class="reason">${cancelReasons[order.cancel_reason] || order.cancel_reason}</span>`}
       ${moving && html` <span class="muted">(updating live)</span>`}</p>
     <${Progress} status=${order.status} />
-    <${Problem} error=${problem || page.error} />
+    <${Problem} error=${page.error} />
     <table class="lines">
       <caption class="visually-hidden">Items</caption>
       <thead><tr><th scope="col">Product</th><th scope="col">Quantity</th><th scope="col">Unit price</th></tr></thead>
@@ -89,8 +74,7 @@ export function OrderPage({ id }) {
     </table>
     <p class="total">Total <strong>${formatMoney(order.total_cents, order.currency)}</strong></p>
     <p class="muted">Placed ${formatTime(order.created_at)}</p>
-    ${cancellable(order.status) && html`<p><button type="button" onClick=${cancel} disabled=${busy}>
-      ${busy ? 'Cancelling…' : 'Cancel this order'}</button></p>`}
+    <p><${CancelOrder} order=${order} onCancelled=${page.reload} text="Cancel this order" label="Cancel this order" /></p>
     <${Timeline} timeline=${timeline} />
   </section>`;
 }
