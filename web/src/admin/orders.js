@@ -61,13 +61,13 @@ function OrderRow({ order: initial }) {
     <td data-label="Status"><${Status} status=${order.status} />${order.status === 'cancelled' &&
       html`<br /><span class="muted">${cancelReasons[order.cancel_reason] || order.cancel_reason}</span>`}</td>
     <td data-label="Total">${formatMoney(order.total_cents, order.currency)}</td>
-    <td class="actions">
+    <td><div class="actions">
       ${order.status === 'confirmed' && html`<button type="button" disabled=${busy}
         onClick=${ship} aria-label=${`Ship order ${order.id}`}>Ship</button>`}
       <${CancelOrder} order=${order} onCancelled=${setOrder} />
       <${Payments} order=${order} />
       <${Problem} error=${problem} />
-    </td>
+    </div></td>
   </tr>`;
 }
 
