@@ -149,7 +149,15 @@ test('budgets: the first page\'s JavaScript and CSS, and the time until the cata
     const { page, troubles, context } = await openPage(browser, mart.base);  // empty cache
     await page.goto('/');
     await page.locator('.product-card').first().waitFor();
-    runs.push(await page.evaluate(() => {
+    // Layout shift (CLS) while the page loaded: the catalogue must not jump when data arrives.
+    const shift = await page.evaluate(() => new Promise((resolve) => {
+      let total = 0;
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) if (!entry.hadRecentInput) total += entry.value;
+      }).observe({ type: 'layout-shift', buffered: true });
+      setTimeout(() => resolve(total), 100);
+    }));
+    runs.push(await page.evaluate((layoutShift) => {
       const resources = performance.getEntriesByType('resource')
         .filter((r) => r.initiatorType === 'script' || r.initiatorType === 'link' || /\.(js|css)$/.test(r.name));
       return {
@@ -157,8 +165,9 @@ test('budgets: the first page\'s JavaScript and CSS, and the time until the cata
         compressed_bytes: resources.reduce((sum, r) => sum + r.encodedBodySize, 0),
         uncompressed_bytes: resources.reduce((sum, r) => sum + r.decodedBodySize, 0),
         files: resources.map((r) => r.name.replace(location.origin, '')),
+        layout_shift: layoutShift,
       };
-    }));
+    }, shift));
     noTroubles(troubles);
     await context.close();
   }
@@ -168,6 +177,7 @@ test('budgets: the first page\'s JavaScript and CSS, and the time until the cata
     first_page_js_css_uncompressed_bytes: runs[0].uncompressed_bytes,
     first_page_files: runs[0].files,
     catalogue_shown_ms: { runs: times.map((t) => Math.round(t)), median: Math.round(times[2]) },
+    layout_shift_max: Math.max(...runs.map((r) => r.layout_shift)),
   };
   mkdirSync(artefacts, { recursive: true });
   writeFileSync(join(artefacts, 'budgets.json'), `${JSON.stringify(budgets, null, 1)}\n`);
@@ -175,4 +185,5 @@ test('budgets: the first page\'s JavaScript and CSS, and the time until the cata
   assert.ok(budgets.first_page_js_css_compressed_bytes < budgets.first_page_js_css_uncompressed_bytes,
     'the files were sent compressed');
   assert.ok(budgets.first_page_js_css_compressed_bytes <= 60 * 1024, 'at most 60 KiB compressed');
+  assert.ok(budgets.layout_shift_max <= 0.1, 'no layout that jumps (CLS at most 0.1, "good")');
 });
