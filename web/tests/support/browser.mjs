@@ -29,17 +29,25 @@ export async function openPage(browser, base, { viewport = desktop } = {}) {
     return route.abort();
   });
   page.on('console', (message) => {
-    // A failed API call is shown on the page and logged by the browser as a failed resource;
-    // that is expected in the tests of refusals.
+    // A refused API call is shown on the page and logged by the browser as a failed resource,
+    // as the tests of refusals expect; a failed page or asset is caught below instead.
     if (message.type() === 'error' && !/Failed to load resource/.test(message.text())) {
       troubles.push(`console error: ${message.text()}`);
     }
   });
+  page.on('response', (response) => {
+    const path = new URL(response.url()).pathname;
+    if (response.status() >= 400 && !path.startsWith('/api/')) {
+      troubles.push(`${response.status()} for ${path}`);
+    }
+  });
   page.on('pageerror', (error) => troubles.push(`uncaught: ${error.message}`));
   context.setDefaultTimeout(10000);
+  // WEB_DEBUG=1: the browser's console and every refused request (with its body) on stderr.
   if (process.env.WEB_DEBUG) {
     page.on('console', (m) => console.error('[browser]', m.type(), m.text()));
-    page.on('response', async (r) => r.status() >= 400 && console.error('[browser]', r.status(), r.url(), r.request().postData(), await r.text().catch(() => '')));
+    page.on('response', async (r) => r.status() >= 400 && console.error('[browser]', r.status(),
+      r.url(), r.request().postData(), await r.text().catch(() => '')));
   }
   return { context, page, troubles };
 }
