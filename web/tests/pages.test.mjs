@@ -93,14 +93,17 @@ test('the storefront pages: screenshots, accessibility scan, no sideways scroll'
     ['store-notifications', '/notifications', '.inbox li'],
     ['store-account', '/account', 'form.card'],
   ]);
-  const anonymous = await openPage(browser, mart.base);
-  for (const [name, url] of [['store-signin', '/signin'], ['store-signup', '/signup']]) {
-    await anonymous.page.goto(url);
-    await anonymous.page.locator('form').waitFor();
-    await screenshot(anonymous.page, `${name}-desktop`);
-    await scan(anonymous.page, name);
+  for (const [width, viewport] of [['desktop', desktop], ['phone', phone]]) {
+    const anonymous = await openPage(browser, mart.base, { viewport });
+    for (const [name, url] of [['store-signin', '/signin'], ['store-signup', '/signup']]) {
+      await anonymous.page.goto(url);
+      await anonymous.page.locator('form').waitFor();
+      await screenshot(anonymous.page, `${name}-${width}`);
+      if (viewport === desktop) await scan(anonymous.page, name);
+    }
+    noTroubles(anonymous.troubles);
+    await anonymous.context.close();
   }
-  await anonymous.context.close();
 });
 
 test('the admin pages: screenshots, accessibility scan, no sideways scroll', async () => {
@@ -112,12 +115,15 @@ test('the admin pages: screenshots, accessibility scan, no sideways scroll', asy
     ['admin-orders', '/admin/orders', 'table.orders tbody tr'],
     ['admin-users', '/admin/users', 'table tbody tr'],
   ]);
-  const refused = await openPage(browser, mart.base);
-  await signIn(refused.page, '/admin/orders', customer);
-  await refused.page.getByRole('heading', { name: 'Admins only' }).waitFor();
-  await screenshot(refused.page, 'admin-refused-desktop');
-  await scan(refused.page, 'admin-refused');
-  await refused.context.close();
+  for (const [width, viewport] of [['desktop', desktop], ['phone', phone]]) {
+    const refused = await openPage(browser, mart.base, { viewport });
+    await signIn(refused.page, '/admin/orders', customer);
+    await refused.page.getByRole('heading', { name: 'Admins only' }).waitFor();
+    await screenshot(refused.page, `admin-refused-${width}`);
+    if (viewport === desktop) await scan(refused.page, 'admin-refused');
+    noTroubles(refused.troubles);
+    await refused.context.close();
+  }
 });
 
 test('every control can be reached by keyboard, with a visible focus', async () => {
