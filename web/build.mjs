@@ -81,21 +81,23 @@ function hashOf(bytes) {
 }
 
 const style = entryOutput('style.css');
-const html = (template, entry) => {
+// Both pages come from one template (src/page.html): only the title and the entry differ.
+const html = (title, entry) => {
   const script = entryOutput(entry);
   const preloads = script.meta.imports
     .filter((i) => i.kind === 'import-statement')
     .map((i) => `<link rel="modulepreload" href="${urlOf(join(here, i.path))}">`)
     .join('\n    ');
-  return readFileSync(join(here, 'src', template), 'utf8')
+  return readFileSync(join(here, 'src', 'page.html'), 'utf8')
+    .replaceAll('{{title}}', title)
     .replaceAll('{{style}}', urlOf(style.file))
     .replaceAll('{{script}}', urlOf(script.file))
     .replaceAll('{{preloads}}', preloads)
     .replaceAll('{{favicon}}', urlOf(favicon));
 };
-for (const [template, entry] of [['index.html', 'store'], ['admin.html', 'admin']]) {
-  const file = join(out, template);
-  writeFileSync(file, html(template, entry));
+for (const [name, title, entry] of [['index.html', 'Mart', 'store'], ['admin.html', 'Mart admin', 'admin']]) {
+  const file = join(out, name);
+  writeFileSync(file, html(title, entry));
   add(file, false);
 }
 

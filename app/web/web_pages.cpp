@@ -2,6 +2,8 @@
 
 #include <kernel/text.hpp>
 
+#include <boost/algorithm/string/predicate.hpp>
+
 #include <algorithm>
 #include <stdexcept>
 #include <string>
@@ -12,15 +14,6 @@ namespace {
 constexpr std::string_view kImmutable = "public, max-age=31536000, immutable";
 constexpr std::string_view kRevalidate = "no-cache";
 constexpr std::size_t kMaxIdDigits = 19;  // an int64
-
-char lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [](char x, char y) { return lower(x) == lower(y); });
-}
 
 bool is_digits(std::string_view text) {
   return !text.empty() &&
@@ -58,7 +51,7 @@ std::pair<std::string_view, bool> coding_of(std::string_view element) {
     element.remove_prefix(semicolon + 1);
     semicolon = element.find(';');
     auto parameter = kernel::trim_ows(element.substr(0, semicolon));
-    if (parameter.size() >= 2 && lower(parameter[0]) == 'q' && parameter[1] == '=') {
+    if (boost::algorithm::istarts_with(parameter, "q=")) {
       positive = !is_zero_q(kernel::trim_ows(parameter.substr(2)));
     }
   }
@@ -102,7 +95,7 @@ bool accepts_gzip(std::string_view accept_encoding) {
   std::optional<bool> any;
   for_each_element(accept_encoding, [&](std::string_view element) {
     auto [coding, positive] = coding_of(element);
-    if (iequals(coding, "gzip") || iequals(coding, "x-gzip")) {
+    if (boost::algorithm::iequals(coding, "gzip") || boost::algorithm::iequals(coding, "x-gzip")) {
       gzip = gzip.value_or(false) || positive;
     } else if (coding == "*") {
       any = any.value_or(false) || positive;

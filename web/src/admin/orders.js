@@ -6,67 +6,47 @@ import { html } from '../lib/html.js';
 import { formatMoney, formatTime } from '../lib/money.js';
 import { navigate, useLocation } from '../lib/router.js';
 import {
-  Empty, Loading, Pager, Problem, Status, StatusFilter, cancelReasons, usePages, useTitle,
+  Empty, Loading, Pager, Problem, Status, StatusFilter, cancelReasons, useAction, usePages, useTitle,
 } from '../lib/ui.js';
 
 function Payments({ order }) {
   const [payments, setPayments] = useState(null);
-  const [problem, setProblem] = useState(null);
-  const load = async () => {
-    try {
-      setPayments((await get(withQuery('/payments', { order_id: order.id, limit: 100 }))).items);
-    } catch (error) {
-      setProblem(error);
-    }
-  };
-  const refund = async (payment) => {
-    setProblem(null);
-    try {
-      const refunded = await post(`/payments/${payment.id}/refund`);
-      setPayments((list) => list.map((p) => (p.id === refunded.id ? refunded : p)));
-    } catch (error) {
-      setProblem(error);
-    }
-  };
+  const action = useAction();
+  const load = () => action.run(async () =>
+    setPayments((await get(withQuery('/payments', { order_id: order.id, limit: 100 }))).items));
+  const refund = (payment) => action.run(async () => {
+    const refunded = await post(`/payments/${payment.id}/refund`);
+    setPayments((list) => list.map((p) => (p.id === refunded.id ? refunded : p)));
+  });
   if (!payments) {
-    return html`<button type="button" onClick=${load}>Payments…</button><${Problem} error=${problem} />`;
+    return html`<button type="button" onClick=${load} disabled=${action.busy}>Payments…</button>
+      <${Problem} error=${action.problem} />`;
   }
   return html`<div class="payments">
     ${!payments.length && html`<span class="muted">No payment.</span>`}
     ${payments.map((p) => html`<div key=${p.id}>Payment ${p.id}: ${formatMoney(p.amount_cents, p.currency)}
       <${Status} status=${p.status} />
-      ${p.status === 'succeeded' && html` <button type="button" onClick=${() => refund(p)}
+      ${p.status === 'succeeded' && html` <button type="button" onClick=${() => refund(p)} disabled=${action.busy}
         aria-label=${`Refund payment ${p.id}`}>Refund</button>`}</div>`)}
-    <${Problem} error=${problem} />
+    <${Problem} error=${action.problem} />
   </div>`;
 }
 
 function OrderRow({ order: initial }) {
   const [order, setOrder] = useState(initial);
-  const [problem, setProblem] = useState(null);
-  const [busy, setBusy] = useState(false);
-  const ship = async () => {
-    setBusy(true);
-    setProblem(null);
-    try {
-      setOrder(await post(`/orders/${order.id}/ship`));
-    } catch (error) {
-      setProblem(error);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const action = useAction();
+  const ship = () => action.run(async () => setOrder(await post(`/orders/${order.id}/ship`)));
   return html`<tr>
     <td data-label="Order">${order.id}</td><td data-label="User">${order.user_id}</td><td data-label="Placed">${formatTime(order.created_at)}</td>
     <td data-label="Status"><${Status} status=${order.status} />${order.status === 'cancelled' &&
       html`<br /><span class="muted">${cancelReasons[order.cancel_reason] || order.cancel_reason}</span>`}</td>
     <td data-label="Total">${formatMoney(order.total_cents, order.currency)}</td>
     <td><div class="actions">
-      ${order.status === 'confirmed' && html`<button type="button" disabled=${busy}
+      ${order.status === 'confirmed' && html`<button type="button" disabled=${action.busy}
         onClick=${ship} aria-label=${`Ship order ${order.id}`}>Ship</button>`}
       <${CancelOrder} order=${order} onCancelled=${setOrder} />
       <${Payments} order=${order} />
-      <${Problem} error=${problem} />
+      <${Problem} error=${action.problem} />
     </div></td>
   </tr>`;
 }

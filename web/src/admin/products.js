@@ -4,7 +4,9 @@ import { del, get, patch, post, withQuery } from '../lib/api.js';
 import { html } from '../lib/html.js';
 import { formatMoney } from '../lib/money.js';
 import { navigate } from '../lib/router.js';
-import { Empty, Field, Loading, Notice, Pager, Problem, useForm, useLoad, usePages, useTitle } from '../lib/ui.js';
+import {
+  Empty, Field, Loading, Notice, Pager, Problem, useAction, useForm, useLoad, usePages, useTitle,
+} from '../lib/ui.js';
 
 export function ProductList() {
   useTitle('Products');
@@ -29,7 +31,7 @@ export function ProductList() {
         <thead><tr><th scope="col">Id</th><th scope="col">Name</th><th scope="col">SKU</th>
           <th scope="col">Price</th><th scope="col">In stock</th></tr></thead>
         <tbody>${pages.items.map((p) => html`<tr key=${p.id}><td data-label="Id">${p.id}</td>
-          <td data-label="Name"><a href=${`/admin/products/${p.id}`}>${p.name}</a></td><td data-label="SKU">${p.sku}</td>
+          <td data-label="Name"><a href=${`/admin/products/${p.id}`}>${p.name}</a></td><td data-label="SKU">${p.sku || '—'}</td>
           <td data-label="Price">${formatMoney(p.price_cents, p.currency)}</td><td data-label="In stock">${p.in_stock ? 'yes' : 'no'}</td></tr>`)}
         </tbody></table>`}
     </div>
@@ -47,7 +49,7 @@ function toCents(text) {
 
 function ProductForm({ product }) {
   const [deleting, setDeleting] = useState(false);
-  const [problem, setProblem] = useState(null);
+  const removal = useAction();
   const form = useForm(
     product
       ? { name: product.name, description: product.description, sku: product.sku || '',
@@ -65,17 +67,13 @@ function ProductForm({ product }) {
         navigate(`/admin/products/${created.id}`, { replace: true });
       }
     });
-  const remove = async () => {
-    try {
-      await del(`/products/${product.id}`);
-      navigate('/admin/products');
-    } catch (error) {
-      setProblem(error);
-    }
-  };
+  const remove = () => removal.run(async () => {
+    await del(`/products/${product.id}`);
+    navigate('/admin/products');
+  });
   const e = form.errors;
   return html`<form class="card" onSubmit=${form.onSubmit} novalidate>
-    <${Problem} error=${form.problem || problem} />
+    <${Problem} error=${form.problem || removal.problem} />
     <${Field} label="Name" required error=${e.name} ...${form.bind('name')} />
     <${Field} as="textarea" label="Description" rows="4" error=${e.description} ...${form.bind('description')} />
     <div class="row">

@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, get, post, withQuery } from '../lib/api.js';
 import { html } from '../lib/html.js';
 import { useLocation } from '../lib/router.js';
-import { Empty, Loading, Pager, Problem, usePages, useTitle } from '../lib/ui.js';
+import { Empty, Loading, Pager, Problem, useAction, usePages, useTitle } from '../lib/ui.js';
 
 async function withLevels(page) {
   const levels = await Promise.all(
@@ -23,35 +23,31 @@ async function loadPage(only, cursor) {
 function Adjust({ product, level, onChanged }) {
   const [delta, setDelta] = useState('');
   const [reason, setReason] = useState('restock');
-  const [problem, setProblem] = useState(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (event) => {
+  const action = useAction();
+  const submit = (event) => {
     event.preventDefault();
-    setBusy(true);
-    setProblem(null);
-    try {
-      onChanged(await post(`/inventory/${product.id}/adjustments`, { delta: Number(delta), reason }));
-      setDelta('');
-    } catch (error) {
-      // 409: the adjustment would take the available stock below zero.
-      setProblem(error instanceof ApiError && error.status === 409
-        ? new Error(`Refused: stock cannot go below zero. ${level.available} available now, so the
-          largest removal is −${level.available}. (${error.message})`)
-        : error);
-    } finally {
-      setBusy(false);
-    }
+    action.run(async () => {
+      try {
+        onChanged(await post(`/inventory/${product.id}/adjustments`, { delta: Number(delta), reason }));
+        setDelta('');
+      } catch (error) {
+        // 409: the adjustment would take the available stock below zero.
+        if (!(error instanceof ApiError && error.status === 409)) throw error;
+        throw new Error(`Refused: stock cannot go below zero. ${level.available} available now, so
+          the largest removal is −${level.available}. (${error.message})`);
+      }
+    });
   };
   const name = product.name;
   return html`<form class="adjust" onSubmit=${submit} novalidate>
     <label class="visually-hidden" for=${`delta-${product.id}`}>Change in stock of ${name}</label>
-    <input id=${`delta-${product.id}`} type="number" step="1" placeholder="+10 / −2" required
+    <input id=${`delta-${product.id}`} type="number" step="1" placeholder="±10" required
       value=${delta} onInput=${(e) => setDelta(e.currentTarget.value)} />
     <label class="visually-hidden" for=${`reason-${product.id}`}>Reason for the change of ${name}</label>
     <input id=${`reason-${product.id}`} value=${reason} placeholder="reason"
       onInput=${(e) => setReason(e.currentTarget.value)} />
-    <button type="submit" disabled=${busy || !/^-?\d+$/.test(delta.trim())}>Adjust</button>
-    <${Problem} error=${problem} />
+    <button type="submit" disabled=${action.busy || !/^-?\d+$/.test(delta.trim())}>Adjust</button>
+    <${Problem} error=${action.problem} />
   </form>`;
 }
 

@@ -168,3 +168,22 @@ export function StatusFilter({ status, onChange }) {
     </select>
   </div>`;
 }
+
+// What a button does: `run(action)` marks it busy while the action runs and keeps the error
+// (a problem+json ApiError, or any other) for display next to it.
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState(null);
+  const run = async (action) => {
+    setBusy(true);
+    setProblem(null);
+    try {
+      await action();
+    } catch (error) {
+      setProblem(error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, problem, run };
+}

@@ -3,28 +3,19 @@ import { useState } from 'preact/hooks';
 import { get, post, withQuery } from '../lib/api.js';
 import { html } from '../lib/html.js';
 import { formatTime } from '../lib/money.js';
-import { Empty, Loading, Pager, Problem, usePages, useTitle } from '../lib/ui.js';
+import { Empty, Loading, Pager, Problem, useAction, usePages, useTitle } from '../lib/ui.js';
 import { refreshUnread } from './unread.js';
 
 function Notification({ notification, onRead }) {
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState(null);
-  const markRead = async () => {
-    setBusy(true);
-    try {
-      onRead(await post(`/notifications/${notification.id}/read`));
-    } catch (error) {
-      setProblem(error);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const action = useAction();
+  const markRead = () =>
+    action.run(async () => onRead(await post(`/notifications/${notification.id}/read`)));
   return html`<li class=${notification.read ? 'read' : 'unread'}>
     <p class="message">${notification.read ? '' : html`<span class="visually-hidden">Unread: </span>`}${notification.message}</p>
     <p class="muted">${formatTime(notification.created_at)}
       ${notification.order_id && html` · <a href=${`/orders/${notification.order_id}`}>order ${notification.order_id}</a>`}</p>
-    ${!notification.read && html`<button type="button" onClick=${markRead} disabled=${busy}>Mark as read</button>`}
-    <${Problem} error=${problem} />
+    ${!notification.read && html`<button type="button" onClick=${markRead} disabled=${action.busy}>Mark as read</button>`}
+    <${Problem} error=${action.problem} />
   </li>`;
 }
 
