@@ -1,6 +1,8 @@
 #include "application.hpp"
 
 #include "admin_routes.hpp"
+#include "event_stream/event_stream_route.hpp"
+#include "event_stream/event_tap.hpp"
 #include "forward/forward_headers.hpp"
 #include "forward/forwarder.hpp"
 #include "gateway/gateway.hpp"
@@ -122,6 +124,10 @@ void Application::open() {
   add_admin_routes(router_, bus_, [this](std::string_view module) -> std::optional<std::int64_t> {
     return kafka_ ? kafka_->mirror_lag(module) : std::nullopt;
   });
+  event_stream::TapOptions tap_options;
+  tap_options.max_streams = config_.console_max_streams;
+  tap_ = std::make_unique<event_stream::EventTap>(bus_, tap_options);
+  event_stream::add_event_stream_route(router_, *tap_, config_.console_stream_buffer_bytes);
   add_operational_routes();
   add_metrics_route(router_, bus_, modules_, started_, config_.probe_cache_ttl,
                     [this](std::string& out) {
@@ -248,6 +254,7 @@ void Application::add_operational_routes() {
 std::uint16_t Application::start() {
   if (kafka_) kafka_->start();
   bus_.start();
+  if (tap_) tap_->start();
   if (!config_.web_enabled) {
     kernel::log::info("app", "the web pages are off (web.enabled = false): only the API is served");
   } else if (!web_) {
@@ -277,6 +284,7 @@ void Application::wait_for_signal() {
 }
 
 void Application::stop() {
+  if (tap_) tap_->stop();  // its streams end (their connections close) while the server runs
   if (server_) {
     server_->stop();
     // The server waited (up to its grace period) for the answers its connections were owed;

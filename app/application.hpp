@@ -31,6 +31,9 @@ class Forwarder;
 namespace web {
 class WebPages;
 }
+namespace event_stream {
+class EventTap;
+}
 
 class Application {
  public:
@@ -94,6 +97,8 @@ class Application {
   users::UsersModule* users_ = nullptr;
   std::unique_ptr<KafkaLink> kafka_;  // null unless kafka.enabled
   std::unique_ptr<Readiness> readiness_;
+  // The live event stream's source (stopped before the server: its streams end first).
+  std::unique_ptr<event_stream::EventTap> tap_;
   std::unique_ptr<http::Server> server_;
 };
 
