@@ -43,8 +43,8 @@ bool StreamFilter::passes(std::string_view type, std::string_view from) const {
   if (!source.empty() && source != from) return false;
   if (types.empty()) return true;
   return std::any_of(types.begin(), types.end(), [&](const std::string& wanted) {
-    return type == wanted || (type.size() > wanted.size() && type.starts_with(wanted) &&
-                              type[wanted.size()] == '.');
+    return type == wanted ||
+           (type.size() > wanted.size() && type.starts_with(wanted) && type[wanted.size()] == '.');
   });
 }
 
@@ -197,7 +197,8 @@ void EventTap::run() {
       send_keep_alive();
     } catch (const std::exception& error) {
       // A read failed (e.g. the database is busy being closed): the next pass tries again.
-      kernel::log::warn("event-stream", std::string("reading the outboxes failed: ") + error.what());
+      kernel::log::warn("event-stream",
+                        std::string("reading the outboxes failed: ") + error.what());
     }
   }
 }

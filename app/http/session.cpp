@@ -397,8 +397,9 @@ void Session::on_stream_write(error_code ec, std::size_t /*bytes*/) {
 // (or misbehaves: what it sends is dropped, bounded).
 void Session::watch_stream_reader() {
   buffer_.clear();
-  stream_.async_read_some(buffer_.prepare(kDrainReadSize),
-                          beast::bind_front_handler(&Session::on_stream_reader, shared_from_this()));
+  stream_.async_read_some(
+      buffer_.prepare(kDrainReadSize),
+      beast::bind_front_handler(&Session::on_stream_reader, shared_from_this()));
 }
 
 void Session::on_stream_reader(error_code ec, std::size_t bytes) {
