@@ -303,6 +303,15 @@ Consumer::Outcome Consumer::handle(kernel::Connection& c, const Subscription& su
     if (isolated) c.prepare(sql::kRelease).exec();
     const auto& types = tx.published_types();
     published.insert(published.end(), types.begin(), types.end());
+    if (kernel::log::enabled(kernel::log::Level::debug)) {
+      kernel::log::write_traced(kernel::log::Level::debug, "eventbus",
+                                subscription.subscriber + " handled " + event.type + " " + event.id,
+                                event.correlation_id, {},
+                                {{"subscriber", boost::json::value(subscription.subscriber)},
+                                 {"event_type", boost::json::value(event.type)},
+                                 {"event_id", boost::json::value(event.id)},
+                                 {"key", boost::json::value(event.key)}});
+    }
     return Outcome::handled;
   } catch (const std::exception& failure) {
     *error = failure.what();

@@ -3,11 +3,17 @@
 #include "outbox_sql.hpp"
 
 #include <kernel/ids.hpp>
+#include <kernel/log.hpp>
 #include <kernel/metrics.hpp>
 
 #include <stdexcept>
 
 namespace eventbus {
+
+void Tx::decided(std::string_view message, std::int64_t order_id) const {
+  kernel::log::decision(module_, message, trace_.correlation_id,
+                        {{"order_id", boost::json::value(order_id)}});
+}
 
 void Tx::append(std::string_view type, std::string_view topic, const std::string& key,
                 const std::string& payload) {

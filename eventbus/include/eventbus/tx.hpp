@@ -40,6 +40,10 @@ class Tx {
   void append(std::string_view type, std::string_view topic, const std::string& key,
               const std::string& payload);
 
+  // A business decision taken in this transaction on an order: one info line with the trace it
+  // belongs to and the order's id (docs/operations.md, "Logs that follow an order").
+  void decided(std::string_view message, std::int64_t order_id) const;
+
   int published() const { return static_cast<int>(published_types_.size()); }
   // The types published so far, in order (counted in metrics once the transaction committed).
   const std::vector<std::string>& published_types() const { return published_types_; }

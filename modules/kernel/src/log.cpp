@@ -190,12 +190,23 @@ const std::string& current_trace_id() {
 
 void write(Level lvl, std::string_view module, std::string_view message,
            std::string_view request_id, const Fields& fields) {
+  write_traced(lvl, module, message, t_context.trace_id, request_id, fields);
+}
+
+void decision(std::string_view module, std::string_view message, std::string_view trace_id,
+              const Fields& fields) {
+  write_traced(Level::info, module, message, trace_id, {}, fields);
+}
+
+void write_traced(Level lvl, std::string_view module, std::string_view message,
+                  std::string_view trace_id, std::string_view request_id, const Fields& fields) {
   if (lvl < level()) return;
   if (request_id.empty()) request_id = t_context.request_id;
+  if (trace_id.empty()) trace_id = t_context.trace_id;
   auto time = format_rfc3339(SystemClock().now());
   auto text = format() == Format::text
-                  ? render_text(time, lvl, module, message, request_id, t_context.trace_id, fields)
-                  : render_json(time, lvl, module, message, request_id, t_context.trace_id, fields);
+                  ? render_text(time, lvl, module, message, request_id, trace_id, fields)
+                  : render_json(time, lvl, module, message, request_id, trace_id, fields);
   std::lock_guard lock(g_mutex);
   if (g_sink) {
     g_sink(text);

@@ -59,11 +59,22 @@ void Reservations::place(eventbus::Tx& tx, std::int64_t order_id,
       failed.short_lines.push_back({s.product_id, s.requested, s.available});
     }
     tx.publish(failed);
+    std::string shortages;
+    for (const auto& s : short_lines) {
+      shortages += (shortages.empty() ? "" : ", ") + std::string("product ") +
+                   std::to_string(s.product_id) + ": " + std::to_string(s.requested) + " wanted, " +
+                   std::to_string(s.available) + " available";
+    }
+    tx.decided("stock refused for order " + std::to_string(order_id) + " (" + shortages + ")",
+               order_id);
     return;
   }
 
   store::insert_reservation(c, reservation, at);
   tx.publish(events::StockReserved{order_id, to_event_lines(reservation.lines)});
+  tx.decided("stock reserved for order " + std::to_string(order_id) + ": " +
+                 std::to_string(reservation.lines.size()) + " product(s)",
+             order_id);
   for (std::size_t i = 0; i < reservation.lines.size(); ++i) {
     bool was_in_stock = stock[i]->in_stock();
     reserve(*stock[i], reservation.lines[i].quantity);
@@ -81,6 +92,8 @@ void Reservations::confirm(eventbus::Tx& tx, std::int64_t order_id) const {
     return;
   }
   tx.publish(events::StockCommitted{order_id, to_event_lines(reservation->lines)});
+  tx.decided("stock of order " + std::to_string(order_id) + " sold (reservation committed)",
+             order_id);
   move_lines(tx, reservation->lines, &commit, at);
 }
 
@@ -103,6 +116,7 @@ void Reservations::cancel(eventbus::Tx& tx, std::int64_t order_id) const {
   }
   if (!move || !store::transition(tx.db(), order_id, reservation->status, to, at)) return;
   tx.publish(events::StockReleased{order_id, to_event_lines(reservation->lines)});
+  tx.decided("stock of order " + std::to_string(order_id) + " released", order_id);
   move_lines(tx, reservation->lines, move, at);
 }
 

@@ -55,6 +55,21 @@ using Fields = std::vector<std::pair<std::string_view, boost::json::value>>;
 
 void write(Level level, std::string_view module, std::string_view message,
            std::string_view request_id = {}, const Fields& fields = {});
+// As write(), with the trace the line belongs to given ("" = the Scope's).
+void write_traced(Level level, std::string_view module, std::string_view message,
+                  std::string_view trace_id, std::string_view request_id = {},
+                  const Fields& fields = {});
+
+// Whether a line at `at` would be written: check before building an expensive one.
+inline bool enabled(Level at) {
+  return at >= level();
+}
+
+// A business decision (docs/operations.md, "Logs that follow an order"): one info line per
+// decision a module takes, with the trace of the request or event that led to it (its correlation
+// id; "" = the Scope's) and the ids it is about in `fields` (order_id for the order flow).
+void decision(std::string_view module, std::string_view message, std::string_view trace_id,
+              const Fields& fields);
 
 inline void debug(std::string_view module, std::string_view message, std::string_view rid = {}) {
   write(Level::debug, module, message, rid);

@@ -17,10 +17,14 @@ std::string masked(const std::string& email) {
 
 void LogChannel::deliver(const Delivery& delivery) {
   if (kernel::log::level() > kernel::log::Level::info) return;  // the line would be dropped
-  kernel::log::info("notifications", "notification " + std::to_string(delivery.notification_id) +
-                                         " to user " + std::to_string(delivery.user_id) + " <" +
-                                         masked(delivery.email) + "> about " + delivery.event_type +
-                                         ": " + delivery.message);
+  // The notification sent (this channel's delivery is this line), with the order it is about.
+  kernel::log::Fields fields;
+  if (delivery.order_id != 0) fields.emplace_back("order_id", delivery.order_id);
+  kernel::log::decision("notifications",
+                        "notification " + std::to_string(delivery.notification_id) + " to user " +
+                            std::to_string(delivery.user_id) + " <" + masked(delivery.email) +
+                            "> about " + delivery.event_type + ": " + delivery.message,
+                        {}, fields);
 }
 
 }  // namespace notifications

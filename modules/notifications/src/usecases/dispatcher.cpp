@@ -48,6 +48,13 @@ eventbus::RawHandler Dispatcher::deliver_outside(std::int64_t notification_id,
     auto notification = store::find(c, notification_id);
     if (!notification || notification->status == kDelivered) return;
     store::mark_delivered(c, notification_id, kernel::format_rfc3339(clock_.now()));
+    kernel::log::Fields fields;
+    if (notification->order_id != 0) fields.emplace_back("order_id", notification->order_id);
+    kernel::log::decision("notifications",
+                          "notification " + std::to_string(notification_id) + " about " +
+                              notification->event_type + " sent by " +
+                              std::string(channel_->name()),
+                          {}, fields);
   };
 }
 

@@ -27,6 +27,9 @@ void cancel(eventbus::Tx& tx, const kernel::Clock& clock, Order& order, const ch
   move(tx, clock, order, Status::cancelled, reason);
   tx.publish(
       events::OrderCancelled{order.id, order.user_id, reason, std::string(status_name(previous))});
+  tx.decided("order " + std::to_string(order.id) + " cancelled: " + reason + " (was " +
+                 std::string(status_name(previous)) + ")",
+             order.id);
 }
 
 // The token in the clear, for PaymentRequested (whose JSON form seals it again); nullopt when
@@ -56,6 +59,9 @@ void stock_reserved(eventbus::Tx& tx, const kernel::Clock& clock, std::int64_t o
   }
   tx.publish(events::PaymentRequested{order->id, order->user_id, order->total_cents,
                                       order->currency, std::move(*token)});
+  tx.decided("order " + std::to_string(order_id) + " reserved; payment of " +
+                 std::to_string(order->total_cents) + " cents (" + order->currency + ") requested",
+             order_id);
 }
 
 void reservation_failed(eventbus::Tx& tx, const kernel::Clock& clock, std::int64_t order_id) {
@@ -80,6 +86,7 @@ void payment_succeeded(eventbus::Tx& tx, const kernel::Clock& clock, std::int64_
   move(tx, clock, *order, Status::confirmed);
   tx.publish(
       events::OrderConfirmed{order->id, order->user_id, order->total_cents, order->currency});
+  tx.decided("order " + std::to_string(order_id) + " confirmed", order_id);
 }
 
 void payment_failed(eventbus::Tx& tx, const kernel::Clock& clock, std::int64_t order_id) {

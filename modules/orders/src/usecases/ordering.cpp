@@ -101,6 +101,10 @@ void Ordering::place_queued(std::int64_t user_id, PlaceOrder input,
     order.created_at = order.updated_at = kernel::format_rfc3339(now);
     order.id = store::insert(tx.db(), order, kernel::to_unix_millis(now));
     tx.publish(placed_event(order));
+    tx.decided("order " + std::to_string(order.id) +
+                   " placed: " + std::to_string(order.lines.size()) + " line(s), " +
+                   std::to_string(order.total_cents) + " cents (" + order.currency + ")",
+               order.id);
     if (key) {
       store::insert_key(tx.db(), user_id, key->key,
                         {key->request_hash, order.id, order_document(order)}, order.created_at);
@@ -171,6 +175,9 @@ Order Ordering::cancel_in(eventbus::Tx& tx, std::int64_t id, const kernel::Princ
                       kernel::to_unix_millis(now));
     tx.publish(events::OrderCancelled{id, order->user_id, "customer_request",
                                       std::string(status_name(previous))});
+    tx.decided("order " + std::to_string(id) + " cancelled at the customer's request (was " +
+                   std::string(status_name(previous)) + ")",
+               id);
     return *order;
   }
 }
@@ -190,6 +197,7 @@ Order Ordering::ship_in(eventbus::Tx& tx, std::int64_t id) {
     store::set_status(tx.db(), id, order->status, std::nullopt, order->updated_at,
                       kernel::to_unix_millis(now));
     tx.publish(events::OrderShipped{id, order->user_id});
+    tx.decided("order " + std::to_string(id) + " shipped", id);
     return *order;
   }
 }

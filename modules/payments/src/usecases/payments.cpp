@@ -54,7 +54,17 @@ eventbus::RawHandler Payments::charge_order(const ChargeOrder& order, kernel::Da
                           order.amount_cents,
                           currency,
                           order.payment_token};
-    result = call_provider("charge", [&] { return provider_->charge(request); });
+    try {
+      result = call_provider("charge", [&] { return provider_->charge(request); });
+    } catch (const ProviderUnavailable& unavailable) {
+      // Nothing is decided yet: the delivery is retried (with back-off) until the provider answers.
+      kernel::log::decision(
+          kLog,
+          "payment for order " + std::to_string(order.order_id) +
+              " waits for the payment provider (will retry): " + unavailable.what(),
+          {}, {{"order_id", boost::json::value(order.order_id)}});
+      throw;
+    }
   }
   return [this, order, currency, result](eventbus::HandlerContext& ctx) {
     auto& tx = ctx.tx;
@@ -96,10 +106,17 @@ eventbus::RawHandler Payments::charge_order(const ChargeOrder& order, kernel::Da
     if (payment.status == PaymentStatus::succeeded) {
       tx.publish(events::PaymentSucceeded{payment.id, payment.order_id, payment.user_id,
                                           payment.amount_cents, payment.currency});
+      tx.decided("payment " + std::to_string(payment.id) + " of " +
+                     std::to_string(payment.amount_cents) + " cents (" + payment.currency +
+                     ") charged for order " + std::to_string(payment.order_id),
+                 payment.order_id);
     } else {
       tx.publish(events::PaymentFailed{payment.id, payment.order_id, payment.user_id,
                                        payment.amount_cents, payment.currency,
                                        payment.failure_reason});
+      tx.decided("payment for order " + std::to_string(payment.order_id) +
+                     " declined: " + payment.failure_reason,
+                 payment.order_id);
     }
   };
 }
@@ -139,6 +156,9 @@ Payment Payments::record_refund(eventbus::Tx& tx, Payment payment, const RefundR
   store::mark_refunded(tx.db(), payment.id, payment.refund_reference, payment.updated_at);
   tx.publish(events::PaymentRefunded{payment.id, payment.order_id, payment.user_id,
                                      payment.amount_cents, payment.currency});
+  tx.decided("payment " + std::to_string(payment.id) + " of order " +
+                 std::to_string(payment.order_id) + " refunded",
+             payment.order_id);
   return payment;
 }
 
