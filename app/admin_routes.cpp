@@ -43,6 +43,17 @@ eventbus::ParkedStatus status_filter(const kernel::Request& request) {
                          {{"status", "must be pending, dead or discarded"}});
 }
 
+// Whether the comma-separated `list` names `name`.
+bool listed(std::string_view list, std::string_view name) {
+  while (!list.empty()) {
+    auto comma = list.find(',');
+    if (kernel::trim_view(list.substr(0, comma)) == name) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
 std::size_t utf8_chars(std::string_view text) {
   std::size_t n = 0;
   for (unsigned char byte : text) n += (byte & 0xC0) != 0x80;
@@ -168,8 +179,10 @@ void add_admin_routes(
           case Result::not_dead:
             break;
         }
-        throw kernel::ApiError::conflict("Event " + std::to_string(id) +
-                                         " is not a dead letter: it is still being retried.");
+        throw kernel::ApiError::conflict("Event " + std::to_string(id) + " is not a dead letter: " +
+                                         (outcome.entry && outcome.entry->status == "discarded"
+                                              ? "it was discarded."
+                                              : "it is still being retried."));
       },
       kernel::Access::admin);
 
@@ -213,7 +226,8 @@ void add_admin_routes(
       },
       kernel::Access::admin);
 
-  // Every event keyed K in this process's outboxes, whoever published it, with its deliveries.
+  // Every event keyed K in this process's outboxes, whoever published it (or only those of
+  // ?source=a,b), with its deliveries.
   router.get(
       "/api/v1/admin/events/timeline",
       [&bus](kernel::Request& request) {
@@ -223,9 +237,13 @@ void add_admin_routes(
               400, "Bad Request", "key must be 1 to 200 bytes.",
               {{"key", key && !key->empty() ? "must be at most 200 bytes" : "is required"}});
         }
+        auto sources = bus.hosted_modules();
+        if (auto only = request.query_param("source")) {
+          std::erase_if(sources, [&](const std::string& s) { return !listed(*only, s); });
+        }
         boost::json::array events;
-        for (const auto& entry : bus.events_for_key(*key, bus.hosted_modules(),
-                                                    [](std::string_view) { return true; })) {
+        for (const auto& entry :
+             bus.events_for_key(*key, sources, [](std::string_view) { return true; })) {
           events.push_back(eventbus::timeline_event_json(entry));
         }
         return kernel::Response::json(
