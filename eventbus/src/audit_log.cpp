@@ -21,12 +21,12 @@ void record_audit(kernel::Connection& c, const AuditRecord& record) {
 }
 
 std::vector<AuditEntry> audit_before(kernel::Connection& c, std::int64_t code,
-                                     const std::optional<AuditPosition>& before, int limit) {
+                                     std::optional<std::int64_t> before, int limit) {
   std::vector<AuditEntry> out;
   auto& select = c.prepare(sql::kAuditBefore);
-  select.bind(1, before ? before->at_ms : std::numeric_limits<std::int64_t>::max());
+  select.bind(1, before ? *before >> 20 : std::numeric_limits<std::int64_t>::max());
   select.bind(2, code);
-  select.bind(3, before ? before->id : std::int64_t{0});
+  select.bind(3, before ? *before & 0xFFFFF : std::int64_t{0});
   select.bind(4, limit);
   while (select.executeStep()) {
     AuditEntry a;
@@ -42,15 +42,6 @@ std::vector<AuditEntry> audit_before(kernel::Connection& c, std::int64_t code,
     a.at_ms = select.getColumn(9).getInt64();
     out.push_back(std::move(a));
   }
-  select.reset();
-  return out;
-}
-
-std::optional<std::int64_t> audit_time(kernel::Connection& c, std::int64_t local_id) {
-  auto& select = c.prepare(sql::kAuditTime);
-  select.bind(1, local_id);
-  std::optional<std::int64_t> out;
-  if (select.executeStep()) out = select.getColumn(0).getInt64();
   select.reset();
   return out;
 }

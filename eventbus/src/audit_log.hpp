@@ -23,15 +23,9 @@ struct AuditRecord {
 };
 void record_audit(kernel::Connection& c, const AuditRecord& record);
 
-// Newest first, before (at_ms, global id) `before`: at most `limit` entries with local ids
-// (id, dead_letter_id) and no module; the caller makes them global (see Bus::audit).
-struct AuditPosition {
-  std::int64_t at_ms = 0;
-  std::int64_t id = 0;  // global
-};
+// Newest first, after the position `before` (eventbus::audit_position): at most `limit` entries
+// with local ids (id, dead_letter_id) and no module; the caller makes them global (Bus::audit).
 std::vector<AuditEntry> audit_before(kernel::Connection& c, std::int64_t code,
-                                     const std::optional<AuditPosition>& before, int limit);
-// The time of the local entry `local_id`, nullopt when there is none.
-std::optional<std::int64_t> audit_time(kernel::Connection& c, std::int64_t local_id);
+                                     std::optional<std::int64_t> before, int limit);
 
 }  // namespace eventbus::detail

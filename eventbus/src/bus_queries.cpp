@@ -190,23 +190,13 @@ Bus::DiscardOutcome Bus::discard(std::int64_t id, const std::string& reason, con
 }
 
 std::vector<AuditEntry> Bus::audit(std::optional<std::int64_t> before, int limit) {
-  // Newest first across modules by (time, global id); the cursor is the last entry's global id,
-  // whose time its module's table gives back.
-  std::optional<detail::AuditPosition> position;
-  if (before) {
-    for (auto& [name, worker] : impl_->workers) {
-      if (*before <= 0 || *before % kCodeSpace != worker->code) continue;
-      auto at = impl_->databases.at(name)->read(
-          [&](kernel::Connection& c) { return detail::audit_time(c, *before / kCodeSpace); });
-      if (at) position = detail::AuditPosition{*at, *before};
-    }
-    if (!position) throw std::out_of_range("no audit entry with that id");
-  }
+  // Each module's newest after the position, merged in the same order (see audit_position).
+  static_assert(kCodeSpace == 16, "audit_position packs the module code in 4 bits");
   std::vector<AuditEntry> all;
   for (auto& [name, worker] : impl_->workers) {
     auto code = worker->code;
     auto rows = impl_->databases.at(name)->read(
-        [&](kernel::Connection& c) { return detail::audit_before(c, code, position, limit); });
+        [&](kernel::Connection& c) { return detail::audit_before(c, code, before, limit); });
     for (auto& a : rows) {
       a.id = a.id * kCodeSpace + code;
       a.dead_letter_id = a.dead_letter_id * kCodeSpace + code;
@@ -214,9 +204,8 @@ std::vector<AuditEntry> Bus::audit(std::optional<std::int64_t> before, int limit
       all.push_back(std::move(a));
     }
   }
-  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
-    return a.at_ms != b.at_ms ? a.at_ms > b.at_ms : a.id > b.id;
-  });
+  std::sort(all.begin(), all.end(),
+            [](const auto& a, const auto& b) { return audit_position(a) > audit_position(b); });
   if (static_cast<int>(all.size()) > limit) all.resize(static_cast<std::size_t>(limit));
   return all;
 }

@@ -109,13 +109,13 @@ inline constexpr const char* kAttemptsOf =
 inline constexpr const char* kInsertAudit =
     "INSERT INTO bus_audit(action, parked_id, subscriber, event_id, event_type, actor_user_id, "
     "reason, outcome, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
-// Newest first, before the position (at_ms ?1, global id ?3); ?2 is the module's code and 16 is
-// kCodeSpace (bus_impl.hpp): a global id is local id * 16 + code.
+// Newest first, after the position (eventbus::audit_position) whose time is ?1 and whose low
+// 20 bits are ?3; ?2 is the module's code.
 inline constexpr const char* kAuditBefore =
     "SELECT id, action, parked_id, subscriber, event_id, event_type, actor_user_id, reason, "
-    "outcome, at_ms FROM bus_audit WHERE at_ms < ?1 OR (at_ms = ?1 AND id * 16 + ?2 < ?3) "
-    "ORDER BY at_ms DESC, id DESC LIMIT ?4";
-inline constexpr const char* kAuditTime = "SELECT at_ms FROM bus_audit WHERE id = ?";
+    "outcome, at_ms FROM bus_audit WHERE at_ms < ?1 OR (at_ms = ?1 AND (id & 65535) * 16 + ?2 < "
+    "?3) "
+    "ORDER BY at_ms DESC, (id & 65535) DESC LIMIT ?4";
 
 // Retention of failure records (prune.cpp): discarded dead letters, and the attempts of
 // deliveries that no longer wait (a dead letter's stay while it waits for an operator).

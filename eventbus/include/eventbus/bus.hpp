@@ -11,7 +11,9 @@
 //  fail      a throwing handler's savepoint is rolled back and the event is parked for retry with
 //            back-off; later events of the same publisher and key park behind it (for every
 //            subscriber of this module), so per-key order holds while other keys flow on. After
-//            max_attempts it becomes a dead letter, which an operator can list and replay.
+//            max_attempts it becomes a dead letter, which an operator can list and replay, or
+//            discard; every failed attempt is kept (bus_attempts), every replay and discard
+//            audited (bus_audit), both in the consuming module's database.
 //  outside   a subscriber that calls the outside world (subscribe_outside) makes its call with no
 //            transaction open, then records the outcome in the batch's transaction; its retries
 //            back off with jitter and give up after a time, not a count (docs/adr/0017).
@@ -188,8 +190,8 @@ class Bus {
     ParkedEvent entry;  // afterwards
   };
   DiscardOutcome discard(std::int64_t id, const std::string& reason, const Operator& by = {});
-  // The replays and discards of every hosted module, newest first, older than the entry
-  // `before` (an AuditEntry id). Throws std::out_of_range when `before` names no entry.
+  // The replays and discards of every hosted module, newest first, after the position `before`
+  // in that order (see audit_position).
   std::vector<AuditEntry> audit(std::optional<std::int64_t> before, int limit);
   // The modules this process hosts.
   std::vector<std::string> hosted_modules() const;

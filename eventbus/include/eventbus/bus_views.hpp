@@ -62,6 +62,16 @@ struct AuditEntry {
   std::int64_t at_ms = 0;
 };
 
+// Where an audit entry stands in the newest-first order of every module's entries (time, then
+// local id, then module code; the id is local id * 16 + code): the keyset a cursor carries. It
+// needs no lookup, so any process (a split deployment's gateway too) pages on from it.
+inline std::int64_t audit_position(std::int64_t at_ms, std::int64_t id) {
+  return (at_ms << 20) | (((id / 16) & 0xFFFF) << 4) | (id % 16);
+}
+inline std::int64_t audit_position(const AuditEntry& a) {
+  return audit_position(a.at_ms, a.id);
+}
+
 // One event of an aggregate's history and the subscribers (in this process) that handled it.
 struct TimelineEntry {
   Envelope event;
