@@ -2,7 +2,9 @@
 
 -- bus_parked gains the status 'discarded': a dead letter an operator gave up on, kept for the
 -- record until the retention. SQLite cannot change a CHECK, so the table is rebuilt; its
--- AUTOINCREMENT counter is carried over, since audit rows and operators refer to its ids.
+-- AUTOINCREMENT counter is carried over, since audit rows and operators refer to its ids. The
+-- CHECKs compare with each value: an IN list of three or more is a temporary B-tree built on
+-- every write (see orders/0002).
 CREATE TABLE bus_parked_v2 (
   id              INTEGER PRIMARY KEY AUTOINCREMENT,
   subscriber      TEXT    NOT NULL,
@@ -11,7 +13,8 @@ CREATE TABLE bus_parked_v2 (
   event_type      TEXT    NOT NULL,
   source          TEXT    NOT NULL,
   envelope        TEXT    NOT NULL,
-  status          TEXT    NOT NULL CHECK (status IN ('pending', 'dead', 'discarded')),
+  status          TEXT    NOT NULL CHECK (status = 'pending' OR status = 'dead' OR
+                                          status = 'discarded'),
   attempts        INTEGER NOT NULL DEFAULT 0,
   next_attempt_ms INTEGER NOT NULL DEFAULT 0,
   last_error      TEXT    NOT NULL DEFAULT '',
@@ -59,7 +62,8 @@ CREATE TABLE bus_audit (
   event_type    TEXT    NOT NULL,
   actor_user_id INTEGER,
   reason        TEXT,
-  outcome       TEXT    NOT NULL CHECK (outcome IN ('delivered', 'retrying', 'discarded')),
+  outcome       TEXT    NOT NULL CHECK (outcome = 'delivered' OR outcome = 'retrying' OR
+                                        outcome = 'discarded'),
   at_ms         INTEGER NOT NULL
 );
 CREATE INDEX bus_audit_by_time ON bus_audit(at_ms, id);
