@@ -3,6 +3,7 @@
 // HTTP server; and the orderly shutdown in reverse.
 
 #include "config/config.hpp"
+#include "event_stream/upstream_relay.hpp"
 #include "http/server.hpp"
 
 #include <eventbus/bus.hpp>
@@ -31,6 +32,9 @@ class Forwarder;
 namespace web {
 class WebPages;
 }
+namespace event_stream {
+class EventTap;
+}  // namespace event_stream
 
 class Application {
  public:
@@ -70,6 +74,7 @@ class Application {
   // the probe routes.
   void add_operational_routes();
   void build_forwarding();
+  std::vector<event_stream::RelayTarget> relay_targets() const;
   // What the HTTP server does with a request: answer it here, or forward it (app/forward/).
   http::Outcome dispatch(kernel::Request& request) const;
 
@@ -94,6 +99,9 @@ class Application {
   users::UsersModule* users_ = nullptr;
   std::unique_ptr<KafkaLink> kafka_;  // null unless kafka.enabled
   std::unique_ptr<Readiness> readiness_;
+  // The live event stream's source (stopped before the server: its streams end first).
+  std::unique_ptr<event_stream::EventTap> tap_;
+  std::unique_ptr<event_stream::UpstreamRelays> relays_;  // split mode: the others' streams
   std::unique_ptr<http::Server> server_;
 };
 

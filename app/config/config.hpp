@@ -34,7 +34,9 @@ struct Config {
   std::size_t http_max_connections_per_client{};
   std::chrono::seconds ready_max_event_age{};
   std::chrono::milliseconds shutdown_grace{};
-  bool web_enabled{};  // the storefront and admin pages (app/web)
+  bool web_enabled{};                 // the storefront and admin pages (app/web)
+  std::size_t console_max_streams{};  // open live event streams at most
+  std::size_t console_stream_buffer_bytes{};
 
   int bus_max_attempts{};
   std::chrono::milliseconds bus_initial_backoff{};

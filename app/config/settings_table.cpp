@@ -219,6 +219,19 @@ const std::vector<Setting>& setting_table() {
            "serve the storefront (/) and the admin pages (/admin) built into the binary; false "
            "(or the flag --no-web): the API only, and those paths answer 404",
            [](Config& c, const std::string& v) { c.web_enabled = parse_bool(v); }),
+      make("console.max_streams", "16",
+           "live event streams (GET /api/v1/admin/events/stream) open at once; one more is "
+           "answered 503 with Retry-After",
+           [](Config& c, const std::string& v) {
+             c.console_max_streams = static_cast<std::size_t>(parse_integer(v, 0, 10'000));
+           }),
+      make("console.stream_buffer_bytes", "1048576",
+           "how far (bytes not yet taken by the client) a live event stream's reader may fall "
+           "behind before it is disconnected",
+           [](Config& c, const std::string& v) {
+             c.console_stream_buffer_bytes =
+                 static_cast<std::size_t>(parse_integer(v, 4096, 1LL << 30));
+           }),
       make("bus.max_attempts", "5", "handler attempts before an event is dead-lettered",
            [](Config& c, const std::string& v) {
              c.bus_max_attempts = static_cast<int>(parse_integer(v, 1, 100));

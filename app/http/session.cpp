@@ -1,6 +1,7 @@
 #include "http/session.hpp"
 
 #include "http/http_metrics.hpp"
+#include "http/stream_channel.hpp"
 #include "http/upstream_exchange.hpp"
 #include "kernel/ids.hpp"
 #include "kernel/log.hpp"
@@ -80,6 +81,7 @@ Session::Session(tcp::socket socket, std::shared_ptr<ServerState> state, std::st
 }
 
 Session::~Session() {
+  if (channel_) channel_->abandon();  // the producer's writes fail from now on
   if (current_.in_flight) state_->end_request();
   try {
     write_access_log();
@@ -101,6 +103,9 @@ void Session::shutdown() {
       // Nothing of a request has arrived: cancel the wait and close.
       self->phase_ = Phase::closing;
       self->stream_.close();
+    } else if (self->phase_ == Phase::streaming) {
+      // A stream never ends by itself: end it (what is queued is sent, then the connection).
+      self->channel_->close();
     }
     // reading / handling / writing: on_write closes after this answer; closing: on its way out.
   });
@@ -304,6 +309,9 @@ void Session::on_forward(const kernel::Request& request, const Forward& forward,
 }
 
 void Session::answer(kernel::Response response, ResponseContext context) {
+  if (response.stream && !context.head && response.status == 200) {
+    return start_stream(std::move(response), context);
+  }
   // Stopping: this is the connection's last answer.
   context.keep_alive = context.keep_alive && !stop_requested();
   context.request_id = request_id_;
@@ -314,6 +322,104 @@ void Session::answer(kernel::Response response, ResponseContext context) {
   ++requests_served_;
   record(route);
   do_write();
+}
+
+void Session::start_stream(kernel::Response response, ResponseContext context) {
+  auto start = std::move(response.stream);
+  auto limit = response.stream_buffer_limit;
+  response.body.clear();
+  context.keep_alive = false;  // the stream ends with the connection
+  context.request_id = request_id_;
+  auto route = response.route.empty() ? std::string("unmatched") : std::move(response.route);
+  if (!current_.traceparent.empty()) response.headers.set("traceparent", current_.traceparent);
+  response_ = to_beast_response(std::move(response), context);
+  response_.erase(bhttp::field::content_length);
+  const bool chunked = context.version >= 11;
+  if (chunked) response_.set(bhttp::field::transfer_encoding, "chunked");
+  ++requests_served_;
+  record(route);  // counted as answered: a stream does not hold a request slot while it lasts
+  phase_ = Phase::streaming;
+  auto executor = stream_.get_executor();
+  std::weak_ptr<Session> weak = shared_from_this();
+  channel_ = std::make_shared<StreamChannel>(chunked, limit, [executor, weak] {
+    asio::post(executor, [weak] {
+      if (auto self = weak.lock()) self->do_stream_write();
+    });
+  });
+  serialize(response_, wire_);  // the head; the body follows as the producer writes it
+  stream_writing_ = true;
+  stream_.expires_never();  // a stream is quiet as long as nothing happens; the channel bounds it
+  asio::async_write(stream_, asio::buffer(wire_),
+                    beast::bind_front_handler(&Session::on_stream_write, shared_from_this()));
+  watch_stream_reader();
+  try {
+    kernel::log::Scope scope(request_id_, current_.trace_id);
+    start(channel_);
+  } catch (const std::exception& error) {
+    kernel::log::error("http", std::string("a stream failed to start: ") + error.what(),
+                       request_id_);
+    channel_->close();
+  }
+}
+
+void Session::do_stream_write() {
+  if (phase_ != Phase::streaming) return;
+  if (channel_->dropped()) return end_stream();  // also when a write is stuck on the client
+  if (stream_writing_) return;                   // on_stream_write takes what is queued next
+  switch (channel_->take(wire_)) {
+    case StreamChannel::Next::idle:
+      return;
+    case StreamChannel::Next::finish:
+      if (wire_.empty()) return end_stream();
+      phase_ = Phase::closing;  // the last chunk, then the close
+      break;
+    case StreamChannel::Next::write:
+      break;
+  }
+  stream_writing_ = true;
+  asio::async_write(stream_, asio::buffer(wire_),
+                    beast::bind_front_handler(&Session::on_stream_write, shared_from_this()));
+}
+
+void Session::on_stream_write(error_code ec, std::size_t /*bytes*/) {
+  stream_writing_ = false;
+  if (ec) {
+    channel_->abandon();
+    return fail(ec, "stream write");
+  }
+  if (phase_ != Phase::streaming) return end_stream();
+  // Kept for the next chunk unless a burst made it large.
+  if (wire_.capacity() > std::size_t{256} * 1024) wire_ = {};
+  do_stream_write();
+}
+
+// The client sends nothing while it reads a stream; a read completing tells that it went away
+// (or misbehaves: what it sends is dropped, bounded).
+void Session::watch_stream_reader() {
+  buffer_.clear();
+  stream_.async_read_some(
+      buffer_.prepare(kDrainReadSize),
+      beast::bind_front_handler(&Session::on_stream_reader, shared_from_this()));
+}
+
+void Session::on_stream_reader(error_code ec, std::size_t bytes) {
+  lingered_bytes_ += bytes;
+  if (ec || lingered_bytes_ > kMaxDrainBytes) {
+    channel_->abandon();
+    if (phase_ == Phase::streaming) end_stream();
+    return;
+  }
+  if (phase_ == Phase::streaming) watch_stream_reader();
+}
+
+void Session::end_stream() {
+  if (channel_->dropped()) {
+    http_metrics().rejected.with({"stream_reader_behind"}).inc();
+    kernel::log::info("http", "dropped an event stream reader that fell behind", request_id_);
+  }
+  channel_->abandon();
+  write_access_log();
+  do_close();
 }
 
 void Session::record(const std::string& route) {

@@ -12,6 +12,11 @@
 //      │                 └── on_deferred_reply ◄── posted to the I/O thread ◄── (any thread) ┘
 //      │
 //      └─► after the connection's last answer: do_linger ──► on_linger (drain) ──► do_close
+//
+// A streamed answer (kernel::Response::stream) ends the request loop: start_stream writes the
+// head, then do_stream_write ──► on_stream_write writes what the producer queued in the
+// StreamChannel, whenever it kicks, until the producer, the client (watch_stream_reader sees it
+// close) or the server's stop ends it; then the connection closes.
 
 #include "http/adapter.hpp"
 #include "http/client_address.hpp"
@@ -34,6 +39,7 @@
 namespace mart::http::detail {
 
 struct UpstreamAnswer;
+class StreamChannel;
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -52,7 +58,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void shutdown();
 
  private:
-  enum class Phase { idle, reading, handling, writing, closing };
+  enum class Phase { idle, reading, handling, writing, streaming, closing };
   using error_code = boost::system::error_code;
 
   void do_wait();
@@ -74,6 +80,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_forward(const kernel::Request& request, const Forward& forward, ResponseContext context,
                   UpstreamAnswer result);
   void answer(kernel::Response response, ResponseContext context);
+  void start_stream(kernel::Response response, ResponseContext context);
+  void do_stream_write();
+  void on_stream_write(error_code ec, std::size_t bytes);
+  void watch_stream_reader();
+  void on_stream_reader(error_code ec, std::size_t bytes);
+  void end_stream();
   // Counts the answer in the metrics and remembers it for the access log line.
   void record(const std::string& route);
   void write_access_log();
@@ -110,6 +122,8 @@ class Session : public std::enable_shared_from_this<Session> {
     bool in_flight = false;  // admitted under max_in_flight, not yet released
     bool logged = true;      // the access log line is written (or there is none to write)
   } current_;
+  std::shared_ptr<StreamChannel> channel_;  // while streaming
+  bool stream_writing_ = false;
   Phase phase_ = Phase::idle;
   std::size_t requests_served_ = 0;
   std::size_t lingered_bytes_ = 0;

@@ -161,6 +161,7 @@ void Bus::notify_published(std::string_view module) {
   for (auto it = first; it != last; ++it) {
     if (it->second.wake) it->second.wake();
   }
+  for (const auto& listener : impl_->publish_listeners) listener(module);
 }
 
 void Bus::attach_feed(std::string_view module, std::unique_ptr<RemoteFeed> feed) {

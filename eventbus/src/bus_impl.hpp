@@ -43,6 +43,7 @@ struct Bus::Impl {
     std::function<void()> wake;
   };
   std::multimap<std::string, OutboxReader, std::less<>> outbox_readers;
+  std::vector<std::function<void(std::string_view)>> publish_listeners;
   bool connected = false;
   std::atomic<bool> running{false};
   std::atomic<bool> stopping{false};

@@ -20,6 +20,11 @@ inline constexpr const char* kMarkDelivered =
     "UPDATE bus_delivered SET updated_ms = ?1, seq = ?2 WHERE id = 1 AND seq < ?2";
 inline constexpr const char* kLastMarked = "SELECT seq FROM bus_delivered WHERE id = 1";
 
+// Observers of the outboxes (outbox_reads.cpp).
+inline constexpr const char* kOutboxById =
+    "SELECT seq, event_id, type, topic, aggregate_key, occurred_ms, correlation_id, causation_id, "
+    "payload FROM bus_outbox WHERE event_id = ?";
+
 inline constexpr const char* kOutboxByKey =
     "SELECT seq, event_id, type, topic, aggregate_key, occurred_ms, correlation_id, causation_id, "
     "payload FROM bus_outbox WHERE aggregate_key = ? ORDER BY seq";

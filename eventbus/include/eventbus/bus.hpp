@@ -166,6 +166,22 @@ class Bus {
   void add_outbox_reader(std::string_view module, std::function<std::int64_t()> position,
                          std::function<void()> wake);
 
+  // Called (on the committing thread) after every commit that published events in a hosted
+  // module: an observer of the outboxes (the console's event stream) learns it may read more.
+  // Keep it cheap; add before start().
+  void add_publish_listener(std::function<void(std::string_view module)> listener);
+  // The hosted modules' outboxes as they are (for observers; delivery does not depend on them).
+  // Up to `limit` events of `module` after `after_seq`, oldest first; empty for a module not
+  // hosted.
+  std::vector<Envelope> outbox_after(std::string_view module, std::int64_t after_seq, int limit);
+  // The newest seq of `module`'s outbox (0 when empty or not hosted).
+  std::int64_t outbox_head(std::string_view module);
+  // The first seq of `module`'s outbox whose event occurred at or after `ms` (head + 1 if none).
+  std::int64_t outbox_seq_at(std::string_view module, std::int64_t ms);
+  // The event with this id in any hosted outbox (a scan: for rare look-ups only).
+  std::optional<Envelope> find_published(std::string_view event_id);
+  std::vector<std::string> hosted_modules() const;
+
   std::vector<ModuleStatus> status();
   // Parked deliveries of every hosted module in `status` (dead letters by default; "pending"
   // lists those that failed and wait for a retry), ordered by id, after the given id, each with

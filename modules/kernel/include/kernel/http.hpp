@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,6 +69,20 @@ struct Request {
   const Principal& caller() const;
 };
 
+// The writing end of a response body sent as it is produced (Server-Sent Events). Held by the
+// producer; every member may be called from any thread.
+class StreamWriter {
+ public:
+  virtual ~StreamWriter() = default;
+  // Queues `text` for the client. False once the stream has ended (the client went away, it fell
+  // further behind than the response's stream_buffer_limit, or the server stops), and from then
+  // on always: the producer forgets the writer. Never blocks on the client.
+  virtual bool write(std::string_view text) = 0;
+  virtual bool open() const = 0;
+  // Ends the stream: what is queued is sent, then the connection closes.
+  virtual void close() = 0;
+};
+
 struct Response;
 // Hands over a response that was not ready when its handler returned. Callable from any thread,
 // exactly once.
@@ -88,6 +103,13 @@ struct Response {
   // reply to be called once, or throws without calling it. (In app/http: Session::do_defer calls
   // `later`; the reply posts the answer to Session::on_deferred_reply on the connection's thread.)
   std::function<void(Reply)> later;
+
+  // Set for a streamed answer: the head (status, headers) is sent, then `stream` is called once,
+  // on the connection's thread, with the writer of the body. The answer then never ends by
+  // itself: the producer closes it, or the client, or the server's stop. A client further behind
+  // than stream_buffer_limit bytes is disconnected rather than buffered for.
+  std::function<void(std::shared_ptr<StreamWriter>)> stream;
+  std::size_t stream_buffer_limit = std::size_t{1} << 20;
 
   static Response json(int status, const boost::json::value& body);
   static Response no_content();
