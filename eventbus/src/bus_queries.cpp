@@ -210,10 +210,4 @@ std::vector<AuditEntry> Bus::audit(std::optional<std::int64_t> before, int limit
   return all;
 }
 
-std::vector<std::string> Bus::hosted_modules() const {
-  std::vector<std::string> out;
-  for (const auto& [name, module] : impl_->modules) out.push_back(name);
-  return out;
-}
-
 }  // namespace eventbus

@@ -209,8 +209,6 @@ class Bus {
   // The replays and discards of every hosted module, newest first, after the position `before`
   // in that order (see audit_position).
   std::vector<AuditEntry> audit(std::optional<std::int64_t> before, int limit);
-  // The modules this process hosts.
-  std::vector<std::string> hosted_modules() const;
 
   const kernel::Clock& clock() const { return *clock_; }
   const BusOptions& options() const { return options_; }
