@@ -147,6 +147,8 @@ PruneResult Bus::prune_now() {
     auto pruned = impl_->prune(*worker, options_, *clock_);
     total.outbox_rows += pruned.outbox_rows;
     total.inbox_rows += pruned.inbox_rows;
+    total.attempt_rows += pruned.attempt_rows;
+    total.discarded_rows += pruned.discarded_rows;
   }
   return total;
 }

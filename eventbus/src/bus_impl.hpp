@@ -115,10 +115,12 @@ struct Bus::Impl {
                   std::chrono::duration_cast<std::chrono::milliseconds>(options.retention).count();
     auto pruned =
         detail::prune(*databases.at(module), worker.last_marked, cutoff, options.prune_chunk);
-    if (pruned.outbox_rows + pruned.inbox_rows > 0) {
-      kernel::log::info("eventbus", "retention: deleted " + std::to_string(pruned.outbox_rows) +
-                                        " outbox and " + std::to_string(pruned.inbox_rows) +
-                                        " inbox rows of " + module);
+    if (pruned.outbox_rows + pruned.inbox_rows + pruned.attempt_rows + pruned.discarded_rows > 0) {
+      kernel::log::info("eventbus",
+                        "retention: deleted " + std::to_string(pruned.outbox_rows) + " outbox, " +
+                            std::to_string(pruned.inbox_rows) + " inbox, " +
+                            std::to_string(pruned.attempt_rows) + " failed-attempt and " +
+                            std::to_string(pruned.discarded_rows) + " discarded rows of " + module);
     }
     return pruned;
   }

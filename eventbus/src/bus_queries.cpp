@@ -2,6 +2,8 @@
 // and an aggregate's timeline across modules.
 #include "eventbus/bus.hpp"
 
+#include "attempt_log.hpp"
+#include "audit_log.hpp"
 #include "bus_impl.hpp"
 #include "outbox_row.hpp"
 #include "outbox_sql.hpp"
@@ -63,14 +65,15 @@ std::vector<ModuleStatus> Bus::status() {
   return out;
 }
 
-std::vector<ParkedEvent> Bus::dead_letters(std::optional<std::int64_t> after, int limit) {
+std::vector<ParkedEvent> Bus::dead_letters(std::optional<std::int64_t> after, int limit,
+                                           ParkedStatus status) {
   impl_->connect();
   std::vector<ParkedEvent> all;
   for (auto& [name, worker] : impl_->workers) {
     // Every local id above after/16 may hold a global id above `after`.
     auto local_after = after ? *after / kCodeSpace - 1 : std::int64_t{0};
-    for (auto& p :
-         worker->consumer->dead_letters(std::max<std::int64_t>(0, local_after), limit + 1)) {
+    for (auto& p : worker->consumer->parked_after(status, std::max<std::int64_t>(0, local_after),
+                                                  limit + 1)) {
       p.id = p.id * kCodeSpace + worker->code;
       if (!after || p.id > *after) all.push_back(std::move(p));
     }
@@ -105,27 +108,40 @@ std::vector<TimelineEntry> Bus::events_for_key(
           auto& handled = c.prepare(sql::kHandledAt);
           handled.bind(1, subscriber);
           handled.bind(2, entry.event.id);
-          if (handled.executeStep()) {
-            entry.handled_by.emplace_back(subscriber, handled.getColumn(0).getInt64());
-            handled.reset();
+          std::optional<std::int64_t> handled_ms;
+          if (handled.executeStep()) handled_ms = handled.getColumn(0).getInt64();
+          handled.reset();
+          // Only failures leave attempts: most deliveries have none and stop here.
+          auto failures = detail::attempts_of(c, subscriber, entry.event.id);
+          if (handled_ms && failures.empty()) {
+            entry.handled_by.push_back({subscriber, *handled_ms, {}});
             continue;
           }
-          handled.reset();
-          // Not handled: a failed delivery says on what it waits.
+          // A failed delivery says on what it waits; a discarded one is in the inbox too.
           auto& parked = c.prepare(sql::kParkedFor);
           parked.bind(1, subscriber);
           parked.bind(2, entry.event.id);
+          std::optional<TimelineEntry::Waiting> waiting;
           if (parked.executeStep() && parked.getColumn(1).getInt() > 0) {
-            entry.waiting.push_back({subscriber, parked.getColumn(0).getString(),
-                                     parked.getColumn(1).getInt(), parked.getColumn(2).getString(),
-                                     parked.getColumn(3).getInt64()});
+            waiting = TimelineEntry::Waiting{subscriber,
+                                             parked.getColumn(0).getString(),
+                                             parked.getColumn(1).getInt(),
+                                             parked.getColumn(2).getString(),
+                                             parked.getColumn(3).getInt64(),
+                                             {}};
           }
           parked.reset();
+          if (handled_ms && !(waiting && waiting->status == "discarded")) {
+            entry.handled_by.push_back({subscriber, *handled_ms, std::move(failures)});
+          } else if (waiting) {
+            waiting->history = std::move(failures);
+            entry.waiting.push_back(std::move(*waiting));
+          }
         }
       });
     }
     std::stable_sort(entry.handled_by.begin(), entry.handled_by.end(),
-                     [](const auto& a, const auto& b) { return a.second < b.second; });
+                     [](const auto& a, const auto& b) { return a.handled_ms < b.handled_ms; });
   }
   // Across publishers, time orders the flow (each step is caused by the one before).
   std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
@@ -149,16 +165,49 @@ std::vector<TimelineEntry> Bus::events_for_key(
   return out;
 }
 
-Bus::ReplayOutcome Bus::replay(std::int64_t id) {
+Bus::ReplayOutcome Bus::replay(std::int64_t id, const Operator& by) {
   impl_->connect();
   if (id <= 0) throw std::out_of_range("no dead letter with that id");
   for (auto& [name, worker] : impl_->workers) {
     if (id % kCodeSpace != worker->code) continue;
-    auto outcome = worker->consumer->replay(id / kCodeSpace);
+    auto outcome = worker->consumer->replay(id / kCodeSpace, by);
     if (outcome.entry) outcome.entry->id = id;
     return outcome;
   }
   throw std::out_of_range("no dead letter with that id");
+}
+
+Bus::DiscardOutcome Bus::discard(std::int64_t id, const std::string& reason, const Operator& by) {
+  impl_->connect();
+  if (id <= 0) throw std::out_of_range("no dead letter with that id");
+  for (auto& [name, worker] : impl_->workers) {
+    if (id % kCodeSpace != worker->code) continue;
+    auto outcome = worker->consumer->discard(id / kCodeSpace, reason, by);
+    outcome.entry.id = id;
+    return outcome;
+  }
+  throw std::out_of_range("no dead letter with that id");
+}
+
+std::vector<AuditEntry> Bus::audit(std::optional<std::int64_t> before, int limit) {
+  // Each module's newest after the position, merged in the same order (see audit_position).
+  static_assert(kCodeSpace == 16, "audit_position packs the module code in 4 bits");
+  std::vector<AuditEntry> all;
+  for (auto& [name, worker] : impl_->workers) {
+    auto code = worker->code;
+    auto rows = impl_->databases.at(name)->read(
+        [&](kernel::Connection& c) { return detail::audit_before(c, code, before, limit); });
+    for (auto& a : rows) {
+      a.id = a.id * kCodeSpace + code;
+      a.dead_letter_id = a.dead_letter_id * kCodeSpace + code;
+      a.module = name;
+      all.push_back(std::move(a));
+    }
+  }
+  std::sort(all.begin(), all.end(),
+            [](const auto& a, const auto& b) { return audit_position(a) > audit_position(b); });
+  if (static_cast<int>(all.size()) > limit) all.resize(static_cast<std::size_t>(limit));
+  return all;
 }
 
 }  // namespace eventbus

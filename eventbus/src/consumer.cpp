@@ -1,5 +1,6 @@
 #include "consumer.hpp"
 
+#include "attempt_log.hpp"
 #include "outbox_row.hpp"
 #include "outbox_sql.hpp"
 
@@ -345,6 +346,7 @@ void Consumer::park(kernel::Connection& c, const Subscription& subscription, con
   insert.bind(12, now);
   insert.exec();
   if (attempts > 0) {
+    record_attempt(c, subscription.subscriber, event.id, now, error);
     kernel::log::warn("eventbus", subscription.subscriber + " failed on " + event.type + " " +
                                       event.id + " (attempt " + std::to_string(attempts) +
                                       (dead ? ", dead-lettered" : ", will retry") + "): " + error);

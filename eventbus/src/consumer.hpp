@@ -73,8 +73,11 @@ class Consumer {
   std::optional<std::int64_t> position(std::string_view source) const;
 
   std::int64_t pending() const { return pending_.load(); }
-  Bus::ReplayOutcome replay(std::int64_t local_id);
-  std::vector<ParkedEvent> dead_letters(std::int64_t after_local_id, int limit);
+  Bus::ReplayOutcome replay(std::int64_t local_id, const Operator& by);
+  Bus::DiscardOutcome discard(std::int64_t local_id, const std::string& reason, const Operator& by);
+  // Entries in `status` with their failed attempts (local ids).
+  std::vector<ParkedEvent> parked_after(ParkedStatus status, std::int64_t after_local_id,
+                                        int limit);
   std::optional<ParkedEvent> parked(std::int64_t local_id);
 
  private:

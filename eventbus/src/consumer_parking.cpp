@@ -1,5 +1,7 @@
 #include "consumer.hpp"
 
+#include "attempt_log.hpp"
+#include "audit_log.hpp"
 #include "outbox_row.hpp"
 #include "outbox_sql.hpp"
 
@@ -10,10 +12,12 @@
 #include <set>
 #include <stdexcept>
 
-// Parked events: retrying those that are due, dead letters, and an operator's replay.
+// Parked events: retrying those that are due, dead letters, and an operator's replay and discard
+// (each recorded in bus_audit with the change; every failed attempt in bus_attempts).
 namespace eventbus::detail {
 namespace {
 
+// An entry selected with the columns of sql::kParkedById, without its history.
 ParkedEvent read_parked(SQLite::Statement& row, const std::string& module) {
   ParkedEvent p;
   p.id = row.getColumn(0).getInt64();
@@ -26,6 +30,18 @@ ParkedEvent read_parked(SQLite::Statement& row, const std::string& module) {
   p.updated_ms = row.getColumn(6).getInt64();
   p.event = envelope_from_json(row.getColumn(7).getString());
   return p;
+}
+
+std::string_view status_name(ParkedStatus status) {
+  switch (status) {
+    case ParkedStatus::pending:
+      return "pending";
+    case ParkedStatus::dead:
+      return "dead";
+    case ParkedStatus::discarded:
+      return "discarded";
+  }
+  return "dead";
 }
 
 }  // namespace
@@ -121,6 +137,7 @@ std::size_t Consumer::retry_due() {
       update.bind(5, now);
       update.bind(6, entry.id);
       update.exec();
+      record_attempt(c, entry.subscriber, entry.event.id, now, error);
       kernel::log::warn("eventbus", entry.subscriber + " failed on " + entry.event.type + " " +
                                         entry.event.id + " (attempt " + std::to_string(attempts) +
                                         (dead ? ", dead-lettered" : ", will retry") +
@@ -162,22 +179,58 @@ std::optional<ParkedEvent> Consumer::parked(std::int64_t local_id) {
     std::optional<ParkedEvent> out;
     if (select.executeStep()) out = read_parked(select, module_);
     select.reset();
+    if (out) out->history = attempts_of(c, out->subscriber, out->event.id);
     return out;
   });
 }
 
-std::vector<ParkedEvent> Consumer::dead_letters(std::int64_t after_local_id, int limit) {
+std::vector<ParkedEvent> Consumer::parked_after(ParkedStatus status, std::int64_t after_local_id,
+                                                int limit) {
   return db_->read([&](kernel::Connection& c) {
     std::vector<ParkedEvent> out;
-    auto& select = c.prepare(sql::kDeadAfter);
-    select.bind(1, after_local_id);
-    select.bind(2, limit);
+    auto& select = c.prepare(sql::kParkedAfter);
+    select.bind(1, std::string(status_name(status)));
+    select.bind(2, after_local_id);
+    select.bind(3, limit);
     while (select.executeStep()) out.push_back(read_parked(select, module_));
+    select.reset();
+    for (auto& p : out) p.history = attempts_of(c, p.subscriber, p.event.id);
     return out;
   });
 }
 
-Bus::ReplayOutcome Consumer::replay(std::int64_t local_id) {
+Bus::DiscardOutcome Consumer::discard(std::int64_t local_id, const std::string& reason,
+                                      const Operator& by) {
+  using Result = Bus::DiscardOutcome::Result;
+  auto entry = parked(local_id);
+  if (!entry) throw std::out_of_range("no dead letter with that id");
+  if (entry->status != "dead") return {Result::not_dead, std::move(*entry)};
+  bool discarded = false;
+  db_->write([&](kernel::Connection& c) {
+    auto now = kernel::to_unix_millis(clock_.now());
+    auto& update = c.prepare(sql::kDiscardParked);
+    update.bind(1, now);
+    update.bind(2, local_id);
+    update.exec();
+    discarded = c.changes() > 0;
+    if (!discarded) return;  // replayed or discarded meanwhile
+    // As if handled: should the event be read again (a Kafka consumer group moved back), the
+    // inbox keeps it from this subscriber. A dead letter holds back nothing of its key (only
+    // pending entries do), so the key's later events flow on as they did.
+    auto& inbox = c.prepare(sql::kInsertInbox);
+    inbox.bind(1, entry->subscriber);
+    inbox.bind(2, entry->event.id);
+    inbox.bind(3, entry->event.source);
+    inbox.bind(4, now);
+    inbox.exec();
+    record_audit(c, {"discard", &*entry, by, reason, "discarded", now});
+  });
+  auto after = parked(local_id);
+  if (!after) throw std::out_of_range("no dead letter with that id");
+  return {discarded ? Result::discarded : Result::not_dead, std::move(*after)};
+}
+
+Bus::ReplayOutcome Consumer::replay(std::int64_t local_id, const Operator& by) {
   using Result = Bus::ReplayOutcome::Result;
   auto entry = parked(local_id);
   if (!entry) throw std::out_of_range("no dead letter with that id");
@@ -199,6 +252,7 @@ Bus::ReplayOutcome Consumer::replay(std::int64_t local_id) {
       remove.bind(1, local_id);
       remove.exec();
       delivered = true;
+      record_audit(c, {"replay", &*entry, by, std::nullopt, "delivered", now});
       return;
     }
     // Failed again: back on the normal retry schedule, from a fresh count.
@@ -215,6 +269,8 @@ Bus::ReplayOutcome Consumer::replay(std::int64_t local_id) {
     restart.bind(1, now);
     restart.bind(2, local_id);
     restart.exec();
+    record_attempt(c, entry->subscriber, entry->event.id, now, error);
+    record_audit(c, {"replay", &*entry, by, std::nullopt, "retrying", now});
   });
   std::vector<kernel::metrics::Counter*> counts;
   if (delivered && subscription) counts.push_back(subscription->metrics.delivered);

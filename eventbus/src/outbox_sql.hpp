@@ -76,8 +76,9 @@ inline constexpr const char* kParkedFor =
 inline constexpr const char* kWaitingCounts =
     "SELECT subscriber, event_type, SUM(status = 'pending' AND attempts > 0), "
     "SUM(status = 'dead'), (SELECT last_error FROM bus_parked AS l WHERE l.subscriber = "
-    "p.subscriber AND l.event_type = p.event_type AND l.attempts > 0 ORDER BY updated_ms DESC "
-    "LIMIT 1) FROM bus_parked AS p WHERE attempts > 0 GROUP BY subscriber, event_type";
+    "p.subscriber AND l.event_type = p.event_type AND l.attempts > 0 AND l.status <> 'discarded' "
+    "ORDER BY updated_ms DESC LIMIT 1) FROM bus_parked AS p WHERE attempts > 0 AND "
+    "status <> 'discarded' GROUP BY subscriber, event_type";
 inline constexpr const char* kRestartParked = "UPDATE bus_parked SET parked_ms = ? WHERE id = ?";
 inline constexpr const char* kDeleteParked = "DELETE FROM bus_parked WHERE id = ?";
 inline constexpr const char* kUpdateParked =
@@ -86,11 +87,49 @@ inline constexpr const char* kUpdateParked =
 inline constexpr const char* kParkedCounts =
     "SELECT COALESCE(SUM(status = 'pending' AND attempts > 0), 0), "
     "COALESCE(SUM(status = 'dead'), 0) FROM bus_parked";
-inline constexpr const char* kDeadAfter =
+// Entries of one status that failed at least once (not those only waiting behind another).
+inline constexpr const char* kParkedAfter =
     "SELECT id, subscriber, status, attempts, last_error, parked_ms, updated_ms, envelope "
-    "FROM bus_parked WHERE status = 'dead' AND id > ? ORDER BY id LIMIT ?";
+    "FROM bus_parked WHERE status = ?1 AND attempts > 0 AND id > ?2 ORDER BY id LIMIT ?3";
 inline constexpr const char* kParkedById =
     "SELECT id, subscriber, status, attempts, last_error, parked_ms, updated_ms, envelope "
     "FROM bus_parked WHERE id = ?";
+
+// Discarding a dead letter (only a dead one: a replay may have taken it meanwhile).
+inline constexpr const char* kDiscardParked =
+    "UPDATE bus_parked SET status = 'discarded', updated_ms = ?1 WHERE id = ?2 AND status = 'dead'";
+
+// Failed attempts (attempt_log.cpp).
+inline constexpr const char* kLastAttempt =
+    "SELECT COALESCE(MAX(attempt), 0) FROM bus_attempts WHERE subscriber = ? AND event_id = ?";
+inline constexpr const char* kInsertAttempt =
+    "INSERT INTO bus_attempts(subscriber, event_id, attempt, at_ms, error) VALUES (?, ?, ?, ?, ?)";
+inline constexpr const char* kTrimAttempts =
+    "DELETE FROM bus_attempts WHERE subscriber = ? AND event_id = ? AND attempt <= ?";
+inline constexpr const char* kAttemptsOf =
+    "SELECT attempt, at_ms, error FROM bus_attempts WHERE subscriber = ? AND event_id = ? "
+    "ORDER BY attempt";
+
+// The audit of replays and discards (audit_log.cpp).
+inline constexpr const char* kInsertAudit =
+    "INSERT INTO bus_audit(action, parked_id, subscriber, event_id, event_type, actor_user_id, "
+    "reason, outcome, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+// Newest first, after the position (eventbus::audit_position) whose time is ?1 and whose low
+// 20 bits are ?3; ?2 is the module's code.
+inline constexpr const char* kAuditBefore =
+    "SELECT id, action, parked_id, subscriber, event_id, event_type, actor_user_id, reason, "
+    "outcome, at_ms FROM bus_audit WHERE at_ms < ?1 OR (at_ms = ?1 AND (id & 65535) * 16 + ?2 < "
+    "?3) "
+    "ORDER BY at_ms DESC, (id & 65535) DESC LIMIT ?4";
+
+// Retention of failure records (prune.cpp): discarded dead letters, and the attempts of
+// deliveries that no longer wait (a dead letter's stay while it waits for an operator).
+inline constexpr const char* kDiscardedPrune =
+    "DELETE FROM bus_parked WHERE id IN (SELECT id FROM bus_parked WHERE status = 'discarded' "
+    "AND updated_ms < ?1 ORDER BY id LIMIT ?2)";
+inline constexpr const char* kAttemptsPrune =
+    "DELETE FROM bus_attempts WHERE id IN (SELECT a.id FROM bus_attempts AS a WHERE a.at_ms < ?1 "
+    "AND NOT EXISTS (SELECT 1 FROM bus_parked AS p WHERE p.subscriber = a.subscriber AND "
+    "p.event_id = a.event_id AND p.status <> 'discarded') ORDER BY a.at_ms LIMIT ?2)";
 
 }  // namespace eventbus::sql

@@ -64,6 +64,23 @@ std::int64_t prune_inbox_of(kernel::Database& db, const std::string& subscriber,
   return total;
 }
 
+// Deletes with `statement` (cutoff ?1, chunk ?2) in chunks until fewer than a chunk go.
+std::int64_t prune_in_chunks(kernel::Database& db, const char* statement, std::int64_t cutoff_ms,
+                             int chunk) {
+  std::int64_t total = 0;
+  for (;;) {
+    auto removed = db.write([&](kernel::Connection& c) -> std::int64_t {
+      auto& remove = c.prepare(statement);
+      remove.bind(1, cutoff_ms);
+      remove.bind(2, chunk);
+      remove.exec();
+      return c.changes();
+    });
+    total += removed;
+    if (removed < chunk) return total;
+  }
+}
+
 }  // namespace
 
 std::string time_ordered_id_floor(std::int64_t ms) {
@@ -95,6 +112,9 @@ PruneResult prune(kernel::Database& db, std::int64_t delivered, std::int64_t cut
     subscriber = *next;
     pruned.inbox_rows += prune_inbox_of(db, subscriber, below_id, cutoff_ms, chunk);
   }
+  // Discarded dead letters first: their attempts then no longer belong to a waiting delivery.
+  pruned.discarded_rows = prune_in_chunks(db, sql::kDiscardedPrune, cutoff_ms, chunk);
+  pruned.attempt_rows = prune_in_chunks(db, sql::kAttemptsPrune, cutoff_ms, chunk);
   return pruned;
 }
 

@@ -17,7 +17,10 @@ namespace eventbus::detail {
 //    row's seq is the largest in the table plus one: migration 0005);
 //  - inbox rows of events handled before `cutoff_ms`. An inbox row guards against a second
 //    delivery of its event; past the retention only an operator re-reading old events (a Kafka
-//    consumer group moved back in time) could bring one again.
+//    consumer group moved back in time) could bring one again;
+//  - dead letters discarded before `cutoff_ms`, and the failed attempts recorded before it of
+//    deliveries that no longer wait (handled, or discarded); a pending or dead delivery keeps
+//    its history (at most kAttemptsKept rows) while it waits.
 PruneResult prune(kernel::Database& db, std::int64_t delivered, std::int64_t cutoff_ms, int chunk);
 
 // The smallest time-ordered (UUIDv7) event id of the millisecond `ms`, as a prefix that every id

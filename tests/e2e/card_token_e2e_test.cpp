@@ -83,9 +83,14 @@ void check_answers(HttpClient& client, const HeaderList& admin, const HeaderList
     answers.push_back(timeline(client, admin, id));
     answers.push_back(client.get("/api/v1/orders/" + std::to_string(id), customer).body);
     answers.push_back(client.get("/api/v1/payments?order_id=" + std::to_string(id), customer).body);
+    answers.push_back(
+        client.get("/api/v1/admin/events/timeline?key=" + std::to_string(id), admin).body);
   }
   answers.push_back(client.get("/api/v1/orders?limit=100", admin).body);
   answers.push_back(client.get("/api/v1/admin/dead-letters", admin).body);
+  answers.push_back(client.get("/api/v1/admin/dead-letters?status=pending", admin).body);
+  answers.push_back(client.get("/api/v1/admin/dead-letters?status=discarded", admin).body);
+  answers.push_back(client.get("/api/v1/admin/audit", admin).body);
   answers.push_back(client.get("/api/v1/admin/events/status", admin).body);
   answers.push_back(client.get("/api/v1/notifications", customer).body);
   for (const auto& body : answers) {
@@ -197,6 +202,8 @@ TEST_SUITE("e2e") {
       CAPTURE(body);
       CHECK(body.find("orders.payment_requested.v1") != std::string::npos);
       CHECK(body.find(R"("amount_cents":800)") != std::string::npos);
+      // Its failed attempts are listed with it, in words that do not carry the token either.
+      CHECK_FALSE(dead.at("items").as_array()[0].at("history").as_array().empty());
       CHECK(body.find(kCanary) == std::string::npos);
       CHECK(body.find("sealed.v1.") == std::string::npos);
       CHECK(body.find("payment_token") == std::string::npos);
@@ -228,6 +235,24 @@ TEST_SUITE("e2e") {
       CHECK(replayed.body.find(kCanary) == std::string::npos);
       auto customer = bearer(login(client, "dead-canary@example.com", "customer-password"));
       CHECK(wait_for_status(client, customer, order, {"confirmed"}).at("status") == "confirmed");
+      // The replay is audited; the healed delivery keeps its failures on the order's timelines.
+      auto audit = client.get("/api/v1/admin/audit", admin).json().at("items").as_array();
+      REQUIRE(audit.size() == 1);
+      CHECK(audit[0].at("action") == "replay");
+      CHECK(audit[0].at("dead_letter_id") == id);
+      CHECK(audit[0].at("event_type") == "orders.payment_requested.v1");
+      auto events = client.get("/api/v1/admin/events/timeline?key=" + std::to_string(order), admin)
+                        .json()
+                        .at("events")
+                        .as_array();
+      bool healed = false;
+      for (const auto& e : events) {
+        if (e.at("type") != "orders.payment_requested.v1") continue;
+        for (const auto& h : e.at("handled_by").as_array()) {
+          healed = healed || !h.at("failures").as_array().empty();
+        }
+      }
+      CHECK(healed);
       check_answers(client, admin, customer, {order});
       CHECK(server.terminate() == 0);
       CHECK(server.output().find(kCanary) == std::string::npos);

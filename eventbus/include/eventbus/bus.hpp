@@ -11,7 +11,9 @@
 //  fail      a throwing handler's savepoint is rolled back and the event is parked for retry with
 //            back-off; later events of the same publisher and key park behind it (for every
 //            subscriber of this module), so per-key order holds while other keys flow on. After
-//            max_attempts it becomes a dead letter, which an operator can list and replay.
+//            max_attempts it becomes a dead letter, which an operator can list and replay, or
+//            discard; every failed attempt is kept (bus_attempts), every replay and discard
+//            audited (bus_audit), both in the consuming module's database.
 //  outside   a subscriber that calls the outside world (subscribe_outside) makes its call with no
 //            transaction open, then records the outcome in the batch's transaction; its retries
 //            back off with jitter and give up after a time, not a count (docs/adr/0017).
@@ -181,15 +183,32 @@ class Bus {
   std::vector<std::string> hosted_modules() const;
 
   std::vector<ModuleStatus> status();
-  // Dead letters of every hosted module, ordered by id, after the given id.
-  std::vector<ParkedEvent> dead_letters(std::optional<std::int64_t> after, int limit);
-  // Hands a dead letter back to its subscriber now. Throws std::out_of_range for an unknown id.
+  // Parked deliveries of every hosted module in `status` (dead letters by default; "pending"
+  // lists those that failed and wait for a retry), ordered by id, after the given id, each with
+  // its history of failed attempts.
+  std::vector<ParkedEvent> dead_letters(std::optional<std::int64_t> after, int limit,
+                                        ParkedStatus status = ParkedStatus::dead);
+  // Hands a dead letter back to its subscriber now, and records who did it (bus_audit). Throws
+  // std::out_of_range for an unknown id.
   struct ReplayOutcome {
     enum class Result { delivered, failed_again, not_dead };
     Result result = Result::not_dead;
     std::optional<ParkedEvent> entry;  // the parked entry afterwards (absent when delivered)
   };
-  ReplayOutcome replay(std::int64_t id);
+  ReplayOutcome replay(std::int64_t id, const Operator& by = {});
+  // Gives a dead letter up: never handed to its subscriber again, kept as "discarded" (until the
+  // retention) and recorded with `reason` and who did it. Only a dead letter can be discarded
+  // (not_dead otherwise: still being retried, or discarded already). Throws std::out_of_range
+  // for an unknown id.
+  struct DiscardOutcome {
+    enum class Result { discarded, not_dead };
+    Result result = Result::not_dead;
+    ParkedEvent entry;  // afterwards
+  };
+  DiscardOutcome discard(std::int64_t id, const std::string& reason, const Operator& by = {});
+  // The replays and discards of every hosted module, newest first, after the position `before`
+  // in that order (see audit_position).
+  std::vector<AuditEntry> audit(std::optional<std::int64_t> before, int limit);
 
   const kernel::Clock& clock() const { return *clock_; }
   const BusOptions& options() const { return options_; }

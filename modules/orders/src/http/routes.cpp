@@ -3,11 +3,11 @@
 #include "domain/order_json.hpp"
 
 #include <eventbus/request_trace.hpp>
+#include <eventbus/timeline_json.hpp>
 #include <kernel/ids.hpp>
 #include <kernel/json_body.hpp>
 #include <kernel/pagination.hpp>
 #include <kernel/problem.hpp>
-#include <kernel/sealed_text.hpp>
 #include <kernel/time.hpp>
 
 #include <boost/json/object.hpp>
@@ -77,22 +77,6 @@ kernel::Response created(const Placed& placed) {
       placed.replayed_body ? *placed.replayed_body : boost::json::serialize(to_json(placed.order));
   if (placed.replayed_body) response.headers.set("Idempotent-Replayed", "true");
   return response;
-}
-
-// Deliveries of the event that failed: on what the order waits (a provider outage, say).
-boost::json::array waiting_json(const std::vector<eventbus::TimelineEntry::Waiting>& waiting) {
-  boost::json::array out;
-  for (const auto& w : waiting) {
-    boost::json::object o{{"subscriber", w.subscriber},
-                          {"status", w.status == "dead" ? "dead_letter" : "retrying"},
-                          {"attempts", w.attempts},
-                          {"last_error", w.last_error}};
-    if (w.status != "dead") {
-      o["next_attempt_at"] = kernel::format_rfc3339(kernel::from_unix_millis(w.next_attempt_ms));
-    }
-    out.push_back(std::move(o));
-  }
-  return out;
 }
 
 // The answer of a queued write of one order: 200 with it, or the error's problem.
@@ -192,25 +176,9 @@ void add_routes(kernel::Router& router, Ordering& ordering) {
       std::string(kBase) + "/{id}/events",
       [&ordering](kernel::Request& request) {
         boost::json::array events;
+        // Card tokens redacted; each delivery with its failed attempts (eventbus/timeline_json).
         for (const auto& entry : ordering.timeline(order_id(request), request.caller())) {
-          boost::json::array handled;
-          for (const auto& [subscriber, at] : entry.handled_by) {
-            handled.push_back(boost::json::object{
-                {"subscriber", subscriber},
-                {"handled_at", kernel::format_rfc3339(kernel::from_unix_millis(at))}});
-          }
-          // The card token is for Payments only: not in the clear, and not sealed either.
-          auto data = boost::json::parse(entry.event.payload);
-          kernel::sealed_text::redact(data);
-          events.push_back(boost::json::object{
-              {"id", entry.event.id},
-              {"type", entry.event.type},
-              {"source", entry.event.source},
-              {"time", kernel::format_rfc3339(kernel::from_unix_millis(entry.event.occurred_ms))},
-              {"correlation_id", entry.event.correlation_id},
-              {"data", std::move(data)},
-              {"handled_by", std::move(handled)},
-              {"waiting", waiting_json(entry.waiting)}});
+          events.push_back(eventbus::timeline_event_json(entry));
         }
         return kernel::Response::json(200, boost::json::object{{"order_id", order_id(request)},
                                                                {"events", std::move(events)}});
