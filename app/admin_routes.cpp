@@ -125,13 +125,25 @@ void add_admin_routes(
         boost::json::array modules;
         for (const auto& s : bus.status()) {
           auto lag = mirror_lag ? mirror_lag(s.module) : std::nullopt;
+          // On what this module's subscribers wait: failed deliveries per subscriber and type.
+          boost::json::array subscribers;
+          if (auto* module_bus = bus.find(s.module)) {
+            for (const auto& w : module_bus->waiting()) {
+              subscribers.push_back(boost::json::object{{"subscriber", w.subscriber},
+                                                        {"event_type", w.event_type},
+                                                        {"retrying", w.pending},
+                                                        {"dead_letters", w.dead},
+                                                        {"last_error", w.last_error}});
+            }
+          }
           modules.push_back(boost::json::object{
               {"module", s.module},
               {"outbox_waiting", s.outbox_waiting},
               {"oldest_waiting_age_ms", s.oldest_waiting_age_ms},
               {"retrying", s.retrying},
               {"dead_letters", s.dead_letters},
-              {"mirror_lag", lag ? boost::json::value(*lag) : boost::json::value(nullptr)}});
+              {"mirror_lag", lag ? boost::json::value(*lag) : boost::json::value(nullptr)},
+              {"subscribers", std::move(subscribers)}});
         }
         return kernel::Response::json(
             200, boost::json::object{{"relay", bus.running() ? "running" : "stopped"},
