@@ -1,6 +1,7 @@
 #include "application.hpp"
 
 #include "admin_routes.hpp"
+#include "deployment/deployment_admin.hpp"
 #include "event_stream/event_stream_route.hpp"
 #include "event_stream/event_tap.hpp"
 #include "forward/forward_headers.hpp"
@@ -274,6 +275,11 @@ std::uint16_t Application::start() {
   options.max_in_flight = config_.http_max_in_flight;
   options.max_connections_per_client = config_.http_max_connections_per_client;
   options.trusted_proxies = config_.trusted_proxies;
+  if (!forwarder_->upstreams().empty()) {
+    fan_out_ = std::make_unique<http::FanOut>();
+    deployment_admin_ =
+        std::make_unique<deployment::DeploymentAdmin>(hosted_, forwarder_->upstreams(), *fan_out_);
+  }
   server_ = std::make_unique<http::Server>(
       options, [this](kernel::Request& request) { return dispatch(request); });
   return server_->start();
@@ -291,6 +297,7 @@ void Application::stop() {
     // writes still queued after a forced stop reply to I/O contexts that exist until the
     // server is destroyed, so they are drained before that.
     for (const auto& database : databases_) database->drain_queued();
+    if (fan_out_) fan_out_->stop();  // its last replies post to the server's I/O contexts
     server_.reset();
   }
   if (revocation_follower_) revocation_follower_->stop();
@@ -313,6 +320,9 @@ http::Outcome Application::dispatch(kernel::Request& request) const {
     if (!response.is_deferred() && response.route.empty()) {
       response.route = router_.route_template(request);
       if (response.route.empty()) response.route = "unmatched";
+    }
+    if (deployment_admin_ && deployment_admin_->merges(request)) {
+      return deployment_admin_->merge(request, std::move(response));
     }
     return response;
   }
