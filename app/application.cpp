@@ -314,6 +314,8 @@ http::Outcome Application::dispatch(kernel::Request& request) const {
   }
   auto decision = forwarder_->decide(request);
   if (decision.kind == forward::Decision::Kind::local) {
+    // An admin view of the whole deployment: this process answers its own part, then merges.
+    auto merge = deployment_admin_ ? deployment_admin_->begin(request) : nullptr;
     auto response = gateway_->handle(request);
     // Answered by the gateway before the router (401, 429, a preflight): the route it was for.
     // (The router names the route of every answer it gives, deferred ones included.)
@@ -321,9 +323,7 @@ http::Outcome Application::dispatch(kernel::Request& request) const {
       response.route = router_.route_template(request);
       if (response.route.empty()) response.route = "unmatched";
     }
-    if (deployment_admin_ && deployment_admin_->merges(request)) {
-      return deployment_admin_->merge(request, std::move(response));
-    }
+    if (merge) return deployment_admin_->finish(merge, std::move(response));
     return response;
   }
   auto route = "forwarded:" + decision.module;

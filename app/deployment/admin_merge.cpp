@@ -1,7 +1,9 @@
 #include "deployment/admin_merge.hpp"
 
+#include <kernel/base64url.hpp>
 #include <kernel/pagination.hpp>
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -14,6 +16,9 @@ namespace mart::deployment {
 namespace {
 
 namespace json = boost::json;
+
+// What a merged listing's cursor starts with (before base64url), to tell it from others.
+constexpr std::string_view kPositionsPrefix = "mart-positions:";
 
 const json::array* array_at(const json::object& object, std::string_view name) {
   auto it = object.find(name);
@@ -91,40 +96,68 @@ json::object merge_status(const std::vector<ProcessAnswer>& answers) {
                       {"unavailable", unavailable_of(answers)}};
 }
 
-json::object merge_page(const std::vector<ProcessAnswer>& answers, int limit, IdOrder order) {
-  std::map<std::int64_t, json::value> by_id;  // one item per id; the first process's wins
+std::string encode_positions(const Positions& positions) {
+  json::object object;
+  for (const auto& [process, cursor] : positions) object[process] = cursor;
+  return kernel::base64url_encode(std::string(kPositionsPrefix) + json::serialize(object));
+}
+
+std::optional<Positions> decode_positions(std::string_view cursor) {
+  auto raw = kernel::base64url_decode(cursor);
+  if (!raw || !raw->starts_with(kPositionsPrefix)) return std::nullopt;
+  json::error_code ec;
+  auto value = json::parse(std::string_view(*raw).substr(kPositionsPrefix.size()), ec);
+  if (ec || !value.is_object()) return std::nullopt;
+  Positions positions;
+  for (const auto& [process, position] : value.get_object()) {
+    if (!position.is_string()) return std::nullopt;
+    positions.emplace(std::string(process), std::string(position.get_string()));
+  }
+  return positions;
+}
+
+json::object merge_page(const std::vector<ProcessAnswer>& answers, int limit, PageOrder order,
+                        const Positions& from) {
+  struct Candidate {
+    std::int64_t id;
+    std::string at;
+    const json::value* item;
+    const std::string* process;
+  };
+  std::vector<Candidate> candidates;
   bool more = false;
   for (const auto& answer : answers) {
     if (!answer.body) continue;
     if (const auto* items = array_at(*answer.body, "items")) {
       for (const auto& item : *items) {
-        if (auto id = id_of(item)) by_id.emplace(*id, item);
+        if (auto id = id_of(item)) {
+          candidates.push_back({*id, string_at(item, "at"), &item, &answer.upstream});
+        }
       }
     }
     auto next = answer.body->find("next_cursor");
     if (next != answer.body->end() && !next->value().is_null()) more = true;
   }
+  std::stable_sort(candidates.begin(), candidates.end(), [&](const auto& a, const auto& b) {
+    if (order == PageOrder::id_ascending) return a.id < b.id;
+    if (a.at != b.at) return a.at > b.at;
+    return a.id > b.id;
+  });
   json::array items;
-  std::optional<std::int64_t> last;
-  auto take = [&](auto begin, auto end) {
-    for (auto it = begin; it != end; ++it) {
-      if (static_cast<int>(items.size()) == limit) {
-        more = true;  // an item beyond the page: there is a next one
-        break;
-      }
-      items.push_back(it->second);
-      last = it->first;
+  std::set<std::int64_t> shown;
+  Positions positions = from;
+  for (const auto& candidate : candidates) {
+    if (!shown.insert(candidate.id).second) continue;  // one item per id; the first answer's
+    if (static_cast<int>(items.size()) == limit) {
+      more = true;  // an item beyond the page: there is a next one
+      break;
     }
-  };
-  if (order == IdOrder::ascending) {
-    take(by_id.begin(), by_id.end());
-  } else {
-    take(by_id.rbegin(), by_id.rend());
+    items.push_back(*candidate.item);
+    positions[*candidate.process] = kernel::encode_cursor(candidate.id);
   }
-  // A process with more than it answered sent a full page, so this page is full too: the next
-  // one starts after its last item.
+  // A process with more than it answered sent a full page, so this page is full too.
   json::value next_cursor = nullptr;
-  if (more && last) next_cursor = json::string(kernel::encode_cursor(*last));
+  if (more && !items.empty()) next_cursor = json::string(encode_positions(positions));
   return json::object{{"items", std::move(items)},
                       {"next_cursor", std::move(next_cursor)},
                       {"unavailable", unavailable_of(answers)}};

@@ -7,8 +7,10 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mart::deployment {
@@ -29,14 +31,28 @@ boost::json::array unavailable_of(const std::vector<ProcessAnswer>& answers);
 // [{"upstream", "modules", "relay"}] for the processes that answered, and "unavailable".
 boost::json::object merge_status(const std::vector<ProcessAnswer>& answers);
 
-enum class IdOrder { ascending, descending };
+// Where each process stands in a merged listing: the cursor its own answer would give for the
+// last of its items shown so far, by process ("local" or its URL). A process not named starts at
+// its beginning.
+using Positions = std::map<std::string, std::string>;
 
-// A page of items keyed by a deployment-wide unique integer "id" (dead letters, ascending; the
-// audit, newest first: descending), each process having answered the same cursor and limit:
-// the union (one item per id) in id order, cut to `limit`, "next_cursor" the last item's
-// position when any process has more, and "unavailable". The cursor stays a plain keyset
-// position, so the next page asks every process again from there.
-boost::json::object merge_page(const std::vector<ProcessAnswer>& answers, int limit, IdOrder order);
+// The merged listing's cursor: opaque to clients, not a cursor any one process accepts.
+std::string encode_positions(const Positions& positions);
+// Nothing for a text encode_positions did not make.
+std::optional<Positions> decode_positions(std::string_view cursor);
+
+enum class PageOrder {
+  id_ascending,  // dead letters: by their deployment-wide id
+  newest_first,  // the audit: by "at", then "id", newest first (as eventbus::Bus::audit)
+};
+
+// A page of items with a deployment-wide unique integer "id", each process having answered from
+// its position in `from` with the same limit: the union (one item per id) in `order`, cut to
+// `limit`, "next_cursor" the processes' new positions (encode_positions) when any has more, and
+// "unavailable". A process that gave no answer keeps its position, so a later page asks it again
+// from there.
+boost::json::object merge_page(const std::vector<ProcessAnswer>& answers, int limit,
+                               PageOrder order, const Positions& from = {});
 
 // GET /api/v1/admin/events/timeline?key=K: the events of every process, one per "id"; an event
 // several processes know gets the union of their "handled_by" and "waiting" entries (one per

@@ -19,11 +19,24 @@
 #include <utility>
 
 namespace mart::deployment {
+
+// What the merge needs once the answers are in (shared by the callbacks, read only).
+struct MergePlan {
+  enum class View { status, dead_letters, audit, timeline };
+  View view = View::status;
+  int limit = 20;
+  Positions from;           // listings: where each process stands
+  bool bad_cursor = false;  // listings: a cursor that no merge made
+  std::vector<std::string> hosted;
+  std::vector<DeploymentAdmin::Process> processes;
+  std::vector<http::UpstreamCall> calls;  // one per process, in the same order
+};
+
 namespace {
 
-namespace json = boost::json;
+using View = MergePlan::View;
 
-enum class View { status, dead_letters, audit, timeline };
+namespace json = boost::json;
 
 std::optional<View> view_of(const kernel::Request& request) {
   if (request.method != "GET") return std::nullopt;
@@ -47,14 +60,32 @@ bool not_asked(std::string_view name) {
   return std::find(kNotAsked.begin(), kNotAsked.end(), lower) != kNotAsked.end();
 }
 
-// What the merge needs once the answers are in (shared by the callbacks, read only).
-struct Plan {
-  View view = View::status;
-  int limit = 20;
-  std::vector<std::string> hosted;
-  std::vector<DeploymentAdmin::Process> processes;
-  std::vector<http::UpstreamCall> calls;  // one per process, in the same order
-};
+// The target an upstream is asked: the caller's, with ?scope=local and, for a listing, the
+// upstream's own cursor in place of the merged one. The query's other parameters go as they came.
+std::string upstream_target(std::string_view target, const std::optional<std::string>& cursor,
+                            bool listing) {
+  auto question = target.find('?');
+  std::string out(target.substr(0, question));
+  std::string query;
+  auto add = [&](std::string_view parameter) {
+    query += query.empty() ? "?" : "&";
+    query += parameter;
+  };
+  if (question != std::string_view::npos) {
+    auto rest = target.substr(question + 1);
+    while (!rest.empty()) {
+      auto amp = rest.find('&');
+      auto parameter = rest.substr(0, amp);
+      rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+      auto name = parameter.substr(0, parameter.find('='));
+      if (name == "scope" || (listing && name == "cursor") || parameter.empty()) continue;
+      add(parameter);
+    }
+  }
+  if (cursor) add("cursor=" + *cursor);  // base64url: nothing to escape
+  add("scope=local");
+  return out + query;
+}
 
 std::optional<json::object> object_of(const std::string& body) {
   json::error_code ec;
@@ -74,14 +105,14 @@ std::string failure_of(const kernel::Response& response) {
   return error;
 }
 
-json::object merged(const Plan& plan, std::vector<ProcessAnswer> answers) {
+json::object merged(const MergePlan& plan, std::vector<ProcessAnswer> answers) {
   switch (plan.view) {
     case View::status:
       return merge_status(answers);
     case View::dead_letters:
-      return merge_page(answers, plan.limit, IdOrder::ascending);
+      return merge_page(answers, plan.limit, PageOrder::id_ascending, plan.from);
     case View::audit:
-      return merge_page(answers, plan.limit, IdOrder::descending);
+      return merge_page(answers, plan.limit, PageOrder::newest_first, plan.from);
     case View::timeline:
       break;
   }
@@ -89,7 +120,7 @@ json::object merged(const Plan& plan, std::vector<ProcessAnswer> answers) {
 }
 
 // This process's answer `own` (a 200) with the upstreams' `responses`, as one answer.
-kernel::Response combine(const Plan& plan, kernel::Response own,
+kernel::Response combine(const MergePlan& plan, kernel::Response own,
                          std::vector<kernel::Response> responses) {
   std::vector<ProcessAnswer> answers;
   ProcessAnswer local{"local", plan.hosted, object_of(own.body), {}};
@@ -132,44 +163,67 @@ DeploymentAdmin::DeploymentAdmin(
   }
 }
 
-bool DeploymentAdmin::merges(const kernel::Request& request) const {
-  return !processes_.empty() && view_of(request) && !forward::asks_local_scope(request);
-}
-
-kernel::Response DeploymentAdmin::merge(const kernel::Request& request,
-                                        kernel::Response local) const {
-  if (!local.is_deferred() && local.status != 200) return local;
+DeploymentAdmin::Merge DeploymentAdmin::begin(kernel::Request& request) const {
   auto view = view_of(request);
-  if (!view) return local;
-  auto plan = std::make_shared<Plan>();
+  if (processes_.empty() || !view || forward::asks_local_scope(request)) return nullptr;
+  auto plan = std::make_shared<MergePlan>();
   plan->view = *view;
-  if (*view == View::dead_letters || *view == View::audit) {
+  plan->hosted = hosted_;
+  plan->processes = processes_;
+  const bool listing = *view == View::dead_letters || *view == View::audit;
+  if (listing) {
+    if (auto cursor = request.query_param("cursor")) {
+      auto positions = decode_positions(*cursor);
+      if (positions) {
+        plan->from = std::move(*positions);
+      } else {
+        plan->bad_cursor = true;  // answered 400 once this process has checked the caller
+      }
+    }
+    std::erase_if(request.query, [](const auto& pair) { return pair.first == "cursor"; });
+    if (auto own = plan->from.find("local"); own != plan->from.end()) {
+      request.query.emplace_back("cursor", own->second);
+    }
     try {
       plan->limit = kernel::parse_page(request).limit;
     } catch (const kernel::ApiError&) {
-      return local;  // this process accepted what the page parser refuses: its answer stands
+      return nullptr;  // a bad limit: this process's answer says so
     }
   }
-  plan->hosted = hosted_;
-  plan->processes = processes_;
-  auto target = request.target;
-  target += target.find('?') == std::string::npos ? "?scope=local" : "&scope=local";
-  kernel::Headers headers;
   const auto forwarded = forward::upstream_request_headers(request);
+  kernel::Headers headers;
   for (const auto& [name, value] : forwarded.all()) {
     if (!not_asked(name)) headers.add(name, value);
   }
   for (const auto& process : processes_) {
-    plan->calls.push_back(
-        http::UpstreamCall{process.upstream, "GET", target, headers, {}, request.request_id});
+    std::optional<std::string> cursor;
+    if (listing) {
+      if (auto at = plan->from.find(process.url); at != plan->from.end()) cursor = at->second;
+    }
+    plan->calls.push_back(http::UpstreamCall{process.upstream,
+                                             "GET",
+                                             upstream_target(request.target, cursor, listing),
+                                             headers,
+                                             {},
+                                             request.request_id});
   }
+  return plan;
+}
 
+kernel::Response DeploymentAdmin::finish(const Merge& merge, kernel::Response local) const {
+  if (!merge || (!local.is_deferred() && local.status != 200)) return local;
   auto route = local.route;
   auto* fan_out = &fan_out_;
   auto answer = kernel::Response::deferred(
-      [plan, fan_out, local = std::move(local)](kernel::Reply reply) mutable {
+      [plan = merge, fan_out, local = std::move(local)](kernel::Reply reply) mutable {
         auto gather = [plan, fan_out, reply](kernel::Response own) {
           if (own.status != 200) return reply(std::move(own));
+          if (plan->bad_cursor) {
+            auto refusal = kernel::problem_response(
+                kernel::ApiError::bad_request("The cursor is not one this server issued."));
+            refusal.route = own.route;
+            return reply(std::move(refusal));
+          }
           fan_out->send(plan->calls, [plan, own = std::move(own),
                                       reply](std::vector<kernel::Response> responses) mutable {
             auto own_route = own.route;

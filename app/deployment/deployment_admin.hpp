@@ -18,6 +18,8 @@
 
 namespace mart::deployment {
 
+struct MergePlan;
+
 class DeploymentAdmin {
  public:
   // `upstreams`: the forwarder's, module -> upstream (modules hosted elsewhere).
@@ -25,12 +27,17 @@ class DeploymentAdmin {
                   const std::map<std::string, std::shared_ptr<const http::Upstream>>& upstreams,
                   http::FanOut& fan_out);
 
-  // Whether `request` asks for a view this class merges (and not for scope=local).
-  bool merges(const kernel::Request& request) const;
+  // A merge under way: begun before this process answers its own part, finished with it.
+  using Merge = std::shared_ptr<const MergePlan>;
 
-  // The deployment's answer to `request`, given this process's own answer `local` (a ready or a
-  // deferred response): `local` itself unless it is a 200, else a deferred 200 with the merge.
-  kernel::Response merge(const kernel::Request& request, kernel::Response local) const;
+  // When `request` asks for a merged view (and not for scope=local): the merge, with `request`
+  // turned into this process's own part (for a listing, its cursor becomes this process's
+  // position in the merged cursor). Nothing otherwise, and `request` is left as it is.
+  Merge begin(kernel::Request& request) const;
+
+  // The deployment's answer, given this process's own answer `local` (ready or deferred):
+  // `local` itself unless it is a 200, else a deferred 200 with the merge.
+  kernel::Response finish(const Merge& merge, kernel::Response local) const;
 
   // One process the views are asked of: an upstream URL and the modules it serves for us.
   struct Process {

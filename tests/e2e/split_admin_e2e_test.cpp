@@ -13,6 +13,8 @@
 #include "http/client.hpp"
 #include "temp_dir.hpp"
 
+#include <kernel/pagination.hpp>
+
 #include <boost/json/serialize.hpp>
 
 #include <doctest/doctest.h>
@@ -196,6 +198,14 @@ TEST_SUITE("e2e") {
       CHECK(walk_dead_letters(gateway, admin, "/api/v1/admin/dead-letters", limit) == expected);
       CHECK(walk_dead_letters(flow, admin, "/api/v1/admin/dead-letters", limit) == expected);
     }
+
+    // A cursor no merge made (one process's own, or none at all) is refused.
+    REQUIRE(flow_page.at("items").as_array().size() >= 1);
+    const auto own_cursor = kernel::encode_cursor(ids_of(flow_page).front());
+    CHECK(gateway.get("/api/v1/admin/dead-letters?cursor=" + own_cursor, admin).status == 400);
+    CHECK(gateway.get("/api/v1/admin/dead-letters?cursor=nonsense", admin).status == 400);
+    CHECK(flow.get("/api/v1/admin/dead-letters?scope=local&cursor=" + own_cursor, admin).status ==
+          200);
 
     // The status: every module of the deployment, and which process serves which.
     auto status = gateway.get("/api/v1/admin/events/status", admin);

@@ -10,12 +10,14 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-using mart::deployment::IdOrder;
+using mart::deployment::PageOrder;
+using mart::deployment::Positions;
 using mart::deployment::ProcessAnswer;
 namespace json = boost::json;
 
@@ -44,28 +46,48 @@ std::vector<std::int64_t> ids_of(const json::object& merged) {
   return out;
 }
 
-std::optional<std::int64_t> next_of(const json::object& merged) {
+// The positions the merged page's next cursor carries; nothing on the last page.
+std::optional<Positions> next_of(const json::object& merged) {
   const auto& next = merged.at("next_cursor");
   if (next.is_null()) return std::nullopt;
-  return kernel::decode_cursor(next.as_string());
+  auto positions = mart::deployment::decode_positions(next.as_string());
+  REQUIRE(positions);
+  return positions;
 }
 
-// What the process `all` (every id it holds, ascending) answers for a page after `after`.
-ProcessAnswer page_of(std::string upstream, const std::vector<std::int64_t>& all,
-                      std::optional<std::int64_t> after, int limit, IdOrder order) {
-  std::vector<std::int64_t> ids;
-  if (order == IdOrder::ascending) {
-    for (auto id : all) {
-      if (!after || id > *after) ids.push_back(id);
-    }
-  } else {
-    for (auto it = all.rbegin(); it != all.rend(); ++it) {
-      if (!after || *it < *after) ids.push_back(*it);
-    }
+struct Row {
+  std::int64_t id;
+  std::string at;
+};
+
+bool before(const Row& a, const Row& b, PageOrder order) {
+  if (order == PageOrder::id_ascending) return a.id < b.id;
+  if (a.at != b.at) return a.at > b.at;
+  return a.id > b.id;
+}
+
+// What a process holding `rows` answers for a page of `limit` from its position in `from`: its
+// own rows in `order` after the row its cursor names (as the bus's listings do).
+ProcessAnswer listing(const std::string& process, std::vector<Row> rows, const Positions& from,
+                      int limit, PageOrder order) {
+  std::sort(rows.begin(), rows.end(),
+            [&](const Row& a, const Row& b) { return before(a, b, order); });
+  if (auto position = from.find(process); position != from.end()) {
+    auto id = kernel::decode_cursor(position->second);
+    REQUIRE(id);
+    auto last = std::find_if(rows.begin(), rows.end(), [&](const Row& r) { return r.id == *id; });
+    REQUIRE(last != rows.end());
+    rows.erase(rows.begin(), last + 1);
   }
-  bool more = static_cast<int>(ids.size()) > limit;
-  if (more) ids.resize(static_cast<std::size_t>(limit));
-  return page(std::move(upstream), ids, more);
+  bool more = static_cast<int>(rows.size()) > limit;
+  if (more) rows.resize(static_cast<std::size_t>(limit));
+  json::array items;
+  for (const auto& row : rows) {
+    items.push_back(json::object{{"id", row.id}, {"at", row.at}, {"from", process}});
+  }
+  json::value next = nullptr;
+  if (more) next = json::string(kernel::encode_cursor(rows.back().id));
+  return {process, {}, json::object{{"items", items}, {"next_cursor", next}}, {}};
 }
 
 }  // namespace
@@ -121,63 +143,99 @@ TEST_SUITE("deployment") {
     auto merged = mart::deployment::merge_page(
         {page("local", {18, 34, 66}, false), page("http://h:1", {21, 37}, false),
          failed("http://h:2", {"users"}, "HTTP 504: no answer")},
-        3, IdOrder::ascending);
+        3, PageOrder::id_ascending, {{"http://h:2", "kept"}});
     CHECK(ids_of(merged) == std::vector<std::int64_t>{18, 21, 34});
-    CHECK(next_of(merged) == 34);
     CHECK(merged.at("items").as_array()[1].at("from") == "http://h:1");
+    auto next = next_of(merged);
+    REQUIRE(next);
+    // Each process's position is its last item shown; one that did not answer keeps its own.
+    CHECK(*next == Positions{{"local", kernel::encode_cursor(34)},
+                             {"http://h:1", kernel::encode_cursor(21)},
+                             {"http://h:2", "kept"}});
     REQUIRE(merged.at("unavailable").as_array().size() == 1);
     CHECK(merged.at("unavailable").as_array()[0].at("upstream") == "http://h:2");
 
     SUBCASE("the last page has no next cursor") {
       auto last = mart::deployment::merge_page(
-          {page("local", {66}, false), page("http://h:1", {37}, false)}, 3, IdOrder::ascending);
+          {page("local", {66}, false), page("http://h:1", {37}, false)}, 3,
+          PageOrder::id_ascending);
       CHECK(ids_of(last) == std::vector<std::int64_t>{37, 66});
       CHECK(last.at("next_cursor").is_null());
       CHECK(last.at("unavailable").as_array().empty());
     }
     SUBCASE("a full page with more in one process has a next cursor") {
       auto full = mart::deployment::merge_page(
-          {page("local", {18, 34}, true), page("http://h:1", {}, false)}, 2, IdOrder::ascending);
+          {page("local", {18, 34}, true), page("http://h:1", {}, false)}, 2,
+          PageOrder::id_ascending);
       CHECK(ids_of(full) == std::vector<std::int64_t>{18, 34});
-      CHECK(next_of(full) == 34);
+      REQUIRE(next_of(full));
+      CHECK(next_of(full)->at("local") == kernel::encode_cursor(34));
     }
     SUBCASE("an id two processes answer is listed once") {
       auto twice = mart::deployment::merge_page(
-          {page("local", {18}, false), page("http://h:1", {18, 21}, false)}, 5, IdOrder::ascending);
+          {page("local", {18}, false), page("http://h:1", {18, 21}, false)}, 5,
+          PageOrder::id_ascending);
       CHECK(ids_of(twice) == std::vector<std::int64_t>{18, 21});
     }
   }
 
-  TEST_CASE("[merge_page] walking the cursor visits every item of every process once, in order") {
-    const std::vector<std::int64_t> local = {18, 34, 50, 66, 82, 98, 114};
-    const std::vector<std::int64_t> remote = {21, 37, 133, 149};
-    const std::vector<std::int64_t> other = {19, 35, 51};
-    for (auto order : {IdOrder::ascending, IdOrder::descending}) {
+  TEST_CASE("[merge_page] the audit: newest first by time, then id") {
+    auto merged = mart::deployment::merge_page(
+        {answered("local", {}, R"({"items":[{"id":50,"at":"2026-01-01T10:00:03.000Z"},
+                                            {"id":34,"at":"2026-01-01T10:00:01.000Z"}],
+                                   "next_cursor":null})"),
+         answered("http://h:1", {}, R"({"items":[{"id":21,"at":"2026-01-01T10:00:02.000Z"},
+                                                 {"id":37,"at":"2026-01-01T10:00:01.000Z"}],
+                                        "next_cursor":null})")},
+        10, PageOrder::newest_first);
+    CHECK(ids_of(merged) == std::vector<std::int64_t>{50, 21, 37, 34});
+    CHECK(merged.at("next_cursor").is_null());
+  }
+
+  TEST_CASE("[merge_page] walking the cursor shows every item of every process once, in order") {
+    // Times that do not follow the ids across processes (as the audit's do not).
+    const std::vector<Row> local = {{18, "10:05"}, {34, "10:01"}, {50, "10:09"}, {66, "10:03"},
+                                    {82, "10:03"}, {98, "10:20"}, {114, "10:02"}};
+    const std::vector<Row> remote = {{21, "10:04"}, {37, "10:03"}, {133, "10:00"}, {149, "10:30"}};
+    const std::vector<Row> other = {{19, "10:07"}, {35, "10:07"}, {51, "10:01"}};
+    for (auto order : {PageOrder::id_ascending, PageOrder::newest_first}) {
       for (int limit : {1, 2, 3, 5, 20}) {
         CAPTURE(limit);
-        CAPTURE(order == IdOrder::ascending);
+        CAPTURE(order == PageOrder::id_ascending);
         std::vector<std::int64_t> seen;
-        std::optional<std::int64_t> after;
+        Positions from;
         for (int pages = 0; pages < 50; ++pages) {
           auto merged =
-              mart::deployment::merge_page({page_of("local", local, after, limit, order),
-                                            page_of("http://h:1", remote, after, limit, order),
-                                            page_of("http://h:2", other, after, limit, order)},
-                                           limit, order);
+              mart::deployment::merge_page({listing("local", local, from, limit, order),
+                                            listing("http://h:1", remote, from, limit, order),
+                                            listing("http://h:2", other, from, limit, order)},
+                                           limit, order, from);
           auto ids = ids_of(merged);
           CHECK(static_cast<int>(ids.size()) <= limit);
           seen.insert(seen.end(), ids.begin(), ids.end());
-          after = next_of(merged);
-          if (!after) break;
+          auto next = next_of(merged);
+          if (!next) break;
+          from = *next;
         }
-        std::vector<std::int64_t> expected = local;
-        expected.insert(expected.end(), remote.begin(), remote.end());
-        expected.insert(expected.end(), other.begin(), other.end());
-        std::sort(expected.begin(), expected.end());
-        if (order == IdOrder::descending) std::reverse(expected.begin(), expected.end());
+        std::vector<Row> all = local;
+        all.insert(all.end(), remote.begin(), remote.end());
+        all.insert(all.end(), other.begin(), other.end());
+        std::sort(all.begin(), all.end(),
+                  [&](const Row& a, const Row& b) { return before(a, b, order); });
+        std::vector<std::int64_t> expected;
+        for (const auto& row : all) expected.push_back(row.id);
         CHECK(seen == expected);
       }
     }
+  }
+
+  TEST_CASE("[positions] a merged cursor round-trips; another cursor is not one") {
+    Positions positions{{"local", kernel::encode_cursor(18)}, {"http://h:1", "abc"}};
+    CHECK(mart::deployment::decode_positions(mart::deployment::encode_positions(positions)) ==
+          positions);
+    CHECK_FALSE(mart::deployment::decode_positions(kernel::encode_cursor(18)));
+    CHECK_FALSE(mart::deployment::decode_positions("not base64 !"));
+    CHECK_FALSE(mart::deployment::decode_positions(""));
   }
 
   TEST_CASE("[merge_timeline] events of every process, one per id, in time and causation order") {
