@@ -1,6 +1,7 @@
 #include "application.hpp"
 
 #include "admin_routes.hpp"
+#include "deployment/deployment_admin.hpp"
 #include "event_stream/event_stream_route.hpp"
 #include "event_stream/event_tap.hpp"
 #include "forward/forward_headers.hpp"
@@ -298,6 +299,11 @@ std::uint16_t Application::start() {
   options.max_in_flight = config_.http_max_in_flight;
   options.max_connections_per_client = config_.http_max_connections_per_client;
   options.trusted_proxies = config_.trusted_proxies;
+  if (!forwarder_->upstreams().empty()) {
+    fan_out_ = std::make_unique<http::FanOut>();
+    deployment_admin_ =
+        std::make_unique<deployment::DeploymentAdmin>(hosted_, forwarder_->upstreams(), *fan_out_);
+  }
   server_ = std::make_unique<http::Server>(
       options, [this](kernel::Request& request) { return dispatch(request); });
   return server_->start();
@@ -316,6 +322,7 @@ void Application::stop() {
     // writes still queued after a forced stop reply to I/O contexts that exist until the
     // server is destroyed, so they are drained before that.
     for (const auto& database : databases_) database->drain_queued();
+    if (fan_out_) fan_out_->stop();  // its last replies post to the server's I/O contexts
     server_.reset();
   }
   if (revocation_follower_) revocation_follower_->stop();
@@ -332,6 +339,8 @@ http::Outcome Application::dispatch(kernel::Request& request) const {
   }
   auto decision = forwarder_->decide(request);
   if (decision.kind == forward::Decision::Kind::local) {
+    // An admin view of the whole deployment: this process answers its own part, then merges.
+    auto merge = deployment_admin_ ? deployment_admin_->begin(request) : nullptr;
     auto response = gateway_->handle(request);
     // Answered by the gateway before the router (401, 429, a preflight): the route it was for.
     // (The router names the route of every answer it gives, deferred ones included.)
@@ -339,6 +348,7 @@ http::Outcome Application::dispatch(kernel::Request& request) const {
       response.route = router_.route_template(request);
       if (response.route.empty()) response.route = "unmatched";
     }
+    if (merge) return deployment_admin_->finish(merge, std::move(response));
     return response;
   }
   auto route = "forwarded:" + decision.module;

@@ -4,6 +4,7 @@
 
 #include "config/config.hpp"
 #include "event_stream/upstream_relay.hpp"
+#include "http/fan_out.hpp"
 #include "http/server.hpp"
 
 #include <eventbus/bus.hpp>
@@ -28,6 +29,9 @@ class RevocationList;
 }  // namespace gateway
 namespace forward {
 class Forwarder;
+}
+namespace deployment {
+class DeploymentAdmin;
 }
 namespace web {
 class WebPages;
@@ -93,6 +97,10 @@ class Application {
   std::unique_ptr<RevocationFollower> revocation_follower_;
   std::unique_ptr<gateway::Gateway> gateway_;
   std::unique_ptr<forward::Forwarder> forwarder_;
+  // With upstreams, once started: the admin views merged across the deployment, asked on the
+  // fan-out's own thread (stopped after the server, whose answers may wait for it).
+  std::unique_ptr<http::FanOut> fan_out_;
+  std::unique_ptr<deployment::DeploymentAdmin> deployment_admin_;
   // The storefront and admin pages; null when web.enabled is false or the build has none.
   std::unique_ptr<web::WebPages> web_;
   kernel::PrincipalDirectory* directory_ = nullptr;

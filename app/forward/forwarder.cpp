@@ -1,5 +1,6 @@
 #include "forward/forwarder.hpp"
 
+#include "forward/dead_letter_owner.hpp"
 #include "forward/forward_headers.hpp"
 #include "forward/module_routes.hpp"
 #include "forward/upstream_url.hpp"
@@ -9,6 +10,10 @@
 #include <algorithm>
 
 namespace mart::forward {
+bool asks_local_scope(const kernel::Request& request) {
+  auto scope = request.query_param("scope");
+  return scope && *scope == "local";
+}
 
 Forwarder::Forwarder(const std::vector<std::string>& hosted,
                      const std::map<std::string, std::string>& upstreams,
@@ -28,6 +33,11 @@ Decision Forwarder::decide(const kernel::Request& request) const {
   // A path received in another spelling than the canonical one stays here, where it is a 404.
   if (!request.path_canonical) return decision;
   auto module = module_for_path(request.path);
+  // A dead letter is replayed or discarded by the process hosting its module (unless the
+  // request asks this process only).
+  if (!module && !asks_local_scope(request)) {
+    module = dead_letter_module(request.method, request.path);
+  }
   if (!module || std::find(hosted_.begin(), hosted_.end(), *module) != hosted_.end()) {
     return decision;
   }

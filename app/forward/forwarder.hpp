@@ -2,6 +2,8 @@
 // The forwarding decision of a process that hosts only some modules: a request for a module
 // hosted here is handled here; one for a module hosted elsewhere goes to that module's upstream;
 // one for a module with no upstream is refused (503). See docs/adr/0009-forwarding-gateway.md.
+// A dead letter's replay or discard counts as a request for the dead letter's module
+// (dead_letter_owner.hpp), unless it carries ?scope=local.
 
 #include "http/server.hpp"
 
@@ -26,6 +28,10 @@ struct Decision {
   std::string module;
   std::shared_ptr<const http::Upstream> upstream;
 };
+
+// Whether the request carries ?scope=local: this process's own part of an admin view, or its own
+// dead letters (what a merging process asks of its upstreams; never merged or routed again).
+bool asks_local_scope(const kernel::Request& request);
 
 class Forwarder {
  public:

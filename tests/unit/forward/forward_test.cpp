@@ -9,6 +9,7 @@
 #include "http/client_address.hpp"
 
 #include <kernel/trace.hpp>
+#include <mart/module_list.hpp>
 
 #include <doctest/doctest.h>
 
@@ -290,6 +291,45 @@ TEST_SUITE("forward") {
     mart::forward::Forwarder none({}, {}, 1s);
     CHECK(none.decide(request_for("/api/v1/products")).kind == Kind::not_hosted);
     CHECK(none.decide(request_for("/metrics")).kind == Kind::local);
+  }
+
+  // Issue #16: a dead letter's replay or discard goes to the process hosting its module (the
+  // bus numbers dead letters local id * 16 + the module's code).
+  TEST_CASE("[Forwarder] a dead letter's replay and discard go to its module's process") {
+    mart::forward::Forwarder forwarder({"orders"}, {{"payments", "http://10.0.0.2:8082"}}, 300ms);
+    using Kind = mart::forward::Decision::Kind;
+    auto post = [](std::string path) {
+      auto r = request_for(std::move(path));
+      r.method = "POST";
+      return r;
+    };
+    const auto orders = mart::module_code("orders");
+    const auto payments = mart::module_code("payments");
+    const auto users = mart::module_code("users");
+    auto path = [](std::int64_t id, const char* action) {
+      return "/api/v1/admin/dead-letters/" + std::to_string(id) + "/" + action;
+    };
+
+    auto replay = forwarder.decide(post(path(3 * 16 + payments, "replay")));
+    CHECK(replay.kind == Kind::forward);
+    CHECK(replay.module == "payments");
+    REQUIRE(replay.upstream);
+    CHECK(replay.upstream->authority == "10.0.0.2:8082");
+    CHECK(forwarder.decide(post(path(16 + payments, "discard"))).kind == Kind::forward);
+    CHECK(forwarder.decide(post(path(5 * 16 + orders, "replay"))).kind == Kind::local);
+    auto nowhere = forwarder.decide(post(path(16 + users, "replay")));
+    CHECK(nowhere.kind == Kind::not_hosted);
+    CHECK(nowhere.module == "users");
+
+    // ?scope=local, another method or action, an id that is no number or names no module: here.
+    auto local = post(path(16 + payments, "replay") + "?scope=local");
+    local.query = {{"scope", "local"}};
+    CHECK(forwarder.decide(local).kind == Kind::local);
+    CHECK(forwarder.decide(request_for(path(16 + payments, "replay"))).kind == Kind::local);
+    CHECK(forwarder.decide(post(path(16 + payments, "delete"))).kind == Kind::local);
+    CHECK(forwarder.decide(post("/api/v1/admin/dead-letters/x3/replay")).kind == Kind::local);
+    CHECK(forwarder.decide(post("/api/v1/admin/dead-letters/0/replay")).kind == Kind::local);
+    CHECK(forwarder.decide(post(path(16 + 15, "replay"))).kind == Kind::local);
   }
 
   // Issue #13, item 1: the forwarding decision follows the router's rule. A path in another
