@@ -9,7 +9,7 @@ import { navigate, useLocation } from '../lib/router.js';
 import {
   Empty, Field, Loading, Notice, Pager, Problem, useAction, useForm, usePages, useTitle,
 } from '../lib/ui.js';
-import { Unavailable, orderIdOf } from './console_parts.js';
+import { TypeName, Unavailable, orderIdOf } from './console_parts.js';
 
 const statusFilters = [
   ['', 'Retrying and dead'],
@@ -76,9 +76,9 @@ function DeadLetter({ entry: initial }) {
       <span class=${`status status-dl-${entry.status}`}>${statusText[entry.status] || entry.status}</span>
     </div>
     <dl class="facts">
-      <div><dt>Event</dt><dd><code>${entry.event.type}</code> from ${entry.event.source}</dd></div>
-      <div><dt>Key</dt><dd>${order
-        ? html`<a href=${`/admin/timeline/${order}`}>order ${order}</a>` : entry.event.key}</dd></div>
+      <div class="double"><dt>Event</dt><dd><${TypeName} type=${entry.event.type} /> from ${entry.event.source}</dd></div>
+      <div><dt>Key</dt><dd>${entry.event.key}</dd></div>
+      ${order && html`<div><dt>Order</dt><dd><a href=${`/admin/timeline/${order}`}>timeline of order ${order}</a></dd></div>`}
       <div><dt>Attempts</dt><dd>${entry.attempts}</dd></div>
       <div><dt>Parked</dt><dd>${formatTime(entry.parked_at)}</dd></div>
       <div class="wide"><dt>Last error</dt><dd>${entry.last_error}</dd></div>

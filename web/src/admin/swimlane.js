@@ -38,9 +38,10 @@ export function marksOf(events) {
           text: `${w.subscriber} attempt ${a.attempt} failed at ${formatClock(a.at)}: ${a.error}` });
       }
       const lastAt = history.length ? ms(history[history.length - 1].at) : ms(e.time);
-      if (w.status === 'dead_letter') {
-        marks.push({ lane: moduleOf(w.subscriber), t: lastAt, kind: 'dead', index,
-          text: `${w.subscriber}: dead letter after ${w.attempts} attempts: ${w.last_error}` });
+      if (w.status === 'dead_letter' || w.status === 'discarded') {
+        const discarded = w.status === 'discarded';
+        marks.push({ lane: moduleOf(w.subscriber), t: lastAt, kind: discarded ? 'discarded' : 'dead', index,
+          text: `${w.subscriber}: dead letter after ${w.attempts} attempts${discarded ? ', discarded' : ''}: ${w.last_error}` });
       } else {
         const next = w.next_attempt_at ? ms(w.next_attempt_at) : lastAt;
         marks.push({ lane: moduleOf(w.subscriber), t: Math.max(next, lastAt), kind: 'waiting', index,
@@ -89,7 +90,8 @@ function Mark({ mark, y }) {
     case 'failed':
       return html`<g class="mark failed">${title}<path d=${`M${mark.x - 5},${y - 5}l10,10m0,-10l-10,10`} /></g>`;
     case 'dead':
-      return html`<g class="mark dead">${title}<rect x=${mark.x - 6} y=${y - 6} width="12" height="12" /></g>`;
+    case 'discarded':
+      return html`<g class=${`mark ${mark.kind}`}>${title}<rect x=${mark.x - 6} y=${y - 6} width="12" height="12" /></g>`;
     default:
       return html`<g class="mark waiting">${title}<circle cx=${mark.x} cy=${y} r="6" /></g>`;
   }
@@ -140,6 +142,7 @@ export function SwimlaneLegend() {
     <li><span class="key handled"></span>handled by a subscriber</li>
     <li><span class="key failed">×</span>failed attempt</li>
     <li><span class="key dead"></span>dead letter</li>
+    <li><span class="key discarded"></span>discarded</li>
     <li><span class="key waiting"></span>waiting for a retry</li>
   </ul>`;
 }

@@ -47,9 +47,9 @@ function Handled({ event }) {
 function Waiting({ event }) {
   if (!event.waiting.length) return html`<span class="muted">—</span>`;
   return html`<ul class="plain">${event.waiting.map((w) => html`<li key=${w.subscriber}>
-    <code>${w.subscriber}</code>: ${w.status === 'dead_letter'
-      ? html`<strong class="bad">dead letter</strong> after ${w.attempts} attempts
-        (<a href="/admin/dead-letters?status=dead">dead letters</a>)`
+    <code>${w.subscriber}</code>: ${w.status === 'dead_letter' || w.status === 'discarded'
+      ? html`<strong class="bad">${w.status === 'discarded' ? 'discarded' : 'dead letter'}</strong>
+        ${` after ${w.attempts} attempts `}(<a href=${`/admin/dead-letters?status=${w.status === 'discarded' ? 'discarded' : 'dead'}`}>dead letters</a>)`
       : html`<strong class="warn">retrying</strong>, ${w.attempts} failed${w.next_attempt_at
         ? `, next at ${formatClock(w.next_attempt_at)}` : ''}`}
     ${(w.history || []).length > 0 && html`<ul class="failures">${w.history.map((a) => html`<li key=${a.attempt}>
@@ -65,21 +65,49 @@ function EventTable({ events }) {
       <th scope="col">Published by</th><th scope="col">Handled by</th><th scope="col">Failed or waiting</th></tr></thead>
     <tbody>${events.map((e, i) => html`<tr key=${e.id}>
       <td data-label="#">${i + 1}</td><td data-label="Time" class="nowrap">${formatClock(e.time)}</td>
-      <td data-label="Event"><${TypeName} type=${e.type} /></td><td data-label="Published by">${e.source}</td>
+      <td data-label="Event"><${TypeName} type=${e.type} />${e.keyedOtherwise &&
+        html`<br /><span class="muted">keyed ${e.key}; from the dead letters</span>`}</td><td data-label="Published by">${e.source}</td>
       <td data-label="Handled by"><${Handled} event=${e} /></td>
       <td data-label="Failed or waiting"><${Waiting} event=${e} /></td></tr>`)}
     </tbody>
   </table>`;
 }
 
+// A delivery parked for an event about this order but keyed otherwise (a notification is keyed
+// by its user): the timeline by key does not have it, the dead-letter list does.
+function parkedEventsOf(id, list, known) {
+  const byEvent = new Map();
+  for (const d of list.items) {
+    if (d.event.data.order_id !== id || known.has(d.event.id) || d.status === 'discarded') continue;
+    const event = byEvent.get(d.event.id) || {
+      id: d.event.id, type: d.event.type, source: d.event.source, key: d.event.key,
+      time: d.event.occurred_at, correlation_id: d.event.correlation_id, data: d.event.data,
+      handled_by: [], waiting: [], keyedOtherwise: true,
+    };
+    event.waiting.push({ subscriber: d.subscriber, status: d.status === 'dead' ? 'dead_letter' : 'retrying',
+      attempts: d.attempts, last_error: d.last_error, history: d.history || [] });
+    byEvent.set(d.event.id, event);
+  }
+  return [...byEvent.values()];
+}
+
+async function loadTimeline(id) {
+  const [timeline, parked] = await Promise.all([
+    get(withQuery('/admin/events/timeline', { key: id })),
+    get('/admin/dead-letters?limit=100').catch(() => ({ items: [] })),
+  ]);
+  const known = new Set(timeline.events.map((e) => e.id));
+  return { ...timeline, events: [...timeline.events, ...parkedEventsOf(id, parked, known)] };
+}
+
 function Timeline({ id }) {
-  const page = useLoad(() => get(withQuery('/admin/events/timeline', { key: id })), [id]);
+  const page = useLoad(() => loadTimeline(id), [id]);
   const data = page.data;
   const events = data ? [...data.events].sort((a, b) => ms(a.time) - ms(b.time)) : [];
   // Follows the order while it moves: a recent event, or a delivery waiting for its retry.
   const last = events.length ? ms(events[events.length - 1].time) : 0;
   const moving = Boolean(data) && (Date.now() - last < 30000 ||
-    events.some((e) => e.waiting.some((w) => w.status !== 'dead_letter')));
+    events.some((e) => e.waiting.some((w) => w.status === 'retrying')));
   useInterval(page.reload, 2000, moving);
   if (page.error && !data) return html`<${Problem} error=${page.error} />`;
   if (!data) return html`<${Loading} />`;
