@@ -160,6 +160,9 @@ export function HealthPage() {
   if (!page.data) return html`<section><h1>Health</h1><${Loading} /></section>`;
   const { status, waiting, samples, at } = page.data;
   const points = series(history.current);
+  // The charts span the time the page has been open, from one minute up to five.
+  const since = history.current.length ? history.current[0].t : at;
+  const span = Math.min(windowMs, Math.max(60000, Math.ceil((at - since) / 60000) * 60000));
   const processes = status.processes || [];
   return html`<section class="console">
     <div class="heading">
@@ -179,10 +182,10 @@ export function HealthPage() {
       : html`<h2>This process</h2>
         <${Figures} samples=${samples} />
         <div class="charts">
-          <${LineChart} title="Orders per second" unit="/s" windowMs=${windowMs} now=${at}
+          <${LineChart} title="Orders per second" unit="/s" windowMs=${span} now=${at}
             series=${[{ name: 'placed', points: points.placed, className: 's1' },
               { name: 'confirmed', points: points.confirmed, className: 's2' }]} />
-          <${LineChart} title="POST /api/v1/orders latency" unit="ms" windowMs=${windowMs} now=${at}
+          <${LineChart} title="POST /api/v1/orders latency" unit="ms" windowMs=${span} now=${at}
             series=${[{ name: 'p50', points: points.p50, className: 's1' },
               { name: 'p95', points: points.p95, className: 's2' }]} />
         </div>
