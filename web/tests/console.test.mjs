@@ -84,7 +84,7 @@ describe('live flow and order timeline', () => {
       (await call(mart.base, 'GET', `/orders/${order.id}`, { token })).status === 'confirmed');
     await orders.getByRole('link', { name: `order_placed · order ${order.id}` }).click();
     await page.waitForURL(`**/admin/timeline/${order.id}`);
-    const swimlane = page.getByRole('img', { name: new RegExp(`^Swimlane of order ${order.id}`) });
+    const swimlane = page.getByRole('img', { name: new RegExp(`^Swimlane of order ${order.id}:`) });
     await eventually(async () => {
       const name = (await swimlane.count()) ? await swimlane.getAttribute('aria-label') : '';
       return ['orders', 'inventory', 'payments', 'notifications'].every((m) => name.includes(m));
@@ -100,7 +100,7 @@ describe('live flow and order timeline', () => {
     await page.getByLabel('Order id').fill(String(held.id));
     await page.getByRole('button', { name: 'Show timeline' }).click();
     await page.waitForURL(`**/admin/timeline/${held.id}`);
-    await page.getByRole('img', { name: new RegExp(`^Swimlane of order ${held.id}`) }).waitFor();
+    await page.getByRole('img', { name: new RegExp(`^Swimlane of order ${held.id}:`) }).waitFor();
     noTroubles(troubles);
     await context.close();
   });
@@ -155,7 +155,13 @@ describe('dead letters', () => {
     const [toDiscard, toReplay] = [byOrder(two.id) || dead[1], byOrder(one.id) || dead[0]];
 
     const { page, troubles, context } = await openPage(browser, mart.base);
-    await signIn(page, '/admin/dead-letters?status=dead', admin);
+    // The order's timeline shows where its notification became a dead letter.
+    await signIn(page, `/admin/timeline/${one.id}`, admin);
+    const waiting = page.getByRole('table', { name: /The events/ }).getByRole('row')
+      .filter({ hasText: 'notifications.deliver' }).filter({ hasText: 'dead letter' });
+    await waiting.first().waitFor();
+    assert.ok(await page.locator('svg.swimlane .mark.dead').count() >= 1, 'a dead-letter mark in the swimlane');
+    await page.goto('/admin/dead-letters?status=dead');
     const card = (id) => page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: new RegExp(`^Dead letter ${id}:`) }) });
 
     // The full attempt history, with the receiver's refusal.

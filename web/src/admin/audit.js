@@ -3,7 +3,7 @@ import { get, withQuery } from '../lib/api.js';
 import { html } from '../lib/html.js';
 import { formatTime } from '../lib/money.js';
 import { Empty, Loading, Pager, Problem, useLoad, usePages, useTitle } from '../lib/ui.js';
-import { Unavailable } from './console_parts.js';
+import { TypeName, Unavailable } from './console_parts.js';
 
 // The admins by id, to name who acted (the first 100 accounts; others keep their id).
 async function accounts() {
@@ -34,10 +34,10 @@ export function AuditPage() {
           <th scope="col">Reason</th></tr></thead>
         <tbody>${pages.items.map((a) => html`<tr key=${a.id}>
           <td data-label="When">${formatTime(a.at)}</td>
-          <td data-label="Action">${a.action}</td>
+          <td data-label="Action" class="nowrap">${a.action}</td>
           <td data-label="Who">${who(a.actor_user_id)}</td>
-          <td data-label="Dead letter">${a.dead_letter_id} <code>${a.subscriber}</code></td>
-          <td data-label="Event"><code>${a.event_type}</code></td>
+          <td data-label="Dead letter">${a.dead_letter_id} <${TypeName} type=${a.subscriber} /></td>
+          <td data-label="Event"><${TypeName} type=${a.event_type} /></td>
           <td data-label="Outcome"><span class=${`status status-dl-${a.outcome}`}>${a.outcome}</span></td>
           <td data-label="Reason">${a.reason ?? '—'}</td></tr>`)}</tbody>
       </table>`}

@@ -1,4 +1,4 @@
-// Order timeline: every event keyed by one order id, across the modules (and, in split mode,
+// Order timeline: every event of one order, across the modules (and, in split mode,
 // across the processes): a swimlane diagram and the same facts in a table. Searchable by id.
 import { useState } from 'preact/hooks';
 import { get, withQuery } from '../lib/api.js';
@@ -62,11 +62,11 @@ function EventTable({ events }) {
   return html`<table class="timeline-table">
     <caption>The events, in the order they were published</caption>
     <thead><tr><th scope="col">#</th><th scope="col">Time</th><th scope="col">Event</th>
-      <th scope="col">Published by</th><th scope="col">Handled by</th><th scope="col">Failed or waiting</th></tr></thead>
+      <th scope="col">From</th><th scope="col">Handled by</th><th scope="col">Failed or waiting</th></tr></thead>
     <tbody>${events.map((e, i) => html`<tr key=${e.id}>
-      <td data-label="#">${i + 1}</td><td data-label="Time" class="nowrap">${formatClock(e.time)}</td>
+      <td data-label="#" class="nowrap">${i + 1}</td><td data-label="Time" class="nowrap">${formatClock(e.time)}</td>
       <td data-label="Event"><${TypeName} type=${e.type} />${e.keyedOtherwise &&
-        html`<br /><span class="muted">keyed ${e.key}; from the dead letters</span>`}</td><td data-label="Published by">${e.source}</td>
+        html`<br /><span class="muted">keyed ${e.key}; from the dead letters</span>`}</td><td data-label="From">${e.source}</td>
       <td data-label="Handled by"><${Handled} event=${e} /></td>
       <td data-label="Failed or waiting"><${Waiting} event=${e} /></td></tr>`)}
     </tbody>
@@ -96,8 +96,11 @@ async function loadTimeline(id) {
     get(withQuery('/admin/events/timeline', { key: id })),
     get('/admin/dead-letters?limit=100').catch(() => ({ items: [] })),
   ]);
-  const known = new Set(timeline.events.map((e) => e.id));
-  return { ...timeline, events: [...timeline.events, ...parkedEventsOf(id, parked, known)] };
+  // A key is only unique within its aggregate: user 7 and product 7 share the key "7". The order's
+  // events are those about order `id` (each names it in its data).
+  const mine = timeline.events.filter((e) => e.data && e.data.order_id === id);
+  const known = new Set(mine.map((e) => e.id));
+  return { ...timeline, events: [...mine, ...parkedEventsOf(id, parked, known)] };
 }
 
 function Timeline({ id }) {
@@ -121,7 +124,7 @@ function Timeline({ id }) {
     <${Unavailable} list=${data.unavailable} />
     <${Problem} error=${page.error} />
     ${!events.length
-      ? html`<p class="empty">No event is keyed by ${id} (yet). Is it an order id?</p>`
+      ? html`<p class="empty">No event of order ${id} (yet). Is it an order id?</p>`
       : html`<p class="muted">${events.length} events across ${involved.size} modules; trace
           <code>${events[0].correlation_id}</code>${moving ? ' (updating live)' : ''}.</p>
         <${Swimlane} events=${events} name=${`order ${id}`} />
