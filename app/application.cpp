@@ -127,7 +127,14 @@ void Application::open() {
   event_stream::TapOptions tap_options;
   tap_options.max_streams = config_.console_max_streams;
   tap_ = std::make_unique<event_stream::EventTap>(bus_, tap_options);
-  event_stream::add_event_stream_route(router_, *tap_, config_.console_stream_buffer_bytes);
+  event_stream::StreamRouteOptions stream_options;
+  stream_options.buffer_bytes = config_.console_stream_buffer_bytes;
+  stream_options.upstreams = relay_targets();
+  if (!stream_options.upstreams.empty()) {
+    relays_ = std::make_unique<event_stream::UpstreamRelays>();
+    stream_options.relays = relays_.get();
+  }
+  event_stream::add_event_stream_route(router_, *tap_, std::move(stream_options));
   add_operational_routes();
   add_metrics_route(router_, bus_, modules_, started_, config_.probe_cache_ttl,
                     [this](std::string& out) {
@@ -167,6 +174,23 @@ void Application::open() {
     ensure_admin(config_.admin_email, config_.admin_password, config_.admin_name,
                  config_.admin_promote_existing);
   }
+}
+
+// Every other process of the deployment, once per URL, with the modules it hosts.
+std::vector<event_stream::RelayTarget> Application::relay_targets() const {
+  std::vector<event_stream::RelayTarget> targets;
+  for (const auto& [module, upstream] : forwarder_->upstreams()) {
+    auto url = "http://" + upstream->authority + upstream->base_path;
+    auto same = std::find_if(targets.begin(), targets.end(),
+                             [&](const auto& target) { return target.url == url; });
+    if (same == targets.end()) {
+      targets.push_back(
+          {url, upstream->host, upstream->port, upstream->authority, upstream->base_path, {}});
+      same = std::prev(targets.end());
+    }
+    same->modules.push_back(module);
+  }
+  return targets;
 }
 
 void Application::build_forwarding() {
@@ -285,6 +309,7 @@ void Application::wait_for_signal() {
 
 void Application::stop() {
   if (tap_) tap_->stop();  // its streams end (their connections close) while the server runs
+  if (relays_) relays_->stop();
   if (server_) {
     server_->stop();
     // The server waited (up to its grace period) for the answers its connections were owed;

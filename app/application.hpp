@@ -3,6 +3,7 @@
 // HTTP server; and the orderly shutdown in reverse.
 
 #include "config/config.hpp"
+#include "event_stream/upstream_relay.hpp"
 #include "http/server.hpp"
 
 #include <eventbus/bus.hpp>
@@ -33,7 +34,7 @@ class WebPages;
 }
 namespace event_stream {
 class EventTap;
-}
+}  // namespace event_stream
 
 class Application {
  public:
@@ -73,6 +74,7 @@ class Application {
   // the probe routes.
   void add_operational_routes();
   void build_forwarding();
+  std::vector<event_stream::RelayTarget> relay_targets() const;
   // What the HTTP server does with a request: answer it here, or forward it (app/forward/).
   http::Outcome dispatch(kernel::Request& request) const;
 
@@ -99,6 +101,7 @@ class Application {
   std::unique_ptr<Readiness> readiness_;
   // The live event stream's source (stopped before the server: its streams end first).
   std::unique_ptr<event_stream::EventTap> tap_;
+  std::unique_ptr<event_stream::UpstreamRelays> relays_;  // split mode: the others' streams
   std::unique_ptr<http::Server> server_;
 };
 

@@ -78,6 +78,8 @@ std::string format_frame(const eventbus::Envelope& event) {
 struct EventTap::Frame {
   std::string id;
   std::string type;
+  std::string causation_id;
+  std::int64_t occurred_ms = 0;
   std::size_t module = 0;  // index in modules_
   std::int64_t seq = 0;
   std::string text;
@@ -106,7 +108,7 @@ struct EventTap::Arrival {
   std::shared_ptr<Slot> slot;
   std::shared_ptr<kernel::StreamWriter> writer;
   StreamFilter filter;
-  std::optional<std::string> last_event_id;
+  Resume resume;
 };
 
 EventTap::EventTap(eventbus::Bus& bus, TapOptions options)
@@ -150,15 +152,14 @@ std::shared_ptr<EventTap::Slot> EventTap::reserve() {
 }
 
 void EventTap::add(std::shared_ptr<Slot> slot, std::shared_ptr<kernel::StreamWriter> writer,
-                   StreamFilter filter, std::optional<std::string> last_event_id) {
+                   StreamFilter filter, Resume resume) {
   {
     std::lock_guard lock(mutex_);
     if (stopping_) {
       writer->close();
       return;
     }
-    arrivals_.push_back(
-        {std::move(slot), std::move(writer), std::move(filter), std::move(last_event_id)});
+    arrivals_.push_back({std::move(slot), std::move(writer), std::move(filter), std::move(resume)});
     signalled_ = true;
   }
   wake_.notify_one();
@@ -230,8 +231,10 @@ void EventTap::admit(Arrival arrival) {
     subscriber->from[m] = std::max(positions_[m], bus_.outbox_head(modules_[m]));
   }
   std::string first = "retry: 2000\n\n";
-  if (arrival.last_event_id) {
-    const auto& id = *arrival.last_event_id;
+  const auto& resume = arrival.resume;
+  std::optional<std::vector<std::int64_t>> after;  // a catch-up from the outboxes
+  if (resume.last_event_id) {
+    const auto& id = *resume.last_event_id;
     auto in_ring = std::find_if(ring_.begin(), ring_.end(),
                                 [&](const auto& frame) { return frame->id == id; });
     if (in_ring != ring_.end()) {
@@ -241,35 +244,51 @@ void EventTap::admit(Arrival arrival) {
       }
       subscriber->from = positions_;
     } else if (auto event = bus_.find_published(id)) {
-      subscriber->writer->write(first);
-      first.clear();
-      catch_up(*subscriber, *event);
-    } else {
+      // Older than the ring: after it in its own module (exact), from its millisecond on in the
+      // others (events of that millisecond may come twice; readers know them by id).
+      after = seqs_at(event->occurred_ms);
+      for (std::size_t m = 0; m < modules_.size(); ++m) {
+        if (modules_[m] == event->source) (*after)[m] = event->seq;
+      }
+    } else if (resume.since_ms) {
+      after = seqs_at(*resume.since_ms);
+    } else if (!resume.elsewhere) {
       first +=
           "event: mart.gap\ndata: {\"detail\":\"The event named by Last-Event-ID is no longer "
           "kept (or never was): the stream goes on from now.\"}\n\n";
     }
+  } else if (resume.since_ms) {
+    after = seqs_at(*resume.since_ms);
+  }
+  if (after) {
+    if (!subscriber->writer->write(first)) return;
+    first.clear();
+    catch_up(*subscriber, std::move(*after));
   }
   if (!first.empty() && !subscriber->writer->write(first)) return;
   subscribers_.push_back(std::move(subscriber));
 }
 
-// A resume point older than the ring: the events after it are read from the outboxes. In its own
-// module that is exact (after its seq); in the others, from the same millisecond on (events of
-// that millisecond may be sent twice; readers recognise them by id).
-void EventTap::catch_up(Subscriber& subscriber, const eventbus::Envelope& resume_point) {
-  std::vector<std::int64_t> after(modules_.size());
+// Per module: the seq before the first event that occurred at or after `ms`.
+std::vector<std::int64_t> EventTap::seqs_at(std::int64_t ms) {
+  std::vector<std::int64_t> out(modules_.size());
+  for (std::size_t m = 0; m < modules_.size(); ++m) {
+    out[m] = bus_.outbox_seq_at(modules_[m], ms) - 1;
+  }
+  return out;
+}
+
+// The events after `after` (per module) up to what the tap has read, from the outboxes; unless
+// that is more than max_catch_up, then the reader is told and goes on live.
+void EventTap::catch_up(Subscriber& subscriber, std::vector<std::int64_t> after) {
   std::int64_t backlog = 0;
   for (std::size_t m = 0; m < modules_.size(); ++m) {
-    after[m] = modules_[m] == resume_point.source
-                   ? resume_point.seq
-                   : bus_.outbox_seq_at(modules_[m], resume_point.occurred_ms) - 1;
     backlog += std::max<std::int64_t>(0, positions_[m] - after[m]);
   }
   if (backlog > static_cast<std::int64_t>(options_.max_catch_up)) {
     subscriber.writer->write(
-        "event: mart.gap\ndata: {\"detail\":\"The resume point is further back than "
-        "console.max_catch_up events: the stream goes on from now.\"}\n\n");
+        "event: mart.gap\ndata: {\"detail\":\"The resume point is further back than the "
+        "stream replays: it goes on from now.\"}\n\n");
     return;
   }
   for (std::size_t m = 0; m < modules_.size(); ++m) {
@@ -289,6 +308,31 @@ void EventTap::catch_up(Subscriber& subscriber, const eventbus::Envelope& resume
   subscriber.from = positions_;
 }
 
+// A pass reads the outboxes one after the other; readers want the flow's order: by time, and
+// within one millisecond an effect after its cause.
+void EventTap::in_flow_order(std::vector<std::shared_ptr<const Frame>>& frames) {
+  std::stable_sort(frames.begin(), frames.end(),
+                   [](const auto& a, const auto& b) { return a->occurred_ms < b->occurred_ms; });
+  for (std::size_t first = 0; first < frames.size();) {
+    auto last = first + 1;
+    while (last < frames.size() && frames[last]->occurred_ms == frames[first]->occurred_ms) ++last;
+    // A few events per millisecond: move an effect behind its cause until none is ahead of it.
+    for (std::size_t moves = 0, i = first; i < last && moves < 64;) {
+      auto cause = std::find_if(frames.begin() + static_cast<std::ptrdiff_t>(i + 1),
+                                frames.begin() + static_cast<std::ptrdiff_t>(last),
+                                [&](const auto& f) { return f->id == frames[i]->causation_id; });
+      if (cause == frames.begin() + static_cast<std::ptrdiff_t>(last)) {
+        ++i;
+        continue;
+      }
+      std::rotate(frames.begin() + static_cast<std::ptrdiff_t>(i),
+                  frames.begin() + static_cast<std::ptrdiff_t>(i + 1), cause + 1);
+      ++moves;
+    }
+    first = last;
+  }
+}
+
 // One pass over every hosted outbox; true when some outbox may hold more.
 bool EventTap::read_outboxes() {
   bool more = false;
@@ -300,6 +344,8 @@ bool EventTap::read_outboxes() {
       auto frame = std::make_shared<Frame>();
       frame->id = row.id;
       frame->type = row.type;
+      frame->causation_id = row.causation_id;
+      frame->occurred_ms = row.occurred_ms;
       frame->module = m;
       frame->seq = row.seq;
       frame->text = format_frame(row);
@@ -308,6 +354,7 @@ bool EventTap::read_outboxes() {
     }
   }
   if (frames.empty()) return false;
+  in_flow_order(frames);
   fan_out(frames);
   for (auto& frame : frames) {
     ring_.push_back(std::move(frame));

@@ -64,9 +64,16 @@ class EventTap {
   // nullptr when max_streams are open.
   class Slot;
   std::shared_ptr<Slot> reserve();
-  // Starts a stream on `writer`, live from now, or after `last_event_id` when it is given.
+  // Where a stream starts: live from now, or after `last_event_id`, or (when that event is not
+  // in this process) from `since_ms` on. `elsewhere`: the id may belong to another process of the
+  // deployment (split mode), so not knowing it here is no gap.
+  struct Resume {
+    std::optional<std::string> last_event_id;
+    std::optional<std::int64_t> since_ms;
+    bool elsewhere = false;
+  };
   void add(std::shared_ptr<Slot> slot, std::shared_ptr<kernel::StreamWriter> writer,
-           StreamFilter filter, std::optional<std::string> last_event_id);
+           StreamFilter filter, Resume resume);
 
   std::size_t open_streams() const { return reserved_.load(); }
 
@@ -77,10 +84,12 @@ class EventTap {
   void run();
   void admit(Arrival arrival);
   bool read_outboxes();
+  static void in_flow_order(std::vector<std::shared_ptr<const Frame>>& frames);
   void fan_out(const std::vector<std::shared_ptr<const Frame>>& frames);
   void send_keep_alive();
   void sweep();
-  void catch_up(Subscriber& subscriber, const eventbus::Envelope& resume_point);
+  void catch_up(Subscriber& subscriber, std::vector<std::int64_t> after);
+  std::vector<std::int64_t> seqs_at(std::int64_t ms);
   void wake();
 
   eventbus::Bus& bus_;

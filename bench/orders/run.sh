@@ -33,6 +33,8 @@
 # commit_counter.so runs on every connection mart opens, e.g. "PRAGMA mmap_size=268435456"; needs
 # ORDERS_COUNT_COMMITS=1), ORDERS_DOC=docs/benchmarks.md ('-' writes nothing),
 # ORDERS_PRELOAD="" (what-if: a library mart runs with, e.g. another malloc's .so),
+# ORDERS_STREAMS=0 (console event streams read by curl during the load, issue #16),
+# ORDERS_STALLED_STREAMS=0 (console event streams that never read, stalled_stream.py),
 # ORDERS_TMPDIR=/tmp (where the data dir is made: a disk-backed file system for durable commits;
 # /dev/shm only for what-if experiments), ORDERS_RESULTS=dir, ORDERS_STRICT=0 (1: exit 3 when a target fails).
 set -euo pipefail
@@ -63,6 +65,8 @@ SQLITE_PRAGMAS=${ORDERS_SQLITE_PRAGMAS:-}
 PRELOAD=${ORDERS_PRELOAD:-}
 DOC=${ORDERS_DOC:-$ROOT/docs/benchmarks.md}
 STRICT=${ORDERS_STRICT:-0}
+STREAMS=${ORDERS_STREAMS:-0}
+STALLED_STREAMS=${ORDERS_STALLED_STREAMS:-0}
 RESULTS=${ORDERS_RESULTS:-$BUILD_DIR/bench-orders-results/$(date -u +%Y%m%dT%H%M%SZ)}
 export MART_ADMIN_EMAIL=bench-admin@example.com MART_ADMIN_PASSWORD=bench-admin-password
 # The set-up registers every customer from this one address: lift the per-client registration
@@ -282,6 +286,20 @@ if ((PERF_SECONDS > 0)) && command -v perf >/dev/null; then
     >"$RESULTS/perf-record.txt" 2>&1 &
   HELPER_PIDS+=($!)
 fi
+# Console streams open during the load (issue #16): each curl reads every event until wrk ends
+# and writes the bytes it got; a stalled reader never reads and reports whether it was dropped.
+for ((i = 0; i < STREAMS; i++)); do
+  curl -sN --max-time $((DURATION + 1)) -o /dev/null -w '%{size_download}\n' \
+    -H "Authorization: Bearer $ADMIN_TOKEN" \
+    "http://127.0.0.1:$MART_PORT/api/v1/admin/events/stream" >"$RESULTS/stream-$i.bytes" 2>&1 &
+  HELPER_PIDS+=($!)
+done
+for ((i = 0; i < STALLED_STREAMS; i++)); do
+  timeout $((DURATION + 30)) python3 "$HERE/stalled_stream.py" --port "$MART_PORT" \
+    --token-file "$WORK/admin-token.txt" --seconds $((DURATION + 3)) >"$RESULTS/stalled-$i.json" 2>&1 &
+  HELPER_PIDS+=($!)
+done
+((STREAMS + STALLED_STREAMS > 0)) && log "console streams open: $STREAMS reading, $STALLED_STREAMS stalled"
 log "load: $DURATION s of POST /api/v1/orders, $CONNECTIONS connections"
 run_wrk orders "$MART_PID" "$MART_PORT" "$HERE/place_order.lua"
 WRK_END_MS=$(now_ms)

@@ -15,6 +15,11 @@
 
 #include <boost/json/parse.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <set>
 #include <string>
@@ -258,4 +263,92 @@ TEST_CASE("a reader that never reads is dropped; the order flow does not wait fo
   CHECK(!seen.empty());
   // The stalled reader's connection was closed by the server: what it holds, then the end.
   CHECK(stalled.ends_within(10s));
+}
+
+namespace {
+
+// A loopback port nothing listens on (bound once, then released).
+std::uint16_t closed_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+const std::string kSharedSecret = "event-stream-split-secret-0123456789abcdef";
+
+}  // namespace
+
+TEST_CASE(
+    "split mode: the gateway's stream merges every process's events and names the one "
+    "that does not answer") {
+  TempDir p_dir;
+  TempDir q_dir;
+  TempDir g_dir;
+  auto q_env = admin_env();
+  q_env["MART_JWT_SECRET"] = kSharedSecret;
+  ServerProcess p(p_dir.path(), {"--modules", "products"}, {{"MART_JWT_SECRET", kSharedSecret}});
+  ServerProcess q(q_dir.path(), {"--modules", "users"}, q_env);
+  auto up = [](std::uint16_t port) { return "http://127.0.0.1:" + std::to_string(port); };
+  auto down = up(closed_port());
+  ServerProcess g(g_dir.path(),
+                  {"--modules", "none", "--upstream", "products=" + up(p.port()), "--upstream",
+                   "users=" + up(q.port()), "--upstream", "payments=" + down},
+                  {{"MART_JWT_SECRET", kSharedSecret}});
+  HttpClient gateway(g.port());
+  auto admin = admin_headers(gateway);
+
+  SseReader merged(g.port(), kStream, admin);
+  REQUIRE(merged.status() == 200);
+  // The process that does not answer is named, with the modules it was to host.
+  auto unavailable = merged.next(10s);
+  REQUIRE(unavailable);
+  CHECK(unavailable->event == "mart.unavailable");
+  auto told = boost::json::parse(unavailable->data);
+  CHECK(told.at("upstream") == down.c_str());
+  CHECK(told.at("modules").as_array().at(0) == "payments");
+
+  // Events of both live processes arrive through the gateway: products publishes in P, users
+  // in Q.
+  auto created =
+      gateway.post("/api/v1/products", R"({"name":"Split tea","price_cents":300})", admin);
+  REQUIRE(created.status == 201);
+  customer_headers(gateway, "split-stream@mart.test");
+  std::set<std::string> types;
+  std::string product_event;
+  for (int i = 0; i < 20 && !(types.count("products.product_created.v1") &&
+                              types.count("users.user_registered.v1"));
+       ++i) {
+    auto frame = merged.next(5s);
+    if (!frame) break;
+    types.insert(frame->event);
+    if (frame->event == "products.product_created.v1") product_event = frame->id;
+  }
+  CHECK(types.count("products.product_created.v1") == 1);
+  CHECK(types.count("users.user_registered.v1") == 1);
+
+  // A resume through the gateway after the product's event: the user's registration (in the
+  // other process, after it) comes again.
+  auto headers = admin;
+  headers.emplace_back("Last-Event-ID", product_event);
+  SseReader resumed(g.port(), std::string(kStream) + "?source=users", headers);
+  bool registered_again = false;
+  while (auto frame = resumed.next(3s)) {
+    if (frame->event == "users.user_registered.v1" &&
+        frame->data.find("split-stream@mart.test") != std::string::npos) {
+      registered_again = true;
+      break;
+    }
+  }
+  CHECK(registered_again);
+
+  // scope=local: only the answering process (the gateway hosts nothing, so nothing comes).
+  SseReader local(g.port(), std::string(kStream) + "?scope=local", admin);
+  CHECK(local.status() == 200);
+  CHECK(!local.next(1s));
 }

@@ -169,7 +169,8 @@ class Bus {
   // Keep it cheap; add before start().
   void add_publish_listener(std::function<void(std::string_view module)> listener);
   // The hosted modules' outboxes as they are (for observers; delivery does not depend on them).
-  // Up to `limit` events of `module` after `after_seq`, oldest first; empty for a module not hosted.
+  // Up to `limit` events of `module` after `after_seq`, oldest first; empty for a module not
+  // hosted.
   std::vector<Envelope> outbox_after(std::string_view module, std::int64_t after_seq, int limit);
   // The newest seq of `module`'s outbox (0 when empty or not hosted).
   std::int64_t outbox_head(std::string_view module);

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Issue #16's benchmark: what open console streams cost the order flow.
+#
+#   bench/console/run.sh BUILD_DIR
+#
+# Runs the order benchmark (bench/orders/run.sh) alternately without and with CONSOLE_STREAMS
+# live event streams read by curl (ABAB..., CONSOLE_ROUNDS pairs, CONSOLE_DURATION s each), then
+# once more with one stream that never reads, beside one without it, for memory. Prints a
+# markdown table: completed orders/s per run, the with/without ratio, bytes each reader got, peak
+# RSS, and whether the stalled reader was dropped.
+#
+# Environment (optional): CONSOLE_STREAMS=10, CONSOLE_ROUNDS=2, CONSOLE_DURATION=20,
+# CONSOLE_OUT=BUILD_DIR/bench-console-results/<time>.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+BUILD_DIR=${1:?usage: bench/console/run.sh BUILD_DIR}
+STREAMS=${CONSOLE_STREAMS:-10}
+ROUNDS=${CONSOLE_ROUNDS:-2}
+DURATION=${CONSOLE_DURATION:-20}
+OUT=${CONSOLE_OUT:-$BUILD_DIR/bench-console-results/$(date -u +%Y%m%dT%H%M%SZ)}
+mkdir -p "$OUT"
+
+one_run() {  # NAME STREAMS STALLED
+  ORDERS_STREAMS=$2 ORDERS_STALLED_STREAMS=$3 ORDERS_CEILING=0 ORDERS_KEYS=0 ORDERS_DOC=- \
+    ORDERS_COUNT_COMMITS=0 ORDERS_DURATION=$DURATION ORDERS_RESULTS="$OUT/$1" \
+    "$ROOT/bench/orders/run.sh" "$BUILD_DIR" >"$OUT/$1.log" 2>&1 ||
+    { echo "run $1 failed; see $OUT/$1.log" >&2; exit 1; }
+  echo "$1 done" >&2
+}
+
+order=()
+for ((round = 1; round <= ROUNDS; round++)); do
+  one_run "r$round-without" 0 0
+  one_run "r$round-with-$STREAMS" "$STREAMS" 0
+  order+=("r$round-without" "r$round-with-$STREAMS")
+done
+one_run "memory-without" 0 0
+one_run "memory-stalled" 0 1
+order+=("memory-without" "memory-stalled")
+
+python3 - "$OUT" "$STREAMS" "${order[@]}" <<'PY' | tee "$OUT/section.md"
+import json, pathlib, statistics, sys
+out, streams, runs = pathlib.Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
+def completed(run):
+    meta = json.loads((out / run / "meta.json").read_text())
+    db = json.loads((out / run / "db.json").read_text())
+    span = (db["confirmed_last_ms"] - meta["wrk_start_ms"]) / 1000
+    return db["confirmed"] / span, meta["vmhwm_kib"] / 1024
+print(f"| run | completed orders/s | peak RSS (MiB) | stream readers |")
+print("| --- | ---: | ---: | --- |")
+rates = {"without": [], "with": []}
+for run in runs:
+    rate, rss = completed(run)
+    readers = ""
+    got = sorted(int(p.read_text().split()[0]) for p in (out / run).glob("stream-*.bytes")
+                 if p.read_text().strip().isdigit())
+    if got:
+        readers = f"{len(got)} read {got[0] / 1e6:.1f}–{got[-1] / 1e6:.1f} MB each"
+    for p in (out / run).glob("stalled-*.json"):
+        s = json.loads(p.read_text())
+        readers = ("stalled reader dropped by the server" if s["closed_by_server"]
+                   else "stalled reader NOT dropped") + f" (it held {s['bytes_held']} B)"
+    if run.startswith("r"):
+        rates["with" if "-with-" in run else "without"].append(rate)
+    print(f"| {run} | {rate:,.0f} | {rss:.0f} | {readers} |")
+if rates["with"] and rates["without"]:
+    w, wo = statistics.mean(rates["with"]), statistics.mean(rates["without"])
+    print(f"\nWith {streams} streams: {w:,.0f} orders/s against {wo:,.0f} without: "
+          f"**{100 * w / wo:.1f}%** (target ≥ 95%).")
+PY
