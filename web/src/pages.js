@@ -19,4 +19,10 @@ export const pageRoutes = [
   { pattern: '/admin/stock', entry: 'admin' },
   { pattern: '/admin/orders', entry: 'admin' },
   { pattern: '/admin/users', entry: 'admin' },
+  { pattern: '/admin/flow', entry: 'admin' },
+  { pattern: '/admin/timeline', entry: 'admin' },
+  { pattern: '/admin/timeline/{id}', entry: 'admin' },
+  { pattern: '/admin/health', entry: 'admin' },
+  { pattern: '/admin/dead-letters', entry: 'admin' },
+  { pattern: '/admin/audit', entry: 'admin' },
 ];

@@ -18,6 +18,7 @@ let mart;
 let browser;
 let productId;
 let orderId;
+let customerToken;
 
 before(async () => {
   mart = await startMart();
@@ -33,6 +34,7 @@ before(async () => {
   }
   await call(mart.base, 'POST', '/users', { body: customer });
   const token = await tokenFor(mart.base, customer);
+  customerToken = token;
   await call(mart.base, 'PATCH', '/users/me', { token, body: { address: '1 Main Street, Springfield' } });
   for (const payment of ['tok_visa', 'tok_decline']) {
     const order = await call(mart.base, 'POST', '/orders', {
@@ -66,8 +68,9 @@ async function visitAll(who, path, pages) {
       await page.evaluate((id) => localStorage.setItem('mart.cart', JSON.stringify([
         { product_id: id, name: 'Walnut Espresso Blend', price_cents: 650, currency: 'USD', quantity: 2 }])), productId);
     }
-    for (const [name, url, ready] of pages) {
+    for (const [name, url, ready, prepare] of pages) {
       await page.goto(url);
+      if (prepare) await prepare(page);
       await page.locator(ready).first().waitFor();
       await page.evaluate(() => document.fonts.ready);
       const width = viewport === phone ? 'phone' : 'desktop';
@@ -124,6 +127,24 @@ test('the admin pages: screenshots, accessibility scan, no sideways scroll', asy
     noTroubles(refused.troubles);
     await refused.context.close();
   }
+});
+
+// The console: the live flow with an order flowing, a timeline, health with a few readings.
+test('the console pages: screenshots, accessibility scan, no sideways scroll', async () => {
+  const flowing = async (page) => {
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    await call(mart.base, 'POST', '/orders', {
+      token: customerToken, body: { items: [{ product_id: productId, quantity: 1 }], payment_token: 'tok_visa' } });
+  };
+  await visitAll(admin, '/admin', [
+    ['console-flow', '/admin/flow', '.feed-item a', flowing],
+    ['console-timeline', `/admin/timeline/${orderId}`, 'svg.swimlane'],
+    ['console-timeline-search', '/admin/timeline', 'form.search'],
+    ['console-health', '/admin/health', 'table.health-modules tbody tr',
+      (page) => page.waitForFunction(() => document.querySelectorAll('.chart path.line[d^="M"]').length > 0)],
+    ['console-dead-letters', '/admin/dead-letters', '.list-area .empty, .dead-letter'],
+    ['console-audit', '/admin/audit', '.list-area .empty, table.audit'],
+  ]);
 });
 
 test('every control can be reached by keyboard, with a visible focus', async () => {

@@ -5,9 +5,14 @@ import { matchPage, navigate, useLocation } from '../lib/router.js';
 import { useUser } from '../lib/session.js';
 import { SignInForm, signOut } from '../lib/sign_in.js';
 import { useTitle } from '../lib/ui.js';
+import { AuditPage } from './audit.js';
+import { DeadLettersPage } from './dead_letters.js';
+import { FlowPage } from './flow.js';
+import { HealthPage } from './health.js';
 import { AdminOrders } from './orders.js';
 import { ProductEditor, ProductList } from './products.js';
 import { StockPage } from './stock.js';
+import { TimelinePage } from './timeline.js';
 import { UsersPage } from './users.js';
 
 const pages = {
@@ -18,9 +23,26 @@ const pages = {
   '/admin/stock': StockPage,
   '/admin/orders': AdminOrders,
   '/admin/users': UsersPage,
+  '/admin/flow': FlowPage,
+  '/admin/timeline': TimelinePage,
+  '/admin/timeline/{id}': TimelinePage,
+  '/admin/health': HealthPage,
+  '/admin/dead-letters': DeadLettersPage,
+  '/admin/audit': AuditPage,
 };
 
-function Header({ user }) {
+// The shop's pages, then the operator's console (events, health, dead letters).
+const shopLinks = [['/admin/products', 'Products'], ['/admin/stock', 'Stock'], ['/admin/orders', 'Orders'],
+  ['/admin/users', 'Users']];
+const consoleLinks = [['/admin/flow', 'Live flow'], ['/admin/timeline', 'Timeline'], ['/admin/health', 'Health'],
+  ['/admin/dead-letters', 'Dead letters'], ['/admin/audit', 'Audit']];
+
+function NavLink({ href, text, path }) {
+  const here = path === href || path.startsWith(`${href}/`);
+  return html`<a href=${href} aria-current=${here ? 'page' : undefined}>${text}</a>`;
+}
+
+function Header({ user, path }) {
   const out = async () => {
     await signOut();
     navigate('/admin');
@@ -28,9 +50,11 @@ function Header({ user }) {
   return html`<header class="site admin">
     <a class="brand" href="/admin">Mart admin</a>
     <nav aria-label="Admin">
-      ${user && user.role === 'admin' && html`<a href="/admin/products">Products</a>
-        <a href="/admin/stock">Stock</a><a href="/admin/orders">Orders</a>
-        <a href="/admin/users">Users</a>`}
+      ${user && user.role === 'admin' && html`
+        ${shopLinks.map(([href, text]) => html`<${NavLink} key=${href} href=${href} text=${text} path=${path} />`)}
+        <span class="nav-group" role="group" aria-label="Console">
+          ${consoleLinks.map(([href, text]) => html`<${NavLink} key=${href} href=${href} text=${text} path=${path} />`)}
+        </span>`}
       <a href="/">Storefront</a>
       ${user && html`<button type="button" class="link" onClick=${out}>Sign out</button>`}
     </nav>
@@ -61,7 +85,7 @@ function App() {
   else if (user.role !== 'admin') content = html`<${Refusal} user=${user} />`;
   else if (!Page) content = html`<section><h1>Not found</h1><p><a href="/admin">Back to the admin pages</a>.</p></section>`;
   else content = html`<${Page} ...${match.params} />`;
-  return html`<${Header} user=${user} /><main id="main">${content}</main>`;
+  return html`<${Header} user=${user} path=${path} /><main id="main">${content}</main>`;
 }
 
 // The start-up text in the HTML gives way to the app.
