@@ -225,7 +225,7 @@ const std::vector<Setting>& setting_table() {
            [](Config& c, const std::string& v) {
              c.console_max_streams = static_cast<std::size_t>(parse_integer(v, 0, 10'000));
            }),
-      make("console.stream_buffer_bytes", "1048576",
+      make("console.stream_buffer_bytes", "4194304",
            "how far (bytes not yet taken by the client) a live event stream's reader may fall "
            "behind before it is disconnected",
            [](Config& c, const std::string& v) {

@@ -15,7 +15,7 @@ namespace mart::event_stream {
 namespace {
 
 // Rows read from one outbox per pass: bounded, so that every module gets its turn.
-constexpr int kReadBatch = 512;
+constexpr int kReadBatch = 128;
 // The tap looks at its streams at least this often (closed ones give back their slot).
 constexpr std::chrono::milliseconds kSweepInterval{500};
 

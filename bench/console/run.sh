@@ -65,6 +65,9 @@ for run in runs:
     if got:
         readers = f"{len(got)} read {got[0] / 1e6:.1f}–{got[-1] / 1e6:.1f} MB each"
     for p in (out / run).glob("stalled-*.json"):
+        if not p.read_text().strip():
+            readers = "stalled reader: no report"
+            continue
         s = json.loads(p.read_text())
         readers = ("stalled reader dropped by the server" if s["closed_by_server"]
                    else "stalled reader NOT dropped") + f" (it held {s['bytes_held']} B)"

@@ -296,7 +296,7 @@ for ((i = 0; i < STREAMS; i++)); do
 done
 for ((i = 0; i < STALLED_STREAMS; i++)); do
   timeout $((DURATION + 30)) python3 "$HERE/stalled_stream.py" --port "$MART_PORT" \
-    --token-file "$WORK/admin-token.txt" --seconds $((DURATION + 3)) >"$RESULTS/stalled-$i.json" 2>&1 &
+    --token-file "$WORK/admin-token.txt" --seconds $((DURATION - 2)) >"$RESULTS/stalled-$i.json" 2>&1 &
   HELPER_PIDS+=($!)
 done
 ((STREAMS + STALLED_STREAMS > 0)) && log "console streams open: $STREAMS reading, $STALLED_STREAMS stalled"

@@ -23,8 +23,9 @@ time.sleep(args.seconds)
 s.settimeout(2)
 received = 0
 closed_by_server = False
+deadline = time.monotonic() + 3
 try:
-    while True:
+    while time.monotonic() < deadline:
         chunk = s.recv(1 << 16)
         if not chunk:
             closed_by_server = True
