@@ -140,8 +140,9 @@ test('the console pages: screenshots, accessibility scan, no sideways scroll', a
     ['console-flow', '/admin/flow', '.feed-item a', flowing],
     ['console-timeline', `/admin/timeline/${orderId}`, 'svg.swimlane'],
     ['console-timeline-search', '/admin/timeline', 'form.search'],
+    // A chart's line is drawn from the second reading (2 s) on.
     ['console-health', '/admin/health', 'table.health-modules tbody tr',
-      (page) => page.waitForFunction(() => document.querySelectorAll('.chart path.line[d^="M"]').length > 0)],
+      (page) => page.locator('.chart path.line[d^="M"]').first().waitFor({ state: 'attached' })],
     ['console-dead-letters', '/admin/dead-letters', '.list-area .empty, .dead-letter'],
     ['console-audit', '/admin/audit', '.list-area .empty, table.audit'],
   ]);
