@@ -106,9 +106,9 @@ export function DeadLettersPage() {
       <h1>Dead letters</h1>
       <a href="/admin/audit">Audit list of replays and discards</a>
     </div>
-    <p class="muted">A delivery that failed is retried with a growing wait; after the last attempt it
-      is a dead letter and the events of the same key wait behind it, until it is replayed or
-      discarded.</p>
+    <p class="muted">A delivery that failed is retried with a growing wait, and later events of the
+      same key wait behind it; after the last attempt it is a dead letter (they flow on) until it is
+      replayed or discarded.</p>
     <div class="actions">
       <div class="field inline">
         <label for="dl-status">Show</label>
