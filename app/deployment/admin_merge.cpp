@@ -1,5 +1,7 @@
 #include "deployment/admin_merge.hpp"
 
+#include <eventbus/flow_order.hpp>
+
 #include <kernel/base64url.hpp>
 #include <kernel/pagination.hpp>
 
@@ -202,10 +204,6 @@ json::object merge_timeline(const std::vector<ProcessAnswer>& answers) {
     }
   }
   // RFC 3339 times in one format (UTC, milliseconds) order as text.
-  std::stable_sort(events.begin(), events.end(), [](const auto& a, const auto& b) {
-    return string_at(a, "time") < string_at(b, "time");
-  });
-  // Within one millisecond the clock cannot tell; causation can: an effect follows its cause.
   auto id_text = [](const json::object& event) {
     auto it = event.find("id");
     return it == event.end() ? std::string() : json::serialize(it->value());
@@ -215,22 +213,14 @@ json::object merge_timeline(const std::vector<ProcessAnswer>& answers) {
     return it == event.end() || it->value().is_null() ? std::string("-")
                                                       : json::serialize(it->value());
   };
-  // (Bounded: a cycle of causes, which a sound bus never makes, must not hang the answer.)
-  const std::size_t max_moves = events.size() * events.size();
-  for (std::size_t moves = 0, moved = 1; moved && moves < max_moves; ++moves) {
-    moved = 0;
-    for (std::size_t i = 0; i < events.size() && !moved; ++i) {
-      for (std::size_t j = i + 1; j < events.size(); ++j) {
-        if (cause_text(events[i]) == id_text(events[j])) {
-          auto effect = std::move(events[i]);
-          events.erase(events.begin() + static_cast<std::ptrdiff_t>(i));
-          events.insert(events.begin() + static_cast<std::ptrdiff_t>(j), std::move(effect));
-          moved = 1;
-          break;
-        }
-      }
-    }
-  }
+  eventbus::order_by_flow(
+      events.begin(), events.end(),
+      [](const json::object& e) {
+        auto it = e.find("time");
+        return it != e.end() && it->value().is_string() ? std::string_view(it->value().get_string())
+                                                        : std::string_view();
+      },
+      id_text, cause_text);
   json::array merged;
   for (auto& event : events) merged.emplace_back(std::move(event));
   out["events"] = std::move(merged);

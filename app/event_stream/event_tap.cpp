@@ -1,12 +1,12 @@
 #include "event_stream/event_tap.hpp"
 
+#include <eventbus/flow_order.hpp>
 #include <kernel/log.hpp>
 #include <kernel/sealed_text.hpp>
 #include <kernel/time.hpp>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <boost/json/string.hpp>
 
 #include <algorithm>
 #include <utility>
@@ -20,7 +20,7 @@ constexpr int kReadBatch = 128;
 constexpr std::chrono::milliseconds kSweepInterval{500};
 
 void append_quoted(std::string& out, std::string_view text) {
-  out += boost::json::serialize(boost::json::string(text));
+  out += boost::json::serialize(boost::json::string_view(text.data(), text.size()));
 }
 
 // The event's data as readers see it: the card token is for Payments only (docs/security.md).
@@ -209,26 +209,23 @@ void EventTap::admit(Arrival arrival) {
   subscriber->slot = std::move(arrival.slot);
   subscriber->writer = std::move(arrival.writer);
   subscriber->filter = std::move(arrival.filter);
-  if (subscribers_.empty()) {
-    // Nothing was read while no stream was open: start from the heads when the outboxes moved on
-    // by more than a resume could use (the ring no longer joins up with them).
-    bool far_behind = false;
-    std::vector<std::int64_t> heads(modules_.size());
-    for (std::size_t m = 0; m < modules_.size(); ++m) {
-      heads[m] = bus_.outbox_head(modules_[m]);
-      if (heads[m] - positions_[m] > static_cast<std::int64_t>(options_.max_catch_up)) {
-        far_behind = true;
-      }
-    }
-    if (far_behind) {
-      positions_ = heads;
-      ring_.clear();
-    }
+  std::vector<std::int64_t> heads(modules_.size());
+  bool far_behind = false;
+  for (std::size_t m = 0; m < modules_.size(); ++m) {
+    heads[m] = bus_.outbox_head(modules_[m]);
+    far_behind =
+        far_behind || heads[m] - positions_[m] > static_cast<std::int64_t>(options_.max_catch_up);
+  }
+  if (subscribers_.empty() && far_behind) {
+    // Nothing was read while no stream was open, and the outboxes moved on by more than a resume
+    // could use (the ring no longer joins up with them): start from the heads.
+    positions_ = heads;
+    ring_.clear();
   }
   // Live from now: the outboxes' heads (the tap's reads may lag behind them).
   subscriber->from.resize(modules_.size());
   for (std::size_t m = 0; m < modules_.size(); ++m) {
-    subscriber->from[m] = std::max(positions_[m], bus_.outbox_head(modules_[m]));
+    subscriber->from[m] = std::max(positions_[m], heads[m]);
   }
   std::string first = "retry: 2000\n\n";
   const auto& resume = arrival.resume;
@@ -308,31 +305,6 @@ void EventTap::catch_up(Subscriber& subscriber, std::vector<std::int64_t> after)
   subscriber.from = positions_;
 }
 
-// A pass reads the outboxes one after the other; readers want the flow's order: by time, and
-// within one millisecond an effect after its cause.
-void EventTap::in_flow_order(std::vector<std::shared_ptr<const Frame>>& frames) {
-  std::stable_sort(frames.begin(), frames.end(),
-                   [](const auto& a, const auto& b) { return a->occurred_ms < b->occurred_ms; });
-  for (std::size_t first = 0; first < frames.size();) {
-    auto last = first + 1;
-    while (last < frames.size() && frames[last]->occurred_ms == frames[first]->occurred_ms) ++last;
-    // A few events per millisecond: move an effect behind its cause until none is ahead of it.
-    for (std::size_t moves = 0, i = first; i < last && moves < 64;) {
-      auto cause = std::find_if(frames.begin() + static_cast<std::ptrdiff_t>(i + 1),
-                                frames.begin() + static_cast<std::ptrdiff_t>(last),
-                                [&](const auto& f) { return f->id == frames[i]->causation_id; });
-      if (cause == frames.begin() + static_cast<std::ptrdiff_t>(last)) {
-        ++i;
-        continue;
-      }
-      std::rotate(frames.begin() + static_cast<std::ptrdiff_t>(i),
-                  frames.begin() + static_cast<std::ptrdiff_t>(i + 1), cause + 1);
-      ++moves;
-    }
-    first = last;
-  }
-}
-
 // One pass over every hosted outbox; true when some outbox may hold more.
 bool EventTap::read_outboxes() {
   bool more = false;
@@ -354,7 +326,11 @@ bool EventTap::read_outboxes() {
     }
   }
   if (frames.empty()) return false;
-  in_flow_order(frames);
+  // A pass reads the outboxes one after the other; readers want the flow's order.
+  eventbus::order_by_flow(
+      frames.begin(), frames.end(), [](const auto& f) { return f->occurred_ms; },
+      [](const auto& f) -> const std::string& { return f->id; },
+      [](const auto& f) -> const std::string& { return f->causation_id; });
   fan_out(frames);
   for (auto& frame : frames) {
     ring_.push_back(std::move(frame));

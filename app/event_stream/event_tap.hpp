@@ -84,7 +84,6 @@ class EventTap {
   void run();
   void admit(Arrival arrival);
   bool read_outboxes();
-  static void in_flow_order(std::vector<std::shared_ptr<const Frame>>& frames);
   void fan_out(const std::vector<std::shared_ptr<const Frame>>& frames);
   void send_keep_alive();
   void sweep();

@@ -2,8 +2,8 @@
 
 #include <kernel/log.hpp>
 
+#include <boost/algorithm/string/predicate.hpp>
 #include <boost/json/serialize.hpp>
-#include <boost/json/string.hpp>
 
 #include <netdb.h>
 #include <poll.h>
@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -111,17 +110,6 @@ bool receive(int fd, std::string& into, std::chrono::milliseconds wait) {
   return true;
 }
 
-bool iequals_prefix(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[i])) !=
-        std::tolower(static_cast<unsigned char>(prefix[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // The value of the named field in an SSE frame's lines ("" when absent).
 std::string field_of(std::string_view frame, std::string_view name) {
   for (std::size_t at = 0; at < frame.size();) {
@@ -139,7 +127,7 @@ std::string field_of(std::string_view frame, std::string_view name) {
 }
 
 std::string quoted(std::string_view text) {
-  return boost::json::serialize(boost::json::string(text));
+  return boost::json::serialize(boost::json::string_view(text.data(), text.size()));
 }
 
 }  // namespace
@@ -234,7 +222,7 @@ void UpstreamRelays::relay(const RelayTarget& target, RelayRequest request,
       for (std::size_t at = head.find("\r\n"); at != std::string::npos;
            at = head.find("\r\n", at + 2)) {
         auto line = std::string_view(head).substr(at + 2);
-        if (iequals_prefix(line, "transfer-encoding:") &&
+        if (boost::algorithm::istarts_with(line, "transfer-encoding:") &&
             line.substr(0, line.find("\r\n")).find("chunked") != std::string_view::npos) {
           chunked = true;
         }

@@ -314,14 +314,18 @@ void Session::answer(kernel::Response response, ResponseContext context) {
   }
   // Stopping: this is the connection's last answer.
   context.keep_alive = context.keep_alive && !stop_requested();
+  prepare_head(std::move(response), context);
+  do_write();
+}
+
+void Session::prepare_head(kernel::Response response, ResponseContext context) {
   context.request_id = request_id_;
   auto route = response.route.empty() ? std::string("unmatched") : std::move(response.route);
   // Every answer tells the client its trace and this request's span.
   if (!current_.traceparent.empty()) response.headers.set("traceparent", current_.traceparent);
   response_ = to_beast_response(std::move(response), context);
   ++requests_served_;
-  record(route);
-  do_write();
+  record(route);  // a stream counts as answered: it holds no request slot while it lasts
 }
 
 void Session::start_stream(kernel::Response response, ResponseContext context) {
@@ -329,15 +333,10 @@ void Session::start_stream(kernel::Response response, ResponseContext context) {
   auto limit = response.stream_buffer_limit;
   response.body.clear();
   context.keep_alive = false;  // the stream ends with the connection
-  context.request_id = request_id_;
-  auto route = response.route.empty() ? std::string("unmatched") : std::move(response.route);
-  if (!current_.traceparent.empty()) response.headers.set("traceparent", current_.traceparent);
-  response_ = to_beast_response(std::move(response), context);
+  prepare_head(std::move(response), context);
   response_.erase(bhttp::field::content_length);
   const bool chunked = context.version >= 11;
   if (chunked) response_.set(bhttp::field::transfer_encoding, "chunked");
-  ++requests_served_;
-  record(route);  // counted as answered: a stream does not hold a request slot while it lasts
   phase_ = Phase::streaming;
   auto executor = stream_.get_executor();
   std::weak_ptr<Session> weak = shared_from_this();

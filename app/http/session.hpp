@@ -80,6 +80,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_forward(const kernel::Request& request, const Forward& forward, ResponseContext context,
                   UpstreamAnswer result);
   void answer(kernel::Response response, ResponseContext context);
+  // The answer's head in response_, counted in the metrics (both kinds of answer).
+  void prepare_head(kernel::Response response, ResponseContext context);
   void start_stream(kernel::Response response, ResponseContext context);
   void do_stream_write();
   void on_stream_write(error_code ec, std::size_t bytes);

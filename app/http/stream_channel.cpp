@@ -31,7 +31,6 @@ bool StreamChannel::write(std::string_view text) {
       }
       queued_.append(text);
       if (chunked_) queued_.append("\r\n");
-      bytes_ += text.size();
     }
     if (!kicked_) kicked_ = kick = true;
   }
@@ -86,11 +85,6 @@ void StreamChannel::abandon() {
 bool StreamChannel::dropped() const {
   std::lock_guard lock(mutex_);
   return dropped_;
-}
-
-std::size_t StreamChannel::bytes_written() const {
-  std::lock_guard lock(mutex_);
-  return bytes_;
 }
 
 }  // namespace mart::http::detail

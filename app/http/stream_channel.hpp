@@ -34,7 +34,6 @@ class StreamChannel final : public kernel::StreamWriter {
   // The connection is gone (client closed, a write failed, the server stops).
   void abandon();
   bool dropped() const;
-  std::size_t bytes_written() const;
 
  private:
   const bool chunked_;
@@ -47,7 +46,6 @@ class StreamChannel final : public kernel::StreamWriter {
   bool closing_ = false;  // ended by the producer: send what is queued, then the end
   bool finished_ = false;
   bool dropped_ = false;
-  std::size_t bytes_ = 0;
 };
 
 }  // namespace mart::http::detail

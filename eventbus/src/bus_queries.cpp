@@ -1,6 +1,7 @@
 // The bus's operator views: module status, dead letters and their replay, waiting deliveries,
 // and an aggregate's timeline across modules.
 #include "eventbus/bus.hpp"
+#include "eventbus/flow_order.hpp"
 
 #include "attempt_log.hpp"
 #include "audit_log.hpp"
@@ -143,25 +144,10 @@ std::vector<TimelineEntry> Bus::events_for_key(
     std::stable_sort(entry.handled_by.begin(), entry.handled_by.end(),
                      [](const auto& a, const auto& b) { return a.handled_ms < b.handled_ms; });
   }
-  // Across publishers, time orders the flow (each step is caused by the one before).
-  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    return a.event.occurred_ms < b.event.occurred_ms;
-  });
-  // Within one millisecond the clock cannot tell; causation can: an effect follows its cause.
-  for (bool moved = true; moved;) {
-    moved = false;
-    for (std::size_t i = 0; i < out.size() && !moved; ++i) {
-      for (std::size_t j = i + 1; j < out.size(); ++j) {
-        if (out[i].event.causation_id == out[j].event.id) {
-          auto effect = std::move(out[i]);
-          out.erase(out.begin() + static_cast<std::ptrdiff_t>(i));
-          out.insert(out.begin() + static_cast<std::ptrdiff_t>(j), std::move(effect));
-          moved = true;
-          break;
-        }
-      }
-    }
-  }
+  order_by_flow(
+      out.begin(), out.end(), [](const TimelineEntry& e) { return e.event.occurred_ms; },
+      [](const TimelineEntry& e) -> const std::string& { return e.event.id; },
+      [](const TimelineEntry& e) -> const std::string& { return e.event.causation_id; });
   return out;
 }
 
