@@ -109,6 +109,9 @@ struct EventTap::Arrival {
   std::shared_ptr<kernel::StreamWriter> writer;
   StreamFilter filter;
   Resume resume;
+  // The outboxes' heads when the stream was answered: it is live from there, whenever the tap
+  // thread admits it.
+  std::vector<std::int64_t> heads;
 };
 
 EventTap::EventTap(eventbus::Bus& bus, TapOptions options)
@@ -153,13 +156,16 @@ std::shared_ptr<EventTap::Slot> EventTap::reserve() {
 
 void EventTap::add(std::shared_ptr<Slot> slot, std::shared_ptr<kernel::StreamWriter> writer,
                    StreamFilter filter, Resume resume) {
+  std::vector<std::int64_t> heads(modules_.size());
+  for (std::size_t m = 0; m < modules_.size(); ++m) heads[m] = bus_.outbox_head(modules_[m]);
   {
     std::lock_guard lock(mutex_);
     if (stopping_) {
       writer->close();
       return;
     }
-    arrivals_.push_back({std::move(slot), std::move(writer), std::move(filter), std::move(resume)});
+    arrivals_.push_back({std::move(slot), std::move(writer), std::move(filter), std::move(resume),
+                         std::move(heads)});
     signalled_ = true;
   }
   wake_.notify_one();
@@ -209,10 +215,9 @@ void EventTap::admit(Arrival arrival) {
   subscriber->slot = std::move(arrival.slot);
   subscriber->writer = std::move(arrival.writer);
   subscriber->filter = std::move(arrival.filter);
-  std::vector<std::int64_t> heads(modules_.size());
+  const auto& heads = arrival.heads;
   bool far_behind = false;
   for (std::size_t m = 0; m < modules_.size(); ++m) {
-    heads[m] = bus_.outbox_head(modules_[m]);
     far_behind =
         far_behind || heads[m] - positions_[m] > static_cast<std::int64_t>(options_.max_catch_up);
   }
@@ -222,7 +227,7 @@ void EventTap::admit(Arrival arrival) {
     positions_ = heads;
     ring_.clear();
   }
-  // Live from now: the outboxes' heads (the tap's reads may lag behind them).
+  // Live from when it was answered (the tap's reads may lag behind that).
   subscriber->from.resize(modules_.size());
   for (std::size_t m = 0; m < modules_.size(); ++m) {
     subscriber->from[m] = std::max(positions_[m], heads[m]);

@@ -72,6 +72,9 @@ class EventTap {
     std::optional<std::int64_t> since_ms;
     bool elsewhere = false;
   };
+  // The outboxes' heads are read here, on the caller's thread (a MAX(seq) per module), so that
+  // every event published once the stream was answered reaches it, however late the tap thread
+  // admits it.
   void add(std::shared_ptr<Slot> slot, std::shared_ptr<kernel::StreamWriter> writer,
            StreamFilter filter, Resume resume);
 
