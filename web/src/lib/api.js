@@ -12,6 +12,14 @@ export class ApiError extends Error {
 }
 
 // `token` overrides the session's (signing in reads the profile before the session starts).
+// A token that no longer works (expired, signed out elsewhere, password changed) is forgotten,
+// so the pages ask the user to sign in again instead of failing on every request. Only the
+// token's own refusal says invalid_token (RFC 6750); a wrong current password is a 401 too.
+export function forgetRefusedToken(response, token) {
+  const challenge = response.headers.get('WWW-Authenticate') || '';
+  if (response.status === 401 && token && challenge.includes('invalid_token')) endSession();
+}
+
 export async function api(method, path, { body, headers = {}, token = currentToken() } = {}) {
   const init = { method, headers: { Accept: 'application/json', ...headers } };
   if (token) init.headers.Authorization = `Bearer ${token}`;
@@ -29,11 +37,7 @@ export async function api(method, path, { body, headers = {}, token = currentTok
   const type = response.headers.get('Content-Type') || '';
   const data = type.includes('json') ? await response.json().catch(() => ({})) : {};
   if (response.ok) return data;
-  // A token that no longer works (expired, signed out elsewhere, password changed) is forgotten,
-  // so the pages ask the user to sign in again instead of failing on every request. Only the
-  // token's own refusal says invalid_token (RFC 6750); a wrong current password is a 401 too.
-  const challenge = response.headers.get('WWW-Authenticate') || '';
-  if (response.status === 401 && token && challenge.includes('invalid_token')) endSession();
+  forgetRefusedToken(response, token);
   if (response.status === 429) {
     const wait = response.headers.get('Retry-After');
     data.detail = `Too many requests; try again${wait ? ` in ${wait} s` : ' shortly'}.`;

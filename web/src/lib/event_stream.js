@@ -2,8 +2,8 @@
 // EventSource cannot send the Authorization header, and the token never goes into a URL (a log
 // or a Referer could keep it). Reconnects after a drop with Last-Event-ID, so the server resumes
 // right after the last event seen (or says `mart.gap` when it cannot).
-import { withQuery } from './api.js';
-import { currentToken, endSession } from './session.js';
+import { forgetRefusedToken, withQuery } from './api.js';
+import { currentToken } from './session.js';
 import { SseParser } from './sse_parser.js';
 
 const maxWaitMs = 30000;
@@ -58,7 +58,7 @@ export function openEventStream(query, { onEvent, onNotice = () => {}, onState =
       headers, signal: controller.signal, cache: 'no-store',
     });
     if (response.status === 401) {
-      endSession();
+      forgetRefusedToken(response, token);  // the same rule as every other request
       closed = true;
       onState({ state: 'closed', detail: await problemText(response) });
       return 0;
