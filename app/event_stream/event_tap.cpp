@@ -246,8 +246,8 @@ void EventTap::admit(Arrival arrival) {
       }
       subscriber->from = positions_;
     } else if (auto event = bus_.find_published(id)) {
-      // Older than the ring: after it in its own module (exact), from its millisecond on in the
-      // others (events of that millisecond may come twice; readers know them by id).
+      // Older than the ring: after it in its own module (exact); in the others from a little
+      // before it (commit_lag), so some may come twice (readers know them by id).
       after = seqs_at(event->occurred_ms);
       for (std::size_t m = 0; m < modules_.size(); ++m) {
         if (modules_[m] == event->source) (*after)[m] = event->seq;
@@ -271,11 +271,12 @@ void EventTap::admit(Arrival arrival) {
   subscribers_.push_back(std::move(subscriber));
 }
 
-// Per module: the seq before the first event that occurred at or after `ms`.
+// Per module: the seq before the first event that occurred at or after `ms`, less commit_lag
+// (what was seen after `ms` may be stamped before it, and seq follows the stamps only roughly).
 std::vector<std::int64_t> EventTap::seqs_at(std::int64_t ms) {
   std::vector<std::int64_t> out(modules_.size());
   for (std::size_t m = 0; m < modules_.size(); ++m) {
-    out[m] = bus_.outbox_seq_at(modules_[m], ms) - 1;
+    out[m] = bus_.outbox_seq_at(modules_[m], ms - options_.commit_lag.count()) - 1;
   }
   return out;
 }

@@ -43,6 +43,10 @@ struct TapOptions {
   // mart.gap frame, instead of replaying the outboxes to the reader.
   std::size_t max_catch_up = 10'000;
   std::chrono::milliseconds keep_alive{15'000};
+  // An event is stamped when its transaction publishes it and seen when that commits, so another
+  // module's event seen after the resume point may be stamped up to this much before it: a resume
+  // from the outboxes reaches back this far in the other modules (readers drop repeats by id).
+  std::chrono::milliseconds commit_lag{2'000};
 };
 
 // The SSE frame of one event: id, event type and the JSON data line (card tokens removed).

@@ -66,8 +66,9 @@ std::int64_t Bus::outbox_seq_at(std::string_view module, std::int64_t ms) {
     head_query.executeStep();
     auto head = head_query.getColumn(0).getInt64();
     head_query.reset();
-    // seq and occurred_ms grow together (one writer per database, one clock), so a binary
-    // search over seq by time needs no index on time. Pruned gaps: the next row stands for them.
+    // seq and occurred_ms grow together (one writer per database, one clock) up to a commit's
+    // lag, so a binary search over seq by time needs no index on time; callers that must not
+    // miss an event ask from a little earlier. Pruned gaps: the next row stands for them.
     std::int64_t low = 1;
     std::int64_t high = head + 1;  // answer in [low, high]
     while (low < high) {

@@ -189,7 +189,7 @@ TEST_CASE(
     CHECK(server.terminate() == 0);
   }
   // After a restart the memory is empty: the outboxes answer. Every event after the resume
-  // point arrives (events of the same millisecond from other modules may come twice).
+  // point arrives (other modules' events from just before it may come twice).
   ServerProcess server(dir.path(), {}, admin_env());
   HttpClient client(server.port());
   auto admin = admin_headers(client);

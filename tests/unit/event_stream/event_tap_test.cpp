@@ -4,9 +4,12 @@
 
 #include "../eventbus/test_events.hpp"
 #include "bus_database.hpp"
+#include "temp_dir.hpp"
 #include "timing.hpp"
 
 #include "event_stream/event_tap.hpp"
+
+#include <kernel/time.hpp>
 
 #include <doctest/doctest.h>
 
@@ -175,6 +178,43 @@ TEST_CASE("[EventTap] streams get what is published after they open, filtered, a
   }
   tap.stop();
   CHECK_FALSE(all->open());  // stopping ends every stream
+}
+
+TEST_CASE(
+    "[EventTap] a resume from the outboxes brings an event stamped before the resume point but "
+    "seen after it") {
+  // An event is stamped when its transaction publishes it and seen when that transaction
+  // commits: a slower commit in one module lets another module's later event be seen first.
+  mart::test::TempDir dir;
+  kernel::ManualClock clock;
+  eventbus::BusOptions options;
+  options.clock = &clock;
+  eventbus::Bus bus(options);
+  auto& alpha = bus.attach("alpha", mart::test::bus_database("alpha", dir.path()));
+  auto& beta = bus.attach("beta", mart::test::bus_database("beta", dir.path()));
+  EventTap tap(bus, TapOptions{});
+  tap.start();
+  auto live = std::make_shared<RecordingWriter>();
+  tap.add(tap.reserve(), live, {}, {});
+  std::this_thread::sleep_for(50ms);
+  beta.transact({"trace-1", ""}, [&](eventbus::Tx& tx) {
+    tx.publish(bus_test::ThingSeen{"slow", 1});
+    clock.advance(5ms);
+    alpha.transact({"trace-1", ""},
+                   [&](eventbus::Tx& other) { other.publish(ThingHappened{"fast", 2}); });
+    REQUIRE(mart::test::eventually([&] { return live->ids().size() == 1; }, 5s));
+  });
+  REQUIRE(mart::test::eventually([&] { return live->ids().size() == 2; }, 5s));
+  auto seen = live->ids();  // alpha's, then beta's older one
+
+  EventTap fresh(bus, TapOptions{});  // an empty memory: the outboxes answer
+  fresh.start();
+  auto resumed = std::make_shared<RecordingWriter>();
+  fresh.add(fresh.reserve(), resumed, {}, EventTap::Resume{seen[0], std::nullopt, false});
+  REQUIRE(mart::test::eventually([&] { return !resumed->ids().empty(); }, 5s));
+  CHECK(resumed->ids() == std::vector<std::string>{seen[1]});
+  fresh.stop();
+  tap.stop();
 }
 
 TEST_CASE("[EventTap] streams are capped; a reader that fell behind is let go with its place") {
