@@ -200,8 +200,9 @@ TEST_CASE(
   beta.transact({"trace-1", ""}, [&](eventbus::Tx& tx) {
     tx.publish(bus_test::ThingSeen{"slow", 1});
     clock.advance(5ms);
-    alpha.transact({"trace-1", ""},
-                   [&](eventbus::Tx& other) { other.publish(ThingHappened{"fast", 2}); });
+    alpha.transact({"trace-1", ""}, [&](eventbus::Tx& other) {
+      other.publish(ThingHappened{"fast", 2});
+    });
     REQUIRE(mart::test::eventually([&] { return live->ids().size() == 1; }, 5s));
   });
   REQUIRE(mart::test::eventually([&] { return live->ids().size() == 2; }, 5s));
