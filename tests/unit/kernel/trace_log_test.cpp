@@ -5,7 +5,14 @@
 
 #include <boost/json/parse.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 TEST_SUITE("kernel") {
@@ -125,4 +132,67 @@ TEST_SUITE("kernel") {
     CHECK(!kernel::log::apply_format("yaml"));
     kernel::log::set_format(kernel::log::Format::json);
   }
+}
+
+namespace {
+
+// Sends this process's stdout to a file while it lives.
+class StdoutToFile {
+ public:
+  StdoutToFile() : path_(std::filesystem::temp_directory_path() / "mart-log-test.txt") {
+    std::fflush(stdout);
+    saved_ = ::dup(STDOUT_FILENO);
+    int file = ::open(path_.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0600);
+    ::dup2(file, STDOUT_FILENO);
+    ::close(file);
+  }
+  ~StdoutToFile() {
+    std::fflush(stdout);
+    ::dup2(saved_, STDOUT_FILENO);
+    ::close(saved_);
+    std::filesystem::remove(path_);
+  }
+  std::vector<std::string> lines() const {
+    std::ifstream in(path_);
+    std::vector<std::string> out;
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+  }
+
+ private:
+  std::filesystem::path path_;
+  int saved_ = -1;
+};
+
+}  // namespace
+
+TEST_CASE(
+    "[Log] lines from many threads are all written, each thread's in order; a warning "
+    "is out before its call returns") {
+  StdoutToFile captured;
+  constexpr int kThreads = 4;
+  constexpr int kLines = 2000;
+  std::vector<std::thread> writers;
+  for (int t = 0; t < kThreads; ++t) {
+    writers.emplace_back([t] {
+      for (int i = 0; i < kLines; ++i) {
+        kernel::log::decision("test", "line", "trace", {{"thread", t}, {"n", i}});
+      }
+    });
+  }
+  for (auto& writer : writers) writer.join();
+  kernel::log::warn("test", "the last word");
+  auto lines = captured.lines();  // no flush(): a warning takes every line before it out
+  REQUIRE(lines.size() == kThreads * kLines + 1);
+  CHECK(boost::json::parse(lines.back()).at("msg") == "the last word");
+  std::vector<std::int64_t> next(kThreads, 0);
+  for (std::size_t i = 0; i + 1 < lines.size(); ++i) {
+    auto line = boost::json::parse(lines[i]);
+    auto thread = line.at("thread").to_number<std::size_t>();
+    CHECK(line.at("n").to_number<std::int64_t>() == next[thread]++);
+  }
+
+  kernel::log::info("test", "written soon");
+  kernel::log::flush();
+  CHECK(captured.lines().back().find("written soon") != std::string::npos);
 }

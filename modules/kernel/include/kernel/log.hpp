@@ -29,6 +29,9 @@ Format format();
 // else JSON). Returns false on anything else.
 bool apply_format(std::string_view setting);
 
+// Writes out every line logged so far (they are written by a background thread otherwise).
+void flush();
+
 // Where lines go instead of stdout (tests capture them); an empty function restores stdout.
 void set_sink(std::function<void(std::string_view line)> sink);
 
