@@ -11,6 +11,7 @@
 # RSS, whether the stalled reader was dropped, and log lines and bytes per order by module.
 #
 # Environment (optional): CONSOLE_STREAMS=10, CONSOLE_ROUNDS=2, CONSOLE_DURATION=20,
+# CONSOLE_PARTS="streams memory logs" (which of the three to run),
 # CONSOLE_OUT=BUILD_DIR/bench-console-results/<time>.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -19,6 +20,7 @@ BUILD_DIR=${1:?usage: bench/console/run.sh BUILD_DIR}
 STREAMS=${CONSOLE_STREAMS:-10}
 ROUNDS=${CONSOLE_ROUNDS:-2}
 DURATION=${CONSOLE_DURATION:-20}
+PARTS=" ${CONSOLE_PARTS:-streams memory logs} "
 OUT=${CONSOLE_OUT:-$BUILD_DIR/bench-console-results/$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$OUT"
 
@@ -32,19 +34,25 @@ one_run() {  # NAME STREAMS STALLED [LOG_LEVEL]
 }
 
 order=()
-for ((round = 1; round <= ROUNDS; round++)); do
-  one_run "r$round-without" 0 0
-  one_run "r$round-with-$STREAMS" "$STREAMS" 0
-  order+=("r$round-without" "r$round-with-$STREAMS")
-done
-one_run "memory-without" 0 0
-one_run "memory-stalled" 0 1
-order+=("memory-without" "memory-stalled")
-for ((round = 1; round <= ROUNDS; round++)); do
-  one_run "r$round-log-warn" 0 0 warn
-  one_run "r$round-log-info" 0 0 info
-  order+=("r$round-log-warn" "r$round-log-info")
-done
+if [[ $PARTS == *" streams "* ]]; then
+  for ((round = 1; round <= ROUNDS; round++)); do
+    one_run "r$round-without" 0 0
+    one_run "r$round-with-$STREAMS" "$STREAMS" 0
+    order+=("r$round-without" "r$round-with-$STREAMS")
+  done
+fi
+if [[ $PARTS == *" memory "* ]]; then
+  one_run "memory-without" 0 0
+  one_run "memory-stalled" 0 1
+  order+=("memory-without" "memory-stalled")
+fi
+if [[ $PARTS == *" logs "* ]]; then
+  for ((round = 1; round <= ROUNDS; round++)); do
+    one_run "r$round-log-warn" 0 0 warn
+    one_run "r$round-log-info" 0 0 info
+    order+=("r$round-log-warn" "r$round-log-info")
+  done
+fi
 
 python3 - "$OUT" "$STREAMS" "${order[@]}" <<'PY' | tee "$OUT/section.md"
 import json, pathlib, statistics, sys
@@ -60,10 +68,14 @@ rates = {"without": [], "with": []}
 for run in runs:
     rate, rss = completed(run)
     readers = ""
-    got = sorted(int(p.read_text().split()[0]) for p in (out / run).glob("stream-*.bytes")
-                 if p.read_text().strip().isdigit())
+    got = [json.loads(p.read_text()) for p in (out / run).glob("stream-*.json")
+           if p.read_text().strip().startswith("{")]
     if got:
-        readers = f"{len(got)} read {got[0] / 1e6:.1f}–{got[-1] / 1e6:.1f} MB each"
+        # curl's exit 28 is its --max-time: it read to the end; anything else, the server ended it.
+        size = sorted(g["bytes"] / 1e6 for g in got)
+        dropped = sum(g["exit"] != 28 for g in got)
+        readers = (f"{len(got)} read {size[0]:.0f}–{size[-1]:.0f} MB each"
+                   + (f", {dropped} ended early (dropped by the server)" if dropped else ""))
     for p in (out / run).glob("stalled-*.json"):
         if not p.read_text().strip():
             readers = "stalled reader: no report"

@@ -80,6 +80,7 @@ WORK=$(mktemp -d "${ORDERS_TMPDIR:-/tmp}/mart-bench-orders.XXXXXX")
 STARTED_AT=$SECONDS
 SERVER_PIDS=()
 HELPER_PIDS=()
+STREAM_PIDS=()
 
 log() { printf '[orders %3ds] %s\n' $((SECONDS - STARTED_AT)) "$*" >&2; }
 die() {
@@ -116,6 +117,7 @@ stop_helpers() {
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
   local pid
+  for pid in "${STREAM_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   stop_helpers
   for pid in "${SERVER_PIDS[@]}"; do stop_pid "$pid"; done
   rm -rf "$WORK"
@@ -286,13 +288,16 @@ if ((PERF_SECONDS > 0)) && command -v perf >/dev/null; then
     >"$RESULTS/perf-record.txt" 2>&1 &
   HELPER_PIDS+=($!)
 fi
-# Console streams open during the load (issue #16): each curl reads every event until wrk ends
-# and writes the bytes it got; a stalled reader never reads and reports whether it was dropped.
+# Console streams open during the load (issue #16): each curl reads every event for the load and
+# 10 s after it (the drain), then says how many bytes it got and why it ended (a reader that falls
+# behind is dropped by the server: curl then ends early, on its own). curl, not a script: the
+# readers share the two cores with mart, so they must cost as little as a reader can.
 for ((i = 0; i < STREAMS; i++)); do
-  curl -sN --max-time $((DURATION + 1)) -o /dev/null -w '%{size_download}\n' \
+  curl -sN --max-time $((DURATION + 10)) -o /dev/null \
+    -w '{"bytes": %{size_download}, "seconds": %{time_total}, "exit": %{exitcode}}\n' \
     -H "Authorization: Bearer $ADMIN_TOKEN" \
-    "http://127.0.0.1:$MART_PORT/api/v1/admin/events/stream" >"$RESULTS/stream-$i.bytes" 2>&1 &
-  HELPER_PIDS+=($!)
+    "http://127.0.0.1:$MART_PORT/api/v1/admin/events/stream" >"$RESULTS/stream-$i.json" 2>&1 &
+  STREAM_PIDS+=($!)
 done
 for ((i = 0; i < STALLED_STREAMS; i++)); do
   timeout $((DURATION + 30)) python3 "$HERE/stalled_stream.py" --port "$MART_PORT" \
@@ -325,6 +330,7 @@ while :; do
   sleep 0.5
 done
 QUIET_MS=$(now_ms)
+for pid in "${STREAM_PIDS[@]}"; do wait "$pid" || true; done
 stop_helpers
 [[ -n $COUNTER_SO ]] && python3 "$HERE/report.py" commits "$RESULTS/commit-counters.bin" >"$RESULTS/commits-quiet.txt"
 thread_ticks "$MART_PID" >"$RESULTS/threads-quiet.txt"

@@ -60,6 +60,9 @@ boost::json::object timeline_event_json(const TimelineEntry& entry) {
                              {"key", entry.event.key},
                              {"time", rfc3339(entry.event.occurred_ms)},
                              {"correlation_id", entry.event.correlation_id},
+                             {"causation_id", entry.event.causation_id.empty()
+                                                  ? boost::json::value(nullptr)
+                                                  : boost::json::value(entry.event.causation_id)},
                              {"data", std::move(data)},
                              {"handled_by", std::move(handled)},
                              {"waiting", std::move(waiting)}};
