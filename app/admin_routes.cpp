@@ -18,6 +18,8 @@ namespace {
 
 constexpr std::size_t kMaxReasonChars = 500;
 constexpr std::size_t kMaxKeyBytes = 200;
+constexpr std::size_t kMaxDeliveryIds = 100;
+constexpr std::size_t kMaxEventIdBytes = 64;
 
 std::string rfc3339(std::int64_t ms) {
   return kernel::format_rfc3339(kernel::from_unix_millis(ms));
@@ -91,6 +93,29 @@ boost::json::object to_json(const eventbus::AuditEntry& a) {
 }
 
 }  // namespace
+
+boost::json::object deliveries_answer(eventbus::Bus& bus, std::string_view ids_text) {
+  std::vector<std::string> ids;
+  for (auto rest = ids_text; !rest.empty();) {
+    auto comma = rest.find(',');
+    auto id = kernel::trim_view(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    if (id.empty() || id.size() > kMaxEventIdBytes) {
+      throw kernel::ApiError(400, "Bad Request", "ids must be event ids, comma-separated.",
+                             {{"ids", "holds an empty or overlong id"}});
+    }
+    ids.emplace_back(id);
+  }
+  if (ids.empty() || ids.size() > kMaxDeliveryIds) {
+    throw kernel::ApiError(400, "Bad Request", "ids must name 1 to 100 events.",
+                           {{"ids", ids.empty() ? "is required" : "names over 100 events"}});
+  }
+  boost::json::array events;
+  for (const auto& entry : bus.deliveries_of(ids)) {
+    events.push_back(eventbus::deliveries_json(entry));
+  }
+  return boost::json::object{{"events", std::move(events)}};
+}
 
 boost::json::object to_json(const eventbus::ParkedEvent& p) {
   // Shown to operators (and printed by `mart dead-letters list`): never the card token.
@@ -260,6 +285,16 @@ void add_admin_routes(
         }
         return kernel::Response::json(
             200, boost::json::object{{"key", *key}, {"events", std::move(events)}});
+      },
+      kernel::Access::admin);
+
+  // What this process's subscribers did with the events named (?ids=a,b), wherever they were
+  // published: split mode's merged timeline asks every process (docs/operations.md).
+  router.get(
+      "/api/v1/admin/events/deliveries",
+      [&bus](kernel::Request& request) {
+        auto list = request.query_param("ids");
+        return kernel::Response::json(200, deliveries_answer(bus, list ? *list : ""));
       },
       kernel::Access::admin);
 }

@@ -301,8 +301,9 @@ std::uint16_t Application::start() {
   options.trusted_proxies = config_.trusted_proxies;
   if (!forwarder_->upstreams().empty()) {
     fan_out_ = std::make_unique<http::FanOut>();
-    deployment_admin_ =
-        std::make_unique<deployment::DeploymentAdmin>(hosted_, forwarder_->upstreams(), *fan_out_);
+    deployment_admin_ = std::make_unique<deployment::DeploymentAdmin>(
+        hosted_, forwarder_->upstreams(), *fan_out_,
+        [this](const std::string& ids) { return deliveries_answer(bus(), ids); });
   }
   server_ = std::make_unique<http::Server>(
       options, [this](kernel::Request& request) { return dispatch(request); });

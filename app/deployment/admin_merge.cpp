@@ -165,7 +165,23 @@ json::object merge_page(const std::vector<ProcessAnswer>& answers, int limit, Pa
                       {"unavailable", unavailable_of(answers)}};
 }
 
-json::object merge_timeline(const std::vector<ProcessAnswer>& answers) {
+std::vector<std::string> timeline_ids(const std::vector<ProcessAnswer>& answers) {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (const auto& answer : answers) {
+    if (!answer.body) continue;
+    const auto* list = array_at(*answer.body, "events");
+    if (!list) continue;
+    for (const auto& event : *list) {
+      auto id = string_at(event, "id");
+      if (!id.empty() && seen.insert(id).second) out.push_back(std::move(id));
+    }
+  }
+  return out;
+}
+
+json::object merge_timeline(const std::vector<ProcessAnswer>& answers,
+                            const std::vector<ProcessAnswer>& deliveries) {
   json::object out;
   std::vector<json::object> events;
   std::map<std::string, std::size_t> index;  // serialized event id -> position in `events`
@@ -191,6 +207,27 @@ json::object merge_timeline(const std::vector<ProcessAnswer>& answers) {
         add_missing(array_field(known, "handled_by"), *handled, "subscriber");
       }
       if (const auto* waiting = array_at(event, "waiting")) {
+        add_missing(array_field(known, "waiting"), *waiting, "subscriber");
+      }
+    }
+  }
+  // Stubs {"id", "handled_by", "waiting"} from the processes that consumed an event published
+  // elsewhere: to the events already known only.
+  for (const auto& answer : deliveries) {
+    if (!answer.body) continue;
+    const auto* list = array_at(*answer.body, "events");
+    if (!list) continue;
+    for (const auto& stub : *list) {
+      if (!stub.is_object()) continue;
+      auto id_field = stub.get_object().find("id");
+      if (id_field == stub.get_object().end()) continue;
+      auto at = index.find(json::serialize(id_field->value()));
+      if (at == index.end()) continue;
+      auto& known = events[at->second];
+      if (const auto* handled = array_at(stub.get_object(), "handled_by")) {
+        add_missing(array_field(known, "handled_by"), *handled, "subscriber");
+      }
+      if (const auto* waiting = array_at(stub.get_object(), "waiting")) {
         add_missing(array_field(known, "waiting"), *waiting, "subscriber");
       }
     }
@@ -224,7 +261,13 @@ json::object merge_timeline(const std::vector<ProcessAnswer>& answers) {
   json::array merged;
   for (auto& event : events) merged.emplace_back(std::move(event));
   out["events"] = std::move(merged);
-  out["unavailable"] = unavailable_of(answers);
+  auto unavailable = unavailable_of(answers);
+  std::set<std::string> named;
+  for (const auto& entry : unavailable) named.insert(string_at(entry, "upstream"));
+  for (auto& entry : unavailable_of(deliveries)) {
+    if (named.insert(string_at(entry, "upstream")).second) unavailable.push_back(std::move(entry));
+  }
+  out["unavailable"] = std::move(unavailable);
   return out;
 }
 

@@ -58,6 +58,13 @@ boost::json::object merge_page(const std::vector<ProcessAnswer>& answers, int li
 // several processes know gets the union of their "handled_by" and "waiting" entries (one per
 // subscriber). Ordered as eventbus::Bus::events_for_key orders them: by "time", and within one
 // millisecond an effect after its cause ("causation_id", when the events carry it).
-boost::json::object merge_timeline(const std::vector<ProcessAnswer>& answers);
+// `deliveries` (GET /api/v1/admin/events/deliveries?ids=..., one answer per process asked) adds
+// what each process's subscribers did with events published in another process; a process that
+// did not answer them is named in "unavailable" (once).
+boost::json::object merge_timeline(const std::vector<ProcessAnswer>& answers,
+                                   const std::vector<ProcessAnswer>& deliveries = {});
+
+// The ids of every event the answers hold, each once, in the order first met.
+std::vector<std::string> timeline_ids(const std::vector<ProcessAnswer>& answers);
 
 }  // namespace mart::deployment

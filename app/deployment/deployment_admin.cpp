@@ -119,12 +119,14 @@ json::object merged(const MergePlan& plan, std::vector<ProcessAnswer> answers) {
   return merge_timeline(answers);
 }
 
-// This process's answer `own` (a 200) with the upstreams' `responses`, as one answer.
-kernel::Response combine(const MergePlan& plan, kernel::Response own,
-                         std::vector<kernel::Response> responses) {
+// Each process's answer: this one's `own` (a 200) first, then the upstreams' `responses` (one
+// per process, in order). Nothing when `own` is not a view this class can read.
+std::optional<std::vector<ProcessAnswer>> answers_of(const MergePlan& plan,
+                                                     const kernel::Response& own,
+                                                     std::vector<kernel::Response> responses) {
   std::vector<ProcessAnswer> answers;
   ProcessAnswer local{"local", plan.hosted, object_of(own.body), {}};
-  if (!local.body) return own;  // not a view this class knows how to read: as it is
+  if (!local.body) return std::nullopt;
   answers.push_back(std::move(local));
   for (std::size_t i = 0; i < plan.processes.size(); ++i) {
     const auto& process = plan.processes[i];
@@ -139,9 +141,83 @@ kernel::Response combine(const MergePlan& plan, kernel::Response own,
     }
     answers.push_back(std::move(answer));
   }
-  own.body = json::serialize(merged(plan, std::move(answers)));
+  return answers;
+}
+
+kernel::Response with_body(kernel::Response own, const json::object& body) {
+  own.body = json::serialize(body);
   own.headers.set("Content-Type", "application/json");
   return own;
+}
+
+// A merge that failed (a bug): said so, never half an answer.
+kernel::Response merge_failed(const std::string& route, const std::exception& error) {
+  kernel::log::error("deployment", std::string("merging failed: ") + error.what());
+  auto failed = kernel::problem_response(500, kernel::status_title(500),
+                                         "The server failed to merge the processes' views.");
+  failed.route = route;
+  return failed;
+}
+
+// The timeline's second round: every process is asked what its subscribers did with the
+// events the first round found (an event is in its publisher's outbox only, but handled in
+// the processes that consume it). At most this many ids per call.
+constexpr std::size_t kIdsPerCall = 100;
+
+std::vector<std::string> id_lists(const std::vector<std::string>& ids) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i % kIdsPerCall == 0) out.emplace_back();
+    if (!out.back().empty()) out.back() += ',';
+    out.back() += ids[i];  // UUIDs: nothing to escape
+  }
+  return out;
+}
+
+// The second round of a timeline (see kIdsPerCall), then the merged answer.
+void ask_deliveries(const std::shared_ptr<const MergePlan>& plan, http::FanOut& fan_out,
+                    const DeploymentAdmin::LocalDeliveries& local_deliveries, kernel::Response own,
+                    std::vector<ProcessAnswer> answers, kernel::Reply reply) {
+  auto lists = id_lists(timeline_ids(answers));
+  std::vector<ProcessAnswer> deliveries;
+  try {
+    if (local_deliveries && !plan->hosted.empty()) {
+      for (const auto& ids : lists) {
+        deliveries.push_back({"local", plan->hosted, local_deliveries(ids), {}});
+      }
+    }
+  } catch (const std::exception& error) {
+    return reply(merge_failed(own.route, error));
+  }
+  std::vector<http::UpstreamCall> calls;
+  std::vector<std::size_t> process_of;  // calls[i] asks plan->processes[process_of[i]]
+  for (std::size_t p = 0; p < plan->processes.size(); ++p) {
+    if (!answers.at(p + 1).body) continue;  // it gave nothing the first time: named already
+    for (const auto& ids : lists) {
+      auto call = plan->calls.at(p);
+      call.target = "/api/v1/admin/events/deliveries?ids=" + ids;
+      calls.push_back(std::move(call));
+      process_of.push_back(p);
+    }
+  }
+  auto finish = [plan, own = std::move(own), answers = std::move(answers),
+                 deliveries = std::move(deliveries), process_of,
+                 reply](std::vector<kernel::Response> responses) mutable {
+    try {
+      for (std::size_t i = 0; i < responses.size(); ++i) {
+        const auto& process = plan->processes.at(process_of.at(i));
+        ProcessAnswer answer{process.url, process.modules, std::nullopt, {}};
+        if (responses[i].status == 200) answer.body = object_of(responses[i].body);
+        if (!answer.body) answer.error = "deliveries: " + failure_of(responses[i]);
+        deliveries.push_back(std::move(answer));
+      }
+      reply(with_body(std::move(own), merge_timeline(answers, deliveries)));
+    } catch (const std::exception& error) {
+      reply(merge_failed(own.route, error));
+    }
+  };
+  if (calls.empty()) return finish({});
+  fan_out.send(std::move(calls), std::move(finish));
 }
 
 }  // namespace
@@ -149,8 +225,10 @@ kernel::Response combine(const MergePlan& plan, kernel::Response own,
 DeploymentAdmin::DeploymentAdmin(
     std::vector<std::string> hosted,
     const std::map<std::string, std::shared_ptr<const http::Upstream>>& upstreams,
-    http::FanOut& fan_out)
-    : hosted_(std::move(hosted)), fan_out_(fan_out) {
+    http::FanOut& fan_out, LocalDeliveries local_deliveries)
+    : hosted_(std::move(hosted)),
+      fan_out_(fan_out),
+      local_deliveries_(std::move(local_deliveries)) {
   for (const auto& [module, upstream] : upstreams) {
     auto url = "http://" + upstream->authority + upstream->base_path;
     auto same = std::find_if(processes_.begin(), processes_.end(),
@@ -214,35 +292,37 @@ kernel::Response DeploymentAdmin::finish(const Merge& merge, kernel::Response lo
   if (!merge || (!local.is_deferred() && local.status != 200)) return local;
   auto route = local.route;
   auto* fan_out = &fan_out_;
-  auto answer = kernel::Response::deferred(
-      [plan = merge, fan_out, local = std::move(local)](kernel::Reply reply) mutable {
-        auto gather = [plan, fan_out, reply](kernel::Response own) {
-          if (own.status != 200) return reply(std::move(own));
-          if (plan->bad_cursor) {
-            auto refusal = kernel::problem_response(
-                kernel::ApiError::bad_request("The cursor is not one this server issued."));
-            refusal.route = own.route;
-            return reply(std::move(refusal));
+  auto local_deliveries = local_deliveries_;
+  auto answer = kernel::Response::deferred([plan = merge, fan_out, local_deliveries,
+                                            local = std::move(local)](kernel::Reply reply) mutable {
+    auto gather = [plan, fan_out, local_deliveries, reply](kernel::Response own) {
+      if (own.status != 200) return reply(std::move(own));
+      if (plan->bad_cursor) {
+        auto refusal = kernel::problem_response(
+            kernel::ApiError::bad_request("The cursor is not one this server issued."));
+        refusal.route = own.route;
+        return reply(std::move(refusal));
+      }
+      fan_out->send(plan->calls, [plan, fan_out, local_deliveries, own = std::move(own),
+                                  reply](std::vector<kernel::Response> responses) mutable {
+        std::optional<std::vector<ProcessAnswer>> answers;
+        try {
+          answers = answers_of(*plan, own, std::move(responses));
+          if (!answers) return reply(std::move(own));
+          if (plan->view != View::timeline) {
+            return reply(with_body(std::move(own), merged(*plan, std::move(*answers))));
           }
-          fan_out->send(plan->calls, [plan, own = std::move(own),
-                                      reply](std::vector<kernel::Response> responses) mutable {
-            auto own_route = own.route;
-            kernel::Response ready;
-            try {
-              ready = combine(*plan, std::move(own), std::move(responses));
-            } catch (const std::exception& error) {
-              kernel::log::error("deployment", std::string("merging failed: ") + error.what());
-              ready = kernel::problem_response(500, kernel::status_title(500),
-                                               "The server failed to merge the processes' views.");
-              ready.route = own_route;
-            }
-            reply(std::move(ready));
-          });
-        };
-        if (!local.is_deferred()) return gather(std::move(local));
-        auto later = std::move(local.later);
-        later(std::move(gather));
+        } catch (const std::exception& error) {
+          return reply(merge_failed(own.route, error));
+        }
+        ask_deliveries(plan, *fan_out, local_deliveries, std::move(own), std::move(*answers),
+                       std::move(reply));
       });
+    };
+    if (!local.is_deferred()) return gather(std::move(local));
+    auto later = std::move(local.later);
+    later(std::move(gather));
+  });
   answer.route = route;
   return answer;
 }

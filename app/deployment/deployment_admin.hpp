@@ -3,7 +3,9 @@
 // letters, audit and an event key's timeline are asked of every distinct upstream (once per URL,
 // with ?scope=local, the caller's Authorization and traceparent) while this process answers its
 // own part, and merged (admin_merge.hpp). An upstream that gives no answer is named in the
-// answer's "unavailable" list; the answer stays a 200. A request with ?scope=local is this
+// answer's "unavailable" list; the answer stays a 200. A timeline takes a second round: each
+// process says what its subscribers did with the events found (they are in their publisher's
+// outbox only). A request with ?scope=local is this
 // process's own part only, so a merge never asks again (no loops).
 
 #include "http/fan_out.hpp"
@@ -11,6 +13,9 @@
 
 #include <kernel/http.hpp>
 
+#include <boost/json/object.hpp>
+
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -22,10 +27,14 @@ struct MergePlan;
 
 class DeploymentAdmin {
  public:
+  // What this process's subscribers did with the events named by a comma-separated id list:
+  // the body of GET /api/v1/admin/events/deliveries (the timeline's second round, here).
+  using LocalDeliveries = std::function<boost::json::object(const std::string& ids)>;
+
   // `upstreams`: the forwarder's, module -> upstream (modules hosted elsewhere).
   DeploymentAdmin(std::vector<std::string> hosted,
                   const std::map<std::string, std::shared_ptr<const http::Upstream>>& upstreams,
-                  http::FanOut& fan_out);
+                  http::FanOut& fan_out, LocalDeliveries local_deliveries = {});
 
   // A merge under way: begun before this process answers its own part, finished with it.
   using Merge = std::shared_ptr<const MergePlan>;
@@ -51,6 +60,7 @@ class DeploymentAdmin {
   std::vector<std::string> hosted_;
   std::vector<Process> processes_;
   http::FanOut& fan_out_;
+  LocalDeliveries local_deliveries_;
 };
 
 }  // namespace mart::deployment

@@ -39,8 +39,7 @@ int main() {
   for (long t = 0; t < threads; ++t) {
     writers.emplace_back([lines, t] {
       for (long i = 0; i < lines; ++i) {
-        kernel::log::decision("inventory", "stock reserved",
-                              "01a2438c-495d-7712-9367-1ee3e42336a9",
+        kernel::log::decision("inventory", "stock reserved", "01a2438c-495d-7712-9367-1ee3e42336a9",
                               {{"order_id", boost::json::value(t * lines + i)}});
       }
     });

@@ -84,6 +84,50 @@ std::vector<ParkedEvent> Bus::dead_letters(std::optional<std::int64_t> after, in
   return all;
 }
 
+namespace {
+
+// What `subscribers` (of one module, reading `c`) did with `entry`'s event: handled (with the
+// failures healed on the way), or waiting on a retry, or a dead letter.
+void add_deliveries(kernel::Connection& c, const std::vector<std::string>& subscribers,
+                    TimelineEntry& entry) {
+  for (const auto& subscriber : subscribers) {
+    auto& handled = c.prepare(sql::kHandledAt);
+    handled.bind(1, subscriber);
+    handled.bind(2, entry.event.id);
+    std::optional<std::int64_t> handled_ms;
+    if (handled.executeStep()) handled_ms = handled.getColumn(0).getInt64();
+    handled.reset();
+    // Only failures leave attempts: most deliveries have none and stop here.
+    auto failures = detail::attempts_of(c, subscriber, entry.event.id);
+    if (handled_ms && failures.empty()) {
+      entry.handled_by.push_back({subscriber, *handled_ms, {}});
+      continue;
+    }
+    // A failed delivery says on what it waits; a discarded one is in the inbox too.
+    auto& parked = c.prepare(sql::kParkedFor);
+    parked.bind(1, subscriber);
+    parked.bind(2, entry.event.id);
+    std::optional<TimelineEntry::Waiting> waiting;
+    if (parked.executeStep() && parked.getColumn(1).getInt() > 0) {
+      waiting = TimelineEntry::Waiting{subscriber,
+                                       parked.getColumn(0).getString(),
+                                       parked.getColumn(1).getInt(),
+                                       parked.getColumn(2).getString(),
+                                       parked.getColumn(3).getInt64(),
+                                       {}};
+    }
+    parked.reset();
+    if (handled_ms && !(waiting && waiting->status == "discarded")) {
+      entry.handled_by.push_back({subscriber, *handled_ms, std::move(failures)});
+    } else if (waiting) {
+      waiting->history = std::move(failures);
+      entry.waiting.push_back(std::move(*waiting));
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<TimelineEntry> Bus::events_for_key(
     const std::string& key, const std::vector<std::string>& sources,
     const std::function<bool(std::string_view)>& include) {
@@ -104,42 +148,8 @@ std::vector<TimelineEntry> Bus::events_for_key(
     for (auto& [name, worker] : impl_->workers) {
       auto subscribers = worker->consumer->subscribers_of(entry.event.type);
       if (subscribers.empty()) continue;
-      impl_->databases.at(name)->read([&](kernel::Connection& c) {
-        for (const auto& subscriber : subscribers) {
-          auto& handled = c.prepare(sql::kHandledAt);
-          handled.bind(1, subscriber);
-          handled.bind(2, entry.event.id);
-          std::optional<std::int64_t> handled_ms;
-          if (handled.executeStep()) handled_ms = handled.getColumn(0).getInt64();
-          handled.reset();
-          // Only failures leave attempts: most deliveries have none and stop here.
-          auto failures = detail::attempts_of(c, subscriber, entry.event.id);
-          if (handled_ms && failures.empty()) {
-            entry.handled_by.push_back({subscriber, *handled_ms, {}});
-            continue;
-          }
-          // A failed delivery says on what it waits; a discarded one is in the inbox too.
-          auto& parked = c.prepare(sql::kParkedFor);
-          parked.bind(1, subscriber);
-          parked.bind(2, entry.event.id);
-          std::optional<TimelineEntry::Waiting> waiting;
-          if (parked.executeStep() && parked.getColumn(1).getInt() > 0) {
-            waiting = TimelineEntry::Waiting{subscriber,
-                                             parked.getColumn(0).getString(),
-                                             parked.getColumn(1).getInt(),
-                                             parked.getColumn(2).getString(),
-                                             parked.getColumn(3).getInt64(),
-                                             {}};
-          }
-          parked.reset();
-          if (handled_ms && !(waiting && waiting->status == "discarded")) {
-            entry.handled_by.push_back({subscriber, *handled_ms, std::move(failures)});
-          } else if (waiting) {
-            waiting->history = std::move(failures);
-            entry.waiting.push_back(std::move(*waiting));
-          }
-        }
-      });
+      impl_->databases.at(name)->read(
+          [&](kernel::Connection& c) { add_deliveries(c, subscribers, entry); });
     }
     std::stable_sort(entry.handled_by.begin(), entry.handled_by.end(),
                      [](const auto& a, const auto& b) { return a.handled_ms < b.handled_ms; });
@@ -148,6 +158,26 @@ std::vector<TimelineEntry> Bus::events_for_key(
       out.begin(), out.end(), [](const TimelineEntry& e) { return e.event.occurred_ms; },
       [](const TimelineEntry& e) -> const std::string& { return e.event.id; },
       [](const TimelineEntry& e) -> const std::string& { return e.event.causation_id; });
+  return out;
+}
+
+std::vector<TimelineEntry> Bus::deliveries_of(const std::vector<std::string>& event_ids) {
+  impl_->connect();
+  std::vector<TimelineEntry> out;
+  for (const auto& id : event_ids) {
+    TimelineEntry entry;
+    entry.event.id = id;
+    for (auto& [name, worker] : impl_->workers) {
+      auto subscribers = worker->consumer->subscribers();
+      if (subscribers.empty()) continue;
+      impl_->databases.at(name)->read(
+          [&](kernel::Connection& c) { add_deliveries(c, subscribers, entry); });
+    }
+    if (entry.handled_by.empty() && entry.waiting.empty()) continue;
+    std::stable_sort(entry.handled_by.begin(), entry.handled_by.end(),
+                     [](const auto& a, const auto& b) { return a.handled_ms < b.handled_ms; });
+    out.push_back(std::move(entry));
+  }
   return out;
 }
 

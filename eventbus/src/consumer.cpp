@@ -79,6 +79,14 @@ std::vector<std::string> Consumer::subscribers_of(std::string_view type) const {
   return out;
 }
 
+std::vector<std::string> Consumer::subscribers() const {
+  std::vector<std::string> out;
+  for (const auto& s : subscriptions_) {
+    if (std::find(out.begin(), out.end(), s.subscriber) == out.end()) out.push_back(s.subscriber);
+  }
+  return out;
+}
+
 void Consumer::connect(
     const std::map<std::string, std::shared_ptr<kernel::Database>, std::less<>>& hosted) {
   sources_.clear();

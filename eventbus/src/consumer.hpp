@@ -57,6 +57,8 @@ class Consumer {
   std::vector<std::string> sources() const;           // publisher modules this consumer reads
   std::map<std::string, std::string> topics() const;  // publisher module -> its topic
   std::vector<std::string> subscribers_of(std::string_view type) const;
+  // Every subscriber of this module, once each.
+  std::vector<std::string> subscribers() const;
 
   // Attaches the publishers that are hosted in this process and loads the saved positions.
   void connect(const std::map<std::string, std::shared_ptr<kernel::Database>, std::less<>>& hosted);

@@ -29,7 +29,7 @@ boost::json::array attempts_json(const std::vector<FailedAttempt>& attempts) {
   return out;
 }
 
-boost::json::object timeline_event_json(const TimelineEntry& entry) {
+boost::json::object deliveries_json(const TimelineEntry& entry) {
   boost::json::array handled;
   for (const auto& h : entry.handled_by) {
     boost::json::array failures;
@@ -51,6 +51,12 @@ boost::json::object timeline_event_json(const TimelineEntry& entry) {
     if (w.status == "pending") o["next_attempt_at"] = rfc3339(w.next_attempt_ms);
     waiting.push_back(std::move(o));
   }
+  return boost::json::object{
+      {"id", entry.event.id}, {"handled_by", std::move(handled)}, {"waiting", std::move(waiting)}};
+}
+
+boost::json::object timeline_event_json(const TimelineEntry& entry) {
+  auto deliveries = deliveries_json(entry);
   // The card token is for Payments only: not in the clear, and not sealed either.
   auto data = boost::json::parse(entry.event.payload);
   kernel::sealed_text::redact(data);
@@ -64,8 +70,8 @@ boost::json::object timeline_event_json(const TimelineEntry& entry) {
                                                   ? boost::json::value(nullptr)
                                                   : boost::json::value(entry.event.causation_id)},
                              {"data", std::move(data)},
-                             {"handled_by", std::move(handled)},
-                             {"waiting", std::move(waiting)}};
+                             {"handled_by", std::move(deliveries["handled_by"])},
+                             {"waiting", std::move(deliveries["waiting"])}};
 }
 
 }  // namespace eventbus

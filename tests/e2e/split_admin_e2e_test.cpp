@@ -20,6 +20,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <set>
 
@@ -258,6 +259,61 @@ TEST_SUITE("e2e") {
                         "/replay?scope=local",
                     "", admin)
               .status == 404);
+
+    // A payments dead letter discarded through the gateway goes to the order-flow process.
+    std::int64_t payment_letter = 0;
+    for (const auto& item : flow_page.at("items").as_array()) {
+      if (item.at("status") == "dead" && item.at("module") == "payments") {
+        payment_letter = item.at("id").as_int64();
+      }
+    }
+    REQUIRE(payment_letter != 0);
+    auto discarded =
+        gateway.post("/api/v1/admin/dead-letters/" + std::to_string(payment_letter) + "/discard",
+                     R"({"reason":"the provider will not come back for this one"})", admin);
+    CAPTURE(discarded.body);
+    CHECK(discarded.status == 200);
+
+    // The audit through the gateway holds both, each recorded by the process that acted.
+    auto audit = gateway.get("/api/v1/admin/audit?limit=100", admin);
+    REQUIRE(audit.status == 200);
+    const auto audit_body = audit.json();
+    const auto audit_text = boost::json::serialize(audit_body);
+    CAPTURE(audit_text);
+    CHECK(audit_body.at("unavailable").as_array().empty());
+    std::map<std::string, std::string> action_by_module;
+    for (const auto& entry : audit_body.at("items").as_array()) {
+      action_by_module[std::string(entry.at("module").as_string())] =
+          std::string(entry.at("action").as_string());
+    }
+    CHECK(action_by_module["notifications"] == "replay");
+    CHECK(action_by_module["payments"] == "discard");
+
+    // The order's timeline through the gateway: its placed event as every process saw it,
+    // handled by inventory here and waited on by notifications there.
+    auto timeline = gateway.get(
+        "/api/v1/admin/events/timeline?key=" + std::to_string(placed.json().at("id").as_int64()),
+        admin);
+    REQUIRE(timeline.status == 200);
+    const auto timeline_body = timeline.json();
+    const auto timeline_text = boost::json::serialize(timeline_body);
+    CAPTURE(timeline_text);
+    CHECK(timeline_body.at("unavailable").as_array().empty());
+    std::set<std::string> placed_seen_by;
+    int placed_events = 0;
+    for (const auto& event : timeline_body.at("events").as_array()) {
+      if (event.at("type") != "orders.order_placed.v1") continue;
+      ++placed_events;
+      for (const auto& h : event.at("handled_by").as_array()) {
+        placed_seen_by.emplace(h.at("subscriber").as_string());
+      }
+      for (const auto& w : event.at("waiting").as_array()) {
+        placed_seen_by.emplace(w.at("subscriber").as_string());
+      }
+    }
+    CHECK(placed_events == 1);  // one event, though two processes know it
+    CHECK(placed_seen_by.count("inventory.on_order_placed") == 1);
+    CHECK(placed_seen_by.count("notifications.on_order_placed") == 1);
   }
 
   TEST_CASE("[e2e] split admin: an upstream that is down is named, and the answer stays a 200") {

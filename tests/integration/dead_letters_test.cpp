@@ -302,6 +302,25 @@ TEST_SUITE("integration") {
     CHECK(shop.call("GET", "/api/v1/admin/events/timeline?key=" + std::string(201, 'k'), {},
                     shop.admin)
               .status == 400);
+
+    // What this process's subscribers did with named events (split mode's second round): the
+    // product's creation, handled here by orders and inventory; unknown ids are left out.
+    auto created = product_created(timeline);
+    auto id = std::string(created.at("id").as_string());
+    auto deliveries = shop.admin_json("/api/v1/admin/events/deliveries?ids=" + id + ",unknown");
+    const auto& stubs = deliveries.at("events").as_array();
+    REQUIRE(stubs.size() == 1);
+    CHECK(stubs[0].at("id") == created.at("id"));
+    CHECK(stubs[0].at("handled_by") == created.at("handled_by"));
+    CHECK_FALSE(stubs[0].as_object().contains("type"));
+    for (const auto& bad : {std::string(), std::string(","), std::string(65, 'x'), [] {
+                              std::string many;
+                              for (int i = 0; i <= 100; ++i) many += "id" + std::to_string(i) + ",";
+                              return many;
+                            }()}) {
+      auto refused = shop.call("GET", "/api/v1/admin/events/deliveries?ids=" + bad, {}, shop.admin);
+      CHECK(refused.status == 400);
+    }
   }
 
   TEST_CASE("[Admin] the failure routes are for admins only") {
@@ -311,6 +330,7 @@ TEST_SUITE("integration") {
     const std::vector<std::pair<std::string, std::string>> routes{
         {"GET", "/api/v1/admin/audit"},
         {"GET", "/api/v1/admin/events/timeline?key=1"},
+        {"GET", "/api/v1/admin/events/deliveries?ids=a"},
         {"GET", "/api/v1/admin/dead-letters?status=discarded"},
         {"POST", "/api/v1/admin/dead-letters/" + std::to_string(id) + "/discard"}};
     for (const auto& [method, path] : routes) {

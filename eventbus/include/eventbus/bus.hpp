@@ -216,6 +216,10 @@ class Bus {
   std::vector<TimelineEntry> events_for_key(const std::string& key,
                                             const std::vector<std::string>& sources,
                                             const std::function<bool(std::string_view)>& include);
+  // What this process's subscribers did with events published elsewhere (split mode: the
+  // gateway asks each process about the events of a timeline it merges). Only the events some
+  // subscriber here handled or waits on; their envelope holds the id alone.
+  std::vector<TimelineEntry> deliveries_of(const std::vector<std::string>& event_ids);
 
   struct Impl;
 

@@ -14,6 +14,9 @@
 namespace eventbus {
 
 boost::json::object timeline_event_json(const TimelineEntry& entry);
+// Only {"id", "handled_by", "waiting"}: what one process's subscribers did with an event
+// published in another process (GET /api/v1/admin/events/deliveries).
+boost::json::object deliveries_json(const TimelineEntry& entry);
 
 // [{"attempt", "at", "error"}, ...] oldest first.
 boost::json::array attempts_json(const std::vector<FailedAttempt>& attempts);

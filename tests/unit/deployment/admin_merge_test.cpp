@@ -274,6 +274,39 @@ TEST_SUITE("deployment") {
     CHECK(merged.at("unavailable").as_array()[0].at("modules") == json::parse(R"(["payments"])"));
   }
 
+  TEST_CASE("[merge_timeline] the second round: what other processes' subscribers did") {
+    // e1 is in its publisher's outbox (local); notifications handled it in another process,
+    // which holds no event keyed 7 of its own.
+    std::vector<ProcessAnswer> answers = {
+        answered("local", {"orders"}, R"({"key":"7","events":[
+          {"id":"e1","type":"orders.order_placed.v1","time":"2026-01-01T10:00:00.000Z",
+           "handled_by":[{"subscriber":"inventory.on_order_placed",
+           "handled_at":"2026-01-01T10:00:00.020Z"}],"waiting":[]}]})"),
+        answered("http://h:1", {"notifications"}, R"({"key":"7","events":[]})"),
+        answered("http://h:2", {"payments"}, R"({"key":"7","events":[]})"),
+    };
+    CHECK(mart::deployment::timeline_ids(answers) == std::vector<std::string>{"e1"});
+    auto merged = mart::deployment::merge_timeline(
+        answers, {
+                     answered("http://h:1", {"notifications"}, R"({"events":[
+          {"id":"e1","handled_by":[{"subscriber":"notifications.on_order_placed",
+           "handled_at":"2026-01-01T10:00:00.010Z"}],"waiting":[]},
+          {"id":"not-in-the-timeline","handled_by":[{"subscriber":"x"}],"waiting":[]}]})"),
+                     failed("http://h:2", {"payments"}, "deliveries: HTTP 504"),
+                     failed("http://h:2", {"payments"}, "deliveries: HTTP 504"),
+                 });
+    CAPTURE(json::serialize(merged));
+    const auto& events = merged.at("events").as_array();
+    REQUIRE(events.size() == 1);  // a stub adds to a known event, never makes one
+    const auto& handled = events[0].at("handled_by").as_array();
+    REQUIRE(handled.size() == 2);
+    CHECK(handled[0].at("subscriber") == "notifications.on_order_placed");
+    CHECK(handled[1].at("subscriber") == "inventory.on_order_placed");
+    CHECK(events[0].at("type") == "orders.order_placed.v1");   // the full event kept
+    REQUIRE(merged.at("unavailable").as_array().size() == 1);  // once, however many calls failed
+    CHECK(merged.at("unavailable").as_array()[0].at("error") == "deliveries: HTTP 504");
+  }
+
   TEST_CASE("[merge_timeline] a cycle of causes does not hang the merge") {
     auto merged = mart::deployment::merge_timeline({answered("local", {}, R"({"key":"k","events":[
         {"id":"a","time":"2026-01-01T10:00:00.000Z","causation_id":"b"},
