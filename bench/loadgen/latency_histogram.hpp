@@ -46,7 +46,7 @@ class LatencyHistogram {
  private:
   static constexpr int kSubBits = 9;  // 512 sub-buckets per power of two above 1,024
   static constexpr std::uint64_t kLinear = std::uint64_t{1} << (kSubBits + 1);  // 1,024
-  static constexpr int kPowers = 32;  // up to 2^41 µs
+  static constexpr int kPowers = 32;                                            // up to 2^41 µs
   static constexpr std::size_t kBuckets = kLinear + kPowers * (std::size_t{1} << kSubBits);
 
   static std::size_t index_of(std::uint64_t us) {

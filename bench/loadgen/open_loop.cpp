@@ -269,29 +269,30 @@ class Worker {
     http::async_write(c.stream, c.request, [this, &c](beast::error_code error, std::size_t) {
       if (error) return fail(c);
       c.response = {};
-      http::async_read(c.stream, c.buffer, c.response, [this, &c](beast::error_code e, std::size_t) {
-        if (e) return fail(c);
-        auto now = Clock::now();
-        if (c.due >= record_from_) {
-          results_.latency.record(
-              std::chrono::duration_cast<std::chrono::microseconds>(now - c.due).count());
-          results_.service.record(
-              std::chrono::duration_cast<std::chrono::microseconds>(now - c.sent).count());
-          ++results_.answered;
-          auto status = c.response.result_int();
-          bool expected = options_.expect ? status == options_.expect : status / 100 == 2;
-          if (!expected) ++results_.unexpected;
-        }
-        c.busy = false;
-        --in_flight_;
-        if (!c.response.keep_alive()) {
-          beast::error_code ignored;
-          c.stream.socket().close(ignored);
-          connect(c);
-          return;
-        }
-        dispatch();
-      });
+      http::async_read(
+          c.stream, c.buffer, c.response, [this, &c](beast::error_code e, std::size_t) {
+            if (e) return fail(c);
+            auto now = Clock::now();
+            if (c.due >= record_from_) {
+              results_.latency.record(
+                  std::chrono::duration_cast<std::chrono::microseconds>(now - c.due).count());
+              results_.service.record(
+                  std::chrono::duration_cast<std::chrono::microseconds>(now - c.sent).count());
+              ++results_.answered;
+              auto status = c.response.result_int();
+              bool expected = options_.expect ? status == options_.expect : status / 100 == 2;
+              if (!expected) ++results_.unexpected;
+            }
+            c.busy = false;
+            --in_flight_;
+            if (!c.response.keep_alive()) {
+              beast::error_code ignored;
+              c.stream.socket().close(ignored);
+              connect(c);
+              return;
+            }
+            dispatch();
+          });
     });
   }
 
@@ -322,8 +323,7 @@ class Worker {
 
 std::string percentiles(const bench::LatencyHistogram& h) {
   char text[200];
-  std::snprintf(text, sizeof text,
-                R"({"p50":%lld,"p90":%lld,"p99":%lld,"p99_9":%lld,"max":%lld})",
+  std::snprintf(text, sizeof text, R"({"p50":%lld,"p90":%lld,"p99":%lld,"p99_9":%lld,"max":%lld})",
                 static_cast<long long>(h.percentile(0.50)),
                 static_cast<long long>(h.percentile(0.90)),
                 static_cast<long long>(h.percentile(0.99)),
@@ -362,17 +362,16 @@ int main(int argc, char** argv) {
     all.failed += r.failed;
     all.unfinished += r.unfinished;
   }
-  std::printf(
-      R"({"rate":%.0f,"duration_s":%.1f,"connections":%d,"answered":%llu,)"
-      R"("answered_per_s":%.0f,"unexpected_status":%llu,"connection_errors":%llu,)"
-      R"("unfinished":%llu,"latency_us":%s,"service_us":%s})"
-      "\n",
-      options.rate, options.duration_s, options.connections,
-      static_cast<unsigned long long>(all.answered),
-      static_cast<double>(all.answered) / options.duration_s,
-      static_cast<unsigned long long>(all.unexpected),
-      static_cast<unsigned long long>(all.failed),
-      static_cast<unsigned long long>(all.unfinished), percentiles(all.latency).c_str(),
-      percentiles(all.service).c_str());
+  std::printf(R"({"rate":%.0f,"duration_s":%.1f,"connections":%d,"answered":%llu,)"
+              R"("answered_per_s":%.0f,"unexpected_status":%llu,"connection_errors":%llu,)"
+              R"("unfinished":%llu,"latency_us":%s,"service_us":%s})"
+              "\n",
+              options.rate, options.duration_s, options.connections,
+              static_cast<unsigned long long>(all.answered),
+              static_cast<double>(all.answered) / options.duration_s,
+              static_cast<unsigned long long>(all.unexpected),
+              static_cast<unsigned long long>(all.failed),
+              static_cast<unsigned long long>(all.unfinished), percentiles(all.latency).c_str(),
+              percentiles(all.service).c_str());
   return 0;
 }

@@ -1,12 +1,12 @@
 #include "kernel/log.hpp"
 
+#include "kernel/thread_name.hpp"
 #include "kernel/time.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <pthread.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -84,7 +84,7 @@ class Output {
   static constexpr auto kBatchWindow = std::chrono::milliseconds(5);
 
   void run() {
-    pthread_setname_np(pthread_self(), "log-writer");
+    name_this_thread("log-writer");
     std::unique_lock lock(mutex_);
     while (!stopping_) {
       wake_.wait(lock, [this] { return stopping_ || !pending_.empty(); });

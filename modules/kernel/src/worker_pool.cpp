@@ -1,4 +1,5 @@
 #include "kernel/worker_pool.hpp"
+#include "kernel/thread_name.hpp"
 
 #include "kernel/log.hpp"
 #include "kernel/problem.hpp"
@@ -61,11 +62,15 @@ struct WorkerPool::Impl {
   }
 };
 
-WorkerPool::WorkerPool(int threads, std::size_t max_waiting) : impl_(std::make_unique<Impl>()) {
+WorkerPool::WorkerPool(int threads, std::size_t max_waiting, std::string name)
+    : impl_(std::make_unique<Impl>()) {
   impl_->budget = std::make_shared<Impl::Budget>();
   impl_->budget->max_waiting = max_waiting;
   for (int i = 0; i < (threads < 1 ? 1 : threads); ++i) {
-    impl_->threads.emplace_back([impl = impl_.get()] { impl->work(); });
+    impl_->threads.emplace_back([impl = impl_.get(), name = name + "-" + std::to_string(i + 1)] {
+      name_this_thread(name);
+      impl->work();
+    });
   }
 }
 

@@ -1,3 +1,4 @@
+#include <limits>
 #include <payments/module.hpp>
 #include <payments/simulated_provider.hpp>
 
@@ -31,7 +32,7 @@ class PaymentsModule final : public kernel::Module {
  private:
   Payments payments_;
   // The admin refund's provider call and write, off the HTTP I/O threads.
-  kernel::WorkerPool workers_{2};
+  kernel::WorkerPool workers_{2, std::numeric_limits<std::size_t>::max(), "provider"};
 };
 
 }  // namespace

@@ -18,8 +18,10 @@ namespace kernel {
 
 class WorkerPool {
  public:
+  // Its threads are named <name>-1, <name>-2, ... (kernel::name_this_thread).
   explicit WorkerPool(int threads,
-                      std::size_t max_waiting = std::numeric_limits<std::size_t>::max());
+                      std::size_t max_waiting = std::numeric_limits<std::size_t>::max(),
+                      std::string name = "workers");
   // Runs the jobs already posted, then joins the threads.
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
