@@ -109,7 +109,9 @@ void Application::open() {
     if (std::find(hosted_.begin(), hosted_.end(), entry.name) == hosted_.end()) continue;
     auto db = config_.in_memory
                   ? kernel::Database::open_in_memory(entry.name)
-                  : kernel::Database::open(entry.name, config_.data_dir / (entry.name + ".db"));
+                  : kernel::Database::open(
+                        entry.name, config_.data_dir / (entry.name + ".db"),
+                        kernel::DatabaseOptions{.synchronous_full = config_.durability_power});
     kernel::apply_migrations(*db, "eventbus", migrations::for_scope("eventbus"));
     kernel::apply_migrations(*db, entry.name, migrations::for_scope(entry.name));
     databases_.push_back(db);

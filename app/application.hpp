@@ -64,6 +64,8 @@ class Application {
   kernel::Response handle(kernel::Request& request) const;
 
   eventbus::Bus& bus() { return bus_; }
+  // The hosted modules' databases, in start-up order.
+  const std::vector<std::shared_ptr<kernel::Database>>& databases() const { return databases_; }
   const Config& config() const { return config_; }
   const std::vector<std::string>& hosted() const { return hosted_; }
   // Creates an admin account, or promotes an existing one when `promote_existing` (the users

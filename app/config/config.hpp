@@ -23,6 +23,9 @@ struct Config {
   std::vector<std::string> modules;  // empty: none
   bool modules_all{};
   int io_threads{};
+  // durability = power: every module database commits with synchronous=FULL (survives power
+  // loss); process (the default): synchronous=NORMAL in WAL mode (survives a crash of mart).
+  bool durability_power = false;
   std::string log_level;
   std::string log_format;  // auto | json | text
 

@@ -91,9 +91,9 @@ TEST_SUITE("e2e") {
     check_all_named(flow.pid());
     check_all_named(notes.pid());
     auto threads = threads_of(flow.pid());
-    for (const char* expected : {"http-io-1", "bus-orders", "bus-payments", "write-orders",
-                                 "event-tap", "relay-", "fan-out", "kafka-mirror", "log-writer",
-                                 "passwords-1", "provider-1"}) {
+    for (const char* expected :
+         {"http-io-1", "bus-orders", "bus-payments", "write-orders", "event-tap", "relay-",
+          "fan-out", "kafka-mirror", "log-writer", "passwords-1", "provider-1"}) {
       CAPTURE(expected);
       CHECK(has_name_starting(threads, expected));
     }

@@ -14,6 +14,7 @@
 #include <boost/json/parse.hpp>
 
 #include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 
 #include <unistd.h>
 
@@ -430,6 +431,29 @@ TEST_SUITE("integration") {
     app.bus().run_until_idle();
     auto drained = boost::json::parse(call(app, "GET", "/readyz").body);
     CHECK(drained.at("checks").at("outbox:users") == "ok");
+  }
+
+  TEST_CASE("[Ops] durability: process commits with synchronous=NORMAL, power with FULL") {
+    for (const auto& [setting, expected] : {std::pair{"process", 1}, std::pair{"power", 2}}) {
+      CAPTURE(setting);
+      mart::test::TempDir dir;
+      auto config =
+          mart::load_config({"--data-dir", dir.path().string(), "--durability", setting}, {});
+      mart::Application app(config);
+      app.open();
+      REQUIRE(app.databases().size() == 6);
+      for (const auto& db : app.databases()) {
+        CAPTURE(db->name());
+        int synchronous = -1;
+        db->with_writer([&](kernel::Connection& c) {
+          SQLite::Statement pragma(c.raw(), "PRAGMA synchronous");
+          pragma.executeStep();
+          synchronous = pragma.getColumn(0).getInt();
+        });
+        CHECK(synchronous == expected);  // 1 NORMAL, 2 FULL
+      }
+    }
+    CHECK_THROWS_AS(mart::load_config({"--durability", "disk"}, {}), mart::ConfigError);
   }
 
   TEST_CASE("[Ops] readiness fails when a module database cannot take a write") {
