@@ -38,10 +38,14 @@ ConsistentCut::ConsistentCut(const std::filesystem::path& data_dir,
     present_.emplace_back(name);
   }
 
-  auto started = std::chrono::steady_clock::now();
+  // The pause starts when the first lock is held (waiting for it stops no writer).
+  std::chrono::steady_clock::time_point started;
   std::size_t locked = 0;
   try {
-    for (; locked < lockers.size(); ++locked) lockers[locked]->exec("BEGIN IMMEDIATE");
+    for (; locked < lockers.size(); ++locked) {
+      lockers[locked]->exec("BEGIN IMMEDIATE");
+      if (locked == 0) started = std::chrono::steady_clock::now();
+    }
     for (auto& snapshot : snapshots_) {
       snapshot.reader->exec("BEGIN");
       SQLite::Statement start(*snapshot.reader, kStartSnapshot);
@@ -52,8 +56,10 @@ ConsistentCut::ConsistentCut(const std::filesystem::path& data_dir,
     throw;
   }
   for (auto& locker : lockers) locker->exec("ROLLBACK");
-  write_pause_ = std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::steady_clock::now() - started);
+  if (!lockers.empty()) {
+    write_pause_ = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started);
+  }
 }
 
 ConsistentCut::~ConsistentCut() {
