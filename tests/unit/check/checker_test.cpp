@@ -125,6 +125,45 @@ TEST_SUITE("check") {
     CHECK(found[0].detail.find("payment 2 succeeded of 1000 USD") != std::string::npos);
   }
 
+  TEST_CASE("[Checker] a cancelled order's refund in flight is not a breach, until it is handled") {
+    ShopDataDir shop;
+    shop.sql("payments", "UPDATE payments SET status = 'succeeded' WHERE order_id = 3");
+    shop.sql("orders",
+             "INSERT INTO bus_outbox(seq, event_id, type, topic, aggregate_key, correlation_id, "
+             "occurred_ms, payload) VALUES (4, 'cancel3', 'orders.order_cancelled.v1', "
+             "'OrderEvents', '3', 'c', 0, '{}')");
+    SUBCASE("not yet read by payments") {
+      auto report = check::check_data_dir(shop.path());
+      CAPTURE(text_of(report));
+      CHECK(report.ok());
+      CHECK(report.counts().at("refunds_in_flight") == 1);
+    }
+    SUBCASE("parked in payments for a retry") {
+      shop.sql("payments",
+               "INSERT INTO bus_positions(source, seq) VALUES ('orders', 4);"
+               "INSERT INTO bus_parked(subscriber, aggregate_key, event_id, event_type, source, "
+               "envelope, status, attempts, parked_ms, updated_ms) VALUES ('payments.on_cancel', "
+               "'3', 'cancel3', 'orders.order_cancelled.v1', 'orders', '{}', 'pending', 1, 0, 0)");
+      CHECK(check::check_data_dir(shop.path()).ok());
+    }
+    SUBCASE("read by payments, and no refund: a breach") {
+      shop.sql("payments", "INSERT INTO bus_positions(source, seq) VALUES ('orders', 4)");
+      CHECK(breaches_of(check::check_data_dir(shop.path()), check::invariant::kCancelledOrderUnpaid)
+                .size() == 1);
+    }
+    SUBCASE("a dead letter in payments: a breach that says so") {
+      shop.sql("payments",
+               "INSERT INTO bus_positions(source, seq) VALUES ('orders', 4);"
+               "INSERT INTO bus_parked(subscriber, aggregate_key, event_id, event_type, source, "
+               "envelope, status, attempts, parked_ms, updated_ms) VALUES ('payments.on_cancel', "
+               "'3', 'cancel3', 'orders.order_cancelled.v1', 'orders', '{}', 'dead', 5, 0, 0)");
+      auto found =
+          breaches_of(check::check_data_dir(shop.path()), check::invariant::kCancelledOrderUnpaid);
+      REQUIRE(found.size() == 1);
+      CHECK(found[0].detail.find("dead letter in payments") != std::string::npos);
+    }
+  }
+
   TEST_CASE("[Checker] two notifications of one fact to one user are a breach") {
     ShopDataDir shop;
     // The table's UNIQUE (source_event_id, user_id) forbids it: rebuilt without it.
