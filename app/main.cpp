@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
@@ -76,6 +77,10 @@ void print_report(const mart::check::Report& report, bool json) {
 }
 
 int check_command(const mart::Config& config, const DataSafetyFlags& flags) {
+  if (!std::filesystem::is_directory(config.data_dir)) {
+    std::cerr << "mart check: " << config.data_dir.string() << " is not a directory\n";
+    return kExitConfig;
+  }
   auto report = mart::check::check_data_dir(config.data_dir, check_options(config, flags));
   print_report(report, flags.json);
   return report.ok() ? 0 : kExitBreach;
