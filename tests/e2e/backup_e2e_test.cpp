@@ -14,6 +14,12 @@
 
 #include <fstream>
 
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+extern char** environ;
+
 using namespace mart::test;
 
 namespace {
@@ -220,5 +226,56 @@ TEST_SUITE("e2e") {
       CHECK(contains(refused.second, "not a whole backup"));
       CHECK(!std::filesystem::exists(target / "orders.db"));
     }
+  }
+
+  TEST_CASE(
+      "[e2e] a backup killed half-way leaves no DIR, only a hidden partial directory that "
+      "restore refuses") {
+    TempDir dir;
+    auto data = dir.path() / "data";
+    {
+      ServerProcess server(data, {}, admin_env());
+      CHECK(server.terminate() == 0);
+    }
+    // 300 MB more in one database, so that the copy takes long enough to be interrupted.
+    sql(data / "products.db",
+        "CREATE TABLE padding AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+        "WHERE i < 75000) SELECT randomblob(4000) AS b FROM n");
+    auto saved = dir.path() / "backup";
+    std::vector<std::string> words{MART_BINARY,    "backup",     "--to",
+                                   saved.string(), "--data-dir", data.string()};
+    std::vector<char*> argv;
+    for (auto& w : words) argv.push_back(w.data());
+    argv.push_back(nullptr);
+    pid_t pid = -1;
+    REQUIRE(posix_spawn(&pid, MART_BINARY, nullptr, nullptr, argv.data(), environ) == 0);
+    // Until the temporary directory holds the first database being copied, then SIGKILL.
+    auto partial_dir = [&]() -> std::optional<std::filesystem::path> {
+      for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+        if (e.path().filename().string().starts_with(".backup.partial.")) return e.path();
+      }
+      return std::nullopt;
+    };
+    bool seen = eventually([&] { return partial_dir().has_value(); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    REQUIRE(seen);
+    REQUIRE(WIFSIGNALED(status));  // killed before it finished
+    CHECK(!std::filesystem::exists(saved));
+    auto partial = partial_dir();
+    REQUIRE(partial);
+    CHECK(!std::filesystem::exists(*partial / "manifest.json"));
+
+    auto refused = run_mart(
+        {"restore", "--from", partial->string(), "--data-dir", (dir.path() / "target").string()});
+    CHECK(refused.first == 1);
+    CHECK(!std::filesystem::exists(dir.path() / "target" / "products.db"));
+    // A new backup to the same name is not hindered by the leftover.
+    auto again = run_mart({"backup", "--to", saved.string(), "--data-dir", data.string()}, {});
+    INFO(again.second);
+    CHECK(again.first == 0);
+    CHECK(std::filesystem::exists(saved / "manifest.json"));
   }
 }
