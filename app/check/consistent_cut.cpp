@@ -17,7 +17,6 @@ ConsistentCut::ConsistentCut(const std::filesystem::path& data_dir,
                              const std::vector<std::string>& modules, CutOptions options) {
   // Everything is opened, and each schema read, before the first lock is taken, so that the
   // pause holds only the locking.
-  auto& lockers = lockers_;
   for (auto name : kModuleNames) {
     if (std::find(modules.begin(), modules.end(), name) == modules.end()) continue;
     auto file = data_dir / (std::string(name) + ".db");
@@ -27,12 +26,12 @@ ConsistentCut::ConsistentCut(const std::filesystem::path& data_dir,
     }
     // Read-write without create: BEGIN IMMEDIATE needs a connection that may write, and it
     // writes nothing.
-    lockers.push_back(std::make_unique<SQLite::Database>(file.string(), SQLite::OPEN_READWRITE,
-                                                         options.lock_timeout_ms));
+    lockers_.push_back(std::make_unique<SQLite::Database>(file.string(), SQLite::OPEN_READWRITE,
+                                                          options.lock_timeout_ms));
     Snapshot snapshot{std::string(name), file,
                       std::make_unique<SQLite::Database>(file.string(), SQLite::OPEN_READONLY,
                                                          options.lock_timeout_ms)};
-    SQLite::Statement(*lockers.back(), kStartSnapshot).executeStep();
+    SQLite::Statement(*lockers_.back(), kStartSnapshot).executeStep();
     SQLite::Statement(*snapshot.reader, kStartSnapshot).executeStep();
     snapshots_.push_back(std::move(snapshot));
     present_.emplace_back(name);
@@ -42,8 +41,8 @@ ConsistentCut::ConsistentCut(const std::filesystem::path& data_dir,
   std::chrono::steady_clock::time_point started;
   std::size_t locked = 0;
   try {
-    for (; locked < lockers.size(); ++locked) {
-      lockers[locked]->exec("BEGIN IMMEDIATE");
+    for (; locked < lockers_.size(); ++locked) {
+      lockers_[locked]->exec("BEGIN IMMEDIATE");
       if (locked == 0) started = std::chrono::steady_clock::now();
     }
     for (auto& snapshot : snapshots_) {
@@ -52,11 +51,11 @@ ConsistentCut::ConsistentCut(const std::filesystem::path& data_dir,
       start.executeStep();
     }
   } catch (...) {
-    for (std::size_t i = 0; i < locked; ++i) lockers[i]->exec("ROLLBACK");
+    for (std::size_t i = 0; i < locked; ++i) lockers_[i]->exec("ROLLBACK");
     throw;
   }
-  for (auto& locker : lockers) locker->exec("ROLLBACK");
-  if (!lockers.empty()) {
+  for (auto& locker : lockers_) locker->exec("ROLLBACK");
+  if (!lockers_.empty()) {
     write_pause_ = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - started);
   }
