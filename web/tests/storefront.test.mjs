@@ -32,6 +32,12 @@ test('a customer signs up, searches and fills a cart that survives a reload', as
   const { page } = visit;
   await signUp(page, customer);
   await addFromSearch(page, 'walnut', 'Walnut Espresso Blend');
+  // The heading shows the query at once; the results replace the catalogue when they arrive.
+  await page
+    .waitForFunction(() => document.querySelectorAll('.product-card h2').length === 1, null, {
+      timeout: 5000,
+    })
+    .catch(() => {});
   assert.equal(await page.locator('.product-card h2').count(), 1, 'the search found one product');
 
   await page.getByLabel('Search the catalogue').fill('cup');
