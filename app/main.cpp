@@ -4,19 +4,128 @@
 #include "application.hpp"
 #include "seed/seed_demo.hpp"
 
+#include "backup/backup.hpp"
+#include "check/checker.hpp"
+
 #include <kernel/log.hpp>
 
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <optional>
 
 extern char** environ;
 
 namespace {
 
 constexpr int kExitConfig = 2;
+constexpr int kExitBreach = 1;
+
+// Removes `flag` (and, when it takes one, its value) from `args`; the value, "" for a bare flag,
+// or nullopt when absent. Throws ConfigError when a value is missing.
+std::optional<std::string> take_flag(std::vector<std::string>& args, const std::string& flag,
+                                     bool with_value) {
+  auto it = std::find(args.begin(), args.end(), flag);
+  if (it == args.end()) return std::nullopt;
+  if (!with_value) {
+    args.erase(it);
+    return std::string();
+  }
+  if (it + 1 == args.end()) throw mart::ConfigError(flag + " needs a value");
+  std::string value = *(it + 1);
+  args.erase(it, it + 2);
+  return value;
+}
+
+// The data-safety commands' own flags, taken out before the settings are read.
+struct DataSafetyFlags {
+  bool json = false;
+  std::optional<std::string> stuck_after;
+  std::optional<std::string> to;
+  std::optional<std::string> from;
+};
+
+mart::check::CheckOptions check_options(const mart::Config& config, const DataSafetyFlags& flags) {
+  mart::check::CheckOptions options;
+  if (!config.modules_all) options.modules = config.modules;
+  options.stuck_after = config.orders_stuck_after;
+  if (flags.stuck_after) {
+    std::size_t used = 0;
+    long long seconds = -1;
+    try {
+      seconds = std::stoll(*flags.stuck_after, &used);
+    } catch (const std::exception&) {
+    }
+    if (seconds <= 0 || used != flags.stuck_after->size()) {
+      throw mart::ConfigError("invalid --stuck-after: '" + *flags.stuck_after +
+                              "' is not a positive number of seconds");
+    }
+    options.stuck_after = std::chrono::seconds(seconds);
+  }
+  return options;
+}
+
+void print_report(const mart::check::Report& report, bool json) {
+  if (json) {
+    std::cout << boost::json::serialize(report.to_json()) << "\n";
+  } else {
+    std::cout << report.to_text();
+  }
+}
+
+int check_command(const mart::Config& config, const DataSafetyFlags& flags) {
+  if (!std::filesystem::is_directory(config.data_dir)) {
+    std::cerr << "mart check: " << config.data_dir.string() << " is not a directory\n";
+    return kExitConfig;
+  }
+  auto report = mart::check::check_data_dir(config.data_dir, check_options(config, flags));
+  print_report(report, flags.json);
+  return report.ok() ? 0 : kExitBreach;
+}
+
+int backup_command(const mart::Config& config, const DataSafetyFlags& flags) {
+  if (!flags.to) {
+    std::cerr << "usage: mart backup --to DIR [--data-dir D | --config F]\n";
+    return kExitConfig;
+  }
+  auto result = mart::backup::take_backup(config.data_dir, *flags.to, {MART_VERSION});
+  std::cout << "backup " << *flags.to << ": " << result.manifest.modules.size() << " modules, "
+            << result.bytes << " bytes in " << result.took.count() << " ms; write pause "
+            << static_cast<double>(result.write_pause.count()) / 1000.0 << " ms\n";
+  return 0;
+}
+
+int restore_command(const mart::Config& config, const DataSafetyFlags& flags) {
+  if (!flags.from) {
+    std::cerr << "usage: mart restore --from DIR [--data-dir D | --config F] [--json]\n";
+    return kExitConfig;
+  }
+  auto result =
+      mart::backup::restore_backup(*flags.from, config.data_dir, check_options(config, flags));
+  std::cerr << "restored " << result.manifest.modules.size() << " modules taken at "
+            << result.manifest.taken_at << " into " << config.data_dir.string()
+            << "; checking them\n";
+  print_report(result.report, flags.json);
+  return result.report.ok() ? 0 : kExitBreach;
+}
+
+int data_safety_command(const std::string& name, const mart::Config& config,
+                        const DataSafetyFlags& flags) {
+  try {
+    if (name == "check") return check_command(config, flags);
+    if (name == "backup") return backup_command(config, flags);
+    return restore_command(config, flags);
+  } catch (const mart::backup::UsageError& error) {
+    std::cerr << "mart " << name << ": " << error.what() << "\n";
+    return kExitConfig;
+  } catch (const mart::backup::BadBackup& error) {
+    std::cerr << "mart " << name << ": " << error.what() << "\n";
+    return kExitBreach;
+  }
+}
 
 std::map<std::string, std::string> environment() {
   std::map<std::string, std::string> out;
@@ -139,6 +248,22 @@ int main(int argc, char** argv) {
     promote_existing = flag != args.end();
     if (promote_existing) args.erase(flag);
   }
+  std::optional<std::string> data_safety;
+  DataSafetyFlags safety_flags;
+  if (!args.empty() && (args[0] == "check" || args[0] == "backup" || args[0] == "restore")) {
+    data_safety = args[0];
+    args.erase(args.begin());
+    try {
+      safety_flags.json = take_flag(args, "--json", false).has_value();
+      if (*data_safety == "check")
+        safety_flags.stuck_after = take_flag(args, "--stuck-after", true);
+      if (*data_safety == "backup") safety_flags.to = take_flag(args, "--to", true);
+      if (*data_safety == "restore") safety_flags.from = take_flag(args, "--from", true);
+    } catch (const mart::ConfigError& error) {
+      std::cerr << "mart " << *data_safety << ": " << error.what() << "\n";
+      return kExitConfig;
+    }
+  }
   if (!args.empty() &&
       (args[0] == "dead-letters" || args[0] == "users" || args[0] == "seed-demo")) {
     command.push_back(args[0]);
@@ -171,6 +296,7 @@ int main(int argc, char** argv) {
   kernel::log::set_level(level);
 
   try {
+    if (data_safety) return data_safety_command(*data_safety, config, safety_flags);
     if (!command.empty()) {
       auto name = command.front();
       command.erase(command.begin());
