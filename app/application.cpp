@@ -105,11 +105,14 @@ void Application::open() {
     }
   }
 
+  kernel::DatabaseOptions database_options;
+  database_options.synchronous_full = config_.durability_power;
   for (const auto& entry : available_modules()) {
     if (std::find(hosted_.begin(), hosted_.end(), entry.name) == hosted_.end()) continue;
     auto db = config_.in_memory
                   ? kernel::Database::open_in_memory(entry.name)
-                  : kernel::Database::open(entry.name, config_.data_dir / (entry.name + ".db"));
+                  : kernel::Database::open(entry.name, config_.data_dir / (entry.name + ".db"),
+                                           database_options);
     kernel::apply_migrations(*db, "eventbus", migrations::for_scope("eventbus"));
     kernel::apply_migrations(*db, entry.name, migrations::for_scope(entry.name));
     databases_.push_back(db);

@@ -20,6 +20,7 @@ struct Config {
   std::string host;
   std::uint16_t port{};
   std::filesystem::path data_dir;
+  bool durability_power{};  // durability = power: every module database at synchronous=FULL
   std::vector<std::string> modules;  // empty: none
   bool modules_all{};
   int io_threads{};
