@@ -137,7 +137,8 @@ std::filesystem::path directory_of(const std::filesystem::path& file) {
 
 void Database::storage_failed(StorageCause cause, const std::exception& error) {
   // A read-only remount shows as an I/O error (EROFS) on the files already open.
-  if (cause == StorageCause::io_error && !in_memory_ && read_only_file_system(directory_of(file_))) {
+  if (cause == StorageCause::io_error && !in_memory_ &&
+      read_only_file_system(directory_of(file_))) {
     cause = StorageCause::read_only;
   }
   auto before = storage_failure_.exchange(static_cast<int>(cause), std::memory_order_relaxed);
