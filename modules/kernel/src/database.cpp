@@ -187,8 +187,8 @@ std::optional<StorageCause> Database::recheck_storage() {
       return StorageCause::disk_full;
     }
   }
-  // A new table's root page is a page allocated as a write would (within max_page_count), under
-  // a short busy timeout; rolled back.
+  // Room for a write: a new table holding kRoomBytes takes pages as a write would (the free list
+  // first, then new ones within max_page_count), under a short busy timeout; rolled back.
   constexpr int kProbeBusyTimeoutMs = 200;
   try {
     std::lock_guard lock(write_mutex_);
@@ -207,6 +207,8 @@ std::optional<StorageCause> Database::recheck_storage() {
     } restore{*writer_, options_.busy_timeout_ms};
     writer_->exec("BEGIN IMMEDIATE");
     writer_->exec("CREATE TABLE kernel_storage_probe(x)");
+    writer_->raw().exec("INSERT INTO kernel_storage_probe VALUES (zeroblob(" +
+                        std::to_string(kRoomBytes) + "))");
   } catch (const std::exception& error) {
     auto cause = storage_cause_of(error);
     if (cause) storage_failure_.store(static_cast<int>(*cause), std::memory_order_relaxed);
