@@ -55,6 +55,12 @@ Readiness::Verdict Readiness::evaluate() {
     auto failure = write_probe(*db);
     checks["database:" + db->name()] = failure.empty() ? "ok" : "failed: " + failure;
     verdict.ready = verdict.ready && failure.empty();
+    // A write failed on its storage (disk full, read-only, I/O error): not ready until a write
+    // succeeds again or the recheck finds room, with nobody restarting anything.
+    auto storage = db->recheck_storage();
+    checks["storage_" + db->name()] =
+        storage ? std::string(kernel::storage_cause_name(*storage)) : std::string("ok");
+    verdict.ready = verdict.ready && !storage;
   }
   for (const auto& module : *sources_.modules) {
     for (const auto& detail : module->health()) {

@@ -1,8 +1,10 @@
 #pragma once
-// GET /readyz: can every hosted module's database take a write, do the delivery threads run and
-// keep up, and (in Kafka mode) does the broker answer. The answer is anonymous, so it says which
-// check failed in stable words (the raw error goes to the log), and it is computed at most once
-// per `cache_ttl` however often it is asked for: a probe takes each module's write lock.
+// GET /readyz: can every hosted module's database take a write (and has its last write not
+// failed on its storage: `storage_<module>` is disk_full, read_only or io_error then), do the
+// delivery threads run and keep up, and (in Kafka mode) does the broker answer. The answer is
+// anonymous, so it says which check failed in stable words (the raw error goes to the log), and
+// it is computed at most once per `cache_ttl` however often it is asked for: a probe takes each
+// module's write lock.
 
 #include "ttl_cache.hpp"
 

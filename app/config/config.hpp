@@ -20,12 +20,10 @@ struct Config {
   std::string host;
   std::uint16_t port{};
   std::filesystem::path data_dir;
+  bool durability_power{};  // durability = power: every module database at synchronous=FULL
   std::vector<std::string> modules;  // empty: none
   bool modules_all{};
   int io_threads{};
-  // durability = power: every module database commits with synchronous=FULL (survives power
-  // loss); process (the default): synchronous=NORMAL in WAL mode (survives a crash of mart).
-  bool durability_power = false;
   std::string log_level;
   std::string log_format;  // auto | json | text
 

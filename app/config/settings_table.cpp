@@ -164,16 +164,16 @@ const std::vector<Setting>& setting_table() {
              if (v.empty()) throw std::invalid_argument("must not be empty");
              c.data_dir = v;
            }),
-      make("modules", "all", "modules this process hosts: all, none, or a comma-separated list",
-           [](Config& c, const std::string& v) { c.modules = parse_modules(v, &c.modules_all); }),
       make("durability", "process",
-           "process: a commit survives a crash of mart (synchronous=NORMAL); power: it survives "
-           "a power loss too (synchronous=FULL, slower)",
+           "when a commit is safe: process (synchronous=NORMAL: survives a crash of the process) "
+           "or power (synchronous=FULL: every acknowledged write survives a power loss; slower)",
            [](Config& c, const std::string& v) {
              if (v != "process" && v != "power")
                throw std::invalid_argument("must be process or power");
              c.durability_power = v == "power";
            }),
+      make("modules", "all", "modules this process hosts: all, none, or a comma-separated list",
+           [](Config& c, const std::string& v) { c.modules = parse_modules(v, &c.modules_all); }),
       make("io_threads", "2", "HTTP I/O threads",
            [](Config& c, const std::string& v) {
              c.io_threads = static_cast<int>(parse_integer(v, 1, 256));

@@ -162,6 +162,8 @@ bool to_kernel_request(BeastRequest& in, std::string client_address, std::string
 Outcome invoke(const RequestHandler& handler, kernel::Request& request) {
   try {
     return handler(request);
+  } catch (const kernel::StorageUnavailable& storage) {
+    return kernel::problem_response(storage);  // 503 + Retry-After, never a 500
   } catch (const std::exception& error) {
     kernel::log::error("http", std::string("request handler threw: ") + error.what(),
                        request.request_id);

@@ -35,6 +35,8 @@
 # ORDERS_PRELOAD="" (what-if: a library mart runs with, e.g. another malloc's .so),
 # ORDERS_STREAMS=0 (console event streams read by curl during the load, issue #16),
 # ORDERS_STALLED_STREAMS=0 (console event streams that never read, stalled_stream.py),
+# ORDERS_DURABILITY=process (or DURABILITY=...; power: mart's `durability = power`, synchronous=FULL,
+# an fsync per commit; process: synchronous=NORMAL, the default),
 # ORDERS_TMPDIR=/tmp (where the data dir is made: a disk-backed file system for durable commits;
 # /dev/shm only for what-if experiments), ORDERS_RESULTS=dir, ORDERS_STRICT=0 (1: exit 3 when a target fails).
 set -euo pipefail
@@ -67,6 +69,7 @@ DOC=${ORDERS_DOC:-$ROOT/docs/benchmarks.md}
 STRICT=${ORDERS_STRICT:-0}
 STREAMS=${ORDERS_STREAMS:-0}
 STALLED_STREAMS=${ORDERS_STALLED_STREAMS:-0}
+DURABILITY=${ORDERS_DURABILITY:-${DURABILITY:-process}}
 RESULTS=${ORDERS_RESULTS:-$BUILD_DIR/bench-orders-results/$(date -u +%Y%m%dT%H%M%SZ)}
 export MART_ADMIN_EMAIL=bench-admin@example.com MART_ADMIN_PASSWORD=bench-admin-password
 # The set-up registers every customer from this one address: lift the per-client registration
@@ -129,6 +132,13 @@ for tool in wrk curl python3 timeout awk; do
   command -v "$tool" >/dev/null || die "$tool is not installed"
 done
 [[ -x $MART ]] || die "$MART is missing: cmake --build $BUILD_DIR --target mart"
+[[ $DURABILITY == process || $DURABILITY == power ]] ||
+  die "ORDERS_DURABILITY must be process or power, not '$DURABILITY'"
+if "$MART" --help 2>/dev/null | grep -q MART_DURABILITY; then
+  MART_ARGS="--durability $DURABILITY${MART_ARGS:+ $MART_ARGS}"
+elif [[ $DURABILITY == power ]]; then
+  die "$MART has no durability setting (built before it): only ORDERS_DURABILITY=process"
+fi
 if [[ $RUN_CEILING == 1 && ! -x $CEILING ]]; then
   die "$CEILING is missing: cmake --build $BUILD_DIR --target bench_ceiling_sqlite_insert"
 fi
@@ -215,7 +225,7 @@ waiting_total() {
 }
 
 LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
-log "results in $RESULTS; load average $LOADAVG"
+log "results in $RESULTS; load average $LOADAVG; durability $DURABILITY"
 
 # 1. mart and its set-up.
 COUNTER_SO=""
@@ -377,6 +387,7 @@ meta = {
     "results_rel": os.environ["META_RESULTS"],
     "elapsed_s": $((SECONDS - STARTED_AT)),
     "io_threads": $IO_THREADS,
+    "durability": "$DURABILITY",
     "mart_args": os.environ["META_MART_ARGS"],
     "data_fs": "$(df -T "$WORK" | awk 'NR == 2 { print $2 " (" $1 ")" }')",
     "sqlite_pragmas": os.environ["META_SQLITE_PRAGMAS"],

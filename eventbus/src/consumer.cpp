@@ -5,6 +5,7 @@
 #include "outbox_sql.hpp"
 
 #include <kernel/log.hpp>
+#include <kernel/storage.hpp>
 
 #include <sqlite3.h>
 
@@ -159,6 +160,7 @@ Called Consumer::call(const Subscription& subscription, const Envelope& event) {
     out.record = subscription.call(event, *db_);
     if (!out.record) out.record = [](HandlerContext&) {};
   } catch (const std::exception& failure) {
+    if (kernel::storage_cause_of(failure)) throw;  // retried later, not the call's failure
     out.error = failure.what();
     if (out.error.empty()) out.error = "outside call failed";
   }
@@ -323,6 +325,9 @@ Consumer::Outcome Consumer::handle(kernel::Connection& c, const Subscription& su
     }
     return Outcome::handled;
   } catch (const std::exception& failure) {
+    // Storage that cannot take the write (disk full, read-only) is not the handler's failure: the
+    // whole batch is rolled back and retried from the saved position, no attempt counted.
+    if (kernel::storage_cause_of(failure)) throw;
     *error = failure.what();
     if (error->empty()) *error = "handler failed";
   }

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -106,8 +107,115 @@ std::shared_ptr<Database> Database::open_in_memory(std::string name) {
 void Database::checkpoint() {
   if (in_memory_) return;
   std::lock_guard lock(checkpoint_mutex_);
-  if (!checkpointer_) checkpointer_ = connect(false);
-  checkpointer_->exec("PRAGMA wal_checkpoint(PASSIVE)");
+  try {
+    if (!checkpointer_) checkpointer_ = connect(false);
+    checkpointer_->exec("PRAGMA wal_checkpoint(PASSIVE)");
+  } catch (const std::exception& error) {
+    // Copying pages into a full or read-only file is a storage failure like a write's.
+    if (auto cause = storage_cause_of(error)) storage_failed(*cause, error);
+    throw;
+  }
+}
+
+namespace {
+
+// Below this much free space a write is not expected to find room (a commit appends a few pages
+// to the WAL; a checkpoint may grow the database file).
+constexpr unsigned long long kRoomBytes = 64 * 1024;
+
+// Whether the file system holding `dir` is mounted read-only.
+bool read_only_file_system(const std::filesystem::path& dir) {
+  struct statvfs fs {};
+  return ::statvfs(dir.c_str(), &fs) == 0 && (fs.f_flag & ST_RDONLY) != 0;
+}
+
+std::filesystem::path directory_of(const std::filesystem::path& file) {
+  return file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path();
+}
+
+}  // namespace
+
+void Database::storage_failed(StorageCause cause, const std::exception& error) {
+  // A read-only remount shows as an I/O error (EROFS) on the files already open.
+  if (cause == StorageCause::io_error && !in_memory_ &&
+      read_only_file_system(directory_of(file_))) {
+    cause = StorageCause::read_only;
+  }
+  auto before = storage_failure_.exchange(static_cast<int>(cause), std::memory_order_relaxed);
+  if (before != static_cast<int>(cause)) {
+    log::warn("sqlite", name_ + ": storage unavailable (" + std::string(storage_cause_name(cause)) +
+                            "); its writes are refused until one succeeds again: " + error.what());
+  }
+  if (const auto* already = dynamic_cast<const StorageUnavailable*>(&error)) throw *already;
+  throw StorageUnavailable(name_, cause, error.what());
+}
+
+std::exception_ptr Database::as_storage_failure(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& failure) {
+    auto cause = storage_cause_of(failure);
+    if (!cause) return error;
+    try {
+      storage_failed(*cause, failure);
+    } catch (...) {
+      return std::current_exception();
+    }
+  } catch (...) {
+  }
+  return error;
+}
+
+void Database::storage_recovered() {
+  if (storage_failure_.exchange(kStorageOk, std::memory_order_relaxed) != kStorageOk) {
+    log::info("sqlite", name_ + ": storage takes writes again");
+  }
+}
+
+std::optional<StorageCause> Database::recheck_storage() {
+  auto failure = storage_failure();
+  if (!failure) return std::nullopt;
+  if (!in_memory_) {
+    auto dir = directory_of(file_);
+    if (::access(file_.c_str(), W_OK) != 0 || ::access(dir.c_str(), W_OK) != 0 ||
+        read_only_file_system(dir)) {
+      return StorageCause::read_only;
+    }
+    struct statvfs fs {};
+    if (::statvfs(dir.c_str(), &fs) == 0 &&
+        static_cast<unsigned long long>(fs.f_bavail) * fs.f_frsize < kRoomBytes) {
+      return StorageCause::disk_full;
+    }
+  }
+  // Room for a write: a new table holding kRoomBytes takes pages as a write would (the free list
+  // first, then new ones within max_page_count), under a short busy timeout; rolled back.
+  constexpr int kProbeBusyTimeoutMs = 200;
+  try {
+    std::lock_guard lock(write_mutex_);
+    writer_->raw().setBusyTimeout(kProbeBusyTimeoutMs);
+    struct Restore {
+      Connection& c;
+      int ms;
+      ~Restore() {
+        try {
+          if (sqlite3_get_autocommit(c.raw().getHandle()) == 0) c.exec("ROLLBACK");
+        } catch (const std::exception&) {
+          // SQLite already ended the transaction.
+        }
+        c.raw().setBusyTimeout(ms);
+      }
+    } restore{*writer_, options_.busy_timeout_ms};
+    writer_->exec("BEGIN IMMEDIATE");
+    writer_->exec("CREATE TABLE kernel_storage_probe(x)");
+    writer_->raw().exec("INSERT INTO kernel_storage_probe VALUES (zeroblob(" +
+                        std::to_string(kRoomBytes) + "))");
+  } catch (const std::exception& error) {
+    auto cause = storage_cause_of(error);
+    if (cause) storage_failure_.store(static_cast<int>(*cause), std::memory_order_relaxed);
+    return cause ? cause : failure;  // busy: no news
+  }
+  storage_recovered();
+  return std::nullopt;
 }
 
 std::unique_ptr<Connection> Database::connect(bool reader) const {

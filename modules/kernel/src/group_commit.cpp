@@ -125,7 +125,7 @@ void Database::write_group(const std::vector<GroupedWrite*>& group) {
         writer_->reset_statements();
         writer_->prepare(kGroupRelease).exec();
       } catch (...) {
-        write->error = std::current_exception();
+        write->error = as_storage_failure(std::current_exception());
         try {
           writer_->reset_statements();  // fn's statements stop before its effects are undone
           writer_->prepare(kGroupRollbackTo).exec();
@@ -138,9 +138,10 @@ void Database::write_group(const std::vector<GroupedWrite*>& group) {
       }
     }
     tx.commit();
+    note_written();
   } catch (...) {
     // BEGIN, COMMIT, a lone write or a savepoint failed: nothing of the group was committed.
-    auto error = std::current_exception();
+    auto error = as_storage_failure(std::current_exception());
     for (auto* write : group) {
       if (!write->error || group.size() == 1) write->error = error;
     }

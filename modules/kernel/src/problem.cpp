@@ -101,6 +101,25 @@ Response problem_response(const ApiError& error) {
   return problem_response(error.status(), error.title(), error.detail(), error.errors());
 }
 
+Response problem_response(const StorageUnavailable& error) {
+  auto cause = storage_cause_name(error.cause());
+  // SQLite's own text (paths) stays in the log; the cause is a member for clients to branch on.
+  boost::json::object body{
+      {"type", kStorageUnavailableType},
+      {"title", status_title(503)},
+      {"status", 503},
+      {"detail", "The " + error.module() + " module cannot store changes now (" +
+                     std::string(cause) + "); reads still work. Try again later."},
+      {"module", error.module()},
+      {"cause", cause}};
+  Response response;
+  response.status = 503;
+  response.headers.set("Content-Type", "application/problem+json");
+  response.headers.set("Retry-After", std::to_string(kStorageRetryAfterSeconds));
+  response.body = boost::json::serialize(body);
+  return response;
+}
+
 Response problem_for(std::exception_ptr error, std::string_view where,
                      const std::string& request_id) {
   try {
@@ -109,6 +128,8 @@ Response problem_for(std::exception_ptr error, std::string_view where,
     auto response = problem_response(api_error);
     if (api_error.status() == 401) response.headers.set("WWW-Authenticate", "Bearer");
     return response;
+  } catch (const StorageUnavailable& storage) {
+    return problem_response(storage);  // the database logged the cause as it began
   } catch (const std::exception& unexpected) {
     log::error("http", "unhandled error in " + std::string(where) + ": " + unexpected.what(),
                request_id);

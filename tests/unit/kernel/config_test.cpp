@@ -19,6 +19,14 @@ TEST_SUITE("config") {
     CHECK(c.http_body_limit == 1048576);
   }
 
+  TEST_CASE("[Config] durability: process by default, power on request, nothing else") {
+    CHECK_FALSE(mart::load_config({}, {}).durability_power);
+    CHECK(mart::load_config({"--durability", "power"}, {}).durability_power);
+    CHECK_FALSE(mart::load_config({}, {{"MART_DURABILITY", "process"}}).durability_power);
+    CHECK_THROWS_WITH_AS(mart::load_config({"--durability", "fast"}, {}),
+                         doctest::Contains("durability"), mart::ConfigError);
+  }
+
   TEST_CASE("[Config] precedence: flag > environment > file > default") {
     mart::test::TempDir dir;
     auto file = dir.path() / "mart.conf";

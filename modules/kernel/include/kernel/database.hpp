@@ -3,9 +3,12 @@
 // second writer thread only adds lock contention) plus a pool of reader connections (WAL lets
 // them read while the writer writes). Statements are prepared once per connection and cached.
 
+#include "kernel/storage.hpp"
+
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -51,7 +54,10 @@ void bind_optional(SQLite::Statement& statement, int index,
 
 struct DatabaseOptions {
   int busy_timeout_ms = 5000;
-  bool synchronous_full = false;  // NORMAL in WAL mode is durable against process crashes
+  // FULL (setting `durability = power`): a commit is on the disk when it returns, so it survives
+  // a power loss. NORMAL (`process`) in WAL mode survives a crash of the process; an OS crash or
+  // power loss may lose the last commits.
+  bool synchronous_full = false;
 };
 
 class Database {
@@ -68,18 +74,26 @@ class Database {
   int busy_timeout_ms() const { return options_.busy_timeout_ms; }
 
   // Runs fn(Connection&) inside BEGIN IMMEDIATE ... COMMIT, serialized with every other writer.
-  // An exception rolls the transaction back and propagates.
+  // An exception rolls the transaction back and propagates; SQLite's word for storage that cannot
+  // take the write (disk full, read-only, I/O error) propagates as a StorageUnavailable.
   template <class F>
   decltype(auto) write(F&& fn) {
     std::lock_guard lock(write_mutex_);
-    Transaction tx(*writer_, commit_seconds_);
-    if constexpr (std::is_void_v<decltype(fn(*writer_))>) {
-      fn(*writer_);
-      tx.commit();
-    } else {
-      decltype(auto) result = fn(*writer_);
-      tx.commit();
-      return result;
+    try {
+      Transaction tx(*writer_, commit_seconds_);
+      if constexpr (std::is_void_v<decltype(fn(*writer_))>) {
+        fn(*writer_);
+        tx.commit();
+        note_written();
+      } else {
+        decltype(auto) result = fn(*writer_);
+        tx.commit();
+        note_written();
+        return result;
+      }
+    } catch (const std::exception& error) {
+      if (auto cause = storage_cause_of(error)) storage_failed(*cause, error);  // throws
+      throw;
     }
   }
 
@@ -135,6 +149,18 @@ class Database {
   // checkpoint's fsyncs inside a request's write lock); their owner calls this periodically.
   void checkpoint();
 
+  // Why the last write failed on its storage (disk full, read-only, I/O error), until a write
+  // commits again or recheck_storage() finds room; nullopt while writes work.
+  std::optional<StorageCause> storage_failure() const {
+    auto value = storage_failure_.load(std::memory_order_relaxed);
+    if (value == kStorageOk) return std::nullopt;
+    return static_cast<StorageCause>(value);
+  }
+  // While storage_failure() is set: whether a write would find room now (the file and its
+  // directory writable on a writable file system with free space, and a new page allocatable
+  // within the database's page limit), clearing it if so. Rolls back whatever it tried.
+  std::optional<StorageCause> recheck_storage();
+
   // Without a transaction; for pragmas and maintenance.
   template <class F>
   decltype(auto) with_writer(F&& fn) {
@@ -145,6 +171,17 @@ class Database {
  private:
   Database(std::string name, std::filesystem::path file, bool in_memory, DatabaseOptions options);
   std::unique_ptr<Connection> connect(bool reader) const;
+
+  // Storage failures (in database.cpp): notes the cause (logged once as it begins) and throws it
+  // as a StorageUnavailable; note_written() clears it after a commit.
+  static constexpr int kStorageOk = -1;
+  [[noreturn]] void storage_failed(StorageCause cause, const std::exception& error);
+  // `error` as a StorageUnavailable when it is a storage failure (noted), else unchanged.
+  std::exception_ptr as_storage_failure(std::exception_ptr error);
+  void note_written() {
+    if (storage_failure_.load(std::memory_order_relaxed) != kStorageOk) storage_recovered();
+  }
+  void storage_recovered();
 
   // Group commit, in src/group_commit.cpp.
   struct GroupedWrite;
@@ -186,6 +223,7 @@ class Database {
   std::filesystem::path file_;
   bool in_memory_;
   DatabaseOptions options_;
+  std::atomic<int> storage_failure_{kStorageOk};  // a StorageCause, or kStorageOk
   metrics::Histogram* commit_seconds_ = nullptr;  // mart_sqlite_commit_duration_seconds{module}
   std::mutex write_mutex_;
   std::unique_ptr<Connection> writer_;

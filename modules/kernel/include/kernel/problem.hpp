@@ -2,6 +2,7 @@
 // RFC 9457 problem documents. Handlers throw ApiError; the router turns it into a response.
 
 #include "kernel/http.hpp"
+#include "kernel/storage.hpp"
 
 #include <exception>
 #include <map>
@@ -41,8 +42,15 @@ Response problem_response(int status, std::string_view title, std::string_view d
                           const FieldErrors& errors = {});
 Response problem_response(const ApiError& error);
 
+// 503 for a write the module's storage cannot take now (disk full, read-only, I/O error), with
+// Retry-After: type kStorageUnavailableType, the detail names the module and the cause.
+inline constexpr std::string_view kStorageUnavailableType = "urn:mart:problem:storage-unavailable";
+inline constexpr int kStorageRetryAfterSeconds = 10;
+Response problem_response(const StorageUnavailable& error);
+
 // The answer to a handler's exception: its problem for an ApiError (with WWW-Authenticate for a
-// 401), else a 500 problem, logged with `where` (the route) and the request id.
+// 401) or a StorageUnavailable (503), else a 500 problem, logged with `where` (the route) and the
+// request id.
 Response problem_for(std::exception_ptr error, std::string_view where,
                      const std::string& request_id);
 
