@@ -66,8 +66,9 @@ Application::~Application() {
 void Application::open() {
   kernel::faults::configure(config_.faults);  // before the migrations: mid_migration
   if (config_.faults.enabled) {
-    kernel::log::warn("app", "fault injection is on (faults.*): this process fails, delays, "
-                             "duplicates or stops on purpose");
+    kernel::log::warn("app",
+                      "fault injection is on (faults.*): this process fails, delays, "
+                      "duplicates or stops on purpose");
   }
   for (const auto& name : config_.modules) {
     if (!find_module(name)) {

@@ -88,7 +88,7 @@ class Consumer {
     std::string name;
     std::shared_ptr<kernel::Database> db;
     std::atomic<std::int64_t> position{0};
-    std::int64_t saved = 0;  // the position last committed (delivery thread only)
+    std::int64_t saved = 0;                // the position last committed (delivery thread only)
     std::int64_t redelivered_through = 0;  // an injected duplicate delivery's end (faults.*)
   };
   enum class Outcome { handled, duplicate, failed };

@@ -105,10 +105,9 @@ std::size_t Consumer::retry_due() {
         }
         called = &it->second;
       }
-      auto outcome = subscription
-                         ? handle(c, *subscription, entry.event, true, &error, published, called,
-                                  entry.attempts + 1)
-                         : Outcome::failed;
+      auto outcome = subscription ? handle(c, *subscription, entry.event, true, &error, published,
+                                           called, entry.attempts + 1)
+                                  : Outcome::failed;
       if (outcome != Outcome::failed) {
         auto& remove = c.prepare(sql::kDeleteParked);
         remove.bind(1, entry.id);

@@ -239,7 +239,8 @@ void Mirror::on_delivery(const rd_kafka_message_t& message) {
   if (message.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     reachable_ = true;
     // Acknowledged, its position not saved yet: after a crash here it is sent again.
-    if (kernel::faults::enabled()) kernel::faults::stop_at(kernel::faults::StopPoint::after_kafka_ack);
+    if (kernel::faults::enabled())
+      kernel::faults::stop_at(kernel::faults::StopPoint::after_kafka_ack);
     return;
   }
   ++errors_;

@@ -54,9 +54,9 @@ inline bool enabled() {
 
 // Each of these draws its random choice, counts and logs what it injects. Call them only
 // when enabled().
-bool fail_handler();     // true: the handler fails with an injected error instead of running
-void delay_delivery();   // sleeps first, at the configured rate
-bool deliver_again();    // true: the batch just committed is delivered once more
+bool fail_handler();            // true: the handler fails with an injected error instead of running
+void delay_delivery();          // sleeps first, at the configured rate
+bool deliver_again();           // true: the batch just committed is delivered once more
 void stop_at(StopPoint point);  // at the configured point and rate: logs, then SIGKILL
 Counts counts();
 
