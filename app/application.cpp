@@ -18,6 +18,7 @@
 #include "web/web_pages.hpp"
 #include "webhook/webhook_channel.hpp"
 
+#include <kernel/faults.hpp>
 #include <kernel/log.hpp>
 #include <kernel/migrations.hpp>
 #include <kernel/problem.hpp>
@@ -63,6 +64,12 @@ Application::~Application() {
 }
 
 void Application::open() {
+  kernel::faults::configure(config_.faults);  // before the migrations: mid_migration
+  if (config_.faults.enabled) {
+    kernel::log::warn("app",
+                      "fault injection is on (faults.*): this process fails, delays, "
+                      "duplicates or stops on purpose");
+  }
   for (const auto& name : config_.modules) {
     if (!find_module(name)) {
       if (config_.modules_all) continue;  // "all" means every module this build has

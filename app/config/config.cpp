@@ -97,6 +97,30 @@ std::size_t comment_start(const std::string& line) {
   return std::string::npos;
 }
 
+// Faults are injected only on purpose: any faults.* key other than faults.enabled that is not
+// at its default while faults.enabled is not true stops start-up, naming the key.
+void refuse_faults_unless_enabled(const Config& config) {
+  if (config.faults.enabled) return;
+  const kernel::faults::Settings defaults = Config().faults;
+  const auto& f = config.faults;
+  const std::pair<const char*, bool> keys[] = {
+      {"faults.handler_failure_rate", f.handler_failure_rate != defaults.handler_failure_rate},
+      {"faults.delivery_delay_ms", f.delivery_delay != defaults.delivery_delay},
+      {"faults.delivery_delay_rate", f.delivery_delay_rate != defaults.delivery_delay_rate},
+      {"faults.duplicate_rate", f.duplicate_rate != defaults.duplicate_rate},
+      {"faults.stop_at", f.stop_at != defaults.stop_at},
+      {"faults.stop_rate", f.stop_rate != defaults.stop_rate},
+      {"faults.seed", f.seed != defaults.seed},
+  };
+  for (const auto& [key, set] : keys) {
+    if (set) {
+      throw ConfigError(std::string(key) +
+                        " is set but faults.enabled is not true (faults are injected only in "
+                        "tests and drills: set faults.enabled = true)");
+    }
+  }
+}
+
 }  // namespace
 
 const std::vector<SettingInfo>& settings() {
@@ -207,6 +231,7 @@ Config load_config(const std::vector<std::string>& args,
     apply(config, target, value,
           target.setting ? target.setting->info.flag : target.family->info.flag);
   }
+  refuse_faults_unless_enabled(config);
   return config;
 }
 

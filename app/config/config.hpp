@@ -2,6 +2,8 @@
 // Mart's settings: built-in default < config file < MART_* environment < command-line flag.
 // A bad value or an unknown key stops start-up (exit status 2) naming the setting.
 
+#include <kernel/faults.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -86,6 +88,9 @@ struct Config {
   // Where requests for modules this process does not host are forwarded: module -> base URL.
   std::map<std::string, std::string> upstreams;
   std::chrono::milliseconds upstream_timeout{};
+
+  // Fault injection (faults.*): off unless faults.enabled; see kernel/faults.hpp.
+  kernel::faults::Settings faults;
 
   bool in_memory = false;  // tests only: every database in memory (not a setting)
   // How long /readyz and the table-scanning part of /metrics are reused (not a setting: tests

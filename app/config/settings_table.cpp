@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -72,6 +73,16 @@ std::vector<std::string> split_list(const std::string& text) {
     if (!item.empty()) out.push_back(item);
   }
   return out;
+}
+
+// A share from 0 to 1 ("0.1", "1").
+double parse_rate(const std::string& text) {
+  double value = -1;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || !(value >= 0 && value <= 1)) {
+    throw std::invalid_argument("must be a number from 0 to 1");
+  }
+  return value;
 }
 
 bool parse_bool(const std::string& text) {
@@ -392,6 +403,49 @@ const std::vector<Setting>& setting_table() {
            "a forwarded request without a complete answer from its upstream in this time is "
            "answered 504",
            [](Config& c, const std::string& v) { c.upstream_timeout = parse_millis(v); }),
+      // Fault injection (docs/operations.md, "Fault injection"): for tests and drills only. Any
+      // other faults.* key set to a value other than its default is refused unless
+      // faults.enabled is true (config.cpp).
+      make("faults.enabled", "false",
+           "inject faults (tests and drills only; never in production): true or false",
+           [](Config& c, const std::string& v) { c.faults.enabled = parse_bool(v); }),
+      make("faults.handler_failure_rate", "0",
+           "share of delivery attempts whose handler fails with an injected error first (0..1); "
+           "the retries absorb them: never on the last attempt",
+           [](Config& c, const std::string& v) { c.faults.handler_failure_rate = parse_rate(v); }),
+      make("faults.delivery_delay_ms", "0", "how long a delayed delivery waits first",
+           [](Config& c, const std::string& v) {
+             c.faults.delivery_delay = std::chrono::milliseconds(parse_integer(v, 0, 60'000));
+           }),
+      make("faults.delivery_delay_rate", "0",
+           "share of delivered batches that wait faults.delivery_delay_ms first (0..1)",
+           [](Config& c, const std::string& v) { c.faults.delivery_delay_rate = parse_rate(v); }),
+      make("faults.duplicate_rate", "0",
+           "share of delivered batches delivered once more (0..1; the inbox makes it a no-op)",
+           [](Config& c, const std::string& v) { c.faults.duplicate_rate = parse_rate(v); }),
+      make("faults.stop_at", "",
+           "where the process kills itself (SIGKILL): after_business_commit, "
+           "between_effect_and_inbox, after_kafka_ack or mid_migration; empty: nowhere",
+           [](Config& c, const std::string& v) {
+             if (v.empty()) {
+               c.faults.stop_at = kernel::faults::StopPoint::none;
+               return;
+             }
+             auto point = kernel::faults::parse_stop_point(v);
+             if (!point) {
+               throw std::invalid_argument(
+                   "must be after_business_commit, between_effect_and_inbox, after_kafka_ack or "
+                   "mid_migration");
+             }
+             c.faults.stop_at = *point;
+           }),
+      make("faults.stop_rate", "1", "share of the times faults.stop_at is reached that stop (0..1)",
+           [](Config& c, const std::string& v) { c.faults.stop_rate = parse_rate(v); }),
+      make("faults.seed", "0", "seed of the random choices (repeatable runs); 0: random",
+           [](Config& c, const std::string& v) {
+             c.faults.seed = static_cast<std::uint64_t>(
+                 parse_integer(v, 0, std::numeric_limits<std::int64_t>::max()));
+           }),
   };
   return settings;
 }

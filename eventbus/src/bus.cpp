@@ -2,6 +2,7 @@
 
 #include "bus_impl.hpp"
 
+#include <kernel/faults.hpp>
 #include <kernel/log.hpp>
 #include <kernel/thread_name.hpp>
 #include <mart/module_list.hpp>
@@ -36,6 +37,9 @@ const kernel::Clock& ModuleBus::clock() const {
 }
 
 void ModuleBus::announce(const std::vector<std::string>& published) {
+  if (!published.empty() && kernel::faults::enabled()) {
+    kernel::faults::stop_at(kernel::faults::StopPoint::after_business_commit);
+  }
   count_published(module_, published);
   if (!published.empty()) bus_.notify_published(module_);
 }

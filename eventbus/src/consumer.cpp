@@ -4,6 +4,7 @@
 #include "outbox_row.hpp"
 #include "outbox_sql.hpp"
 
+#include <kernel/faults.hpp>
 #include <kernel/log.hpp>
 #include <kernel/storage.hpp>
 
@@ -153,8 +154,12 @@ const Subscription* Consumer::find(std::string_view subscriber, std::string_view
   return nullptr;
 }
 
-Called Consumer::call(const Subscription& subscription, const Envelope& event) {
+Called Consumer::call(const Subscription& subscription, const Envelope& event, bool may_fail) {
   Called out;
+  if (may_fail && kernel::faults::enabled() && kernel::faults::fail_handler()) {
+    out.error = kernel::faults::kHandlerFailure;  // failed before calling anyone
+    return out;
+  }
   kernel::log::Scope scope(kernel::log::current_request_id(), event.correlation_id);
   try {
     out.record = subscription.call(event, *db_);
@@ -221,7 +226,7 @@ std::size_t Consumer::call_outside(const std::vector<Envelope>& batch, BatchCall
       return std::min(limit, candidate.index);
     }
     calls[{candidate.subscription, candidate.index}] =
-        call(*candidate.subscription, batch[candidate.index]);
+        call(*candidate.subscription, batch[candidate.index], true);
     called = true;
   }
   return limit;
@@ -252,7 +257,7 @@ void Consumer::call_outside_due(std::int64_t now, std::map<std::int64_t, Called>
   auto deadline = std::chrono::steady_clock::now() + options_.batch_time_budget;
   for (const auto& d : due) {
     if (!calls.empty() && std::chrono::steady_clock::now() >= deadline) break;
-    calls[d.id] = call(*d.subscription, d.event);
+    calls[d.id] = call(*d.subscription, d.event, true);
   }
 }
 
@@ -271,7 +276,8 @@ std::chrono::milliseconds Consumer::backoff(const Subscription* subscription, in
 
 Consumer::Outcome Consumer::handle(kernel::Connection& c, const Subscription& subscription,
                                    const Envelope& event, bool isolated, std::string* error,
-                                   std::vector<std::string>& published, const Called* called) {
+                                   std::vector<std::string>& published, const Called* called,
+                                   int attempt) {
   if (isolated) c.prepare(sql::kSavepoint).exec();
   try {
     auto& inbox = c.prepare(sql::kInsertInbox);
@@ -283,6 +289,9 @@ Consumer::Outcome Consumer::handle(kernel::Connection& c, const Subscription& su
     if (c.changes() == 0) {
       if (isolated) c.prepare(sql::kRelease).exec();
       return Outcome::duplicate;
+    }
+    if (kernel::faults::enabled() && !subscription.call && injects_failure(attempt)) {
+      throw std::runtime_error(std::string(kernel::faults::kHandlerFailure));
     }
     Trace trace{event.correlation_id, event.id};
     Tx tx(c, module_, trace, clock_);
@@ -310,6 +319,11 @@ Consumer::Outcome Consumer::handle(kernel::Connection& c, const Subscription& su
       } else {
         called->record(ctx);  // the outcome of the call made before this transaction
       }
+    }
+    if (kernel::faults::enabled()) {
+      // The handler's effects and the inbox row are written, not committed: a crash here loses
+      // both, and the event is delivered again.
+      kernel::faults::stop_at(kernel::faults::StopPoint::between_effect_and_inbox);
     }
     if (isolated) c.prepare(sql::kRelease).exec();
     const auto& types = tx.published_types();
@@ -389,6 +403,7 @@ std::size_t Consumer::deliver_from(Source& source) {
   std::vector<Envelope> batch;
   std::int64_t last_read = 0;
   std::size_t read = 0;
+  auto from = source.position.load();
   source.db->read([&](kernel::Connection& c) {
     auto& select = c.prepare(sql::kReadOutboxAfter);
     select.bind(1, source.position.load());
@@ -427,6 +442,13 @@ std::size_t Consumer::deliver_from(Source& source) {
   });
   source.position = through(consumed);
   source.saved = source.position;
+  if (kernel::faults::enabled() && source.saved > source.redelivered_through &&
+      kernel::faults::deliver_again()) {
+    // A duplicate delivery, as after a lost position: the next round reads these events again
+    // (the inbox makes each a no-op). Not twice: what is read again is not chosen again.
+    source.redelivered_through = source.saved;
+    source.position = from;
+  }
   return consumed == batch.size() ? read : consumed;
 }
 
@@ -455,6 +477,7 @@ std::size_t Consumer::deliver_remote() {
 std::size_t Consumer::deliver(
     const std::vector<Envelope>& batch,
     const std::function<void(kernel::Connection&, std::size_t)>& save_positions) {
+  if (kernel::faults::enabled()) kernel::faults::delay_delivery();
   int parked = 0;
   std::vector<std::string> published;
   std::vector<kernel::metrics::Counter*> counts;
@@ -509,7 +532,7 @@ std::size_t Consumer::deliver(
             auto it = calls.find({&subscription, index});
             if (it != calls.end()) called = &it->second;
           }
-          outcome = handle(c, subscription, event, isolated, &error, published, called);
+          outcome = handle(c, subscription, event, isolated, &error, published, called, 1);
         }
         if (outcome == Outcome::failed && !isolated) {
           // SQLite itself ended the transaction (disk full, I/O error): not the handler's

@@ -4,6 +4,7 @@
 
 #include "eventbus/bus.hpp"
 
+#include <kernel/faults.hpp>
 #include <kernel/metrics.hpp>
 
 #include <atomic>
@@ -87,7 +88,8 @@ class Consumer {
     std::string name;
     std::shared_ptr<kernel::Database> db;
     std::atomic<std::int64_t> position{0};
-    std::int64_t saved = 0;  // the position last committed (delivery thread only)
+    std::int64_t saved = 0;                // the position last committed (delivery thread only)
+    std::int64_t redelivered_through = 0;  // an injected duplicate delivery's end (faults.*)
   };
   enum class Outcome { handled, duplicate, failed };
 
@@ -103,12 +105,20 @@ class Consumer {
   // With `isolated`, in a savepoint of its own that a failure rolls back; without, a failure
   // leaves the transaction as the handler left it (the caller rolls the whole batch back).
   // For an outside subscriber, `called` is the call made before the transaction (none: the
-  // delivery fails and is retried).
+  // delivery fails and is retried). `attempt` counts this delivery's attempts (0: an
+  // operator's replay).
   Outcome handle(kernel::Connection& c, const Subscription& subscription, const Envelope& event,
                  bool isolated, std::string* error, std::vector<std::string>& published,
-                 const Called* called = nullptr);
-  // Makes an outside subscriber's call for `event`, with no transaction open.
-  Called call(const Subscription& subscription, const Envelope& event);
+                 const Called* called, int attempt);
+  // Makes an outside subscriber's call for `event`, with no transaction open. `may_fail`: an
+  // injected handler failure may replace it (faults.*; not in an operator's replay).
+  Called call(const Subscription& subscription, const Envelope& event, bool may_fail);
+  // An injected handler failure for this attempt (faults.handler_failure_rate). Never on the
+  // last attempt the retry policy allows, nor in a replay: an injected failure is one the
+  // retries absorb, never a dead letter.
+  bool injects_failure(int attempt) const {
+    return attempt >= 1 && attempt < options_.retry.max_attempts && kernel::faults::fail_handler();
+  }
   // Before a batch's transaction: the outside calls of its first events, at most one per
   // publisher and key (a later event of a key may depend on the outcome of an earlier one) and
   // for about one time budget. Returns how many events of the batch the transaction may handle.

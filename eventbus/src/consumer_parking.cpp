@@ -5,6 +5,7 @@
 #include "outbox_row.hpp"
 #include "outbox_sql.hpp"
 
+#include <kernel/faults.hpp>
 #include <kernel/log.hpp>
 
 #include <algorithm>
@@ -104,9 +105,9 @@ std::size_t Consumer::retry_due() {
         }
         called = &it->second;
       }
-      auto outcome = subscription
-                         ? handle(c, *subscription, entry.event, true, &error, published, called)
-                         : Outcome::failed;
+      auto outcome = subscription ? handle(c, *subscription, entry.event, true, &error, published,
+                                           called, entry.attempts + 1)
+                                  : Outcome::failed;
       if (outcome != Outcome::failed) {
         auto& remove = c.prepare(sql::kDeleteParked);
         remove.bind(1, entry.id);
@@ -156,6 +157,9 @@ std::size_t Consumer::retry_due() {
 
 void Consumer::after_commit(const std::vector<std::string>& published,
                             const std::vector<kernel::metrics::Counter*>& counts) {
+  if (!published.empty() && kernel::faults::enabled()) {
+    kernel::faults::stop_at(kernel::faults::StopPoint::after_business_commit);
+  }
   for (auto* counter : counts) counter->inc();
   count_published(module_, published);
   if (!published.empty() && notify_) notify_(module_);
@@ -240,12 +244,12 @@ Bus::ReplayOutcome Consumer::replay(std::int64_t local_id, const Operator& by) {
   const auto* subscription = find(entry->subscriber, entry->event.type);
   auto now = kernel::to_unix_millis(clock_.now());
   std::optional<Called> called;
-  if (subscription && subscription->call) called = call(*subscription, entry->event);
+  if (subscription && subscription->call) called = call(*subscription, entry->event, false);
   db_->write([&](kernel::Connection& c) {
     published.clear();
     std::string error = "no subscriber named " + entry->subscriber + " in this build";
     auto outcome = subscription ? handle(c, *subscription, entry->event, true, &error, published,
-                                         called ? &*called : nullptr)
+                                         called ? &*called : nullptr, 0)
                                 : Outcome::failed;
     if (outcome != Outcome::failed) {
       auto& remove = c.prepare(sql::kDeleteParked);

@@ -4,6 +4,7 @@
 #include "outbox_row.hpp"
 #include "outbox_sql.hpp"
 
+#include <kernel/faults.hpp>
 #include <kernel/log.hpp>
 #include <kernel/thread_name.hpp>
 #include <kernel/time.hpp>
@@ -237,6 +238,9 @@ void Mirror::on_delivery(const rd_kafka_message_t& message) {
   if (!source.in_flight.erase(seq)) return;  // from before a producer rebuild
   if (message.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     reachable_ = true;
+    // Acknowledged, its position not saved yet: after a crash here it is sent again.
+    if (kernel::faults::enabled())
+      kernel::faults::stop_at(kernel::faults::StopPoint::after_kafka_ack);
     return;
   }
   ++errors_;

@@ -1,10 +1,15 @@
 #include "kernel/migrations.hpp"
 
+#include "kernel/faults.hpp"
 #include "kernel/ids.hpp"
 #include "kernel/time.hpp"
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <map>
+#include <stdexcept>
+#include <string>
 
 namespace kernel {
 namespace {
@@ -31,11 +36,39 @@ struct Applied {
   std::string checksum;
 };
 
+// A migration's statements one at a time, with the fault point mid_migration between the
+// first and the second (faults.* settings; only while faults are injected).
+void exec_with_stop_point(Connection& c, const std::string& sql) {
+  auto* handle = c.raw().getHandle();
+  const char* next = sql.c_str();
+  int executed = 0;
+  while (*next != '\0') {
+    sqlite3_stmt* statement = nullptr;
+    const char* tail = nullptr;
+    if (sqlite3_prepare_v2(handle, next, -1, &statement, &tail) != SQLITE_OK) {
+      throw std::runtime_error(sqlite3_errmsg(handle));
+    }
+    next = tail;
+    if (!statement) continue;  // blanks or a comment
+    if (executed == 1) faults::stop_at(faults::StopPoint::mid_migration);
+    int rc = SQLITE_ROW;
+    while (rc == SQLITE_ROW) rc = sqlite3_step(statement);
+    std::string error = rc == SQLITE_DONE ? "" : sqlite3_errmsg(handle);
+    sqlite3_finalize(statement);
+    if (rc != SQLITE_DONE) throw std::runtime_error(error);
+    ++executed;
+  }
+}
+
 // Runs one migration and records it, in one transaction.
 void apply_one(Database& db, const std::string& scope, const Migration& migration,
                const std::string& checksum) {
   db.write([&](Connection& c) {
-    c.exec(migration.sql.c_str());
+    if (faults::enabled()) {
+      exec_with_stop_point(c, migration.sql);
+    } else {
+      c.exec(migration.sql.c_str());
+    }
     auto& check = c.prepare(kForeignKeyCheck);
     if (check.executeStep()) {
       auto table = check.getColumn(0).getString();
