@@ -3,6 +3,7 @@
 #include <eventbus/decode.hpp>
 #include <eventbus/kafka/rdkafka_handles.hpp>
 #include <kernel/log.hpp>
+#include <kernel/thread_name.hpp>
 #include <users/events.hpp>
 
 #include <boost/json/parse.hpp>
@@ -85,7 +86,10 @@ RevocationFollower::RevocationFollower(const eventbus::kafka::KafkaOptions& opti
       token_ttl_(token_ttl),
       list_(list),
       consumer_(make_consumer(options)) {  // a bad property fails here, at start-up
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    kernel::name_this_thread("kafka-revoke");
+    run();
+  });
 }
 
 RevocationFollower::~RevocationFollower() {

@@ -3,6 +3,7 @@
 #include <eventbus/flow_order.hpp>
 #include <kernel/log.hpp>
 #include <kernel/sealed_text.hpp>
+#include <kernel/thread_name.hpp>
 #include <kernel/time.hpp>
 
 #include <boost/json/parse.hpp>
@@ -130,7 +131,10 @@ void EventTap::start() {
   if (thread_.joinable()) return;
   for (std::size_t m = 0; m < modules_.size(); ++m) positions_[m] = bus_.outbox_head(modules_[m]);
   last_keep_alive_ = std::chrono::steady_clock::now();
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    kernel::name_this_thread("event-tap");
+    run();
+  });
 }
 
 void EventTap::stop() {

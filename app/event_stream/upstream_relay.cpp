@@ -1,6 +1,7 @@
 #include "event_stream/upstream_relay.hpp"
 
 #include <kernel/log.hpp>
+#include <kernel/thread_name.hpp>
 
 #include <boost/algorithm/string/predicate.hpp>
 #include <boost/json/serialize.hpp>
@@ -152,7 +153,8 @@ void UpstreamRelays::start(const std::vector<RelayTarget>& targets, const RelayR
   }
   if (stopping()) return;
   for (const auto& target : targets) {
-    threads_.emplace_back([this, target, request, writer] {
+    threads_.emplace_back([this, target, request, writer, n = ++started_] {
+      kernel::name_this_thread(kernel::thread_name_with_number("relay-", n));
       try {
         relay(target, request, writer);
       } catch (const std::exception& error) {

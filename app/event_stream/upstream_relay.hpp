@@ -62,6 +62,7 @@ class UpstreamRelays {
   bool stopping() const { return stopping_.load(); }
 
   std::atomic<bool> stopping_{false};
+  std::size_t started_ = 0;  // relays started so far, to number their threads (under mutex_)
   mutable std::mutex mutex_;
   std::condition_variable stopped_;
   std::list<std::thread> threads_;

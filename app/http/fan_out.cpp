@@ -4,6 +4,7 @@
 
 #include <kernel/log.hpp>
 #include <kernel/problem.hpp>
+#include <kernel/thread_name.hpp>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -41,6 +42,7 @@ struct Gathering {
 
 FanOut::FanOut() : impl_(std::make_unique<Impl>()) {
   impl_->thread = std::thread([impl = impl_.get()] {
+    kernel::name_this_thread("fan-out");
     for (;;) {
       try {
         impl->context.run();

@@ -4,6 +4,7 @@
 #include "http/server_state.hpp"
 #include "http/session.hpp"
 #include "kernel/log.hpp"
+#include "kernel/thread_name.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -136,8 +137,11 @@ std::uint16_t Server::start() {
   m.signals.emplace(m.signal_context, SIGINT, SIGTERM);
   m.started = true;
   m.running_threads = thread_count;
-  for (auto& context : m.contexts) {
-    m.threads.emplace_back([&m, raw = context.get()] { m.run_thread(*raw); });
+  for (std::size_t i = 0; i < m.contexts.size(); ++i) {
+    m.threads.emplace_back([&m, raw = m.contexts[i].get(), i] {
+      kernel::name_this_thread(kernel::thread_name_with_number("http-io-", i + 1));
+      m.run_thread(*raw);
+    });
   }
   m.listener->run();
   kernel::log::info("http", "listening on " + describe(endpoint.address().to_string(), port) +

@@ -3,6 +3,7 @@
 #include "bus_impl.hpp"
 
 #include <kernel/log.hpp>
+#include <kernel/thread_name.hpp>
 #include <mart/module_list.hpp>
 
 #include <algorithm>
@@ -107,7 +108,10 @@ void Bus::start() {
   impl_->connect();
   for (auto& [name, worker] : impl_->workers) {
     auto* w = worker.get();
-    w->thread = std::thread([this, w] { impl_->run(*w, options_, *clock_); });
+    w->thread = std::thread([this, w, name = std::string(name)] {
+      kernel::name_this_thread(kernel::thread_name_for_module("bus-", name));
+      impl_->run(*w, options_, *clock_);
+    });
   }
 }
 

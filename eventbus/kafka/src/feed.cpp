@@ -3,6 +3,7 @@
 #include "cloudevents.hpp"
 
 #include <kernel/log.hpp>
+#include <kernel/thread_name.hpp>
 
 namespace eventbus::kafka::detail {
 namespace {
@@ -94,7 +95,10 @@ void Feed::resume(const std::map<std::string, std::int64_t, std::less<>>& saved)
   for (const auto& topic : topics_) {
     kernel::log::info("kafka", module_ + " reads " + topic + " from Kafka");
   }
-  discovery_ = std::thread([this] { discover(); });
+  discovery_ = std::thread([this] {
+    kernel::name_this_thread("kafka-consume");
+    discover();
+  });
 }
 
 void Feed::discover() {

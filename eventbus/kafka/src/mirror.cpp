@@ -5,6 +5,7 @@
 #include "outbox_sql.hpp"
 
 #include <kernel/log.hpp>
+#include <kernel/thread_name.hpp>
 #include <kernel/time.hpp>
 
 #include <algorithm>
@@ -109,7 +110,10 @@ void Mirror::load_position(Source& source) {
 void Mirror::start() {
   if (thread_.joinable()) return;
   stopping_ = false;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    kernel::name_this_thread("kafka-mirror");
+    run();
+  });
 }
 
 void Mirror::stop() {

@@ -5,6 +5,7 @@
 #include "group_commit.hpp"
 
 #include "kernel/log.hpp"
+#include "kernel/thread_name.hpp"
 
 namespace kernel {
 namespace {
@@ -24,7 +25,10 @@ void Database::write_queued(std::function<void(Connection&)> fn,
     if (!queue_writer_.joinable()) {
       // Started before the write is queued: if it cannot start, nothing was queued.
       auto generation = ++queue_generation_;
-      queue_writer_ = std::thread([this, generation] { run_queue(generation); });
+      queue_writer_ = std::thread([this, generation] {
+        name_this_thread(thread_name_for_module("db-", name_));
+        run_queue(generation);
+      });
     }
     queued_.push_back(std::move(item));
   }

@@ -2,6 +2,7 @@
 
 #include "kernel/log.hpp"
 #include "kernel/problem.hpp"
+#include "kernel/thread_name.hpp"
 
 #include <condition_variable>
 #include <deque>
@@ -61,11 +62,17 @@ struct WorkerPool::Impl {
   }
 };
 
-WorkerPool::WorkerPool(int threads, std::size_t max_waiting) : impl_(std::make_unique<Impl>()) {
+WorkerPool::WorkerPool(int threads, std::size_t max_waiting, std::string_view thread_prefix)
+    : impl_(std::make_unique<Impl>()) {
   impl_->budget = std::make_shared<Impl::Budget>();
   impl_->budget->max_waiting = max_waiting;
   for (int i = 0; i < (threads < 1 ? 1 : threads); ++i) {
-    impl_->threads.emplace_back([impl = impl_.get()] { impl->work(); });
+    impl_->threads.emplace_back(
+        [impl = impl_.get(),
+         name = thread_name_with_number(thread_prefix, static_cast<std::size_t>(i) + 1)] {
+          name_this_thread(name);
+          impl->work();
+        });
   }
 }
 

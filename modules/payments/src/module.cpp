@@ -7,6 +7,8 @@
 
 #include <kernel/worker_pool.hpp>
 
+#include <limits>
+
 namespace payments {
 namespace {
 
@@ -31,7 +33,7 @@ class PaymentsModule final : public kernel::Module {
  private:
   Payments payments_;
   // The admin refund's provider call and write, off the HTTP I/O threads.
-  kernel::WorkerPool workers_{2};
+  kernel::WorkerPool workers_{2, std::numeric_limits<std::size_t>::max(), "pay-work-"};
 };
 
 }  // namespace

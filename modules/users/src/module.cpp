@@ -11,7 +11,7 @@ namespace {
 class Users final : public UsersModule {
  public:
   Users(eventbus::ModuleBus& bus, UsersOptions options)
-      : accounts_(bus, options), password_work_(2, options.hash_queue) {}
+      : accounts_(bus, options), password_work_(2, options.hash_queue, "pw-hash-") {}
   std::string_view name() const override { return "users"; }
   void add_routes(kernel::Router& router) override {
     http::add_routes(router, accounts_, password_work_);

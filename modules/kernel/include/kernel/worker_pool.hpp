@@ -13,13 +13,16 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace kernel {
 
 class WorkerPool {
  public:
+  // The threads are named `<thread_prefix><n>` for operators (kernel/thread_name.hpp).
   explicit WorkerPool(int threads,
-                      std::size_t max_waiting = std::numeric_limits<std::size_t>::max());
+                      std::size_t max_waiting = std::numeric_limits<std::size_t>::max(),
+                      std::string_view thread_prefix = "worker-");
   // Runs the jobs already posted, then joins the threads.
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
