@@ -25,6 +25,7 @@
 #include <kernel/sealed_text.hpp>
 #include <kernel/trace.hpp>
 #include <migrations/embedded.hpp>
+#include <orders/events.hpp>
 #include <users/events.hpp>
 
 #include <boost/json/object.hpp>
@@ -96,6 +97,11 @@ void Application::open() {
   host.tokens = tokens_.get();
   host.token_ttl = config_.token_ttl;
   host.stuck_after = config_.orders_stuck_after;
+  host.order_placed_version =
+      std::count(config_.publish_versions.begin(), config_.publish_versions.end(),
+                 orders::events::OrderPlacedV1::kType) > 0
+          ? 1
+          : 2;
   host.payments_latency = config_.payments_latency;
   host.payments_retry_max_backoff = config_.payments_retry_max_backoff;
   host.payments_retry_for = config_.payments_retry_for;

@@ -31,7 +31,7 @@ constexpr std::array kFactories = {
     NamedFactory{
         "orders",
         [](eventbus::ModuleBus& bus, const HostContext& host) -> std::unique_ptr<kernel::Module> {
-          return orders::make_module(bus, {host.stuck_after});
+          return orders::make_module(bus, {host.stuck_after, host.order_placed_version});
         }},
     NamedFactory{
         "payments",

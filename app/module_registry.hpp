@@ -20,6 +20,7 @@ struct HostContext {
   const kernel::JwtCodec* tokens = nullptr;
   std::chrono::seconds token_ttl{3600};
   std::chrono::seconds stuck_after{60};
+  int order_placed_version = 2;  // 1 while `events.publish_versions` pins orders.order_placed.v1
   std::chrono::milliseconds payments_latency{0};
   std::chrono::seconds payments_retry_max_backoff{60};
   std::chrono::seconds payments_retry_for{3600};

@@ -7,9 +7,12 @@
 #include <products/events.hpp>
 #include <users/events.hpp>
 
+#include <eventbus/decode.hpp>
+
 #include <boost/core/demangle.hpp>
 #include <boost/describe/enumerators.hpp>
 #include <boost/describe/members.hpp>
+#include <boost/json/value_from.hpp>
 #include <boost/mp11/algorithm.hpp>
 #include <boost/mp11/list.hpp>
 
@@ -36,8 +39,8 @@ using EventStructs = boost::mp11::mp_list<
     inventory::events::StockReservationFailed, inventory::events::StockReleased,
     inventory::events::StockCommitted,
     // orders
-    orders::events::OrderPlaced, orders::events::PaymentRequested, orders::events::OrderConfirmed,
-    orders::events::OrderCancelled, orders::events::OrderShipped,
+    orders::events::OrderPlaced, orders::events::OrderPlacedV1, orders::events::PaymentRequested,
+    orders::events::OrderConfirmed, orders::events::OrderCancelled, orders::events::OrderShipped,
     // payments
     payments::events::PaymentSucceeded, payments::events::PaymentFailed,
     payments::events::PaymentRefunded,
@@ -181,6 +184,9 @@ EventType event_type_of() {
   event.cpp_name = boost::core::demangle(typeid(E).name());
   event.key_field = key_field_of<E>();
   event.payload = object_schema_of<WireOf<E>>();
+  event.reread = [](const boost::json::value& data) {
+    return boost::json::value_from(eventbus::decode_event<E>(data));
+  };
   return event;
 }
 

@@ -4,6 +4,8 @@
 // structs through Boost.Describe. The documentation (docs/events.md, docs/asyncapi.yaml) is
 // checked against it by tests, so the structs stay the single source of truth.
 
+#include <boost/json/value.hpp>
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +41,11 @@ struct EventType {
   std::string cpp_name;   // "orders::events::OrderPlaced"
   std::string key_field;  // the member whose value key() returns, e.g. "order_id"
   Schema payload;         // always kObject
+  // Reads an event's `data` as this build's subscribers do (eventbus::decode_event: tolerant of
+  // unknown and missing fields, throws on a field of the wrong type) and writes it back as its
+  // publisher would. An event stored by any build decodes to what it meant when
+  // reread(data) == data (tests/fixtures/events).
+  boost::json::value (*reread)(const boost::json::value& data) = nullptr;
 };
 
 // Every event type of the six modules, grouped by module, in declaration order of each events

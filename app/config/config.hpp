@@ -82,6 +82,9 @@ struct Config {
   // Kafka bridge (off by default: nothing connects to a broker).
   bool kafka_enabled{};
   std::string kafka_brokers;
+  // Older event types published instead of their latest version (rolling upgrades), e.g.
+  // "orders.order_placed.v1"; each is a catalogue type with a newer version.
+  std::vector<std::string> publish_versions;
   std::string kafka_topic_prefix;                       // prepended to every topic name
   std::map<std::string, std::string> kafka_properties;  // passed to librdkafka as they are
 

@@ -3,6 +3,8 @@
 #include "forward/upstream_url.hpp"
 #include "http/client_address.hpp"
 
+#include "catalog/event_catalog.hpp"
+
 #include <mart/module_list.hpp>
 
 #include <algorithm>
@@ -83,6 +85,26 @@ double parse_rate(const std::string& text) {
     throw std::invalid_argument("must be a number from 0 to 1");
   }
   return value;
+}
+
+// Each entry must be an event type of this build with a newer version of the same event, which
+// the publisher otherwise publishes (docs/events.md, "Versions and rolling upgrades").
+std::vector<std::string> parse_pinned_versions(const std::string& text) {
+  auto types = split_list(text);
+  for (const auto& type : types) {
+    const auto* event = catalog::find_event_type(type);
+    if (!event) throw std::invalid_argument("'" + type + "' is not an event type of this build");
+    const auto name = type.substr(0, type.rfind(".v"));
+    const auto& all = catalog::all_event_types();
+    const bool has_newer = std::any_of(all.begin(), all.end(), [&](const catalog::EventType& e) {
+      return e.type.substr(0, e.type.rfind(".v")) == name && e.version > event->version;
+    });
+    if (!has_newer) {
+      throw std::invalid_argument("'" + type +
+                                  "' is the latest version of its event: nothing to pin");
+    }
+  }
+  return types;
 }
 
 bool parse_bool(const std::string& text) {
@@ -271,6 +293,11 @@ const std::vector<Setting>& setting_table() {
            [](Config& c, const std::string& v) {
              c.bus_retention = std::chrono::hours(parse_integer(v, 0, 100LL * 365 * 24));
            }),
+      make("events.publish_versions", "",
+           "older event versions to publish instead of the latest while a consumer that reads "
+           "only them remains (rolling upgrades), comma-separated, e.g. orders.order_placed.v1; "
+           "empty publishes every event in its latest version",
+           [](Config& c, const std::string& v) { c.publish_versions = parse_pinned_versions(v); }),
       make("orders.stuck_after_s", "60",
            "an order pending or reserved this long without progress counts as stuck (readyz)",
            [](Config& c, const std::string& v) {

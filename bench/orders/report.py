@@ -102,7 +102,7 @@ def collect(results, data_dir):
                                        for s in range(0, max(per_second, default=-1) + 1)]
         placed = {}
         for (ms,) in db.execute(
-                "SELECT occurred_ms FROM bus_outbox WHERE type = 'orders.order_placed.v1' "
+                "SELECT occurred_ms FROM bus_outbox WHERE type LIKE 'orders.order_placed.v%' "
                 "AND occurred_ms >= ?", (start,)):
             second = (ms - start) // 1000
             placed[second] = placed.get(second, 0) + 1

@@ -125,7 +125,7 @@ TEST_CASE("an order's events stream as they are published, filtered, without the
     CHECK(frame.data.find("payment_token") == std::string::npos);
   }
   auto placed = std::find_if(seen.begin(), seen.end(),
-                             [](const auto& f) { return f.event == "orders.order_placed.v1"; });
+                             [](const auto& f) { return f.event == "orders.order_placed.v2"; });
   REQUIRE(placed != seen.end());
   // One trace follows the order through every module.
   auto trace = boost::json::parse(placed->data).at("correlation_id");

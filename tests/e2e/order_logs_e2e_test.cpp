@@ -110,7 +110,7 @@ TEST_CASE("at debug, every subscriber's handling of each event of the order is a
     handled.insert(std::string(line.at("subscriber").as_string()) + " / " +
                    std::string(line.at("event_type").as_string()));
   }
-  CHECK(handled.count("inventory.on_order_placed / orders.order_placed.v1") == 1);
+  CHECK(handled.count("inventory.on_order_placed / orders.order_placed.v2") == 1);
   CHECK(handled.count("orders.on_stock_reserved / inventory.stock_reserved.v1") == 1);
   CHECK(handled.count("payments.on_order_flow / orders.payment_requested.v1") == 1);
   CHECK(handled.count("notifications.on_order_confirmed / orders.order_confirmed.v1") == 1);

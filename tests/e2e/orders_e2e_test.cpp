@@ -74,7 +74,7 @@ TEST_SUITE("e2e") {
     CHECK(payments.as_array()[0].at("amount_cents") == 900);
     CHECK(eventually([&] {
       auto types = shop.notification_types(shop.customer);
-      return has(types, "orders.order_placed.v1") && has(types, "orders.order_confirmed.v1");
+      return has(types, "orders.order_placed.v2") && has(types, "orders.order_confirmed.v1");
     }));
     CHECK(eventually([&] {
       return shop.client.get("/api/v1/products/" + std::to_string(tea)).json().at("in_stock") ==
@@ -104,7 +104,7 @@ TEST_SUITE("e2e") {
       types.emplace_back(e.at("type").as_string());
     }
     REQUIRE(types.size() >= 6);
-    CHECK(types[0] == "orders.order_placed.v1");
+    CHECK(types[0] == "orders.order_placed.v2");
     CHECK(types[1] == "inventory.stock_reserved.v1");
     CHECK(types[2] == "orders.payment_requested.v1");
     CHECK(types[3] == "payments.payment_succeeded.v1");

@@ -62,7 +62,7 @@ describe('live flow and order timeline', () => {
       .getByRole('link', { name: `stock_reserved · order ${order.id}` }).waitFor();
     await page.getByRole('region', { name: /^payments/ })
       .getByRole('link', { name: `payment_succeeded · order ${order.id}` }).waitFor();
-    const rate = page.getByRole('table', { name: /Events per second/ }).getByRole('row', { name: /orders\.order_placed\.v1/ });
+    const rate = page.getByRole('table', { name: /Events per second/ }).getByRole('row', { name: /orders\.order_placed\.v2/ });
     assert.notEqual((await rate.getByRole('cell').nth(1).textContent()).trim(), '0.0');
 
     // Paused, the page holds new events back (and counts them); resumed, they show.
@@ -90,7 +90,7 @@ describe('live flow and order timeline', () => {
       return ['orders', 'inventory', 'payments', 'notifications'].every((m) => name.includes(m));
     }, 5000, 'a lane for orders, inventory, payments and notifications');
     const table = page.getByRole('table', { name: /The events/ });
-    for (const type of ['orders.order_placed.v1', 'inventory.stock_reserved.v1',
+    for (const type of ['orders.order_placed.v2', 'inventory.stock_reserved.v1',
       'payments.payment_succeeded.v1', 'orders.order_confirmed.v1']) {
       await table.getByRole('row', { name: new RegExp(type.replaceAll('.', '\\.')) }).first().waitFor();
     }

@@ -81,6 +81,19 @@ class ModuleBus {
                      reruns);
   }
 
+  // subscribe<E>, and the same subscriber to each older version of E this build still reads, each
+  // upcast to E (upcast(const Older&) -> E, found next to the events) before fn sees it: one
+  // reaction, one inbox, whichever version an event was written in (docs/events.md).
+  template <Event E, Event... Older, class F>
+  requires(UpcastsTo<Older, E>&&...) void subscribe_versions(std::string subscriber, F fn,
+                                                             Reruns reruns = Reruns::allowed) {
+    (subscribe<Older>(
+         subscriber, [fn](const Older& old, HandlerContext& ctx) { fn(upcast_event<E>(old), ctx); },
+         reruns),
+     ...);
+    subscribe<E>(std::move(subscriber), std::move(fn), reruns);
+  }
+
   // A subscriber that calls the outside world (see OutsideCall): call(const E&, const Envelope&,
   // kernel::Database&) runs outside any transaction and returns the RawHandler that records its
   // outcome. Its deliveries retry per `retry`, not per the bus's max_attempts.

@@ -20,6 +20,19 @@ concept HasOwnJsonMapping = requires(const boost::json::value& json) {
   { tag_invoke(boost::json::value_to_tag<E>{}, json) } -> std::same_as<E>;
 };
 
+// An older version Old of an event that this build reads as E: an `upcast(const Old&)` returning
+// E is declared with the events (found by argument-dependent lookup). Missing data gets the
+// value that means "not known", said at the upcast.
+template <class Old, class E>
+concept UpcastsTo = requires(const Old& old) {
+  { upcast(old) } -> std::same_as<E>;
+};
+
+template <class E, class Old>
+requires UpcastsTo<Old, E> E upcast_event(const Old& old) {
+  return upcast(old);
+}
+
 template <class E>
 E decode_event(const boost::json::value& json) {
   if constexpr (HasOwnJsonMapping<E>) return tag_invoke(boost::json::value_to_tag<E>{}, json);

@@ -59,7 +59,12 @@ struct Fixture {
   }
 
   void place(std::int64_t order_id, std::vector<orders::events::OrderLine> lines) {
-    rb.inject("orders", orders::events::OrderPlaced{order_id, 1, std::move(lines), 0, "USD"});
+    rb.inject("orders", orders::events::OrderPlaced{order_id, 1, std::move(lines), 0, "USD", ""});
+    rb.run_until_idle();
+  }
+  // As a build before orders.order_placed.v2 (or one pinned to v1) publishes it.
+  void place_v1(std::int64_t order_id, std::vector<orders::events::OrderLine> lines) {
+    rb.inject("orders", orders::events::OrderPlacedV1{order_id, 1, std::move(lines), 0, "USD"});
     rb.run_until_idle();
   }
   void confirm(std::int64_t order_id) {

@@ -48,6 +48,22 @@ TEST_SUITE("inventory") {
     CHECK(f.ledger_faults().empty());
   }
 
+  TEST_CASE("[Reservations] an orders.order_placed.v1 (an older publisher) reserves as v2 does") {
+    Fixture f;
+    f.product(1, 10);
+    f.place_v1(100, {{1, 4, 100}});
+    f.place(101, {{1, 2, 100}});
+    CHECK(f.levels(1) == lv(1, 4, 6, 0));
+    auto reserved = f.rb.published<ev::StockReserved>("inventory");
+    REQUIRE(reserved.size() == 2);
+    CHECK(reserved[0].order_id == 100);
+    CHECK(reserved[1].order_id == 101);
+    CHECK(f.reservation(100)->status == ReservationStatus::held);
+    // The same order placed again (in the other version) holds nothing more.
+    f.place_v1(100, {{1, 4, 100}});
+    CHECK(f.levels(1) == lv(1, 4, 6, 0));
+  }
+
   TEST_CASE("[Reservations] one short line in a multi-line order: nothing held, all shorts named") {
     Fixture f;
     f.product(1, 10);

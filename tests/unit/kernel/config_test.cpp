@@ -115,6 +115,18 @@ TEST_SUITE("config") {
                          doctest::Contains("kafka.topic_prefix"), mart::ConfigError);
   }
 
+  TEST_CASE("[Config] events.publish_versions: older versions of this build's events only") {
+    CHECK(mart::load_config({}, {}).publish_versions.empty());
+    auto pinned = mart::load_config({"--events-publish-versions", " orders.order_placed.v1 "}, {});
+    CHECK(pinned.publish_versions == std::vector<std::string>{"orders.order_placed.v1"});
+    for (const auto& bad : {"orders.order_placed.v2", "orders.order_placed.v9", "orders.nothing.v1",
+                            "orders.order_confirmed.v1"}) {
+      CAPTURE(bad);
+      CHECK_THROWS_WITH_AS(mart::load_config({"--events-publish-versions", bad}, {}),
+                           doctest::Contains("events.publish_versions"), mart::ConfigError);
+    }
+  }
+
   TEST_CASE("[Config] kafka.property.<name>: a pass-through family") {
     mart::test::TempDir dir;
     auto file = dir.path() / "mart.conf";

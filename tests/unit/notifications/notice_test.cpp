@@ -20,12 +20,18 @@ TEST_SUITE("notifications") {
 
   TEST_CASE("[Notice] each event kind has its own sentence and fact identity") {
     auto placed = notice_of(
-        orders::events::OrderPlaced{12, 7, {{1, 2, 500}, {2, 1, 250}}, 1250, "USD"}, "env-1");
+        orders::events::OrderPlaced{12, 7, {{1, 2, 500}, {2, 1, 250}}, 1250, "USD", ""}, "env-1");
     CHECK(placed.user_id == 7);
     CHECK(placed.order_id == 12);
-    CHECK(placed.event_type == "orders.order_placed.v1");
-    CHECK(placed.source_event_id == "orders.order_placed.v1/order/12");
+    CHECK(placed.event_type == "orders.order_placed.v2");
+    CHECK(placed.source_event_id == "orders.order_placed.v2/order/12");
     CHECK(placed.message == "Your order #12 was placed: 3 items, total 12.50 USD.");
+    auto with_address = notice_of(
+        orders::events::OrderPlaced{12, 7, {{1, 1, 500}}, 500, "USD", "12 Main St, Springfield"},
+        "env-1");
+    CHECK(with_address.message ==
+          "Your order #12 was placed: 1 item, total 5.00 USD. It will be shipped to 12 Main St, "
+          "Springfield.");
 
     auto confirmed = notice_of(orders::events::OrderConfirmed{12, 7, 1250, "USD"}, "env-2");
     CHECK(confirmed.message ==

@@ -42,7 +42,7 @@ std::vector<notifications::Notification> all_of(Fixture& f, std::int64_t user) {
 
 // One of every event that tells a user something, for order 12 of user 7.
 void inject_the_whole_flow(Fixture& f) {
-  f.rb.inject("orders", oe::OrderPlaced{12, 7, {{1, 2, 500}}, 1000, "USD"});
+  f.rb.inject("orders", oe::OrderPlaced{12, 7, {{1, 2, 500}}, 1000, "USD", ""});
   f.rb.inject("orders", oe::OrderConfirmed{12, 7, 1000, "USD"});
   f.rb.inject("orders", oe::OrderShipped{12, 7});
   f.rb.inject("orders", oe::OrderCancelled{12, 7, "customer_request", "confirmed"});
@@ -70,7 +70,7 @@ TEST_SUITE("notifications") {
       CHECK_FALSE(n.message.empty());
       CHECK(n.created_at == kernel::format_rfc3339(f.rb.clock().now()));
     }
-    CHECK(types == std::set<std::string>{"orders.order_placed.v1", "orders.order_confirmed.v1",
+    CHECK(types == std::set<std::string>{"orders.order_placed.v2", "orders.order_confirmed.v1",
                                          "orders.order_shipped.v1", "orders.order_cancelled.v1",
                                          "payments.payment_failed.v1",
                                          "payments.payment_refunded.v1"});

@@ -42,7 +42,7 @@ struct Fixture {
   }
 
   std::int64_t place(std::string_view token = kCanary) {
-    return ordering.place(alice.user_id, {{{10, 1}}, std::string(token)}, std::nullopt, trace)
+    return ordering.place(alice.user_id, {{{10, 1}}, std::string(token), ""}, std::nullopt, trace)
         .order.id;
   }
 

@@ -43,7 +43,7 @@ struct Fixture {
                        const std::optional<orders::IdempotencyKey>& key = std::nullopt,
                        const kernel::Principal& who = kernel::Principal{1,
                                                                         kernel::Role::customer}) {
-    return ordering.place(who.user_id, {std::move(items), "tok"}, key, trace);
+    return ordering.place(who.user_id, {std::move(items), "tok", ""}, key, trace);
   }
 };
 
@@ -60,6 +60,35 @@ TEST_SUITE("orders") {
     CHECK(events[0].lines.size() == 2);
     CHECK(events[0].lines[0].unit_price_cents == 250);
     CHECK(events[0].currency == "USD");
+  }
+
+  TEST_CASE("[PlaceOrder] keeps the shipping address and publishes it in orders.order_placed.v2") {
+    Fixture f;
+    auto placed =
+        f.ordering.place(1, {{{10, 1}}, "tok", "12 Main St, Springfield"}, std::nullopt, f.trace);
+    CHECK(placed.order.shipping_address == "12 Main St, Springfield");
+    auto stored = f.ordering.get(placed.order.id, f.alice);
+    CHECK(stored.shipping_address == "12 Main St, Springfield");
+    auto events = f.rb.published<orders::events::OrderPlaced>("orders");
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].shipping_address == "12 Main St, Springfield");
+    CHECK(f.rb.published<orders::events::OrderPlacedV1>("orders").empty());
+
+    CHECK_THROWS_AS(
+        f.ordering.place(1, {{{10, 1}}, "tok", std::string(1001, 'a')}, std::nullopt, f.trace),
+        kernel::ApiError);
+  }
+
+  TEST_CASE("[PlaceOrder] pinned to orders.order_placed.v1, publishes v1 (rolling upgrade)") {
+    Fixture f;
+    orders::Ordering pinned{f.orders_bus, {60s, 1}};
+    auto placed = pinned.place(1, {{{10, 2}}, "tok", "12 Main St"}, std::nullopt, f.trace);
+    CHECK(placed.order.shipping_address == "12 Main St");  // kept with the order all the same
+    CHECK(f.rb.published<orders::events::OrderPlaced>("orders").empty());
+    auto events = f.rb.published<orders::events::OrderPlacedV1>("orders");
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].order_id == placed.order.id);
+    CHECK(events[0].total_cents == 500);
   }
 
   TEST_CASE(

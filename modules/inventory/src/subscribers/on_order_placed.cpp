@@ -8,7 +8,9 @@
 namespace inventory::subscribers {
 
 void on_order_placed(eventbus::ModuleBus& bus, const Dependencies&) {
-  bus.subscribe<orders::events::OrderPlaced>(
+  // v2, and v1 from builds (or a publisher pinned to v1) before it, upcast: a reservation needs
+  // only the lines, which both carry.
+  bus.subscribe_versions<orders::events::OrderPlaced, orders::events::OrderPlacedV1>(
       "inventory.on_order_placed",
       [reservations = Reservations(bus.clock())](const orders::events::OrderPlaced& event,
                                                  eventbus::HandlerContext& ctx) {

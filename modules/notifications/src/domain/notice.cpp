@@ -99,6 +99,8 @@ Notice notice_of(const orders::events::OrderPlaced& event, std::string_view enve
   auto message = "Your " + order_ref(event.order_id) + " was placed: " + std::to_string(items) +
                  (items == 1 ? " item" : " items") + ", total " +
                  format_money(event.total_cents, event.currency) + ".";
+  if (!event.shipping_address.empty())
+    message += " It will be shipped to " + event.shipping_address + ".";
   return order_notice(event, envelope_id, std::move(message));
 }
 

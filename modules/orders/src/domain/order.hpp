@@ -29,6 +29,7 @@ struct Order {
   std::vector<Line> lines;
   std::int64_t total_cents = 0;
   std::string currency;
+  std::string shipping_address;  // as given when placed; "" when not given
   // The card token as Orders keeps it: sealed (kernel/sealed_text.hpp) while the order is
   // pending, "" once it is not (a pending order placed by a build before migration 0003 may
   // still hold it in the clear).
@@ -39,6 +40,7 @@ struct Order {
 
 inline constexpr std::size_t kMaxLines = 100;
 inline constexpr std::int64_t kMaxQuantity = 10'000;
+inline constexpr std::size_t kMaxShippingAddress = 1000;  // characters, as a user's address
 
 // Whether a customer or admin may cancel from this status.
 bool can_cancel(Status status);

@@ -18,6 +18,7 @@ boost::json::object to_json(const Order& o) {
                           {"items", std::move(items)},
                           {"total_cents", o.total_cents},
                           {"currency", o.currency},
+                          {"shipping_address", o.shipping_address},
                           {"created_at", o.created_at},
                           {"updated_at", o.updated_at}};
   if (o.cancel_reason) {

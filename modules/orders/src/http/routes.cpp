@@ -52,6 +52,9 @@ PlaceOrder read_place_order(const kernel::Request& request, kernel::JsonBody& bo
   auto token = body.string("payment_token");
   if (!token && !body.has("payment_token")) body.fail("payment_token", "is required");
   input.payment_token = token.value_or("");
+  // Optional: where to ship; absent is "" (not given). The account's address is the client's
+  // to send (GET /api/v1/users/me): orders keeps no copy of accounts.
+  input.shipping_address = body.string("shipping_address").value_or("");
   (void)request;
   return input;
 }

@@ -5,13 +5,13 @@ namespace {
 
 constexpr const char* kInsertOrder =
     "INSERT INTO orders(user_id, status, total_cents, currency, payment_token, created_at, "
-    "updated_at, updated_ms) VALUES (?, 'pending', ?, ?, ?, ?, ?, ?)";
+    "updated_at, updated_ms, shipping_address) VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?)";
 constexpr const char* kInsertLine =
     "INSERT INTO order_lines(order_id, line_no, product_id, quantity, unit_price_cents) "
     "VALUES (?, ?, ?, ?, ?)";
 constexpr const char* kFindOrder =
     "SELECT id, user_id, status, cancel_reason, total_cents, currency, payment_token, created_at, "
-    "updated_at FROM orders WHERE id = ?";
+    "updated_at, shipping_address FROM orders WHERE id = ?";
 constexpr const char* kLines =
     "SELECT product_id, quantity, unit_price_cents FROM order_lines WHERE order_id = ? "
     "ORDER BY line_no";
@@ -61,6 +61,7 @@ std::int64_t insert(kernel::Connection& c, const Order& order, std::int64_t now_
   insert.bind(5, order.created_at);
   insert.bind(6, order.updated_at);
   insert.bind(7, now_ms);
+  insert.bind(8, order.shipping_address);
   insert.exec();
   auto id = c.last_insert_rowid();
   int line_no = 0;
@@ -90,6 +91,7 @@ std::optional<Order> find(kernel::Connection& c, std::int64_t id) {
   o.payment_token = select.getColumn(6).getString();
   o.created_at = select.getColumn(7).getString();
   o.updated_at = select.getColumn(8).getString();
+  o.shipping_address = select.getColumn(9).getString();
   select.reset();
   auto& lines = c.prepare(kLines);
   lines.bind(1, id);

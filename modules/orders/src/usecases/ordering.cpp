@@ -8,6 +8,7 @@
 
 #include <kernel/problem.hpp>
 #include <kernel/sealed_text.hpp>
+#include <kernel/text.hpp>
 #include <kernel/time.hpp>
 
 #include <future>
@@ -26,7 +27,7 @@ bool visible_to(const Order& order, const kernel::Principal& caller) {
 }
 
 events::OrderPlaced placed_event(const Order& o) {
-  events::OrderPlaced e{o.id, o.user_id, {}, o.total_cents, o.currency};
+  events::OrderPlaced e{o.id, o.user_id, {}, o.total_cents, o.currency, o.shipping_address};
   for (const auto& line : o.lines) {
     e.lines.push_back({line.product_id, line.quantity, line.unit_price_cents});
   }
@@ -39,8 +40,12 @@ Order priced_order(kernel::Connection& c, std::int64_t user_id, const PlaceOrder
   if (input.items.empty()) errors["items"] = "must list at least one item";
   if (input.items.size() > kMaxLines) errors["items"] = "must list at most 100 items";
   if (input.payment_token.empty()) errors["payment_token"] = "is required";
+  if (kernel::utf8_length(input.shipping_address) > kMaxShippingAddress) {
+    errors["shipping_address"] = "must be at most 1000 characters";
+  }
   Order order;
   order.user_id = user_id;
+  order.shipping_address = input.shipping_address;
   for (std::size_t i = 0; i < input.items.size() && i < kMaxLines; ++i) {
     const auto& item = input.items[i];
     auto field = "items[" + std::to_string(i) + "]";
@@ -100,7 +105,11 @@ void Ordering::place_queued(std::int64_t user_id, PlaceOrder input,
     auto now = bus_.clock().now();
     order.created_at = order.updated_at = kernel::format_rfc3339(now);
     order.id = store::insert(tx.db(), order, kernel::to_unix_millis(now));
-    tx.publish(placed_event(order));
+    if (options_.order_placed_version == 1) {
+      tx.publish(events::downcast(placed_event(order)));
+    } else {
+      tx.publish(placed_event(order));
+    }
     tx.decided("order " + std::to_string(order.id) +
                    " placed: " + std::to_string(order.lines.size()) + " line(s), " +
                    std::to_string(order.total_cents) + " cents (" + order.currency + ")",

@@ -24,7 +24,8 @@ struct PlaceItem {
 
 struct PlaceOrder {
   std::vector<PlaceItem> items;
-  std::string payment_token;  // in the clear, as the client sent it; sealed when placed
+  std::string payment_token;     // in the clear, as the client sent it; sealed when placed
+  std::string shipping_address;  // "" when not given
 };
 
 struct IdempotencyKey {

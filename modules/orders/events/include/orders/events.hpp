@@ -28,7 +28,26 @@ struct OrderLine {
 BOOST_DESCRIBE_STRUCT(OrderLine, (), (product_id, quantity, unit_price_cents))
 
 // A customer's order was accepted (status pending); inventory reserves its lines next.
+// Version 2: with where to ship it. Consumers subscribe to it and to OrderPlacedV1, which they
+// upcast (ModuleBus::subscribe_versions), so an event written by an older build (in an outbox,
+// parked, or from Kafka) is read as this one (docs/events.md, "Versions and rolling upgrades").
 struct OrderPlaced {
+  static constexpr std::string_view kType = "orders.order_placed.v2";
+  static constexpr std::string_view kTopic = events::kTopic;
+  std::int64_t order_id = 0;
+  std::int64_t user_id = 0;
+  std::vector<OrderLine> lines;
+  std::int64_t total_cents = 0;
+  std::string currency;
+  std::string shipping_address;  // as given with the order; "" when not given (or not known)
+  std::string key() const { return std::to_string(order_id); }
+};
+BOOST_DESCRIBE_STRUCT(OrderPlaced, (),
+                      (order_id, user_id, lines, total_cents, currency, shipping_address))
+
+// Version 1, without the shipping address: what builds before version 2 publish, and what this
+// build publishes while `events.publish_versions` pins it for consumers not upgraded yet.
+struct OrderPlacedV1 {
   static constexpr std::string_view kType = "orders.order_placed.v1";
   static constexpr std::string_view kTopic = events::kTopic;
   std::int64_t order_id = 0;
@@ -38,7 +57,19 @@ struct OrderPlaced {
   std::string currency;
   std::string key() const { return std::to_string(order_id); }
 };
-BOOST_DESCRIBE_STRUCT(OrderPlaced, (), (order_id, user_id, lines, total_cents, currency))
+BOOST_DESCRIBE_STRUCT(OrderPlacedV1, (), (order_id, user_id, lines, total_cents, currency))
+
+// v1 → v2: a v1 event does not say where to ship, so the address is "" (not known), as for an
+// order placed without one.
+inline OrderPlaced upcast(const OrderPlacedV1& v1) {
+  return {v1.order_id, v1.user_id, v1.lines, v1.total_cents, v1.currency, {}};
+}
+
+// v2 → v1, for a publisher pinned to v1: the address is left out (v1 cannot carry it; the order
+// keeps it).
+inline OrderPlacedV1 downcast(const OrderPlaced& v2) {
+  return {v2.order_id, v2.user_id, v2.lines, v2.total_cents, v2.currency};
+}
 
 // Stock is held: payments should charge the order's total with this token.
 //
