@@ -77,10 +77,24 @@ export async function stockedProduct(base, adminToken, fields, stock = 100) {
     body: { description: '', price_cents: 1000, ...fields },
   });
   if (stock) {
-    await call(base, 'POST', `/inventory/${product.id}/adjustments`, {
-      token: adminToken,
-      body: { delta: stock, reason: 'restock' },
-    });
+    // Inventory learns of the product from its product_created event, a moment after the 201:
+    // until then it answers 404 for it.
+    await eventually(
+      async () => {
+        try {
+          await call(base, 'POST', `/inventory/${product.id}/adjustments`, {
+            token: adminToken,
+            body: { delta: stock, reason: 'restock' },
+          });
+          return true;
+        } catch (error) {
+          if (/: 404 /.test(error.message)) return false;
+          throw error;
+        }
+      },
+      10000,
+      `inventory to know product ${product.id}`,
+    );
   }
   return product;
 }
