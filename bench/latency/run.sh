@@ -17,6 +17,9 @@
 # Environment (optional): LATENCY_DURATION=30, LATENCY_WARMUP=5, LATENCY_LEVELS="25 50 75 90",
 # LATENCY_MAX_DURATION=20 (s of each closed-loop run), LATENCY_MART_ARGS="" (extra mart flags),
 # LATENCY_RESULTS=BUILD_DIR/bench-latency-results/<time>.
+# For alternating runs of two builds or settings at the same offered load: LATENCY_POST_MAX=N
+# and LATENCY_GET_MAX=N take these as the maxima (the closed-loop runs are skipped), and
+# LATENCY_GET=0 skips the GET levels.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD_DIR=$(cd "${1:?usage: bench/latency/run.sh BUILD_DIR}" && pwd)
@@ -79,16 +82,24 @@ drain() {
   log "warning: the flow did not go quiet in 120 s"
 }
 
-# 2. The closed-loop maxima.
-ORDERS_TOKENS_FILE="$WORK/tokens.txt" ORDERS_IDS_FILE="$WORK/ids.txt" ORDERS_WRK_THREADS=2 \
-  wrk -t2 -c64 -d"${MAX_DURATION}s" --timeout 5s -s "$ROOT/bench/orders/place_order.lua" \
-  "http://127.0.0.1:$PORT/" >"$RESULTS/wrk-post.txt" 2>&1
-POST_MAX=$(sed -n 's/^BENCH_JSON //p' "$RESULTS/wrk-post.txt" | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["rps"]))')
-drain
-BENCH_IDS_FILE="$WORK/ids.txt" wrk -t2 -c64 -d"${MAX_DURATION}s" --timeout 5s \
-  -s "$ROOT/bench/lua/random_product.lua" "http://127.0.0.1:$PORT/" >"$RESULTS/wrk-get.txt" 2>&1
-GET_MAX=$(awk '/^Requests\/sec/ { printf "%d", $2 }' "$RESULTS/wrk-get.txt")
-log "closed-loop maxima: POST /api/v1/orders $POST_MAX/s, GET /api/v1/products/{id} $GET_MAX/s"
+# 2. The closed-loop maxima (or the ones given).
+if [[ -n ${LATENCY_POST_MAX:-} ]]; then
+  POST_MAX=$LATENCY_POST_MAX
+else
+  ORDERS_TOKENS_FILE="$WORK/tokens.txt" ORDERS_IDS_FILE="$WORK/ids.txt" ORDERS_WRK_THREADS=2 \
+    wrk -t2 -c64 -d"${MAX_DURATION}s" --timeout 5s -s "$ROOT/bench/orders/place_order.lua" \
+    "http://127.0.0.1:$PORT/" >"$RESULTS/wrk-post.txt" 2>&1
+  POST_MAX=$(sed -n 's/^BENCH_JSON //p' "$RESULTS/wrk-post.txt" | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["rps"]))')
+  drain
+fi
+if [[ -n ${LATENCY_GET_MAX:-} ]]; then
+  GET_MAX=$LATENCY_GET_MAX
+else
+  BENCH_IDS_FILE="$WORK/ids.txt" wrk -t2 -c64 -d"${MAX_DURATION}s" --timeout 5s \
+    -s "$ROOT/bench/lua/random_product.lua" "http://127.0.0.1:$PORT/" >"$RESULTS/wrk-get.txt" 2>&1
+  GET_MAX=$(awk '/^Requests\/sec/ { printf "%d", $2 }' "$RESULTS/wrk-get.txt")
+fi
+log "maxima: POST /api/v1/orders $POST_MAX/s, GET /api/v1/products/{id} $GET_MAX/s${LATENCY_POST_MAX:+ (given)}"
 
 max_order_id() {
   python3 - "$WORK/data/orders.db" <<'PY'
@@ -132,7 +143,9 @@ for level in $LEVELS; do
   printf '{"what":"post","level":%s,"result":%s,"flow_ms":%s}\n' "$level" "$post" "$flow" >>"$RESULTS/levels.jsonl"
   log "POST at $level% ($rate/s): $post; placed→confirmed $flow"
 done
-for level in $LEVELS; do
+GET_LEVELS=$LEVELS
+[[ ${LATENCY_GET:-1} == 0 ]] && GET_LEVELS=
+for level in $GET_LEVELS; do
   rate=$((GET_MAX * level / 100))
   get=$("$GEN" --port "$PORT" --rate "$rate" --duration "$DURATION" --warmup "$WARMUP" \
     --connections 64 --threads 2 --path '/api/v1/products/{id}' --ids "$WORK/ids.txt" --expect 200)
