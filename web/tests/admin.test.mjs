@@ -28,7 +28,11 @@ async function confirmedOrder(productId) {
   const token = await tokenFor(mart.base, customer);
   const order = await call(mart.base, 'POST', '/orders', {
     token,
-    body: { items: [{ product_id: productId, quantity: 1 }], payment_token: 'tok_visa' },
+    body: {
+      items: [{ product_id: productId, quantity: 1 }],
+      payment_token: 'tok_visa',
+      shipping_address: '7 Harbour Road, Dover',
+    },
   });
   await eventually(async () =>
     (await call(mart.base, 'GET', `/orders/${order.id}`, { token })).status === 'confirmed',
@@ -90,6 +94,9 @@ test('an admin ships one order and refunds another', async () => {
   const toRefund = await confirmedOrder(product.id);
   const { page, troubles, context } = await openPage(browser, mart.base);
   await signIn(page, '/admin/orders?status=confirmed', admin);
+  // The admin sees where an order ships before shipping it.
+  await page.locator('tr', { has: page.getByRole('button', { name: `Ship order ${toShip}` }) })
+    .getByText('7 Harbour Road, Dover').waitFor();
   await page.getByRole('button', { name: `Ship order ${toShip}` }).click();
   await page.locator('tr', { has: page.getByRole('button', { name: `Payments…` }) })
     .filter({ hasText: 'Shipped' }).first().waitFor();

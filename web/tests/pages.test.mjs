@@ -38,7 +38,8 @@ before(async () => {
   await call(mart.base, 'PATCH', '/users/me', { token, body: { address: '1 Main Street, Springfield' } });
   for (const payment of ['tok_visa', 'tok_decline']) {
     const order = await call(mart.base, 'POST', '/orders', {
-      token, body: { items: [{ product_id: productId, quantity: 2 }], payment_token: payment } });
+      token, body: { items: [{ product_id: productId, quantity: 2 }], payment_token: payment,
+        shipping_address: '1 Main Street, Springfield' } });
     orderId ??= order.id;
   }
   await eventually(async () =>

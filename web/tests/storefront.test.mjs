@@ -136,6 +136,15 @@ test('the profile and the password can be changed; signing out forgets the token
   await page.getByRole('button', { name: 'Save profile' }).click();
   await page.getByText('Profile saved.').waitFor();
 
+  // The saved address is where the next order ships: sent with it, kept, shown on its page.
+  await addFromSearch(page, 'walnut', 'Walnut Espresso Blend');
+  const shipped = await checkout(page, 'tok_visa');
+  await page.locator('.address').getByText('1 Main Street').waitFor();
+  const sessionToken = await page.evaluate(() => JSON.parse(localStorage.getItem('mart.session')).token);
+  const placed = await call(mart.base, 'GET', `/orders/${shipped}`, { token: sessionToken });
+  assert.equal(placed.shipping_address, '1 Main Street\nSpringfield');
+  await page.getByRole('link', { name: 'Account' }).click();
+
   await page.getByLabel('Current password').fill('wrong-password');
   await page.getByLabel('New password').fill('new-password-2');
   await page.getByRole('button', { name: 'Change password' }).click();

@@ -40,7 +40,8 @@ function OrderRow({ order: initial }) {
     <td data-label="Order">${order.id}</td><td data-label="User">${order.user_id}</td><td data-label="Placed">${formatTime(order.created_at)}</td>
     <td data-label="Status"><${Status} status=${order.status} />${order.status === 'cancelled' &&
       html`<br /><span class="muted">${cancelReasons[order.cancel_reason] || order.cancel_reason}</span>`}</td>
-    <td data-label="Total">${formatMoney(order.total_cents, order.currency)}</td>
+    <td data-label="Total" class="nowrap">${formatMoney(order.total_cents, order.currency)}</td>
+    <td data-label="Ships to"><span class="address">${order.shipping_address || '—'}</span></td>
     <td><div class="actions">
       ${order.status === 'confirmed' && html`<button type="button" disabled=${action.busy}
         onClick=${ship} aria-label=${`Ship order ${order.id}`}>Ship</button>`}
@@ -67,7 +68,7 @@ export function AdminOrders() {
       ${pages.items.length > 0 && html`<table class="orders">
         <caption class="visually-hidden">Orders</caption>
         <thead><tr><th scope="col">Order</th><th scope="col">User</th><th scope="col">Placed</th>
-          <th scope="col">Status</th><th scope="col">Total</th><th scope="col">Actions</th></tr></thead>
+          <th scope="col">Status</th><th scope="col">Total</th><th scope="col">Ships to</th><th scope="col">Actions</th></tr></thead>
         <tbody>${pages.items.map((o) => html`<${OrderRow} key=${o.id} order=${o} />`)}</tbody>
       </table>`}
     </div>

@@ -25,6 +25,7 @@ export function CheckoutPage() {
     const body = {
       items: lines.map(({ product_id, quantity }) => ({ product_id, quantity })),
       payment_token: values.payment_token.trim(),
+      ...(user.address ? { shipping_address: user.address } : {}),
     };
     const text = JSON.stringify(body);
     if (text !== attempt.current.body) attempt.current = { key: crypto.randomUUID(), body: text };

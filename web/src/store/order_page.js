@@ -73,6 +73,7 @@ export function OrderPage({ id }) {
       </tbody>
     </table>
     <p class="total">Total <strong>${formatMoney(order.total_cents, order.currency)}</strong></p>
+    ${order.shipping_address && html`<p>Ships to: <span class="address">${order.shipping_address}</span></p>`}
     <p class="muted">Placed ${formatTime(order.created_at)}</p>
     <p><${CancelOrder} order=${order} onCancelled=${page.reload} text="Cancel this order" label="Cancel this order" /></p>
     <${Timeline} timeline=${timeline} />
