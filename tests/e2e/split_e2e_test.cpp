@@ -4,8 +4,7 @@
 // race for the last units and kill -9 of one process mid-flow, with the same invariants as the
 // monolith.
 
-#include "broker_process.hpp"
-#include "server_process.hpp"
+#include "split_deployment.hpp"
 
 #include "http/client.hpp"
 #include "invariants.hpp"
@@ -18,72 +17,6 @@
 using namespace mart::test;
 
 namespace {
-
-const std::string kSharedSecret = "split-mode-test-secret-0123456789abcdef";
-
-class SplitDeployment {
- public:
-  SplitDeployment() : broker_(MART_KAFKA_MOCK, 8) {
-    users_products_ = start("users,products", dirs_[0], true);
-    orders_payments_ = start("orders,payments", dirs_[1], false);
-    inventory_notifications_ = start("inventory,notifications", dirs_[2], false);
-    start_gateway();
-  }
-
-  std::uint16_t port() const { return gateway_->port(); }
-  std::vector<std::uint16_t> module_ports() const {
-    return {users_products_->port(), orders_payments_->port(), inventory_notifications_->port()};
-  }
-
-  // kill -9 of orders+payments, a restart on the same data, and a gateway that knows its port.
-  void kill_orders_payments() { orders_payments_->kill9(); }
-  void restart_orders_payments() {
-    orders_payments_ = start("orders,payments", dirs_[1], false);
-    start_gateway();
-  }
-
- private:
-  std::unique_ptr<ServerProcess> start(const std::string& modules, const TempDir& dir,
-                                       bool with_admin) {
-    auto env = with_admin ? admin_env() : std::map<std::string, std::string>{};
-    env["MART_JWT_SECRET"] = kSharedSecret;
-    return std::make_unique<ServerProcess>(
-        dir.path(),
-        std::vector<std::string>{"--modules", modules, "--kafka-enabled", "true", "--kafka-brokers",
-                                 broker_.bootstrap(), "--payments-simulated-latency-ms", "1"},
-        env);
-  }
-
-  void start_gateway() {
-    gateway_.reset();
-    auto url = [](const std::unique_ptr<ServerProcess>& p) {
-      return "http://127.0.0.1:" + std::to_string(p->port());
-    };
-    std::vector<std::string> args = {"--modules", "none"};
-    for (const auto& [module, process] :
-         std::vector<std::pair<std::string, const std::unique_ptr<ServerProcess>*>>{
-             {"users", &users_products_},
-             {"products", &users_products_},
-             {"orders", &orders_payments_},
-             {"payments", &orders_payments_},
-             {"inventory", &inventory_notifications_},
-             {"notifications", &inventory_notifications_}}) {
-      args.emplace_back("--upstream");
-      args.push_back(module + "=" + url(*process));
-    }
-    gateway_ = std::make_unique<ServerProcess>(
-        gateway_dir_.path(), args,
-        std::map<std::string, std::string>{{"MART_JWT_SECRET", kSharedSecret}});
-  }
-
-  BrokerProcess broker_;
-  TempDir dirs_[3];
-  TempDir gateway_dir_;
-  std::unique_ptr<ServerProcess> users_products_;
-  std::unique_ptr<ServerProcess> orders_payments_;
-  std::unique_ptr<ServerProcess> inventory_notifications_;
-  std::unique_ptr<ServerProcess> gateway_;
-};
 
 void check_no_dead_letters(const SplitDeployment& split, const HeaderList& admin) {
   for (auto port : split.module_ports()) {

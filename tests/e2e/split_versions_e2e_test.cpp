@@ -5,8 +5,7 @@
 // events it published before are still on their way (inventory+notifications is down meanwhile),
 // and the consumer handles both. Every order ends confirmed, and no event is a dead letter.
 
-#include "broker_process.hpp"
-#include "server_process.hpp"
+#include "split_deployment.hpp"
 
 #include "flow_helpers.hpp"
 #include "http/client.hpp"
@@ -24,79 +23,8 @@ using namespace mart::test;
 
 namespace {
 
-const std::string kSharedSecret = "split-versions-test-secret-0123456789abcdef";
 const std::string kPinV1 = "orders.order_placed.v1";
-
-class Deployment {
- public:
-  Deployment() : broker_(MART_KAFKA_MOCK, 4) {
-    users_products_ = start("users,products", dirs_[0], {});
-    orders_payments_ = start("orders,payments", dirs_[1], kPinV1);
-    inventory_notifications_ = start("inventory,notifications", dirs_[2], {});
-    start_gateway();
-  }
-
-  std::uint16_t port() const { return gateway_->port(); }
-  const std::string& bootstrap() const { return broker_.bootstrap(); }
-  std::vector<std::uint16_t> module_ports() const {
-    return {users_products_->port(), orders_payments_->port(), inventory_notifications_->port()};
-  }
-
-  // The publisher, restarted on its data with `pin` as events.publish_versions ("" for none).
-  void restart_orders_payments(const std::string& pin) {
-    CHECK(orders_payments_->terminate() == 0);
-    orders_payments_ = start("orders,payments", dirs_[1], pin);
-    start_gateway();
-  }
-  void stop_inventory_notifications() { CHECK(inventory_notifications_->terminate() == 0); }
-  void start_inventory_notifications() {
-    inventory_notifications_ = start("inventory,notifications", dirs_[2], {});
-    start_gateway();
-  }
-
- private:
-  std::unique_ptr<ServerProcess> start(const std::string& modules, const TempDir& dir,
-                                       const std::string& pin) {
-    auto env = modules == "users,products" ? admin_env() : std::map<std::string, std::string>{};
-    env["MART_JWT_SECRET"] = kSharedSecret;
-    env["MART_EVENTS_PUBLISH_VERSIONS"] = pin;
-    return std::make_unique<ServerProcess>(
-        dir.path(),
-        std::vector<std::string>{"--modules", modules, "--kafka-enabled", "true", "--kafka-brokers",
-                                 broker_.bootstrap(), "--payments-simulated-latency-ms", "1"},
-        env);
-  }
-
-  void start_gateway() {
-    gateway_.reset();
-    auto url = [](const std::unique_ptr<ServerProcess>& p) {
-      return "http://127.0.0.1:" + std::to_string(p->port());
-    };
-    std::vector<std::string> args = {"--modules", "none"};
-    for (const auto& [module, process] :
-         std::vector<std::pair<std::string, const std::unique_ptr<ServerProcess>*>>{
-             {"users", &users_products_},
-             {"products", &users_products_},
-             {"orders", &orders_payments_},
-             {"payments", &orders_payments_},
-             {"inventory", &inventory_notifications_},
-             {"notifications", &inventory_notifications_}}) {
-      args.emplace_back("--upstream");
-      args.push_back(module + "=" + url(*process));
-    }
-    gateway_ = std::make_unique<ServerProcess>(
-        gateway_dir_.path(), args,
-        std::map<std::string, std::string>{{"MART_JWT_SECRET", kSharedSecret}});
-  }
-
-  BrokerProcess broker_;
-  TempDir dirs_[3];
-  TempDir gateway_dir_;
-  std::unique_ptr<ServerProcess> users_products_;
-  std::unique_ptr<ServerProcess> orders_payments_;
-  std::unique_ptr<ServerProcess> inventory_notifications_;
-  std::unique_ptr<ServerProcess> gateway_;
-};
+const SplitDeployment::Env kPinnedV1 = {{"MART_EVENTS_PUBLISH_VERSIONS", kPinV1}};
 
 // order id → ce_type of its placed event on OrderEvents, as an independent client (kcat) reads it.
 std::map<std::string, std::string> placed_types_on_kafka(const std::string& bootstrap) {
@@ -153,7 +81,7 @@ std::map<std::int64_t, std::string> placed_notices(HttpClient& client, const Hea
 TEST_SUITE("e2e") {
   TEST_CASE(
       "[e2e] split versions: a v1 publisher, then v2 with v1 still in flight, keep the flow") {
-    Deployment split;
+    SplitDeployment split(4, kPinnedV1);
     HttpClient client(split.port());
     auto admin = admin_headers(client);
     auto product = create_stocked_product(client, admin, "Versioned mug", 700, 10);
@@ -165,9 +93,10 @@ TEST_SUITE("e2e") {
 
     // 2. The consumer is down while the publisher places one more order in v1, then is upgraded
     //    (restarted unpinned) and places one in v2: both wait on Kafka.
-    split.stop_inventory_notifications();
+    CHECK(split.stop_inventory_notifications() == 0);
     auto in_flight_v1 = place(client, customer, product, "2 Middle Lane");
-    split.restart_orders_payments("");
+    CHECK(split.stop_orders_payments() == 0);
+    split.restart_orders_payments();  // unpinned
     HttpClient upgraded(split.port());
     auto second_v2 = place(upgraded, customer, product, "3 New Street");
 
