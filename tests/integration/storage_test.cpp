@@ -4,6 +4,7 @@
 
 #include "application.hpp"
 #include "in_process.hpp"
+#include "storage_cap.hpp"
 #include "temp_dir.hpp"
 
 #include <doctest/doctest.h>
@@ -79,18 +80,6 @@ struct Shop {
   kernel::Database& db(std::string_view module) { return app.bus().find(module)->db(); }
 };
 
-// Caps `db` at the pages it has now: a write that needs a new page gets SQLITE_FULL.
-void fill(kernel::Database& db) {
-  db.with_writer([](kernel::Connection& c) {
-    SQLite::Statement pages(c.raw(), "PRAGMA page_count");
-    pages.executeStep();
-    c.raw().exec("PRAGMA max_page_count = " + std::to_string(pages.getColumn(0).getInt64()));
-  });
-}
-void make_room(kernel::Database& db) {
-  db.with_writer([](kernel::Connection& c) { c.exec("PRAGMA max_page_count = 1073741823"); });
-}
-
 void check_storage_problem(const kernel::Response& r, const std::string& cause) {
   CHECK(r.status == 503);
   CHECK(r.headers.get("Retry-After").has_value());
@@ -107,7 +96,7 @@ TEST_SUITE("integration") {
   TEST_CASE("[Storage] a full orders database: 503 with Retry-After, reads work, it recovers") {
     Shop shop;
     std::vector<std::int64_t> acknowledged;
-    fill(shop.db("orders"));
+    mart::test::cap_at_current_size(shop.db("orders"));
     // Orders go in while the pages the file has still hold them; then the disk is full.
     std::optional<kernel::Response> refused;
     for (int i = 0; i < 500 && !refused; ++i) {
@@ -133,7 +122,7 @@ TEST_SUITE("integration") {
     auto ready = shop.call("GET", "/readyz");
     CHECK(Shop::json(ready).at("checks").at("storage_orders") == "disk_full");
 
-    make_room(shop.db("orders"));  // space returns; nobody restarts anything
+    mart::test::lift_cap(shop.db("orders"));  // space returns; nobody restarts anything
     ready = shop.call("GET", "/readyz");
     CHECK(Shop::json(ready).at("checks").at("storage_orders") == "ok");
     auto again = shop.place_order();

@@ -6,9 +6,6 @@
 
 #include "temp_dir.hpp"
 
-#include <kernel/migrations.hpp>
-#include <migrations/embedded.hpp>
-
 #include <doctest/doctest.h>
 
 #include <sys/wait.h>
@@ -19,21 +16,6 @@
 using namespace bus_test;
 
 namespace {
-
-struct Files {
-  std::shared_ptr<kernel::Database> alpha;
-  std::shared_ptr<kernel::Database> beta;
-};
-
-Files open_files(const std::filesystem::path& dir) {
-  Files f{kernel::Database::open("alpha", dir / "alpha.db"),
-          kernel::Database::open("beta", dir / "beta.db")};
-  for (auto* db : {f.alpha.get(), f.beta.get()}) {
-    kernel::apply_migrations(*db, "eventbus", mart::migrations::for_scope("eventbus"));
-  }
-  create_seen_table(*f.beta);
-  return f;
-}
 
 // Delivery as a fresh process would set it up; `die_at` > 0 kills the process when the handler
 // is about to handle its die_at-th event.

@@ -9,8 +9,6 @@
 #include "temp_dir.hpp"
 
 #include <kernel/faults.hpp>
-#include <kernel/migrations.hpp>
-#include <migrations/embedded.hpp>
 
 #include <doctest/doctest.h>
 
@@ -56,21 +54,6 @@ void settle(mart::test::RecordingBus& rb) {
   }
 }
 
-struct Files {
-  std::shared_ptr<kernel::Database> alpha;
-  std::shared_ptr<kernel::Database> beta;
-};
-
-Files open_files(const std::filesystem::path& dir) {
-  Files f{kernel::Database::open("alpha", dir / "alpha.db"),
-          kernel::Database::open("beta", dir / "beta.db")};
-  for (auto* db : {f.alpha.get(), f.beta.get()}) {
-    kernel::apply_migrations(*db, "eventbus", mart::migrations::for_scope("eventbus"));
-  }
-  create_seen_table(*f.beta);
-  return f;
-}
-
 // Delivery as a fresh process sets it up: beta records what it sees and publishes ThingSeen.
 std::unique_ptr<eventbus::Bus> relay(Files& f) {
   auto bus = std::make_unique<eventbus::Bus>();
@@ -114,17 +97,25 @@ kernel::faults::Settings stopping_at(kernel::faults::StopPoint point) {
   return s;
 }
 
+// alpha publishes; beta records every ThingHappened and counts its handler's calls.
+struct RecordedDelivery {
+  mart::test::RecordingBus rb;  // 3 attempts at most
+  eventbus::ModuleBus& alpha = rb.host("alpha");
+  eventbus::ModuleBus& beta = rb.host("beta");
+  Recorder recorder;
+  RecordedDelivery() {
+    create_seen_table(beta.db());
+    subscribe_recorder(beta, recorder);
+  }
+};
+
 }  // namespace
 
 TEST_SUITE("eventbus") {
-  TEST_CASE("[Faults] injected handler failures are retried, never dead-lettered, effects once") {
+  TEST_CASE_FIXTURE(
+      RecordedDelivery,
+      "[Faults] injected handler failures are retried, never dead-lettered, effects once") {
     SUBCASE("every attempt but the last fails") {
-      mart::test::RecordingBus rb;  // 3 attempts at most
-      auto& alpha = rb.host("alpha");
-      auto& beta = rb.host("beta");
-      create_seen_table(beta.db());
-      Recorder recorder;
-      subscribe_recorder(beta, recorder);
       kernel::faults::Settings s;
       s.handler_failure_rate = 1;
       Faults faults(s);
@@ -139,12 +130,6 @@ TEST_SUITE("eventbus") {
       CHECK(rb.bus().dead_letters(std::nullopt, 10).empty());
     }
     SUBCASE("10% of the attempts fail: all delivered, in key order, none dead") {
-      mart::test::RecordingBus rb;
-      auto& alpha = rb.host("alpha");
-      auto& beta = rb.host("beta");
-      create_seen_table(beta.db());
-      Recorder recorder;
-      subscribe_recorder(beta, recorder);
       kernel::faults::Settings s;
       s.handler_failure_rate = 0.1;
       Faults faults(s);
@@ -192,13 +177,7 @@ TEST_SUITE("eventbus") {
     CHECK(rb.bus().dead_letters(std::nullopt, 10).empty());
   }
 
-  TEST_CASE("[Faults] a delayed delivery waits first") {
-    mart::test::RecordingBus rb;
-    auto& alpha = rb.host("alpha");
-    auto& beta = rb.host("beta");
-    create_seen_table(beta.db());
-    Recorder recorder;
-    subscribe_recorder(beta, recorder);
+  TEST_CASE_FIXTURE(RecordedDelivery, "[Faults] a delayed delivery waits first") {
     kernel::faults::Settings s;
     s.delivery_delay = 60ms;
     s.delivery_delay_rate = 1;
@@ -211,13 +190,8 @@ TEST_SUITE("eventbus") {
     CHECK(all_seen(beta.db()).size() == 1);
   }
 
-  TEST_CASE("[Faults] a duplicated delivery is read again and the inbox makes it a no-op") {
-    mart::test::RecordingBus rb;
-    auto& alpha = rb.host("alpha");
-    auto& beta = rb.host("beta");
-    create_seen_table(beta.db());
-    Recorder recorder;
-    subscribe_recorder(beta, recorder);
+  TEST_CASE_FIXTURE(RecordedDelivery,
+                    "[Faults] a duplicated delivery is read again and the inbox makes it a no-op") {
     kernel::faults::Settings s;
     s.duplicate_rate = 1;
     Faults faults(s);

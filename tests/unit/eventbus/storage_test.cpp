@@ -3,6 +3,7 @@
 // failure: nothing is parked or counted toward the dead-letter limit, and the event is delivered
 // once there is room again.
 
+#include "storage_cap.hpp"
 #include "test_events.hpp"
 
 #include "recording_bus.hpp"
@@ -14,24 +15,15 @@
 using namespace bus_test;
 using namespace std::chrono_literals;
 
+using mart::test::cap_at_current_size;
+using mart::test::lift_cap;
+
 namespace {
 
 // Several rows in one statement: SQLite keeps the transaction when it runs out of pages (a
 // statement journal undoes only the statement), as a handler's bigger writes do.
 constexpr const char* kInsertBig =
     "INSERT INTO big(v) SELECT randomblob(65536) FROM (SELECT 1 UNION ALL SELECT 2)";
-
-void cap_at_current_size(kernel::Database& db) {
-  db.with_writer([](kernel::Connection& c) {
-    SQLite::Statement pages(c.raw(), "PRAGMA page_count");
-    pages.executeStep();
-    c.raw().exec("PRAGMA max_page_count = " + std::to_string(pages.getColumn(0).getInt64()));
-  });
-}
-
-void lift_cap(kernel::Database& db) {
-  db.with_writer([](kernel::Connection& c) { c.exec("PRAGMA max_page_count = 1073741823"); });
-}
 
 std::int64_t count(kernel::Database& db, const char* sql) {
   return db.read([&](kernel::Connection& c) {

@@ -1,11 +1,15 @@
 #pragma once
 // Events and a consumer table used by the bus tests: module "alpha" publishes, "beta" consumes.
 
+#include "bus_database.hpp"
+
 #include <eventbus/bus.hpp>
 
 #include <boost/describe/class.hpp>
 
 #include <cstdint>
+#include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -65,6 +69,19 @@ inline std::vector<Seen> all_seen(kernel::Database& db) {
 inline void publish(eventbus::ModuleBus& from, const std::string& thing, std::int64_t n,
                     const std::string& correlation = "corr") {
   from.transact({correlation, ""}, [&](eventbus::Tx& tx) { tx.publish(ThingHappened{thing, n}); });
+}
+
+// alpha and beta in files under `dir` (what a restarted process opens again), with the bus's
+// tables; beta with its `seen` table.
+struct Files {
+  std::shared_ptr<kernel::Database> alpha;
+  std::shared_ptr<kernel::Database> beta;
+};
+
+inline Files open_files(const std::filesystem::path& dir) {
+  Files f{mart::test::bus_database("alpha", dir), mart::test::bus_database("beta", dir)};
+  create_seen_table(*f.beta);
+  return f;
 }
 
 }  // namespace bus_test

@@ -3,6 +3,7 @@
 // kernel::StorageUnavailable on every write path, noted on the Database until writes work again,
 // and answered 503 with Retry-After.
 
+#include "storage_cap.hpp"
 #include "temp_dir.hpp"
 
 #include <kernel/database.hpp>
@@ -15,6 +16,9 @@
 
 #include <future>
 #include <string>
+
+using mart::test::cap_at_current_size;
+using mart::test::lift_cap;
 
 namespace {
 
@@ -32,20 +36,6 @@ int count_rows(kernel::Database& db) {
     q.executeStep();
     return q.getColumn(0).getInt();
   });
-}
-
-// Caps the writer at the pages the file has now: the next write that needs a page gets
-// SQLITE_FULL from SQLite itself, as on a full disk.
-void cap_at_current_size(kernel::Database& db) {
-  db.with_writer([](kernel::Connection& c) {
-    SQLite::Statement pages(c.raw(), "PRAGMA page_count");
-    pages.executeStep();
-    c.raw().exec("PRAGMA max_page_count = " + std::to_string(pages.getColumn(0).getInt64()));
-  });
-}
-
-void lift_cap(kernel::Database& db) {
-  db.with_writer([](kernel::Connection& c) { c.exec("PRAGMA max_page_count = 1073741823"); });
 }
 
 std::optional<kernel::StorageCause> cause_of_write(kernel::Database& db) {
