@@ -41,7 +41,8 @@ Order priced_order(kernel::Connection& c, std::int64_t user_id, const PlaceOrder
   if (input.items.size() > kMaxLines) errors["items"] = "must list at most 100 items";
   if (input.payment_token.empty()) errors["payment_token"] = "is required";
   if (kernel::utf8_length(input.shipping_address) > kMaxShippingAddress) {
-    errors["shipping_address"] = "must be at most 1000 characters";
+    errors["shipping_address"] =
+        "must be at most " + std::to_string(kMaxShippingAddress) + " characters";
   }
   Order order;
   order.user_id = user_id;
