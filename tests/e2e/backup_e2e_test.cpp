@@ -33,21 +33,6 @@ void sql(const std::filesystem::path& db, const std::string& statements) {
   c.exec(statements);
 }
 
-// A shop with stock and customers on a running server.
-Shop open_shop(HttpClient& client, const HeaderList& admin, int products, int customers,
-               std::int64_t stock) {
-  Shop shop;
-  shop.stock_each = stock;
-  for (int p = 0; p < products; ++p) {
-    shop.products.push_back(
-        create_stocked_product(client, admin, "Item " + std::to_string(p), 100 + p, stock));
-  }
-  for (int c = 0; c < customers; ++c) {
-    shop.customers.push_back(customer_headers(client, "c" + std::to_string(c) + "@example.com"));
-  }
-  return shop;
-}
-
 }  // namespace
 
 TEST_SUITE("e2e") {

@@ -212,21 +212,13 @@ TEST_SUITE("e2e") {
 
     // The shop, with faults off.
     Shop shop;
-    shop.stock_each = 60;
     HeaderList admin;
     {
       ChaosProcess mart(dir.path(), with({}), admin_env());
       REQUIRE(mart.healthy());
       HttpClient client(mart.port());
       admin = admin_headers(client);
-      for (int p = 0; p < 3; ++p) {
-        shop.products.push_back(create_stocked_product(client, admin, "Item " + std::to_string(p),
-                                                       100 + p, shop.stock_each));
-      }
-      for (int c = 0; c < 4; ++c) {
-        shop.customers.push_back(
-            customer_headers(client, "chaos" + std::to_string(c) + "@example.com"));
-      }
+      shop = open_shop(client, admin, 3, 4, 60);
     }
 
     // Rounds under load, each ended by a stop at its point (or by the test after a while).

@@ -15,20 +15,12 @@ TEST_SUITE("e2e") {
   TEST_CASE("[e2e] crash: kill -9 during the flow, restart, and no order, unit or cent is lost") {
     TempDir dir;
     Shop shop;
-    shop.stock_each = 40;
     HeaderList admin;
     {
       ServerProcess server(dir.path(), {}, admin_env());
       HttpClient client(server.port());
       admin = admin_headers(client);
-      for (int p = 0; p < 3; ++p) {
-        shop.products.push_back(create_stocked_product(client, admin, "Item " + std::to_string(p),
-                                                       100 + p, shop.stock_each));
-      }
-      for (int c = 0; c < 4; ++c) {
-        shop.customers.push_back(
-            customer_headers(client, "c" + std::to_string(c) + "@example.com"));
-      }
+      shop = open_shop(client, admin, 3, 4, 40);
       CHECK(server.terminate() == 0);
     }
 

@@ -21,6 +21,21 @@ struct Shop {
   std::vector<HeaderList> customers;
 };
 
+// A shop on a running server: `products` stocked with `stock` each, and `customers` signed in.
+inline Shop open_shop(HttpClient& client, const HeaderList& admin, int products, int customers,
+                      std::int64_t stock) {
+  Shop shop;
+  shop.stock_each = stock;
+  for (int p = 0; p < products; ++p) {
+    shop.products.push_back(
+        create_stocked_product(client, admin, "Item " + std::to_string(p), 100 + p, stock));
+  }
+  for (int c = 0; c < customers; ++c) {
+    shop.customers.push_back(customer_headers(client, "c" + std::to_string(c) + "@example.com"));
+  }
+  return shop;
+}
+
 // Customers placing orders (one in five declined, one in four cancelled right away) against
 // 127.0.0.1:port until stopped or until the server stops answering.
 class Shoppers {

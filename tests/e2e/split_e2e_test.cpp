@@ -179,18 +179,9 @@ TEST_SUITE("e2e") {
 
   TEST_CASE("[e2e] split: kill -9 of orders+payments mid-flow, restarted, loses nothing") {
     SplitDeployment split;
-    Shop shop;
-    shop.stock_each = 40;
     HttpClient setup(split.port());
     auto admin = admin_headers(setup);
-    for (int p = 0; p < 3; ++p) {
-      shop.products.push_back(create_stocked_product(
-          setup, admin, "Split item " + std::to_string(p), 100 + p, shop.stock_each));
-    }
-    for (int c = 0; c < 4; ++c) {
-      shop.customers.push_back(
-          customer_headers(setup, "crash" + std::to_string(c) + "@example.com"));
-    }
+    auto shop = open_shop(setup, admin, 3, 4, 40);
     std::vector<std::int64_t> acknowledged;
     for (unsigned round = 0; round < 2; ++round) {
       CAPTURE(round);
