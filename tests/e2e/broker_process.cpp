@@ -17,7 +17,8 @@
 
 namespace mart::test {
 
-BrokerProcess::BrokerProcess(const std::string& binary, int partitions)
+BrokerProcess::BrokerProcess(const std::string& binary, int partitions,
+                             const std::vector<std::string>& extra)
     : dir_(std::filesystem::temp_directory_path() / ("mart-broker-" + kernel::random_hex_id())) {
   std::filesystem::create_directories(dir_);
   auto bootstrap_file = dir_ / "bootstrap";
@@ -28,10 +29,13 @@ BrokerProcess::BrokerProcess(const std::string& binary, int partitions)
     int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(fd, 1);
     dup2(fd, 2);
-    std::string file = bootstrap_file.string();
-    std::string count = std::to_string(partitions);
-    execl(binary.c_str(), binary.c_str(), "--bootstrap-file", file.c_str(), "--partitions",
-          count.c_str(), static_cast<char*>(nullptr));
+    std::vector<std::string> args{binary, "--bootstrap-file", bootstrap_file.string(),
+                                  "--partitions", std::to_string(partitions)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (auto& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    execv(binary.c_str(), argv.data());
     _exit(127);
   }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);

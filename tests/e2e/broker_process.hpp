@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <sys/types.h>
 
@@ -11,8 +12,10 @@ namespace mart::test {
 
 class BrokerProcess {
  public:
-  // Starts `binary --bootstrap-file F --partitions N` and waits for its bootstrap address.
-  explicit BrokerProcess(const std::string& binary, int partitions = 8);
+  // Starts `binary --bootstrap-file F --partitions N [extra...]` and waits for its bootstrap
+  // address.
+  explicit BrokerProcess(const std::string& binary, int partitions = 8,
+                         const std::vector<std::string>& extra = {});
   ~BrokerProcess();  // SIGTERM, then SIGKILL
   BrokerProcess(const BrokerProcess&) = delete;
   BrokerProcess& operator=(const BrokerProcess&) = delete;

@@ -2,15 +2,19 @@
 // processes, kcat and tests can use a broker without installing one.
 //
 //   mart-kafka-mock [--brokers N] [--partitions N] [--topic-prefix P] [--bootstrap-file PATH]
+//                   [--listen HOST[:PORT]]
 //
 //   --brokers N            mock brokers, default 1 (ids 1..N; replication factor min(N, 3))
 //   --partitions N         partitions of each topic, default 8
 //   --topic-prefix P       prepended to the six topic names (as mart's kafka.topic_prefix)
 //   --bootstrap-file PATH  also write the bootstrap servers to PATH (removed at exit)
+//   --listen HOST[:PORT]   listen on HOST's IPv4 address instead of 127.0.0.1, and on PORT,
+//                          PORT+1, ... when given: reachable from other containers or hosts
+//                          (a container's own service name, e.g. --listen kafka:9092)
 //
-// The brokers listen on 127.0.0.1 on ports the system picks (librdkafka 2.0.2 cannot be told a
-// port), so the first line on stdout is `bootstrap=127.0.0.1:PORT[,...]`; read it (or the file)
-// and pass it on:
+// By default the brokers listen on 127.0.0.1 on ports the system picks (librdkafka 2.0.2 cannot
+// be told a port; --listen works around it, see listen_address.hpp), so the first line on stdout is
+// `bootstrap=127.0.0.1:PORT[,...]`; read it (or the file) and pass it on:
 //
 //   build/dev/tools/mart-kafka-mock --bootstrap-file /tmp/kafka.bootstrap &
 //   B=$(cat /tmp/kafka.bootstrap)   # once the file exists
@@ -46,6 +50,8 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include "listen_address.hpp"
+
 namespace {
 
 constexpr const char* kTopics[] = {"ProductEvents",   "OrderEvents",        "PaymentEvents",
@@ -56,11 +62,12 @@ struct Options {
   int partitions = 8;
   std::string topic_prefix;
   std::string bootstrap_file;
+  std::optional<sockaddr_in> listen;
 };
 
 constexpr std::string_view kUsage =
     "usage: mart-kafka-mock [--brokers N] [--partitions N] [--topic-prefix P] "
-    "[--bootstrap-file PATH]\n";
+    "[--bootstrap-file PATH] [--listen HOST[:PORT]]\n";
 
 int parse_count(std::string_view flag, const std::string& value, int max) {
   std::size_t used = 0;
@@ -114,6 +121,8 @@ std::optional<Options> parse_options(int argc, char** argv) {
     } else if (flag == "--bootstrap-file") {
       if (value.empty()) throw std::invalid_argument("--bootstrap-file needs a path");
       options.bootstrap_file = value;
+    } else if (flag == "--listen") {
+      options.listen = mart::kafka_mock::resolve_listen_address(value);
     } else {
       throw std::invalid_argument("unknown flag " + flag);
     }
@@ -197,6 +206,7 @@ class MockCluster {
 };
 
 int run(const Options& options, const sigset_t& signals) {
+  if (options.listen) mart::kafka_mock::substitute_loopback_binds(*options.listen);
   MockCluster cluster(options.brokers);
   const int replication = options.brokers < 3 ? options.brokers : 3;
   for (const char* topic : kTopics) {
