@@ -6,6 +6,8 @@
 #              same suite again under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make lint  clang-tidy with the checks of .clang-tidy over every source file (no build needed)
 #   make format-check  fails if a C++ file is not formatted as .clang-format says (CI runs it)
+#   make test-deploy   build the container image and start every deployment file of deploy/ for
+#              real with podman (tests/deploy/run.sh; CI runs it after make test)
 
 SHELL := /bin/bash
 PACKAGES := build-essential cmake ninja-build ccache pkg-config \
@@ -19,7 +21,7 @@ export CCACHE_NOHASHDIR := 1
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps web-deps browser-deps format-deps lint-deps build release run run-split test test-fast test-asan bench format \
-        format-check lint clean
+        format-check lint clean test-deploy
 
 
 all: build
@@ -84,6 +86,10 @@ test-asan: deps browser-deps
 	cmake --build build/asan -j $(JOBS)
 	cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
+
+# Needs root (or sudo) for podman and the packages it installs; see deploy/README.md.
+test-deploy: web-deps
+	tests/deploy/run.sh
 
 bench: deps
 	cmake --preset release -DMART_BUILD_BENCH=ON >/dev/null

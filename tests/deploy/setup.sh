@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Makes this Debian 12 machine able to build and run Mart's containers with no registry:
+# podman (runtime runc, ulimits it may set), Compose against podman's API, and the two base
+# images the Dockerfiles name (debian:bookworm, debian:bookworm-slim), made by debootstrap from
+# the machine's own apt source. Idempotent: what is present is kept.
+set -euo pipefail
+SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+
+packages=(podman runc debootstrap docker-compose curl python3)
+command -v kubectl >/dev/null || packages+=(kubernetes-client)
+command -v systemd-analyze >/dev/null || packages+=(systemd)
+command -v node >/dev/null || packages+=(nodejs npm)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# crun (Debian's default) refuses a hybrid cgroup layout and podman's default ulimits are refused
+# in a container host without CAP_SYS_RESOURCE: a drop-in, so an operator's containers.conf stays.
+dropin=/etc/containers/containers.conf.d/50-mart-test-deploy.conf
+if [ ! -f "$dropin" ]; then
+  $SUDO install -d /etc/containers/containers.conf.d
+  printf '%s\n' '# Written by Mart'"'"'s make test-deploy (tests/deploy/setup.sh).' \
+    '[containers]' 'default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]' \
+    '[engine]' 'runtime = "runc"' | $SUDO tee "$dropin" >/dev/null
+fi
+runtime=$(podman info --format '{{.Host.OCIRuntime.Name}}')
+[ "$runtime" = runc ] || { echo "podman runs $runtime, not runc: check $dropin" >&2; exit 1; }
+
+# Base images: a minimal bookworm from the apt mirror this machine uses.
+mirror=$(grep -rhoE '^(deb|URIs:)[^#]*https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list \
+  /etc/apt/sources.list.d/ 2>/dev/null | grep -oE 'https?://[^ ]+' | head -n1 || true)
+mirror=${mirror:-http://deb.debian.org/debian}
+for tag in bookworm bookworm-slim; do
+  if podman image exists "docker.io/library/debian:$tag"; then continue; fi
+  if ! podman image exists localhost/mart-base:bookworm; then
+    root=$(mktemp -d)
+    echo "debootstrap --variant=minbase bookworm from $mirror"
+    $SUDO debootstrap --variant=minbase bookworm "$root" "$mirror" >/dev/null
+    $SUDO chroot "$root" apt-get clean
+    $SUDO rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin
+    $SUDO tar -C "$root" -c . | podman import --quiet --change 'CMD ["bash"]' - localhost/mart-base:bookworm >/dev/null
+    $SUDO rm -rf "$root"
+  fi
+  podman tag localhost/mart-base:bookworm "docker.io/library/debian:$tag"
+done
+podman images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E 'debian|mart-base'
