@@ -7,7 +7,15 @@ set -euo pipefail
 SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
 
 packages=(podman runc debootstrap docker-compose curl python3)
-command -v kubectl >/dev/null || packages+=(kubernetes-client)
+# kubectl renders the kustomization: the Kubernetes project's package when an apt source offers
+# it (Debian's kubernetes-client 1.20 embeds a kustomize too old for `labels` and `envs`).
+if ! command -v kubectl >/dev/null; then
+  if apt-cache policy kubectl 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+    packages+=(kubectl)
+  else
+    packages+=(kubernetes-client)
+  fi
+fi
 command -v systemd-analyze >/dev/null || packages+=(systemd)
 command -v node >/dev/null || packages+=(nodejs npm)
 missing=()
