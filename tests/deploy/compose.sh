@@ -40,7 +40,7 @@ log "compose: up (mart on 127.0.0.1:$MART_PORT, Prometheus on 127.0.0.1:$PROMETH
 
 order=$(python3 tests/deploy/shop.py order "http://127.0.0.1:$MART_PORT" "$ADMIN_EMAIL" \
   "$ADMIN_PASSWORD")
-log "compose: order $(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$order") confirmed"
+log "compose: order $(order_id "$order") confirmed"
 curl -sf "http://127.0.0.1:$MART_PORT/metrics" >"$WORK/metrics-monolith.txt"
 
 prometheus=http://127.0.0.1:$PROMETHEUS_PORT

@@ -56,8 +56,7 @@ health_pump_start "mart.test-deploy=$RUN_ID"
 
 start_and_wait_healthy() {
   local begun=$SECONDS
-  wait_until 60 "the container's health check" \
-    bash -c "[ \"\$(podman inspect --format '{{.State.Health.Status}}' $container)\" = healthy ]"
+  wait_until 60 "the container's health check" is_healthy "$container"
   log "image: healthy $((SECONDS - begun)) s after start"
 }
 
@@ -73,7 +72,7 @@ uid=$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")
 log "image: mart runs as uid $uid"
 
 order=$(python3 tests/deploy/shop.py order "http://127.0.0.1:$port" "$ADMIN_EMAIL" "$ADMIN_PASSWORD")
-order_id=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["id"])' "$order")
+order_id=$(order_id "$order")
 log "image: order $order_id confirmed through the published port"
 
 begun=$SECONDS

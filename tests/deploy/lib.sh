@@ -44,16 +44,25 @@ health_pump_start() {
   ) &
   HEALTH_PUMP_PID=$!
 }
-health_pump_stop() {
-  if [ -n "${HEALTH_PUMP_PID:-}" ]; then
-    kill "$HEALTH_PUMP_PID" 2>/dev/null || true
-    wait "$HEALTH_PUMP_PID" 2>/dev/null || true
-    HEALTH_PUMP_PID=
+health_pump_stop() { stop_background HEALTH_PUMP_PID; }
+
+# stop_background VAR: stops the background process whose PID variable VAR holds, and clears it.
+stop_background() {
+  local pid=${!1:-}
+  if [ -n "$pid" ]; then
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    printf -v "$1" '%s' ''
   fi
 }
 
-health_status() {
-  podman inspect --format '{{.State.Health.Status}}' "$1" 2>/dev/null
+is_healthy() {
+  [ "$(podman inspect --format '{{.State.Health.Status}}' "$1" 2>/dev/null)" = healthy ]
+}
+
+# The "id" of the order JSON shop.py printed.
+order_id() {
+  python3 -c 'import json, sys; print(json.loads(sys.argv[1])["id"])' "$1"
 }
 
 # Podman's Docker API on a socket of this run, for docker-compose.
@@ -63,13 +72,7 @@ api_start() {
   API_PID=$!
   wait_until 20 "podman's API service" curl -sf --unix-socket "$WORK/podman.sock" http://d/_ping
 }
-api_stop() {
-  if [ -n "${API_PID:-}" ]; then
-    kill "$API_PID" 2>/dev/null || true
-    wait "$API_PID" 2>/dev/null || true
-    API_PID=
-  fi
-}
+api_stop() { stop_background API_PID; }
 
 # The services of Compose project $1 that have a running container, sorted, on one line.
 running_services() {

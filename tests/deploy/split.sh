@@ -13,9 +13,8 @@ export MART_IMAGE=$IMAGE MART_PORT MART_ADMIN_EMAIL=$ADMIN_EMAIL MART_ADMIN_PASS
 MART_PORT=$(free_port)
 MART_JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
 export MART_JWT_SECRET
-compose() {
-  docker-compose -p "$project" -f deploy/compose.split.yaml -f tests/deploy/compose.split.mock.yaml "$@"
-}
+files=(-f deploy/compose.split.yaml -f tests/deploy/compose.split.mock.yaml)
+compose() { docker-compose -p "$project" "${files[@]}" "$@"; }
 
 teardown() {
   health_pump_stop
@@ -30,8 +29,7 @@ log "split: compose up (mock broker, three module processes, gateway)"
 begun=$SECONDS
 # Compose starts each service once its dependencies are healthy: broker, then the module
 # processes, then the gateway.
-if ! timeout 240 docker-compose -p "$project" -f deploy/compose.split.yaml \
-  -f tests/deploy/compose.split.mock.yaml up -d >>"$WORK/split.log" 2>&1; then
+if ! timeout 240 docker-compose -p "$project" "${files[@]}" up -d >>"$WORK/split.log" 2>&1; then
   tail -n 30 "$WORK/split.log"
   compose logs --tail 20 >"$WORK/split-containers.log" 2>&1 || true
   tail -n 60 "$WORK/split-containers.log"
@@ -42,7 +40,7 @@ log "split: up in $((SECONDS - begun)) s; running: $(running_services "$project"
 
 order=$(python3 tests/deploy/shop.py order "http://127.0.0.1:$MART_PORT" "$ADMIN_EMAIL" \
   "$ADMIN_PASSWORD") || { compose logs --tail 30 | tail -n 80; fail "no confirmed order in split mode"; }
-log "split: order $(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$order") confirmed through the gateway, notified"
+log "split: order $(order_id "$order") confirmed through the gateway, notified"
 
 for service in gateway users-products orders-payments inventory-notifications; do
   compose exec -T gateway curl -sf "http://$service:8080/metrics" \
