@@ -302,6 +302,9 @@ std::uint16_t Application::start() {
                       "this binary was built without the web pages (-DMART_WEB=OFF): only the "
                       "API is served");
   }
+  // Lines are written by a background thread: what start-up said is out before the port accepts,
+  // so whoever waits for an answer (a script, a test, an operator) can read it.
+  kernel::log::flush();
   http::ServerOptions options;
   options.host = config_.host;
   options.port = config_.port;

@@ -142,6 +142,7 @@ int serve(mart::Config config) {
   app.open();
   auto port = app.start();
   kernel::log::info("app", "listening on " + app.config().host + ":" + std::to_string(port));
+  kernel::log::flush();  // a script waiting for this line sees it now, not at the next batch
   app.wait_for_signal();
   kernel::log::info("app", "shutting down");
   app.stop();
