@@ -117,6 +117,10 @@ void Bus::start() {
       impl_->run(*w, options_, *clock_);
     });
   }
+  impl_->checkpoint_thread = std::thread([this] {
+    kernel::name_this_thread("checkpoint");
+    impl_->run_checkpoints(options_.checkpoint_interval);
+  });
 }
 
 void Bus::stop() {
@@ -126,6 +130,11 @@ void Bus::stop() {
   for (auto& [name, worker] : impl_->workers) {
     if (worker->thread.joinable()) worker->thread.join();
   }
+  {
+    std::lock_guard lock(impl_->checkpoint_mutex);  // so the wait cannot miss `stopping`
+  }
+  impl_->checkpoint_wake.notify_all();
+  if (impl_->checkpoint_thread.joinable()) impl_->checkpoint_thread.join();
 }
 
 bool Bus::running() const {

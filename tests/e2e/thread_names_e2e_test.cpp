@@ -93,7 +93,7 @@ TEST_SUITE("e2e") {
     auto threads = threads_of(flow.pid());
     for (const char* expected :
          {"http-io-1", "bus-orders", "bus-payments", "write-orders", "event-tap", "relay-",
-          "fan-out", "kafka-mirror", "log-writer", "passwords-1", "provider-1"}) {
+          "fan-out", "kafka-mirror", "log-writer", "checkpoint", "passwords-1", "provider-1"}) {
       CAPTURE(expected);
       CHECK(has_name_starting(threads, expected));
     }

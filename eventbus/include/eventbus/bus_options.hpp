@@ -32,6 +32,8 @@ struct BusOptions {
   int batch_size = 512;                             // events per consumer transaction, at most
   std::chrono::milliseconds batch_time_budget{20};  // a batch commits once it ran this long
   std::chrono::milliseconds idle_poll{250};
+  // How often the bus's checkpoint thread checkpoints each module's database.
+  std::chrono::milliseconds checkpoint_interval{250};
   // How long delivered outbox rows and inbox rows are kept (order timelines show them meanwhile);
   // zero keeps them forever. Each module's delivery thread prunes every `prune_interval`.
   std::chrono::hours retention{168};

@@ -104,12 +104,39 @@ std::shared_ptr<Database> Database::open_in_memory(std::string name) {
   return std::shared_ptr<Database>(new Database(std::move(name), ":memory:", true, {}));
 }
 
-void Database::checkpoint() {
-  if (in_memory_) return;
+namespace {
+
+constexpr const char* kCheckpointPassive = "PRAGMA wal_checkpoint(PASSIVE)";
+
+// The pragma, not sqlite3_wal_checkpoint_v2(): on a connection that has not read the database
+// yet, SQLite 3.40's function finds no WAL open and does nothing, while preparing the pragma
+// opens it.
+CheckpointResult checkpoint_passive(Connection& connection) {
+  auto& pragma = connection.prepare(kCheckpointPassive);
+  pragma.executeStep();  // one row: busy, frames in the WAL, frames copied
+  CheckpointResult result;
+  result.wal_frames = pragma.getColumn(1).getInt();
+  result.copied_frames = pragma.getColumn(2).getInt();
+  pragma.tryReset();
+  return result;
+}
+
+}  // namespace
+
+CheckpointResult Database::checkpoint() {
+  if (in_memory_) return {};
   std::lock_guard lock(checkpoint_mutex_);
   try {
     if (!checkpointer_) checkpointer_ = connect(false);
-    checkpointer_->exec("PRAGMA wal_checkpoint(PASSIVE)");
+    auto result = checkpoint_passive(*checkpointer_);
+    // The counts are of the WAL as the pass began; writers went on meanwhile.
+    if (result.wal_frames >= options_.wal_catch_up_frames) {
+      // Only the frames committed during the pass above are left: a short hold of the writers.
+      std::lock_guard write_lock(write_mutex_);
+      result = checkpoint_passive(*checkpointer_);
+      result.caught_up = true;
+    }
+    return result;
   } catch (const std::exception& error) {
     // Copying pages into a full or read-only file is a storage failure like a write's.
     if (auto cause = storage_cause_of(error)) storage_failed(*cause, error);
