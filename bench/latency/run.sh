@@ -153,6 +153,10 @@ for level in $GET_LEVELS; do
   log "GET at $level% ($rate/s): $get"
 done
 
+# mart's metrics at the end (commit times, WAL catch-ups), and the size of each database and WAL.
+curl -s "http://127.0.0.1:$PORT/metrics" >"$RESULTS/metrics.txt" || true
+(cd "$WORK/data" && stat -c '%n %s' -- *.db *.db-wal 2>/dev/null) >"$RESULTS/data-files.txt" || true
+
 # 4. The table.
 python3 - "$RESULTS/levels.jsonl" "$POST_MAX" "$GET_MAX" "$DURATION" <<'PY' | tee "$RESULTS/table.md"
 import json, sys

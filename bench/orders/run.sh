@@ -74,7 +74,9 @@ RESULTS=${ORDERS_RESULTS:-$BUILD_DIR/bench-orders-results/$(date -u +%Y%m%dT%H%M
 export MART_ADMIN_EMAIL=bench-admin@example.com MART_ADMIN_PASSWORD=bench-admin-password
 # The set-up registers every customer from this one address: lift the per-client registration
 # throttle for it (a binary from before the throttle does not know the setting).
-if "$MART" --help 2>/dev/null | grep -q MART_GATEWAY_REGISTRATIONS_PER_CLIENT; then
+# (The help is read whole first: grep -q ending the pipe early would fail it under pipefail.)
+MART_HELP=$("$MART" --help 2>/dev/null || true)
+if grep -q MART_GATEWAY_REGISTRATIONS_PER_CLIENT <<<"$MART_HELP"; then
   export MART_GATEWAY_REGISTRATIONS_PER_CLIENT=1000000
 fi
 
@@ -347,6 +349,8 @@ thread_ticks "$MART_PID" >"$RESULTS/threads-quiet.txt"
 thread_io "$MART_PID" >"$RESULTS/io-quiet.txt"
 log "flow quiet $(((QUIET_MS - WRK_END_MS) / 1000)) s after wrk ended"
 VMHWM=$(awk '/^VmHWM:/ { print $2 }' "/proc/$MART_PID/status")
+# The size of each database and WAL file once the flow is quiet (what grows as data grows).
+(cd "$DATA" && stat -c '%n %s' -- *.db *.db-wal 2>/dev/null) >"$RESULTS/data-files.txt" || true
 if ((PERF_SECONDS > 0)) && [[ -f $RESULTS/perf.data ]]; then
   perf report -i "$RESULTS/perf.data" --no-children --sort pid --stdio -g none >"$RESULTS/perf-threads.txt" 2>/dev/null || true
   perf report -i "$RESULTS/perf.data" --no-children --sort pid,dso,sym --stdio -g none \

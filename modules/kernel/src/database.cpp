@@ -85,6 +85,12 @@ Database::Database(std::string name, std::filesystem::path file, bool in_memory,
                                     "Time to commit a module's write transaction.", {"module"},
                                     metrics::fast_latency_buckets())
                          .with({name_});
+  catch_up_seconds_ = &metrics::registry()
+                           .histogram("mart_sqlite_wal_catch_up_seconds",
+                                      "Time a checkpoint held a module's writers to copy the end "
+                                      "of its WAL, so that the WAL restarts.",
+                                      {"module"}, metrics::fast_latency_buckets())
+                           .with({name_});
   if (!in_memory_) create_private_file(file_);
   writer_ = connect(false);
   if (!in_memory_) {
@@ -111,6 +117,9 @@ constexpr const char* kCheckpointPassive = "PRAGMA wal_checkpoint(PASSIVE)";
 // The pragma, not sqlite3_wal_checkpoint_v2(): on a connection that has not read the database
 // yet, SQLite 3.40's function finds no WAL open and does nothing, while preparing the pragma
 // opens it.
+// Frames committed during a checkpoint pass few enough to copy with the writers held.
+constexpr int kCatchUpPassFrames = 256;
+
 CheckpointResult checkpoint_passive(Connection& connection) {
   auto& pragma = connection.prepare(kCheckpointPassive);
   pragma.executeStep();  // one row: busy, frames in the WAL, frames copied
@@ -129,12 +138,22 @@ CheckpointResult Database::checkpoint() {
   try {
     if (!checkpointer_) checkpointer_ = connect(false);
     auto result = checkpoint_passive(*checkpointer_);
-    // The counts are of the WAL as the pass began; writers went on meanwhile.
+    // The counts are of the WAL as a pass began; writers went on meanwhile. Before holding them,
+    // a few more passes copy what came during the one before, each shorter than the last, so
+    // that the hold copies (and syncs) only what came during a short pass.
+    for (int pass = 0; pass < 3 && result.wal_frames >= options_.wal_catch_up_frames; ++pass) {
+      auto next = checkpoint_passive(*checkpointer_);
+      bool small = next.wal_frames - result.wal_frames <= kCatchUpPassFrames;
+      result = next;
+      if (small) break;
+    }
     if (result.wal_frames >= options_.wal_catch_up_frames) {
-      // Only the frames committed during the pass above are left: a short hold of the writers.
       std::lock_guard write_lock(write_mutex_);
+      auto started = std::chrono::steady_clock::now();
       result = checkpoint_passive(*checkpointer_);
       result.caught_up = true;
+      catch_up_seconds_->observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     }
     return result;
   } catch (const std::exception& error) {
