@@ -16,7 +16,8 @@
 #
 # Environment (optional): LATENCY_DURATION=30, LATENCY_WARMUP=5, LATENCY_LEVELS="25 50 75 90",
 # LATENCY_MAX_DURATION=20 (s of each closed-loop run), LATENCY_MART_ARGS="" (extra mart flags),
-# LATENCY_RESULTS=BUILD_DIR/bench-latency-results/<time>.
+# LATENCY_RESULTS=BUILD_DIR/bench-latency-results/<time>, LATENCY_DOC=docs/benchmarks.md (where a
+# full run writes its table, between the bench:latency markers; - for nowhere).
 # For alternating runs of two builds or settings at the same offered load: LATENCY_POST_MAX=N
 # and LATENCY_GET_MAX=N take these as the maxima (the closed-loop runs are skipped), and
 # LATENCY_GET=0 skips the GET levels.
@@ -31,6 +32,12 @@ LEVELS=${LATENCY_LEVELS:-25 50 75 90}
 MAX_DURATION=${LATENCY_MAX_DURATION:-20}
 MART_ARGS=${LATENCY_MART_ARGS:-}
 RESULTS=${LATENCY_RESULTS:-$BUILD_DIR/bench-latency-results/$(date -u +%Y%m%dT%H%M%SZ)}
+# Only a full run writes its table into docs/benchmarks.md (LATENCY_DOC=- never).
+if [[ -n ${LATENCY_POST_MAX:-}${LATENCY_GET_MAX:-}${LATENCY_LEVELS:-} || ${LATENCY_GET:-1} == 0 ]]; then
+  DOC=${LATENCY_DOC:--}
+else
+  DOC=${LATENCY_DOC:-$ROOT/docs/benchmarks.md}
+fi
 export MART_ADMIN_EMAIL=bench-admin@example.com MART_ADMIN_PASSWORD=bench-admin-password
 export MART_GATEWAY_REGISTRATIONS_PER_CLIENT=1000000
 
@@ -177,4 +184,17 @@ for row in rows:
     print(f"| {name} | {row['level']}% | {r['rate']:,.0f} | {r['answered_per_s']:,.0f} | {ms(l['p50'])} | "
           f"{ms(l['p90'])} | {ms(l['p99'])} | {ms(l['p99_9'])} | {ms(l['max'])} | {bad} | {flow_text} |")
 PY
+# A full run (every level, maxima measured) replaces the table between the bench:latency markers.
+if [[ $DOC != - ]]; then
+  python3 - "$DOC" "$RESULTS/table.md" <<'PY'
+import pathlib, sys
+doc, table = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]).read_text()
+begin, end = "<!-- bench:latency:begin -->", "<!-- bench:latency:end -->"
+text = doc.read_text()
+if begin in text and end in text:
+    before, rest = text.split(begin, 1)
+    doc.write_text(before + begin + "\n" + table.rstrip("\n") + "\n" + end + rest.split(end, 1)[1])
+PY
+  log "table written to ${DOC#"$ROOT"/}"
+fi
 log "results in $RESULTS"
