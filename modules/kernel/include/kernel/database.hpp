@@ -61,7 +61,7 @@ struct DatabaseOptions {
   // A checkpoint copies the WAL into the database file while writers go on, so under steady load
   // it never reaches the WAL's end and the WAL never restarts (it grew to 17.9 GB in a 5-minute
   // benchmark). Once the WAL holds this many frames (4 KiB pages), a checkpoint copies what is left
-  // with the writers held for that short while (a copy and an fsync, 5-10 ms), and the next write
+  // with the writers held for that short while (a copy and an fsync, 15-20 ms), and the next write
   // starts the WAL over. High, so that the holds are rare: at 4,096 they came twice a second
   // under load and doubled the POST p99.
   int wal_catch_up_frames = 65536;
