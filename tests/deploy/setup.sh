@@ -6,7 +6,9 @@
 set -euo pipefail
 SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
 
-packages=(podman runc debootstrap docker-compose curl python3)
+# netavark and aardvark-dns: without them podman 4.3 falls back to CNI, whose networks give
+# containers no names to resolve (Prometheus could not find mart, nor mart the broker).
+packages=(podman runc netavark aardvark-dns debootstrap docker-compose curl python3)
 # kubectl renders the kustomization: the Kubernetes project's package when an apt source offers
 # it (Debian's kubernetes-client 1.20 embeds a kustomize too old for `labels` and `envs`).
 if ! command -v kubectl >/dev/null; then
@@ -31,14 +33,23 @@ fi
 # crun (Debian's default) refuses a hybrid cgroup layout and podman's default ulimits are refused
 # in a container host without CAP_SYS_RESOURCE: a drop-in, so an operator's containers.conf stays.
 dropin=/etc/containers/containers.conf.d/50-mart-test-deploy.conf
-if [ ! -f "$dropin" ]; then
+dropin_text=$(printf '%s\n' '# Written by Mart'"'"'s make test-deploy (tests/deploy/setup.sh).' \
+  '[containers]' 'default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]' \
+  '[engine]' 'runtime = "runc"' '[network]' 'network_backend = "netavark"')
+if [ "$(cat "$dropin" 2>/dev/null)" != "$dropin_text" ]; then
   $SUDO install -d /etc/containers/containers.conf.d
-  printf '%s\n' '# Written by Mart'"'"'s make test-deploy (tests/deploy/setup.sh).' \
-    '[containers]' 'default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]' \
-    '[engine]' 'runtime = "runc"' | $SUDO tee "$dropin" >/dev/null
+  printf '%s\n' "$dropin_text" | $SUDO tee "$dropin" >/dev/null
 fi
 runtime=$(podman info --format '{{.Host.OCIRuntime.Name}}')
 [ "$runtime" = runc ] || { echo "podman runs $runtime, not runc: check $dropin" >&2; exit 1; }
+# A machine that ran podman with CNI before keeps CNI's bridge on the subnet netavark takes
+# (10.88.0.0/16): published ports then have no route. With no container left, it is stale.
+if ip link show cni-podman0 >/dev/null 2>&1 && [ -z "$(podman ps -aq)" ]; then
+  echo "removing the stale CNI bridge cni-podman0"
+  $SUDO ip link delete cni-podman0
+fi
+backend=$(podman info --format '{{.Host.NetworkBackend}}')
+[ "$backend" = netavark ] || { echo "podman's network backend is $backend, not netavark: check $dropin" >&2; exit 1; }
 
 # Base images: a minimal bookworm from the apt mirror this machine uses.
 mirror=$(grep -rhoE '^(deb|URIs:)[^#]*https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list \
