@@ -186,14 +186,13 @@ for row in rows:
 PY
 # A full run (every level, maxima measured) replaces the table between the bench:latency markers.
 if [[ $DOC != - ]]; then
-  python3 - "$DOC" "$RESULTS/table.md" <<'PY'
+  python3 - "$ROOT/bench/orders" "$DOC" "$RESULTS/table.md" <<'PY'
 import pathlib, sys
-doc, table = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]).read_text()
+sys.path.insert(0, sys.argv[1])
+from report import write_doc  # the order benchmark's: the same markers, another name
 begin, end = "<!-- bench:latency:begin -->", "<!-- bench:latency:end -->"
-text = doc.read_text()
-if begin in text and end in text:
-    before, rest = text.split(begin, 1)
-    doc.write_text(before + begin + "\n" + table.rstrip("\n") + "\n" + end + rest.split(end, 1)[1])
+table = pathlib.Path(sys.argv[3]).read_text().rstrip("\n")
+write_doc(pathlib.Path(sys.argv[2]), f"{begin}\n{table}\n{end}\n", begin, end)
 PY
   log "table written to ${DOC#"$ROOT"/}"
 fi

@@ -534,11 +534,12 @@ def commit_rates_between(results, first, second, seconds, labels):
     return per
 
 
-def write_doc(doc, section):
+def write_doc(doc, section, begin=BEGIN, end=END):
+    """Replaces what is between the markers `begin` and `end` of `doc` (the section holds them)."""
     text = doc.read_text() if doc.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        before, rest = text.split(BEGIN, 1)
-        after = rest.split(END, 1)[1].lstrip("\n")
+    if begin in text and end in text:
+        before, rest = text.split(begin, 1)
+        after = rest.split(end, 1)[1].lstrip("\n")
         text = before + section + ("\n" + after if after else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section

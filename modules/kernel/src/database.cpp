@@ -114,12 +114,12 @@ namespace {
 
 constexpr const char* kCheckpointPassive = "PRAGMA wal_checkpoint(PASSIVE)";
 
-// The pragma, not sqlite3_wal_checkpoint_v2(): on a connection that has not read the database
-// yet, SQLite 3.40's function finds no WAL open and does nothing, while preparing the pragma
-// opens it.
 // Frames committed during a checkpoint pass few enough to copy with the writers held.
 constexpr int kCatchUpPassFrames = 256;
 
+// The pragma, not sqlite3_wal_checkpoint_v2(): on a connection that has not read the database
+// yet, SQLite 3.40's function finds no WAL open and does nothing, while preparing the pragma
+// opens it.
 CheckpointResult checkpoint_passive(Connection& connection) {
   auto& pragma = connection.prepare(kCheckpointPassive);
   pragma.executeStep();  // one row: busy, frames in the WAL, frames copied

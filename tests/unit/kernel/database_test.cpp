@@ -356,8 +356,8 @@ TEST_SUITE("kernel") {
       checkpoints.join();
       return std::filesystem::file_size(dir.path() / "wal.db-wal");
     };
-    constexpr std::uintmax_t kBound = 64
-                                      << 20;  // catch-ups of 1 MB, plus what a slow fsync lets in
+    // Catch-ups of 1 MB each, plus what comes in while a slow fsync runs.
+    constexpr std::uintmax_t kBound = 64 << 20;
     CHECK(wal_bytes_after_busy_writes(256) < kBound);
     // Without the catch-up, the same writes leave a WAL many times that size (so the check above
     // can fail).
