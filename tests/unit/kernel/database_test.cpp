@@ -356,8 +356,10 @@ TEST_SUITE("kernel") {
       checkpoints.join();
       return std::filesystem::file_size(dir.path() / "wal.db-wal");
     };
-    // Catch-ups of 1 MB each, plus what comes in while a slow fsync runs.
-    constexpr std::uintmax_t kBound = 64 << 20;
+    // Without the catch-up the writes leave about 340 MB of WAL. With it, catch-ups of 1 MB each,
+    // plus what comes in while the checkpointing thread waits for a CPU or a slow fsync: 20-30 MB
+    // on an idle machine, up to 98 MB seen while the whole test suite ran in parallel.
+    constexpr std::uintmax_t kBound = 160 << 20;
     CHECK(wal_bytes_after_busy_writes(256) < kBound);
     // Without the catch-up, the same writes leave a WAL many times that size (so the check above
     // can fail).
