@@ -56,6 +56,10 @@ void Bridge::stop() {
   impl_->mirror->stop();
 }
 
+std::int64_t Bridge::mirrored_seq(std::string_view module) const {
+  return impl_->mirror->position(module);
+}
+
 BridgeStatus Bridge::status() const {
   BridgeStatus status;
   impl_->mirror->fill(status);

@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace eventbus::kafka {
@@ -69,7 +70,9 @@ class Bridge {
   void start();  // the mirror thread (the feeds are polled by the bus's delivery threads)
   void stop();   // flushes what it can within a second, saves the mirror position
 
-  BridgeStatus status() const;
+  BridgeStatus status() const;  // reads each mirrored outbox (the rows still waiting)
+  // Every outbox row of `module` up to this seq is acknowledged; no database read.
+  std::int64_t mirrored_seq(std::string_view module) const;
 
   struct Impl;
 
