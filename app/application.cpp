@@ -54,6 +54,7 @@ Application::Application(Config config, eventbus::BusOptions bus_options)
         bus_options.retry.initial_backoff = config_.bus_initial_backoff;
         bus_options.batch_size = config_.bus_batch_size;
         bus_options.batch_time_budget = config_.bus_batch_time_budget;
+        bus_options.batch_linger = config_.bus_batch_linger;
         bus_options.retention = config_.bus_retention;
         return bus_options;
       }()) {

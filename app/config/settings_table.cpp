@@ -287,6 +287,12 @@ const std::vector<Setting>& setting_table() {
            "a delivery batch commits after this long, so requests to the consuming module wait "
            "at most about this for its write lock",
            [](Config& c, const std::string& v) { c.bus_batch_time_budget = parse_millis(v); }),
+      make("bus.batch_linger_ms", "2",
+           "after a small delivery batch (under an eighth of bus.batch_size), wait this long "
+           "before the next, so that events gather into fewer transactions; 0 goes on at once",
+           [](Config& c, const std::string& v) {
+             c.bus_batch_linger = std::chrono::milliseconds(parse_integer(v, 0, 1000));
+           }),
       make("bus.retention_hours", "168",
            "delivered outbox rows and inbox rows older than this are deleted (order timelines "
            "show them until then); 0 keeps them forever",

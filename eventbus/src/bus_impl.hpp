@@ -10,6 +10,7 @@
 
 #include <kernel/log.hpp>
 
+#include <algorithm>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -173,7 +174,14 @@ struct Bus::Impl {
         failure_delay = std::min(failure_delay * 2, std::chrono::milliseconds(5000));
         continue;
       }
-      if (work > 0) continue;
+      if (work > 0) {
+        if (options.batch_linger.count() > 0 &&
+            work < static_cast<std::size_t>(std::max(options.batch_size / 8, 1))) {
+          std::unique_lock lock(worker.mutex);
+          worker.wake.wait_for(lock, options.batch_linger, [&] { return stopping.load(); });
+        }
+        continue;
+      }
       std::unique_lock lock(worker.mutex);
       worker.wake.wait_for(lock, options.idle_poll,
                            [&] { return worker.signalled || stopping.load(); });

@@ -19,6 +19,9 @@ constexpr const char* kMarkRefunded =
 constexpr const char* kMarkOrderCancelled =
     "INSERT OR IGNORE INTO cancelled_orders(order_id, cancelled_at) VALUES (?, ?)";
 constexpr const char* kOrderCancelled = "SELECT 1 FROM cancelled_orders WHERE order_id = ?";
+constexpr const char* kOrderState =
+    "SELECT EXISTS (SELECT 1 FROM payments WHERE order_id = ?1), "
+    "EXISTS (SELECT 1 FROM cancelled_orders WHERE order_id = ?1)";
 constexpr const char* kPageForOrder =
     "SELECT id, order_id, user_id, amount_cents, currency, status, failure_reason, "
     "provider_reference, refund_reference, created_at, updated_at FROM payments "
@@ -111,6 +114,15 @@ bool order_cancelled(kernel::Connection& c, std::int64_t order_id) {
   bool found = select.executeStep();
   select.reset();
   return found;
+}
+
+OrderState order_state(kernel::Connection& c, std::int64_t order_id) {
+  auto& select = c.prepare(kOrderState);
+  select.bind(1, order_id);
+  select.executeStep();
+  OrderState state{select.getColumn(0).getInt() != 0, select.getColumn(1).getInt() != 0};
+  select.reset();
+  return state;
 }
 
 std::vector<Payment> page_for_order(kernel::Connection& c, std::int64_t order_id,

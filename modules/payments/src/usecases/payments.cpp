@@ -41,10 +41,8 @@ std::string Payments::now() const {
 eventbus::RawHandler Payments::charge_order(const ChargeOrder& order, kernel::Database& db) {
   // Read without the write lock: only this subscriber adds payments for an order, one event of
   // an order at a time, so what it reads here still holds when the outcome is recorded.
-  auto [paid, cancelled] = db.read([&](kernel::Connection& c) {
-    return std::pair{store::find_by_order(c, order.order_id).has_value(),
-                     store::order_cancelled(c, order.order_id)};
-  });
+  auto [paid, cancelled] =
+      db.read([&](kernel::Connection& c) { return store::order_state(c, order.order_id); });
   std::optional<ChargeResult> result;
   auto currency = order.currency.empty() ? std::string(kDefaultCurrency) : order.currency;
   if (!paid && !cancelled && !refusal_before_charge(order.amount_cents, currency)) {

@@ -1,0 +1,102 @@
+// The delivery threads' linger (BusOptions::batch_linger): after a small batch a thread waits,
+// so that what is published meanwhile is handled in one transaction; a full batch goes on at once.
+
+#include "test_events.hpp"
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+using namespace bus_test;
+using mart::test::bus_database;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// beta handles alpha's ThingHappened on the bus's own delivery threads and notes when each was
+// handled (in the order handled).
+struct Relay {
+  explicit Relay(eventbus::BusOptions options)
+      : bus(options), db_alpha(bus_database("alpha")), db_beta(bus_database("beta")) {
+    alpha = &bus.attach("alpha", db_alpha);
+    bus.attach("beta", db_beta)
+        .subscribe<ThingHappened>("beta.on_thing_happened",
+                                  [this](const ThingHappened&, eventbus::HandlerContext&) {
+                                    std::lock_guard lock(mutex);
+                                    handled_at.push_back(Clock::now());
+                                  });
+    bus.start();
+  }
+  ~Relay() { bus.stop(); }
+
+  std::size_t handled() {
+    std::lock_guard lock(mutex);
+    return handled_at.size();
+  }
+  bool wait_for(std::size_t count, std::chrono::seconds limit) {
+    auto deadline = Clock::now() + limit;
+    while (handled() < count && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return handled() >= count;
+  }
+
+  eventbus::Bus bus;
+  std::shared_ptr<kernel::Database> db_alpha;
+  std::shared_ptr<kernel::Database> db_beta;
+  eventbus::ModuleBus* alpha = nullptr;
+  std::mutex mutex;
+  std::vector<Clock::time_point> handled_at;
+};
+
+}  // namespace
+
+TEST_SUITE("eventbus") {
+  TEST_CASE(
+      "[Bus] after a small batch the delivery thread lingers, and what came meanwhile "
+      "is handled together") {
+    eventbus::BusOptions options;
+    options.batch_linger = std::chrono::milliseconds(300);
+    Relay relay(options);
+    publish(*relay.alpha, "k", 0);
+    REQUIRE(relay.wait_for(1, std::chrono::seconds(10)));
+    // Handled alone, a batch of one: beta's thread now waits out the linger.
+    for (int n = 1; n <= 5; ++n) publish(*relay.alpha, "k", n);
+    REQUIRE(relay.wait_for(6, std::chrono::seconds(10)));
+    std::lock_guard lock(relay.mutex);
+    // Without the linger the five would be handled as they came, within a few milliseconds.
+    CHECK(relay.handled_at[1] - relay.handled_at[0] >= std::chrono::milliseconds(250));
+    // ...and with it, all in the one batch after it.
+    CHECK(relay.handled_at[5] - relay.handled_at[1] < std::chrono::milliseconds(250));
+  }
+
+  TEST_CASE("[Bus] full batches never linger") {
+    eventbus::BusOptions options;
+    options.batch_size = 16;  // batches of 16 are full; only those under 2 events are small
+    options.batch_linger = std::chrono::milliseconds(300);
+    Relay relay(options);
+    // 320 events in one transaction: 20 full batches. Lingering after each would take 6 s.
+    relay.alpha->transact({"c", ""}, [](eventbus::Tx& tx) {
+      for (int n = 0; n < 320; ++n) tx.publish(ThingHappened{"k", n});
+    });
+    auto start = Clock::now();
+    REQUIRE(relay.wait_for(320, std::chrono::seconds(30)));
+    CHECK(Clock::now() - start < std::chrono::seconds(3));
+  }
+
+  TEST_CASE("[Bus] with no linger a thread goes on at once after a small batch") {
+    eventbus::BusOptions options;
+    options.batch_linger = std::chrono::milliseconds(0);
+    Relay relay(options);
+    publish(*relay.alpha, "k", 0);
+    REQUIRE(relay.wait_for(1, std::chrono::seconds(10)));
+    auto start = Clock::now();
+    for (int n = 1; n <= 5; ++n) publish(*relay.alpha, "k", n);
+    REQUIRE(relay.wait_for(6, std::chrono::seconds(10)));
+    CHECK(Clock::now() - start < std::chrono::milliseconds(250));
+  }
+}
