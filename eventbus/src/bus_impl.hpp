@@ -175,7 +175,7 @@ struct Bus::Impl {
         continue;
       }
       if (work > 0) {
-        if (options.batch_linger.count() > 0 &&
+        if (options.batch_linger.count() > 0 && !worker.consumer->left_work() &&
             work < static_cast<std::size_t>(std::max(options.batch_size / 8, 1))) {
           std::unique_lock lock(worker.mutex);
           worker.wake.wait_for(lock, options.batch_linger, [&] { return stopping.load(); });

@@ -140,6 +140,7 @@ std::optional<std::int64_t> Consumer::position(std::string_view source) const {
 }
 
 std::size_t Consumer::pump_once() {
+  left_work_ = false;
   std::size_t work = 0;
   for (auto& source : sources_) work += deliver_from(*source);
   work += deliver_remote();
@@ -416,6 +417,7 @@ std::size_t Consumer::deliver_from(Source& source) {
     }
   });
   if (read == 0) return 0;
+  if (read >= static_cast<std::size_t>(options_.batch_size)) left_work_ = true;
   if (batch.empty()) {
     // Nothing here to handle: move on without a transaction. The saved position lags until the
     // next handled event (after a restart these rows are only passed over again), or until it
@@ -440,6 +442,7 @@ std::size_t Consumer::deliver_from(Source& source) {
     save.bind(2, through(n));
     save.exec();
   });
+  if (consumed < batch.size()) left_work_ = true;
   source.position = through(consumed);
   source.saved = source.position;
   if (kernel::faults::enabled() && source.saved > source.redelivered_through &&
@@ -471,6 +474,9 @@ std::size_t Consumer::deliver_remote() {
     }
   });
   feed_->committed(consumed);
+  if (consumed < batch.size() || remote.size() >= static_cast<std::size_t>(options_.batch_size)) {
+    left_work_ = true;
+  }
   return consumed;
 }
 

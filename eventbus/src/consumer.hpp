@@ -67,6 +67,9 @@ class Consumer {
   // One round: a batch from each source, then the due retries. Returns the events consumed or
   // resolved; 0 means there was nothing to do.
   std::size_t pump_once();
+  // Whether the last pump_once() left events waiting behind what it handled: a full read, or a
+  // batch cut short (time budget, outside calls). The delivery thread does not linger then.
+  bool left_work() const { return left_work_; }
 
   // Split mode: events of publishers hosted elsewhere. Before connect().
   void attach_feed(std::unique_ptr<RemoteFeed> feed) { feed_ = std::move(feed); }
@@ -92,6 +95,8 @@ class Consumer {
     std::int64_t redelivered_through = 0;  // an injected duplicate delivery's end (faults.*)
   };
   enum class Outcome { handled, duplicate, failed };
+
+  bool left_work_ = false;  // see left_work(); the delivery thread's only
 
   std::size_t deliver_from(Source& source);
   std::size_t deliver_remote();

@@ -33,7 +33,8 @@ struct BusOptions {
   std::chrono::milliseconds batch_time_budget{20};  // a batch commits once it ran this long
   // After a small batch (under batch_size / 8 events), a delivery thread waits this long before
   // the next, so that at moderate load events gather into fewer transactions: a commit costs its
-  // locks and its pages whatever its size. Zero: go on at once. Full batches never wait.
+  // locks and its pages whatever its size. Zero: go on at once. A full batch, or one cut short
+  // with events left behind it, never waits.
   std::chrono::milliseconds batch_linger{2};
   std::chrono::milliseconds idle_poll{250};
   // How often the bus's checkpoint thread checkpoints each module's database.
