@@ -95,7 +95,7 @@ class ChaosProcess {
       if (ended()) return false;
       try {
         HttpClient client(port_, 500ms);
-        if (client.get("/healthz").status == 200) return true;
+        if (client.get("/healthz").status == 200 && listens_on(pid_, port_)) return true;
       } catch (const std::exception&) {
       }
       std::this_thread::sleep_for(10ms);

@@ -6,6 +6,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -89,7 +90,7 @@ ServerProcess::ServerProcess(const std::filesystem::path& data_dir,
       }
       try {
         HttpClient client(port_, std::chrono::milliseconds(500));
-        if (client.get("/healthz").status == 200) return;
+        if (client.get("/healthz").status == 200 && listens_on(pid_, port_)) return;
       } catch (const std::exception&) {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -124,6 +125,35 @@ void ServerProcess::kill9() {
 
 std::string ServerProcess::output() const {
   return read_file(log_);
+}
+
+// Another test's server may take the port between free_port()'s probe and this server's bind,
+// and answer /healthz while this one is still starting (then exits, unable to bind).
+bool listens_on(pid_t pid, std::uint16_t port) {
+  std::set<std::string> inodes;
+  std::error_code error;
+  for (const auto& entry :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", error)) {
+    std::error_code unreadable;
+    auto target = std::filesystem::read_symlink(entry.path(), unreadable).string();
+    if (target.rfind("socket:[", 0) == 0) inodes.insert(target.substr(8, target.size() - 9));
+  }
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(table);
+    std::string line;
+    std::getline(in, line);  // the header
+    while (std::getline(in, line)) {
+      // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ...
+      std::istringstream fields(line);
+      std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+      fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >>
+          timeout >> inode;
+      auto colon = local.rfind(':');
+      if (state != "0A" || colon == std::string::npos || !inodes.count(inode)) continue;
+      if (std::stoul(local.substr(colon + 1), nullptr, 16) == port) return true;
+    }
+  }
+  return false;
 }
 
 std::pair<int, std::string> run_mart(const std::vector<std::string>& args,

@@ -34,6 +34,10 @@ class ServerProcess {
   std::filesystem::path log_;
 };
 
+// Whether `pid` holds a listening TCP socket on `port` (from /proc). A /healthz answer alone may
+// come from another test's server that took the port first.
+bool listens_on(pid_t pid, std::uint16_t port);
+
 // Runs mart to completion with the given arguments; returns {exit status, output}.
 std::pair<int, std::string> run_mart(const std::vector<std::string>& args,
                                      const std::map<std::string, std::string>& env = {});
