@@ -3,6 +3,7 @@
 #include "group_commit.hpp"
 #include "kernel/log.hpp"
 #include "kernel/metrics.hpp"
+#include "kernel/wal_coalescing.hpp"
 
 #include <SQLiteCpp/Exception.h>
 
@@ -266,8 +267,9 @@ std::optional<StorageCause> Database::recheck_storage() {
 
 std::unique_ptr<Connection> Database::connect(bool reader) const {
   int flags = reader ? SQLite::OPEN_READONLY : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-  auto db = std::make_unique<SQLite::Database>(file_.string(), flags | SQLITE_OPEN_NOMUTEX,
-                                               options_.busy_timeout_ms);
+  auto db =
+      std::make_unique<SQLite::Database>(file_.string(), flags | SQLITE_OPEN_NOMUTEX,
+                                         options_.busy_timeout_ms, wal_coalescing::vfs_name());
   db->exec("PRAGMA foreign_keys=ON");
   if (!reader) db->exec("PRAGMA temp_store=MEMORY");
   return std::make_unique<Connection>(std::move(db));

@@ -1,0 +1,251 @@
+#include "kernel/wal_coalescing.hpp"
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstring>
+#include <new>
+#include <vector>
+
+// SQLite 3.40 writes each WAL frame with two calls of its VFS (the 24-byte frame header, then
+// the page), so a commit that dirties N pages costs 2N pwrite calls, and on a virtual machine
+// every system call also pays the hypervisor's path. This VFS keeps a WAL file's consecutive
+// writes in memory and hands them to the wrapped VFS as one write:
+// - when the commit's last frame is complete (the header SQLite wrote before its page carries the
+//   database size, which only a commit frame does), inside that xWrite, so that a failed write
+//   fails the commit. SQLite publishes a commit in the shared wal-index only after that, so no
+//   reader, checkpoint or recovery can see a frame that is not yet in the file;
+// - before anything else touches the file (read, sync, truncate, size, locks, file controls,
+//   close), and before a write that does not follow the buffered ones.
+// A process that dies with frames in the buffer loses only a transaction that had not committed,
+// as with SQLite's own writes. With synchronous=FULL, SQLite syncs the WAL at commit, and the
+// buffer is written before the sync.
+
+namespace kernel::wal_coalescing {
+namespace {
+
+constexpr const char* kName = "mart-wal-coalescing";
+constexpr int kFrameHeaderBytes = 24;
+// The unix VFS writes at most 128 KiB - 1 per call: it masks the length with 0x1ffff
+// (seekAndWriteFd), so a longer write loses its high bits and fails as SQLITE_FULL. Larger
+// commits (a migration, a long delivery batch) are written in pieces of this size.
+constexpr std::size_t kBufferBytes = 0x1ffff;
+
+std::atomic<std::uint64_t> wal_write_calls{0};
+sqlite3_vfs* wrapped = nullptr;
+
+struct WalFile {
+  sqlite3_file base;   // first: SQLite sees a WalFile as its sqlite3_file
+  sqlite3_file* real;  // the wrapped VFS's file, in the same allocation after this struct
+  std::vector<unsigned char> pending;
+  sqlite3_int64 pending_offset = 0;
+  bool commit_header_written = false;  // the next write is the page of a commit frame
+};
+
+constexpr std::size_t kRealFileOffset = (sizeof(WalFile) + 15) & ~std::size_t{15};
+
+WalFile& wal(sqlite3_file* file) {
+  return *reinterpret_cast<WalFile*>(file);
+}
+sqlite3_file* real(sqlite3_file* file) {
+  return wal(file).real;
+}
+
+int flush(WalFile& f) {
+  if (f.pending.empty()) return SQLITE_OK;
+  int rc = f.real->pMethods->xWrite(f.real, f.pending.data(), static_cast<int>(f.pending.size()),
+                                    f.pending_offset);
+  wal_write_calls.fetch_add(1, std::memory_order_relaxed);
+  // On failure SQLite abandons the transaction these frames belonged to: none is published.
+  f.pending.clear();
+  return rc;
+}
+
+int flush(sqlite3_file* file) {
+  return flush(wal(file));
+}
+
+// Bytes 4..7 of a frame header: the database's size in pages after a commit frame, else zero.
+bool is_commit_frame_header(const void* data, int amount) {
+  if (amount != kFrameHeaderBytes) return false;
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  return (bytes[4] | bytes[5] | bytes[6] | bytes[7]) != 0;
+}
+
+int wal_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset) {
+  auto& f = wal(file);
+  auto size = static_cast<std::size_t>(amount);
+  bool follows = f.pending_offset + static_cast<sqlite3_int64>(f.pending.size()) == offset;
+  if (!f.pending.empty() && (!follows || f.pending.size() + size > kBufferBytes)) {
+    if (int rc = flush(f); rc != SQLITE_OK) return rc;
+  }
+  bool ends_commit = f.commit_header_written;
+  f.commit_header_written = is_commit_frame_header(data, amount);
+  if (size > kBufferBytes) {
+    wal_write_calls.fetch_add(1, std::memory_order_relaxed);
+    return f.real->pMethods->xWrite(f.real, data, amount, offset);
+  }
+  if (f.pending.empty()) {
+    if (f.pending.capacity() == 0) f.pending.reserve(kBufferBytes);
+    f.pending_offset = offset;
+  }
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  f.pending.insert(f.pending.end(), bytes, bytes + size);
+  return ends_commit ? flush(f) : SQLITE_OK;
+}
+
+int wal_close(sqlite3_file* file) {
+  auto& f = wal(file);
+  int flushed = flush(f);
+  int rc = f.real->pMethods->xClose(f.real);
+  f.~WalFile();
+  return flushed != SQLITE_OK ? flushed : rc;
+}
+
+int wal_read(sqlite3_file* file, void* data, int amount, sqlite3_int64 offset) {
+  if (int rc = flush(file); rc != SQLITE_OK) return rc;
+  return real(file)->pMethods->xRead(real(file), data, amount, offset);
+}
+
+int wal_truncate(sqlite3_file* file, sqlite3_int64 size) {
+  if (int rc = flush(file); rc != SQLITE_OK) return rc;
+  return real(file)->pMethods->xTruncate(real(file), size);
+}
+
+int wal_sync(sqlite3_file* file, int flags) {
+  if (int rc = flush(file); rc != SQLITE_OK) return rc;
+  return real(file)->pMethods->xSync(real(file), flags);
+}
+
+int wal_file_size(sqlite3_file* file, sqlite3_int64* size) {
+  if (int rc = flush(file); rc != SQLITE_OK) return rc;
+  return real(file)->pMethods->xFileSize(real(file), size);
+}
+
+int wal_lock(sqlite3_file* file, int level) {
+  if (int rc = flush(file); rc != SQLITE_OK) return rc;
+  return real(file)->pMethods->xLock(real(file), level);
+}
+
+int wal_unlock(sqlite3_file* file, int level) {
+  if (int rc = flush(file); rc != SQLITE_OK) return rc;
+  return real(file)->pMethods->xUnlock(real(file), level);
+}
+
+int wal_check_reserved_lock(sqlite3_file* file, int* out) {
+  return real(file)->pMethods->xCheckReservedLock(real(file), out);
+}
+
+int wal_file_control(sqlite3_file* file, int op, void* arg) {
+  if (int rc = flush(file); rc != SQLITE_OK) return rc;
+  return real(file)->pMethods->xFileControl(real(file), op, arg);
+}
+
+int wal_sector_size(sqlite3_file* file) {
+  return real(file)->pMethods->xSectorSize(real(file));
+}
+
+int wal_device_characteristics(sqlite3_file* file) {
+  return real(file)->pMethods->xDeviceCharacteristics(real(file));
+}
+
+// SQLite keeps the shared memory on the database file, not the WAL; these only forward.
+int wal_shm_map(sqlite3_file* file, int page, int page_size, int extend, void volatile** out) {
+  return real(file)->pMethods->xShmMap(real(file), page, page_size, extend, out);
+}
+
+int wal_shm_lock(sqlite3_file* file, int offset, int n, int flags) {
+  if (int rc = flush(file); rc != SQLITE_OK) return rc;
+  return real(file)->pMethods->xShmLock(real(file), offset, n, flags);
+}
+
+void wal_shm_barrier(sqlite3_file* file) {
+  real(file)->pMethods->xShmBarrier(real(file));
+}
+
+int wal_shm_unmap(sqlite3_file* file, int delete_flag) {
+  return real(file)->pMethods->xShmUnmap(real(file), delete_flag);
+}
+
+int wal_fetch(sqlite3_file* file, sqlite3_int64 offset, int amount, void** out) {
+  if (int rc = flush(file); rc != SQLITE_OK) return rc;
+  return real(file)->pMethods->xFetch(real(file), offset, amount, out);
+}
+
+int wal_unfetch(sqlite3_file* file, sqlite3_int64 offset, void* page) {
+  return real(file)->pMethods->xUnfetch(real(file), offset, page);
+}
+
+const sqlite3_io_methods kWalMethods = {
+    .iVersion = 3,
+    .xClose = wal_close,
+    .xRead = wal_read,
+    .xWrite = wal_write,
+    .xTruncate = wal_truncate,
+    .xSync = wal_sync,
+    .xFileSize = wal_file_size,
+    .xLock = wal_lock,
+    .xUnlock = wal_unlock,
+    .xCheckReservedLock = wal_check_reserved_lock,
+    .xFileControl = wal_file_control,
+    .xSectorSize = wal_sector_size,
+    .xDeviceCharacteristics = wal_device_characteristics,
+    .xShmMap = wal_shm_map,
+    .xShmLock = wal_shm_lock,
+    .xShmBarrier = wal_shm_barrier,
+    .xShmUnmap = wal_shm_unmap,
+    .xFetch = wal_fetch,
+    .xUnfetch = wal_unfetch,
+};
+
+int wal_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int* out_flags) {
+  if ((flags & SQLITE_OPEN_WAL) == 0) {
+    // Not a WAL: the wrapped VFS's file takes the whole allocation and its own methods.
+    return wrapped->xOpen(wrapped, name, file, flags, out_flags);
+  }
+  auto* f = new (file) WalFile{};
+  f->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(file) + kRealFileOffset);
+  int rc = wrapped->xOpen(wrapped, name, f->real, flags, out_flags);
+  if (rc != SQLITE_OK || f->real->pMethods == nullptr) {
+    f->~WalFile();
+    file->pMethods = nullptr;  // SQLite closes nothing that did not open
+    return rc != SQLITE_OK ? rc : SQLITE_CANTOPEN;
+  }
+  // The wrapped VFS's methods must have what kWalMethods forwards to.
+  if (f->real->pMethods->iVersion < 3) {
+    f->real->pMethods->xClose(f->real);
+    f->~WalFile();
+    file->pMethods = nullptr;
+    return SQLITE_CANTOPEN;
+  }
+  f->base.pMethods = &kWalMethods;
+  return SQLITE_OK;
+}
+
+const char* register_vfs() {
+  wrapped = sqlite3_vfs_find(nullptr);
+  // A copy of the default VFS (its pAppData too: the unix VFS reads its locking style there)
+  // with a larger file object and its own xOpen.
+  static sqlite3_vfs vfs = *wrapped;
+  vfs.pNext = nullptr;
+  vfs.zName = kName;
+  vfs.szOsFile = static_cast<int>(kRealFileOffset) + wrapped->szOsFile;
+  vfs.xOpen = wal_open;
+  // Should registering fail, the empty name opens connections on the default VFS.
+  if (sqlite3_vfs_register(&vfs, 0) != SQLITE_OK) return "";
+  return kName;
+}
+
+}  // namespace
+
+const char* vfs_name() {
+  static const char* name = register_vfs();
+  return name;
+}
+
+std::uint64_t wal_writes() {
+  return wal_write_calls.load(std::memory_order_relaxed);
+}
+
+}  // namespace kernel::wal_coalescing
