@@ -15,6 +15,7 @@
 #include <limits>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -292,6 +293,55 @@ TEST_SUITE("kernel") {
     CHECK(failed == 2);
     CHECK(succeeded == 4);
     CHECK(all_rows(*db) == std::vector<int>{1, 2, 4, 5});
+  }
+
+  TEST_CASE("[Database] a queued group takes savepoints only after one of its writes failed") {
+    mart::test::TempDir dir;
+    auto db = kernel::Database::open("t", dir.path() / "t.db");
+    db->write([](kernel::Connection& c) { c.exec("CREATE TABLE x (v INTEGER PRIMARY KEY)"); });
+    auto savepoints = std::make_shared<std::atomic<int>>(0);
+    db->with_writer([&](kernel::Connection& c) {
+      sqlite3_trace_v2(
+          c.raw().getHandle(), SQLITE_TRACE_STMT,
+          [](unsigned, void* counter, void*, void* sql) {
+            if (std::string_view(static_cast<const char*>(sql)).starts_with("SAVEPOINT")) {
+              ++*static_cast<std::atomic<int>*>(counter);
+            }
+            return 0;
+          },
+          savepoints.get());
+    });
+    std::atomic<int> runs{0};
+    std::atomic<int> failed{0};
+    auto done = [&](const std::exception_ptr& error) {
+      if (error) ++failed;
+    };
+    auto queue_group = [&](int first, int failing) {
+      queue_a_slow_write(*db, done);
+      for (int v = first; v < first + 4; ++v) {
+        db->write_queued(
+            [&, v, failing](kernel::Connection& c) {
+              ++runs;
+              insert_row(c, v);
+              if (v == failing) throw std::runtime_error("no");
+            },
+            done);
+      }
+      db->drain_queued();
+      db->write([](kernel::Connection& c) { c.exec("DELETE FROM x WHERE v = 1"); });
+    };
+
+    queue_group(10, 0);  // every write succeeds
+    CHECK(runs == 4);
+    CHECK(*savepoints == 0);
+    CHECK(failed == 0);
+
+    runs = 0;
+    queue_group(20, 21);  // the second write throws: the group is written again, in savepoints
+    CHECK(runs == 6);  // 20 and 21 until it threw, then all four
+    CHECK(*savepoints == 4);
+    CHECK(failed == 1);
+    CHECK(all_rows(*db) == std::vector<int>{10, 11, 12, 13, 20, 22, 23});
   }
 
   TEST_CASE("[Database] the request writer starts again after a drain; closing drains it") {

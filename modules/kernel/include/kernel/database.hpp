@@ -112,11 +112,13 @@ class Database {
   }
 
   // Like write(), but callers that arrive while another group is being written share one
-  // transaction (group commit): the first waiting caller runs every queued fn, each in its own
-  // savepoint, then commits once. A throwing fn undoes only its own effects and its exception
-  // reaches only its own caller; a failed BEGIN or COMMIT reaches every caller of the group.
-  // Each caller returns after the commit that holds its effects. fn may run on another caller's
-  // thread (with this thread's log ids): it must not rely on other thread-local state.
+  // transaction (group commit): the first waiting caller runs every queued fn, then commits
+  // once. A throwing fn undoes only its own effects and its exception reaches only its own
+  // caller: after a failure the group is written again with each fn in its own savepoint (ADR
+  // 0014), so an fn may run twice, and only its last run's effects are committed. A failed
+  // BEGIN or COMMIT reaches every caller of the group. Each caller returns after the commit that
+  // holds its effects. fn may run on another caller's thread (with this thread's log ids): it
+  // must not rely on other thread-local state.
   template <class F>
   decltype(auto) write_grouped(F&& fn) {
     using Result = decltype(fn(*writer_));
@@ -131,11 +133,11 @@ class Database {
   }
 
   // The asynchronous form of write_grouped(): queues fn for this database's request writer, a
-  // thread that writes everything queued meanwhile in one transaction (each fn in its own
-  // savepoint, one commit) and then, on that thread, calls each `done` with nullptr or with the
-  // exception its fn (or the group's BEGIN or COMMIT) threw. The caller's thread does not wait,
-  // so an HTTP I/O thread goes on reading requests while a group is written, and the next group
-  // holds all of them. fn runs with the caller's log ids.
+  // thread that writes everything queued meanwhile in one transaction (one commit; savepoints
+  // and a second run only after a failure, as there) and then, on that thread, calls each
+  // `done` with nullptr or with the exception its fn (or the group's BEGIN or COMMIT) threw. The
+  // caller's thread does not wait, so an HTTP I/O thread goes on reading requests while a group is
+  // written, and the next group holds all of them. fn runs with the caller's log ids.
   void write_queued(std::function<void(Connection&)> fn,
                     std::function<void(std::exception_ptr)> done);
   // Writes what is queued, then stops the request writer (write_queued starts it again). The
