@@ -338,7 +338,7 @@ TEST_SUITE("kernel") {
 
     runs = 0;
     queue_group(20, 21);  // the second write throws: the group is written again, in savepoints
-    CHECK(runs == 6);  // 20 and 21 until it threw, then all four
+    CHECK(runs == 6);     // 20 and 21 until it threw, then all four
     CHECK(*savepoints == 4);
     CHECK(failed == 1);
     CHECK(all_rows(*db) == std::vector<int>{10, 11, 12, 13, 20, 22, 23});
