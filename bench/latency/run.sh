@@ -20,7 +20,7 @@
 # full run writes its table, between the bench:latency markers; - for nowhere).
 # For alternating runs of two builds or settings at the same offered load: LATENCY_POST_MAX=N
 # and LATENCY_GET_MAX=N take these as the maxima (the closed-loop runs are skipped), and
-# LATENCY_GET=0 skips the GET levels.
+# LATENCY_GET=0 skips the GET levels, LATENCY_POST=0 the POST levels.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD_DIR=$(cd "${1:?usage: bench/latency/run.sh BUILD_DIR}" && pwd)
@@ -33,7 +33,8 @@ MAX_DURATION=${LATENCY_MAX_DURATION:-20}
 MART_ARGS=${LATENCY_MART_ARGS:-}
 RESULTS=${LATENCY_RESULTS:-$BUILD_DIR/bench-latency-results/$(date -u +%Y%m%dT%H%M%SZ)}
 # Only a full run writes its table into docs/benchmarks.md (LATENCY_DOC=- never).
-if [[ -n ${LATENCY_POST_MAX:-}${LATENCY_GET_MAX:-}${LATENCY_LEVELS:-} || ${LATENCY_GET:-1} == 0 ]]; then
+if [[ -n ${LATENCY_POST_MAX:-}${LATENCY_GET_MAX:-}${LATENCY_LEVELS:-} || ${LATENCY_GET:-1} == 0 ||
+      ${LATENCY_POST:-1} == 0 ]]; then
   DOC=${LATENCY_DOC:--}
 else
   DOC=${LATENCY_DOC:-$ROOT/docs/benchmarks.md}
@@ -137,7 +138,9 @@ PY
 
 # 3. The levels.
 : >"$RESULTS/levels.jsonl"
-for level in $LEVELS; do
+POST_LEVELS=$LEVELS
+[[ ${LATENCY_POST:-1} == 0 ]] && POST_LEVELS=
+for level in $POST_LEVELS; do
   rate=$((POST_MAX * level / 100))
   base=$(max_order_id)
   from_ms=$(($(date +%s%3N) + 200 + WARMUP * 1000))

@@ -59,6 +59,13 @@ struct PlainReader {
   sqlite3* db = nullptr;
 };
 
+// The file holds `rows` rows and passes SQLite's integrity check, read through the default VFS.
+void check_whole(const std::filesystem::path& file, int rows) {
+  PlainReader reader(file);
+  CHECK(reader.count() == rows);
+  CHECK(reader.text("PRAGMA integrity_check") == "ok");
+}
+
 std::int64_t wal_bytes(const std::filesystem::path& file) {
   auto wal = file;
   wal += "-wal";
@@ -102,9 +109,7 @@ TEST_CASE("a commit larger than the wrapped VFS's longest write is written in pi
   auto writes = kernel::wal_coalescing::wal_writes() - writes_before;
   CHECK(writes >= 20);
   CHECK(writes <= 40);
-  PlainReader reader(file);
-  CHECK(reader.count() == 2000);
-  CHECK(reader.text("PRAGMA integrity_check") == "ok");
+  check_whole(file, 2000);
 }
 
 TEST_CASE("a process that dies right after its commits returned keeps every one of them") {
@@ -123,9 +128,7 @@ TEST_CASE("a process that dies right after its commits returned keeps every one 
   int status = 0;
   REQUIRE(waitpid(child, &status, 0) == child);
   REQUIRE(WIFEXITED(status));
-  PlainReader reader(file);
-  CHECK(reader.count() == 150);
-  CHECK(reader.text("PRAGMA integrity_check") == "ok");
+  check_whole(file, 150);
 }
 
 TEST_CASE("frames of a rolled-back transaction that spilled do not survive or corrupt") {
@@ -151,7 +154,5 @@ TEST_CASE("frames of a rolled-back transaction that spilled do not survive or co
     PlainReader reader(file);
     CHECK(reader.count() == 30);
   }
-  PlainReader reader(file);
-  CHECK(reader.count() == 30);
-  CHECK(reader.text("PRAGMA integrity_check") == "ok");
+  check_whole(file, 30);
 }
