@@ -345,12 +345,11 @@ void Session::start_stream(kernel::Response response, ResponseContext context) {
       if (auto self = weak.lock()) self->do_stream_write();
     });
   });
-  serialize(response_, wire_);  // the head; the body follows as the producer writes it
+  // The producer starts before the head is sent (what it writes waits for the head): the event
+  // stream takes its starting point there, and a client that acts as soon as it has the head
+  // (places an order) must find what that caused in the stream. Asio may send the head within
+  // async_write itself.
   stream_writing_ = true;
-  stream_.expires_never();  // a stream is quiet as long as nothing happens; the channel bounds it
-  asio::async_write(stream_, asio::buffer(wire_),
-                    beast::bind_front_handler(&Session::on_stream_write, shared_from_this()));
-  watch_stream_reader();
   try {
     kernel::log::Scope scope(request_id_, current_.trace_id);
     start(channel_);
@@ -359,6 +358,11 @@ void Session::start_stream(kernel::Response response, ResponseContext context) {
                        request_id_);
     channel_->close();
   }
+  serialize(response_, wire_);  // the head; the body follows as the producer writes it
+  stream_.expires_never();  // a stream is quiet as long as nothing happens; the channel bounds it
+  asio::async_write(stream_, asio::buffer(wire_),
+                    beast::bind_front_handler(&Session::on_stream_write, shared_from_this()));
+  watch_stream_reader();
 }
 
 void Session::do_stream_write() {

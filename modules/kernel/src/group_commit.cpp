@@ -1,11 +1,15 @@
 // Group commit: write_grouped() and write_queued() share one transaction among the writes that
-// arrive while another group is being written (each write in its own savepoint, one COMMIT), so
-// a module's writers pay for one commit per group rather than one each.
+// arrive while another group is being written (one COMMIT; a savepoint per write only after a
+// failure), so a module's writers pay for one commit per group rather than one each.
 
 #include "group_commit.hpp"
 #include "kernel/thread_name.hpp"
 
 #include "kernel/log.hpp"
+
+#include <sqlite3.h>
+
+#include <stdexcept>
 
 namespace kernel {
 namespace {
@@ -119,6 +123,11 @@ void Database::write_group(const std::vector<GroupedWrite*>& group) {
       for (auto* write : group) {
         log::Scope scope(write->request_id, write->trace_id);
         write->fn(*writer_);
+        // SQLite ended the transaction itself (disk full, I/O error) and fn went on: what
+        // follows would commit statement by statement. The second pass tells who failed.
+        if (sqlite3_get_autocommit(writer_->raw().getHandle()) != 0) {
+          throw std::runtime_error("the group's transaction ended inside a write");
+        }
       }
       tx.commit();
       note_written();

@@ -18,6 +18,8 @@
 //   reader, checkpoint or recovery can see a frame that is not yet in the file;
 // - before anything else touches the file (read, sync, truncate, size, locks, file controls,
 //   close), and before a write that does not follow the buffered ones.
+// Only appends are buffered: a write below the end of what was appended (a page overwritten in
+// its own transaction, a header SQLite re-checksums at commit) goes through at once.
 // A process that dies with frames in the buffer loses only a transaction that had not committed,
 // as with SQLite's own writes. With synchronous=FULL, SQLite syncs the WAL at commit, and the
 // buffer is written before the sync.
@@ -40,6 +42,10 @@ struct WalFile {
   sqlite3_file* real;  // the wrapped VFS's file, in the same allocation after this struct
   std::vector<unsigned char> pending;
   sqlite3_int64 pending_offset = 0;
+  sqlite3_int64 log_end = 0;  // the end of what was appended since the log (re)started
+  // Without powersafe overwrite SQLite pads a commit to a sector and syncs in the middle of a
+  // frame, writing the rest after the sync: such a file is not buffered at all.
+  bool buffered = true;
   bool commit_header_written = false;  // the next write is the page of a commit frame
 };
 
@@ -73,19 +79,33 @@ bool is_commit_frame_header(const void* data, int amount) {
   return (bytes[4] | bytes[5] | bytes[6] | bytes[7]) != 0;
 }
 
+// Writes at once, after what is buffered.
+int write_through(WalFile& f, const void* data, int amount, sqlite3_int64 offset) {
+  if (int rc = flush(f); rc != SQLITE_OK) return rc;
+  wal_write_calls.fetch_add(1, std::memory_order_relaxed);
+  return f.real->pMethods->xWrite(f.real, data, amount, offset);
+}
+
 int wal_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset) {
   auto& f = wal(file);
   auto size = static_cast<std::size_t>(amount);
+  if (offset == 0) f.log_end = 0;  // SQLite writes the WAL's header as it starts the log again
+  if (!f.buffered) return write_through(f, data, amount, offset);
+  if (offset < f.log_end) {
+    // An overwrite, not an append: a page changed again after its transaction spilled it, or a
+    // frame header whose checksum SQLite rewrites at commit (walRewriteChecksums). The last of
+    // those is the commit frame's header, with nothing after it to flush it.
+    f.commit_header_written = false;
+    return write_through(f, data, amount, offset);
+  }
+  f.log_end = offset + amount;
   bool follows = f.pending_offset + static_cast<sqlite3_int64>(f.pending.size()) == offset;
   if (!f.pending.empty() && (!follows || f.pending.size() + size > kBufferBytes)) {
     if (int rc = flush(f); rc != SQLITE_OK) return rc;
   }
   bool ends_commit = f.commit_header_written;
   f.commit_header_written = is_commit_frame_header(data, amount);
-  if (size > kBufferBytes) {
-    wal_write_calls.fetch_add(1, std::memory_order_relaxed);
-    return f.real->pMethods->xWrite(f.real, data, amount, offset);
-  }
+  if (size > kBufferBytes) return write_through(f, data, amount, offset);
   if (f.pending.empty()) {
     if (f.pending.capacity() == 0) f.pending.reserve(kBufferBytes);
     f.pending_offset = offset;
@@ -219,6 +239,8 @@ int wal_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags,
     file->pMethods = nullptr;
     return SQLITE_CANTOPEN;
   }
+  f->buffered =
+      (f->real->pMethods->xDeviceCharacteristics(f->real) & SQLITE_IOCAP_POWERSAFE_OVERWRITE) != 0;
   f->base.pMethods = &kWalMethods;
   return SQLITE_OK;
 }

@@ -408,8 +408,9 @@ TEST_SUITE("kernel") {
     };
     // Without the catch-up the writes leave about 340 MB of WAL. With it, catch-ups of 1 MB each,
     // plus what comes in while the checkpointing thread waits for a CPU or a slow fsync: 20-30 MB
-    // on an idle machine, up to 98 MB seen while the whole test suite ran in parallel.
-    constexpr std::uintmax_t kBound = 160 << 20;
+    // on an idle machine; while the whole test suite ran in parallel, up to 98 MB, and 178 MB
+    // once commits became quicker (one write per commit, #18).
+    constexpr std::uintmax_t kBound = 240 << 20;
     CHECK(wal_bytes_after_busy_writes(256) < kBound);
     // Without the catch-up, the same writes leave a WAL many times that size (so the check above
     // can fail).

@@ -131,6 +131,31 @@ TEST_CASE("a process that dies right after its commits returned keeps every one 
   check_whole(file, 150);
 }
 
+TEST_CASE("a spilled transaction whose frames SQLite re-checksums at commit survives a crash") {
+  // A page changed again after it spilled is overwritten in its frame, and at commit SQLite
+  // rewrites the checksums from there on: its last write is the commit frame's header again.
+  mart::test::TempDir dir;
+  auto file = dir.path() / "x.db";
+  pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    auto db = kernel::Database::open("x", file, {});
+    create_table(*db);
+    db->with_writer([](kernel::Connection& c) { c.exec("PRAGMA cache_size=8"); });
+    db->write([](kernel::Connection& c) {
+      insert_rows(c, 0, 400);
+      c.exec("UPDATE x SET blob = zeroblob(1000) WHERE v < 20");
+    });
+    _exit(0);  // right after COMMIT returned
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  check_whole(file, 400);
+  PlainReader reader(file);
+  CHECK(reader.text("SELECT COUNT(*) FROM x WHERE length(blob) = 1000") == "20");
+}
+
 TEST_CASE("frames of a rolled-back transaction that spilled do not survive or corrupt") {
   mart::test::TempDir dir;
   auto file = dir.path() / "x.db";
