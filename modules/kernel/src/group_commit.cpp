@@ -113,37 +113,35 @@ void Database::run_grouped(const std::function<void(Connection&)>& fn) {
 }
 
 void Database::write_group(const std::vector<GroupedWrite*>& group) {
-  if (group.size() > 1) {
-    // Nearly every group succeeds whole: first without a savepoint per write (two statements
-    // and a statement journal each); after a failure, the group is written again below with
-    // them, which tells each write's failure apart (ADR 0014, as for delivery batches). So a
-    // queued fn may run twice; only its last run's effects are committed.
-    try {
-      Transaction tx(*writer_, commit_seconds_);
-      for (auto* write : group) {
-        log::Scope scope(write->request_id, write->trace_id);
-        write->fn(*writer_);
-        // SQLite ended the transaction itself (disk full, I/O error) and fn went on: what
-        // follows would commit statement by statement. The second pass tells who failed.
-        if (sqlite3_get_autocommit(writer_->raw().getHandle()) != 0) {
-          throw std::runtime_error("the group's transaction ended inside a write");
-        }
+  // Nearly every group succeeds whole: first without a savepoint per write (two statements and
+  // a statement journal each). After a failure a group of several is written again with them,
+  // which tells each write's failure apart (ADR 0014, as for delivery batches), so a queued fn
+  // may run twice; only its last run's effects are committed.
+  try {
+    Transaction tx(*writer_, commit_seconds_);
+    for (auto* write : group) {
+      log::Scope scope(write->request_id, write->trace_id);
+      write->fn(*writer_);
+      // SQLite ended the transaction itself (disk full, I/O error) and fn went on: what follows
+      // would commit statement by statement. The second pass tells who failed.
+      if (group.size() > 1 && sqlite3_get_autocommit(writer_->raw().getHandle()) != 0) {
+        throw std::runtime_error("the group's transaction ended inside a write");
       }
-      tx.commit();
-      note_written();
+    }
+    tx.commit();
+    note_written();
+    return;
+  } catch (...) {
+    // Rolled back by the Transaction. A lone write's failure (or BEGIN's, or COMMIT's) is its own.
+    if (group.size() == 1) {
+      group.front()->error = as_storage_failure(std::current_exception());
       return;
-    } catch (...) {
-      // Rolled back by the Transaction; written again with savepoints.
     }
   }
   try {
     Transaction tx(*writer_, commit_seconds_);
     for (auto* write : group) {
       log::Scope scope(write->request_id, write->trace_id);
-      if (group.size() == 1) {
-        write->fn(*writer_);  // alone: its exception rolls back the whole transaction
-        continue;
-      }
       writer_->prepare(kGroupSavepoint).exec();
       try {
         write->fn(*writer_);
@@ -167,10 +165,10 @@ void Database::write_group(const std::vector<GroupedWrite*>& group) {
     tx.commit();
     note_written();
   } catch (...) {
-    // BEGIN, COMMIT, a lone write or a savepoint failed: nothing of the group was committed.
+    // BEGIN, COMMIT or a savepoint failed: nothing of the group was committed.
     auto error = as_storage_failure(std::current_exception());
     for (auto* write : group) {
-      if (!write->error || group.size() == 1) write->error = error;
+      if (!write->error) write->error = error;
     }
   }
 }

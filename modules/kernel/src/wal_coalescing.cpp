@@ -4,7 +4,6 @@
 
 #include <atomic>
 #include <cstddef>
-#include <cstring>
 #include <new>
 #include <vector>
 
@@ -123,100 +122,41 @@ int wal_close(sqlite3_file* file) {
   return flushed != SQLITE_OK ? flushed : rc;
 }
 
-int wal_read(sqlite3_file* file, void* data, int amount, sqlite3_int64 offset) {
+// A method of the wrapped file, called as it is.
+template <auto Method, class Result, class... Args>
+Result forward(sqlite3_file* file, Args... args) {
+  return (real(file)->pMethods->*Method)(real(file), args...);
+}
+
+// The same after the buffer is written: for what reads, syncs, sizes, locks or controls the file.
+template <auto Method, class... Args>
+int flush_then(sqlite3_file* file, Args... args) {
   if (int rc = flush(file); rc != SQLITE_OK) return rc;
-  return real(file)->pMethods->xRead(real(file), data, amount, offset);
+  return forward<Method, int>(file, args...);
 }
 
-int wal_truncate(sqlite3_file* file, sqlite3_int64 size) {
-  if (int rc = flush(file); rc != SQLITE_OK) return rc;
-  return real(file)->pMethods->xTruncate(real(file), size);
-}
-
-int wal_sync(sqlite3_file* file, int flags) {
-  if (int rc = flush(file); rc != SQLITE_OK) return rc;
-  return real(file)->pMethods->xSync(real(file), flags);
-}
-
-int wal_file_size(sqlite3_file* file, sqlite3_int64* size) {
-  if (int rc = flush(file); rc != SQLITE_OK) return rc;
-  return real(file)->pMethods->xFileSize(real(file), size);
-}
-
-int wal_lock(sqlite3_file* file, int level) {
-  if (int rc = flush(file); rc != SQLITE_OK) return rc;
-  return real(file)->pMethods->xLock(real(file), level);
-}
-
-int wal_unlock(sqlite3_file* file, int level) {
-  if (int rc = flush(file); rc != SQLITE_OK) return rc;
-  return real(file)->pMethods->xUnlock(real(file), level);
-}
-
-int wal_check_reserved_lock(sqlite3_file* file, int* out) {
-  return real(file)->pMethods->xCheckReservedLock(real(file), out);
-}
-
-int wal_file_control(sqlite3_file* file, int op, void* arg) {
-  if (int rc = flush(file); rc != SQLITE_OK) return rc;
-  return real(file)->pMethods->xFileControl(real(file), op, arg);
-}
-
-int wal_sector_size(sqlite3_file* file) {
-  return real(file)->pMethods->xSectorSize(real(file));
-}
-
-int wal_device_characteristics(sqlite3_file* file) {
-  return real(file)->pMethods->xDeviceCharacteristics(real(file));
-}
-
-// SQLite keeps the shared memory on the database file, not the WAL; these only forward.
-int wal_shm_map(sqlite3_file* file, int page, int page_size, int extend, void volatile** out) {
-  return real(file)->pMethods->xShmMap(real(file), page, page_size, extend, out);
-}
-
-int wal_shm_lock(sqlite3_file* file, int offset, int n, int flags) {
-  if (int rc = flush(file); rc != SQLITE_OK) return rc;
-  return real(file)->pMethods->xShmLock(real(file), offset, n, flags);
-}
-
-void wal_shm_barrier(sqlite3_file* file) {
-  real(file)->pMethods->xShmBarrier(real(file));
-}
-
-int wal_shm_unmap(sqlite3_file* file, int delete_flag) {
-  return real(file)->pMethods->xShmUnmap(real(file), delete_flag);
-}
-
-int wal_fetch(sqlite3_file* file, sqlite3_int64 offset, int amount, void** out) {
-  if (int rc = flush(file); rc != SQLITE_OK) return rc;
-  return real(file)->pMethods->xFetch(real(file), offset, amount, out);
-}
-
-int wal_unfetch(sqlite3_file* file, sqlite3_int64 offset, void* page) {
-  return real(file)->pMethods->xUnfetch(real(file), offset, page);
-}
-
+// SQLite keeps the shared memory on the database file, not the WAL: the xShm methods are only
+// forwarded.
 const sqlite3_io_methods kWalMethods = {
     .iVersion = 3,
     .xClose = wal_close,
-    .xRead = wal_read,
+    .xRead = flush_then<&sqlite3_io_methods::xRead>,
     .xWrite = wal_write,
-    .xTruncate = wal_truncate,
-    .xSync = wal_sync,
-    .xFileSize = wal_file_size,
-    .xLock = wal_lock,
-    .xUnlock = wal_unlock,
-    .xCheckReservedLock = wal_check_reserved_lock,
-    .xFileControl = wal_file_control,
-    .xSectorSize = wal_sector_size,
-    .xDeviceCharacteristics = wal_device_characteristics,
-    .xShmMap = wal_shm_map,
-    .xShmLock = wal_shm_lock,
-    .xShmBarrier = wal_shm_barrier,
-    .xShmUnmap = wal_shm_unmap,
-    .xFetch = wal_fetch,
-    .xUnfetch = wal_unfetch,
+    .xTruncate = flush_then<&sqlite3_io_methods::xTruncate>,
+    .xSync = flush_then<&sqlite3_io_methods::xSync>,
+    .xFileSize = flush_then<&sqlite3_io_methods::xFileSize>,
+    .xLock = flush_then<&sqlite3_io_methods::xLock>,
+    .xUnlock = flush_then<&sqlite3_io_methods::xUnlock>,
+    .xCheckReservedLock = forward<&sqlite3_io_methods::xCheckReservedLock>,
+    .xFileControl = flush_then<&sqlite3_io_methods::xFileControl>,
+    .xSectorSize = forward<&sqlite3_io_methods::xSectorSize>,
+    .xDeviceCharacteristics = forward<&sqlite3_io_methods::xDeviceCharacteristics>,
+    .xShmMap = forward<&sqlite3_io_methods::xShmMap>,
+    .xShmLock = forward<&sqlite3_io_methods::xShmLock>,
+    .xShmBarrier = forward<&sqlite3_io_methods::xShmBarrier>,
+    .xShmUnmap = forward<&sqlite3_io_methods::xShmUnmap>,
+    .xFetch = flush_then<&sqlite3_io_methods::xFetch>,
+    .xUnfetch = forward<&sqlite3_io_methods::xUnfetch>,
 };
 
 int wal_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int* out_flags) {

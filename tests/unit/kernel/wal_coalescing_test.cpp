@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 namespace {
@@ -66,6 +67,29 @@ void check_whole(const std::filesystem::path& file, int rows) {
   CHECK(reader.text("PRAGMA integrity_check") == "ok");
 }
 
+// Runs `work` on a database of its own in a child process that then ends without closing
+// anything (no destructor, no close: whatever a buffer still held is lost), as a crash right after
+// its last COMMIT returned would.
+void in_child_that_dies(const std::filesystem::path& file,
+                        const std::function<void(kernel::Database&)>& work) {
+  pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    try {
+      auto db = kernel::Database::open("x", file, {});
+      create_table(*db);
+      work(*db);
+      _exit(0);  // here, while `db` is still open
+    } catch (...) {
+      _exit(1);  // not into the test runner, which the child shares
+    }
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+}
+
 std::int64_t wal_bytes(const std::filesystem::path& file) {
   auto wal = file;
   wal += "-wal";
@@ -115,19 +139,11 @@ TEST_CASE("a commit larger than the wrapped VFS's longest write is written in pi
 TEST_CASE("a process that dies right after its commits returned keeps every one of them") {
   mart::test::TempDir dir;
   auto file = dir.path() / "x.db";
-  pid_t child = fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    auto db = kernel::Database::open("x", file, {});
-    create_table(*db);
-    for (int i = 0; i < 50; ++i)
-      db->write([&](kernel::Connection& c) { insert_rows(c, i * 3, 3); });
-    // No destructor, no close: whatever a buffer still held would be lost here.
-    _exit(0);
-  }
-  int status = 0;
-  REQUIRE(waitpid(child, &status, 0) == child);
-  REQUIRE(WIFEXITED(status));
+  in_child_that_dies(file, [](kernel::Database& db) {
+    for (int i = 0; i < 50; ++i) {
+      db.write([&](kernel::Connection& c) { insert_rows(c, i * 3, 3); });
+    }
+  });
   check_whole(file, 150);
 }
 
@@ -136,21 +152,13 @@ TEST_CASE("a spilled transaction whose frames SQLite re-checksums at commit surv
   // rewrites the checksums from there on: its last write is the commit frame's header again.
   mart::test::TempDir dir;
   auto file = dir.path() / "x.db";
-  pid_t child = fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    auto db = kernel::Database::open("x", file, {});
-    create_table(*db);
-    db->with_writer([](kernel::Connection& c) { c.exec("PRAGMA cache_size=8"); });
-    db->write([](kernel::Connection& c) {
+  in_child_that_dies(file, [](kernel::Database& db) {
+    db.with_writer([](kernel::Connection& c) { c.exec("PRAGMA cache_size=8"); });
+    db.write([](kernel::Connection& c) {
       insert_rows(c, 0, 400);
       c.exec("UPDATE x SET blob = zeroblob(1000) WHERE v < 20");
     });
-    _exit(0);  // right after COMMIT returned
-  }
-  int status = 0;
-  REQUIRE(waitpid(child, &status, 0) == child);
-  REQUIRE(WIFEXITED(status));
+  });
   check_whole(file, 400);
   PlainReader reader(file);
   CHECK(reader.text("SELECT COUNT(*) FROM x WHERE length(blob) = 1000") == "20");
