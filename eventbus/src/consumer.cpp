@@ -198,6 +198,11 @@ std::size_t Consumer::call_outside(const std::vector<Envelope>& batch, BatchCall
     }
   }
   if (candidates.empty()) return limit;
+  // The checks below and the calls' own reads share one read transaction: one WAL read lock
+  // per batch, not one per event. Nothing they read changes meanwhile: only this thread writes
+  // the inbox and the parked rows, and an outside subscriber records its outcomes only in the
+  // batch's transaction, which begins after the scope ends.
+  kernel::Database::ReadScope reads(*db_);
   // Handled already (a redelivery), or held back by an earlier failure of its key: the
   // transaction skips or parks it, so no call. Only this thread writes these rows.
   db_->read([&](kernel::Connection& c) {
@@ -240,6 +245,7 @@ void Consumer::call_outside_due(std::int64_t now, std::map<std::int64_t, Called>
     Envelope event;
   };
   std::vector<Due> due;
+  kernel::Database::ReadScope reads(*db_);  // one read transaction, as in call_outside
   db_->read([&](kernel::Connection& c) {
     std::set<std::pair<std::string, std::string>> seen;
     auto& select = c.prepare(sql::kPendingBatch);

@@ -21,7 +21,8 @@ using RawHandler = std::function<void(HandlerContext&)>;
 
 // A subscriber that calls the outside world (a payment provider, a webhook) works in two steps:
 // `call` runs with no transaction open and no write lock held (it may read its module's database
-// through db.read) and makes the outside call; the RawHandler it returns records the outcome in
+// through db.read: the calls of one batch share one read transaction, begun after the previous
+// batch committed) and makes the outside call; the RawHandler it returns records the outcome in
 // a short transaction, together with the inbox row. A call that throws fails the delivery (it is
 // retried per OutsideRetry). A crash between the two steps makes the call again: the outside
 // party must accept a repeat (an idempotency key, a receiver that tolerates duplicates).

@@ -301,21 +301,62 @@ void Database::Transaction::commit() {
   }
 }
 
-Database::Lease::Lease(Database& db) : db_(db) {
+std::unique_ptr<Connection> Database::take_reader() {
   {
-    std::lock_guard lock(db_.pool_mutex_);
-    if (!db_.readers_.empty()) {
-      connection_ = std::move(db_.readers_.back());
-      db_.readers_.pop_back();
+    std::lock_guard lock(pool_mutex_);
+    if (!readers_.empty()) {
+      auto connection = std::move(readers_.back());
+      readers_.pop_back();
+      return connection;
     }
   }
-  if (!connection_) connection_ = db_.connect(true);
+  return connect(true);
 }
 
-Database::Lease::~Lease() {
-  connection_->reset_statements();
-  std::lock_guard lock(db_.pool_mutex_);
-  db_.readers_.push_back(std::move(connection_));
+void Database::return_reader(std::unique_ptr<Connection> connection) {
+  connection->reset_statements();
+  std::lock_guard lock(pool_mutex_);
+  readers_.push_back(std::move(connection));
+}
+
+namespace {
+
+constexpr const char* kBeginDeferred = "BEGIN";
+thread_local Database::ReadScope* t_read_scope = nullptr;
+
+}  // namespace
+
+Database::ReadScope::ReadScope(Database& db) : db_(db), outer_(t_read_scope) {
+  if (db_.in_memory_) return;
+  connection_ = db_.take_reader();
+  try {
+    connection_->prepare(kBeginDeferred).exec();  // the snapshot begins at the first read
+  } catch (...) {
+    db_.return_reader(std::move(connection_));
+    throw;
+  }
+  t_read_scope = this;
+}
+
+Database::ReadScope::~ReadScope() {
+  if (!connection_) return;
+  t_read_scope = outer_;
+  try {
+    connection_->reset_statements();
+    connection_->prepare(kCommit).exec();  // ends a read transaction: nothing to write
+  } catch (const SQLite::Exception&) {
+    // A failed read may have ended the transaction already.
+  }
+  // A connection still inside the transaction would hold its snapshot open in the pool.
+  if (sqlite3_get_autocommit(connection_->raw().getHandle()) == 0) return;
+  db_.return_reader(std::move(connection_));
+}
+
+Connection* Database::ReadScope::connection_for(const Database* db) {
+  for (auto* scope = t_read_scope; scope; scope = scope->outer_) {
+    if (&scope->db_ == db) return scope->connection_.get();
+  }
+  return nullptr;
 }
 
 Database::~Database() {

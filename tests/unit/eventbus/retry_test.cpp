@@ -1,8 +1,12 @@
 #include "test_events.hpp"
 
+#include "bus_database.hpp"
 #include "recording_bus.hpp"
+#include "temp_dir.hpp"
 
 #include <doctest/doctest.h>
+
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <future>
@@ -280,6 +284,42 @@ TEST_SUITE("eventbus") {
     CHECK(outside.seen_at_call[2] == std::vector<Seen>{{"a", 1}, {"b", 1}});
     rb.run_until_idle();  // handled: never called again
     CHECK(outside.calls == 3);
+  }
+
+  TEST_CASE("[Bus] the outside calls of a batch read in one transaction begun after the last") {
+    mart::test::TempDir dir;  // files: an in-memory database has no reader connections
+    auto db_alpha = mart::test::bus_database("alpha", dir.path());
+    auto db_beta = mart::test::bus_database("beta", dir.path());
+    create_seen_table(*db_beta);
+    eventbus::Bus bus;
+    bus.attach("alpha", db_alpha);
+    std::vector<bool> in_transaction;
+    std::vector<std::vector<Seen>> seen_at_call;
+    bus.attach("beta", db_beta)
+        .subscribe_outside<ThingHappened>(
+            "beta.outside",
+            [&](const ThingHappened& e, const eventbus::Envelope&, kernel::Database& db) {
+              in_transaction.push_back(db.read([](kernel::Connection& c) {
+                return sqlite3_get_autocommit(c.raw().getHandle()) == 0;
+              }));
+              seen_at_call.push_back(all_seen(db));
+              return eventbus::RawHandler(
+                  [e](eventbus::HandlerContext& ctx) { record_seen(ctx.tx.db(), e); });
+            },
+            {});
+    auto& alpha = *bus.find("alpha");
+    publish(alpha, "a", 1);
+    publish(alpha, "b", 1);
+    publish(alpha, "a", 2);  // same key: its call waits for the next batch
+    bus.run_until_idle();
+    CHECK(in_transaction == std::vector<bool>{true, true, true});
+    REQUIRE(seen_at_call.size() == 3);
+    CHECK(seen_at_call[1].empty());  // the first batch's snapshot
+    CHECK(seen_at_call[2] == std::vector<Seen>{{"a", 1}, {"b", 1}});
+    CHECK(all_seen(*db_beta) == std::vector<Seen>{{"a", 1}, {"b", 1}, {"a", 2}});
+    db_beta->read([](kernel::Connection& c) {  // the pooled connection left no snapshot open
+      CHECK(sqlite3_get_autocommit(c.raw().getHandle()) != 0);
+    });
   }
 
   TEST_CASE("[Bus] an outside subscriber rides out a 10-minute outage without a dead letter") {

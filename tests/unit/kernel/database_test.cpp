@@ -143,6 +143,49 @@ TEST_SUITE("kernel") {
     CHECK(sum == 2);
   }
 
+  TEST_CASE("[Database] reads in a read scope share one connection and one snapshot") {
+    mart::test::TempDir dir;
+    auto db = kernel::Database::open("t", dir.path() / "t.db");
+    db->write([](kernel::Connection& c) {
+      c.exec("CREATE TABLE x (v INTEGER)");
+      insert_row(c, 1);
+    });
+    auto connection_of_a_read = [&] { return db->read([](kernel::Connection& c) { return &c; }); };
+    {
+      kernel::Database::ReadScope scope(*db);
+      auto* first = connection_of_a_read();
+      CHECK(count_rows(*db) == 1);
+      db->write([](kernel::Connection& c) { insert_row(c, 2); });
+      CHECK(count_rows(*db) == 1);  // the snapshot of the scope's first read
+      CHECK(connection_of_a_read() == first);
+      std::thread other([&] { CHECK(count_rows(*db) == 2); });  // scopes are per thread
+      other.join();
+      auto in_transaction = db->read(
+          [](kernel::Connection& c) { return sqlite3_get_autocommit(c.raw().getHandle()) == 0; });
+      CHECK(in_transaction);
+    }
+    CHECK(count_rows(*db) == 2);
+    db->read([](kernel::Connection& c) {
+      CHECK(sqlite3_get_autocommit(c.raw().getHandle()) != 0);  // back in the pool, ended
+    });
+  }
+
+  TEST_CASE("[Database] a read scope of one database leaves another's reads alone") {
+    mart::test::TempDir dir;
+    auto a = kernel::Database::open("a", dir.path() / "a.db");
+    auto b = kernel::Database::open("b", dir.path() / "b.db");
+    for (auto* db : {a.get(), b.get()}) {
+      db->write([](kernel::Connection& c) { c.exec("CREATE TABLE x (v INTEGER)"); });
+    }
+    kernel::Database::ReadScope scope(*a);
+    CHECK(count_rows(*a) == 0);
+    CHECK(count_rows(*b) == 0);
+    a->write([](kernel::Connection& c) { insert_row(c, 1); });
+    b->write([](kernel::Connection& c) { insert_row(c, 1); });
+    CHECK(count_rows(*a) == 0);
+    CHECK(count_rows(*b) == 1);
+  }
+
   TEST_CASE("[Database] a cached statement whose last step failed serves its next use") {
     mart::test::TempDir dir;
     auto db = kernel::Database::open("t", dir.path() / "t.db");
