@@ -96,6 +96,7 @@ bench: deps
 	cmake --build build/release -j $(JOBS)
 	bench/run.sh build/release
 	bench/orders/run.sh build/release
+	bench/orders/sag.sh build/release
 	bench/latency/run.sh build/release
 	bench/kafka/run.sh build/release
 

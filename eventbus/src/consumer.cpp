@@ -198,10 +198,11 @@ std::size_t Consumer::call_outside(const std::vector<Envelope>& batch, BatchCall
     }
   }
   if (candidates.empty()) return limit;
-  // The checks below and the calls' own reads share one read transaction: one WAL read lock
-  // per batch, not one per event. Nothing they read changes meanwhile: only this thread writes
-  // the inbox and the parked rows, and an outside subscriber records its outcomes only in the
-  // batch's transaction, which begins after the scope ends.
+  // The checks below and the calls' own reads share one read transaction (one snapshot, one WAL
+  // read lock per batch, not one per statement). What they read is a hint taken before the
+  // calls, as each read was before: the batch's transaction checks the inbox and the parked
+  // keys again, and handlers check their rows again, so a write another thread commits
+  // meanwhile (an operator's replay, a refund) is seen there.
   kernel::Database::ReadScope reads(*db_);
   // Handled already (a redelivery), or held back by an earlier failure of its key: the
   // transaction skips or parks it, so no call. Only this thread writes these rows.

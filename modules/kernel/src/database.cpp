@@ -13,6 +13,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <cassert>
 #include <chrono>
 
 namespace kernel {
@@ -315,6 +316,9 @@ std::unique_ptr<Connection> Database::take_reader() {
 
 void Database::return_reader(std::unique_ptr<Connection> connection) {
   connection->reset_statements();
+  // One left inside a transaction (a read scope whose COMMIT failed, or a caller's own BEGIN)
+  // would hand its old snapshot to every later reader: closed instead of pooled.
+  if (sqlite3_get_autocommit(connection->raw().getHandle()) == 0) return;
   std::lock_guard lock(pool_mutex_);
   readers_.push_back(std::move(connection));
 }
@@ -340,15 +344,14 @@ Database::ReadScope::ReadScope(Database& db) : db_(db), outer_(t_read_scope) {
 
 Database::ReadScope::~ReadScope() {
   if (!connection_) return;
+  assert(t_read_scope == this && "read scopes end in the reverse order of their start");
   t_read_scope = outer_;
   try {
     connection_->reset_statements();
     connection_->prepare(kCommit).exec();  // ends a read transaction: nothing to write
   } catch (const SQLite::Exception&) {
-    // A failed read may have ended the transaction already.
+    // A failed read may have ended the transaction already; return_reader checks.
   }
-  // A connection still inside the transaction would hold its snapshot open in the pool.
-  if (sqlite3_get_autocommit(connection_->raw().getHandle()) == 0) return;
   db_.return_reader(std::move(connection_));
 }
 

@@ -151,9 +151,10 @@ TEST_SUITE("kernel") {
       insert_row(c, 1);
     });
     auto connection_of_a_read = [&] { return db->read([](kernel::Connection& c) { return &c; }); };
+    kernel::Connection* first = nullptr;
     {
       kernel::Database::ReadScope scope(*db);
-      auto* first = connection_of_a_read();
+      first = connection_of_a_read();
       CHECK(count_rows(*db) == 1);
       db->write([](kernel::Connection& c) { insert_row(c, 2); });
       CHECK(count_rows(*db) == 1);  // the snapshot of the scope's first read
@@ -165,9 +166,38 @@ TEST_SUITE("kernel") {
       CHECK(in_transaction);
     }
     CHECK(count_rows(*db) == 2);
+    CHECK(connection_of_a_read() == first);  // back in the pool (the last returned goes first)...
     db->read([](kernel::Connection& c) {
-      CHECK(sqlite3_get_autocommit(c.raw().getHandle()) != 0);  // back in the pool, ended
+      CHECK(sqlite3_get_autocommit(c.raw().getHandle()) != 0);  // ...with its transaction ended
     });
+  }
+
+  TEST_CASE("[Database] read scopes nest: the innermost of a database serves its reads") {
+    mart::test::TempDir dir;
+    auto a = kernel::Database::open("a", dir.path() / "a.db");
+    auto b = kernel::Database::open("b", dir.path() / "b.db");
+    for (auto* db : {a.get(), b.get()}) {
+      db->write([](kernel::Connection& c) { c.exec("CREATE TABLE x (v INTEGER)"); });
+    }
+    kernel::Database::ReadScope outer(*a);
+    CHECK(count_rows(*a) == 0);
+    a->write([](kernel::Connection& c) { insert_row(c, 1); });
+    {
+      kernel::Database::ReadScope inner(*a);
+      CHECK(count_rows(*a) == 1);  // the inner scope's own, later snapshot
+      kernel::Database::ReadScope of_b(*b);
+      CHECK(count_rows(*a) == 1);  // a scope of another database is passed over
+      CHECK(count_rows(*b) == 0);
+    }
+    CHECK(count_rows(*a) == 0);  // the outer scope's snapshot again
+  }
+
+  TEST_CASE("[Database] a read scope of an in-memory database changes nothing") {
+    auto db = kernel::Database::open_in_memory("t");
+    db->write([](kernel::Connection& c) { c.exec("CREATE TABLE x (v INTEGER)"); });
+    kernel::Database::ReadScope scope(*db);
+    db->write([](kernel::Connection& c) { insert_row(c, 1); });
+    CHECK(count_rows(*db) == 1);  // readers share the writer: no snapshot to keep
   }
 
   TEST_CASE("[Database] a read scope of one database leaves another's reads alone") {
