@@ -295,9 +295,12 @@ thread_sched "$MART_PID" >"$RESULTS/sched-start.txt"
 WRK_START_MS=$(now_ms)
 sampler &
 HELPER_PIDS+=($!)
-# mart's CPU, system calls and bytes written every 5 s, with a machine-speed probe (minutes.py).
-python3 "$HERE/proc_sampler.py" "$MART_PID" "$RESULTS/proc-samples.txt" 5 &
-HELPER_PIDS+=($!)
+# mart's CPU, system calls and bytes written every 5 s, with a machine-speed probe, for
+# minutes.py --per-minute: only in runs of whole minutes (the probe takes a little CPU).
+if ((DURATION >= 120)); then
+  python3 "$HERE/proc_sampler.py" "$MART_PID" "$RESULTS/proc-samples.txt" 5 &
+  HELPER_PIDS+=($!)
+fi
 if ((PERF_SECONDS > 0)) && command -v perf >/dev/null; then
   perf record -F 497 -g -p "$MART_PID" -o "$RESULTS/perf.data" -D 8000 -- sleep $((PERF_SECONDS + 8)) \
     >"$RESULTS/perf-record.txt" 2>&1 &

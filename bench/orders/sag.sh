@@ -59,16 +59,12 @@ EOF
 )
 echo "$SECTION"
 if [[ $DOC != - ]]; then
-  python3 - "$DOC" "$SECTION" <<'PY'
+  python3 - "$ROOT/bench/orders" "$DOC" "$SECTION" <<'PY'
 import pathlib, sys
-path, section = pathlib.Path(sys.argv[1]), sys.argv[2]
-text = path.read_text()
+sys.path.insert(0, sys.argv[1])
+from report import write_doc  # the order benchmark's: the same markers, another name
 begin, end = "<!-- bench:sag:begin -->", "<!-- bench:sag:end -->"
-if begin not in text or end not in text:
-    sys.exit(f"{path}: no {begin} … {end} markers")
-head, rest = text.split(begin, 1)
-_, tail = rest.split(end, 1)
-path.write_text(f"{head}{begin}\n{section}\n{end}{tail}")
+write_doc(pathlib.Path(sys.argv[2]), f"{begin}\n{sys.argv[3]}\n{end}\n", begin, end)
 PY
   echo "[sag] section written to $DOC" >&2
 fi

@@ -205,7 +205,7 @@ std::size_t Consumer::call_outside(const std::vector<Envelope>& batch, BatchCall
   // meanwhile (an operator's replay, a refund) is seen there.
   kernel::Database::ReadScope reads(*db_);
   // Handled already (a redelivery), or held back by an earlier failure of its key: the
-  // transaction skips or parks it, so no call. Only this thread writes these rows.
+  // transaction skips or parks it, so no call.
   db_->read([&](kernel::Connection& c) {
     for (auto& candidate : candidates) {
       const auto& event = batch[candidate.index];

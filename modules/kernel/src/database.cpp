@@ -35,6 +35,7 @@ void configure_sqlite_once() {
 // Prepared once per connection (Connection::prepare caches by address), not parsed per
 // transaction as sqlite3_exec would.
 constexpr const char* kBeginImmediate = "BEGIN IMMEDIATE";
+constexpr const char* kBeginDeferred = "BEGIN";  // a read scope's: its snapshot starts at a read
 constexpr const char* kCommit = "COMMIT";
 constexpr const char* kRollback = "ROLLBACK";
 
@@ -325,7 +326,6 @@ void Database::return_reader(std::unique_ptr<Connection> connection) {
 
 namespace {
 
-constexpr const char* kBeginDeferred = "BEGIN";
 thread_local Database::ReadScope* t_read_scope = nullptr;
 
 }  // namespace
@@ -334,7 +334,7 @@ Database::ReadScope::ReadScope(Database& db) : db_(db), outer_(t_read_scope) {
   if (db_.in_memory_) return;
   connection_ = db_.take_reader();
   try {
-    connection_->prepare(kBeginDeferred).exec();  // the snapshot begins at the first read
+    connection_->prepare(kBeginDeferred).exec();
   } catch (...) {
     db_.return_reader(std::move(connection_));
     throw;
