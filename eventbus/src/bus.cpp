@@ -126,7 +126,7 @@ void Bus::start() {
 void Bus::stop() {
   if (!impl_->running.exchange(false)) return;
   impl_->stopping = true;
-  for (auto& [name, worker] : impl_->workers) impl_->wake(*worker);
+  for (auto& [name, worker] : impl_->workers) impl_->interrupt(*worker);
   for (auto& [name, worker] : impl_->workers) {
     if (worker->thread.joinable()) worker->thread.join();
   }

@@ -31,6 +31,9 @@ struct Bus::Impl {
     std::mutex mutex;
     std::condition_variable wake;
     bool signalled = false;
+    // Waiting out a set time (the linger, or the pause after a failed batch): a publish does not
+    // wake it, since it reads all there is when the time is up anyway.
+    bool waiting_out = false;
     std::int64_t code = 0;
     std::int64_t last_marked = -1;
   };
@@ -60,10 +63,22 @@ struct Bus::Impl {
     connected = true;
   }
 
+  // Something was published for `worker`. A thread waiting out a set time is left asleep: each
+  // wake is a context switch, and several publishes come during one linger at moderate load.
   void wake(Worker& worker) {
+    bool asleep_for_it = false;
     {
       std::lock_guard lock(worker.mutex);
       worker.signalled = true;
+      asleep_for_it = !worker.waiting_out;
+    }
+    if (asleep_for_it) worker.wake.notify_one();
+  }
+
+  // Wakes `worker` whatever it waits for (`stopping` is set).
+  void interrupt(Worker& worker) {
+    {
+      std::lock_guard lock(worker.mutex);  // so that the wait cannot miss `stopping`
     }
     worker.wake.notify_one();
   }
@@ -170,7 +185,9 @@ struct Bus::Impl {
         kernel::log::error("eventbus", "delivery to " + worker.consumer->module() +
                                            " failed, retrying: " + error.what());
         std::unique_lock lock(worker.mutex);
+        worker.waiting_out = true;
         worker.wake.wait_for(lock, failure_delay, [&] { return stopping.load(); });
+        worker.waiting_out = false;
         failure_delay = std::min(failure_delay * 2, std::chrono::milliseconds(5000));
         continue;
       }
@@ -178,7 +195,9 @@ struct Bus::Impl {
         if (options.batch_linger.count() > 0 && !worker.consumer->left_work() &&
             work < static_cast<std::size_t>(std::max(options.batch_size / 8, 1))) {
           std::unique_lock lock(worker.mutex);
+          worker.waiting_out = true;
           worker.wake.wait_for(lock, options.batch_linger, [&] { return stopping.load(); });
+          worker.waiting_out = false;
         }
         continue;
       }

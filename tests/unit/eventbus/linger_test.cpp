@@ -7,7 +7,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -53,6 +56,21 @@ struct Relay {
   std::vector<Clock::time_point> handled_at;
 };
 
+// How many times the thread named `name` of this process went to sleep (voluntary context
+// switches, from /proc); -1 when no such thread is found.
+long sleeps_of_thread(const std::string& name) {
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string line;
+    if (!std::getline(comm, line) || line != name) continue;
+    std::ifstream status(task.path() / "status");
+    while (std::getline(status, line)) {
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) return std::stol(line.substr(24));
+    }
+  }
+  return -1;
+}
+
 }  // namespace
 
 TEST_SUITE("eventbus") {
@@ -70,6 +88,27 @@ TEST_SUITE("eventbus") {
     REQUIRE(relay.wait_for(6, std::chrono::seconds(10)));
     std::lock_guard lock(relay.mutex);
     CHECK(relay.handled_at[1] - relay.handled_at[0] >= std::chrono::milliseconds(250));
+  }
+
+  TEST_CASE("[Bus] what is published during a linger does not wake the lingering thread") {
+    // Every wake-up is a context switch, and the linger is there to save them: at moderate load
+    // a publisher commits several times during one linger.
+    eventbus::BusOptions options;
+    options.batch_linger = std::chrono::milliseconds(1500);
+    Relay relay(options);
+    publish(*relay.alpha, "k", 0);
+    REQUIRE(relay.wait_for(1, std::chrono::seconds(10)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // its batch commits; it lingers
+    auto before = sleeps_of_thread("bus-beta");
+    REQUIRE(before >= 0);
+    for (int n = 1; n <= 20; ++n) {
+      publish(*relay.alpha, "k", n);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    auto during = sleeps_of_thread("bus-beta") - before;
+    CHECK(relay.handled() == 1);  // still lingering
+    CHECK(during <= 2);
+    REQUIRE(relay.wait_for(21, std::chrono::seconds(10)));
   }
 
   TEST_CASE("[Bus] full batches never linger") {
