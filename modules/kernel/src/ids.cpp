@@ -56,6 +56,28 @@ std::string to_hex(const std::array<unsigned char, 16>& bytes) {
 
 }  // namespace
 
+std::array<unsigned char, 24> unique_nonce() {
+  static const bool watching = pthread_atfork(nullptr, nullptr, [] { ++g_forks; }) == 0;
+  (void)watching;
+  struct Source {
+    std::array<unsigned char, 16> prefix{};
+    std::uint64_t counter = 0;
+    unsigned forks = ~0u;  // the fork count its prefix was drawn at; never one yet
+  };
+  thread_local Source source;
+  auto forks = g_forks.load(std::memory_order_relaxed);
+  if (source.forks != forks) {
+    source.prefix = random_bytes();
+    source.counter = 0;
+    source.forks = forks;
+  }
+  std::array<unsigned char, 24> nonce{};
+  std::memcpy(nonce.data(), source.prefix.data(), source.prefix.size());
+  ++source.counter;
+  std::memcpy(nonce.data() + source.prefix.size(), &source.counter, sizeof source.counter);
+  return nonce;
+}
+
 std::string unique_hex_id() {
   return to_hex(unique_bytes());
 }

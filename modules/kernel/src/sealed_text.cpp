@@ -1,6 +1,7 @@
 #include "kernel/sealed_text.hpp"
 
 #include "kernel/base64url.hpp"
+#include "kernel/ids.hpp"
 
 #include <boost/json/value.hpp>
 
@@ -8,6 +9,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -57,7 +59,9 @@ std::string seal(std::string_view plain) {
   if (!k) throw std::logic_error("sealed_text: no key set");
   std::string box(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plain.size(), '\0');
   auto* bytes = reinterpret_cast<unsigned char*>(box.data());
-  randombytes_buf(bytes, crypto_secretbox_NONCEBYTES);
+  // The nonce must never repeat under the key; unique_nonce() makes one without a system call.
+  static_assert(crypto_secretbox_NONCEBYTES == std::tuple_size_v<decltype(unique_nonce())>);
+  std::memcpy(bytes, unique_nonce().data(), crypto_secretbox_NONCEBYTES);
   crypto_secretbox_easy(bytes + crypto_secretbox_NONCEBYTES,
                         reinterpret_cast<const unsigned char*>(plain.data()), plain.size(), bytes,
                         k->data());

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <mutex>
 #include <regex>
 #include <set>
@@ -63,6 +64,45 @@ TEST_SUITE("kernel") {
     close(pipe_fds[0]);
     close(pipe_fds[1]);
     REQUIRE(got == 32);
+    CHECK(mine != theirs);
+  }
+
+  TEST_CASE("[ids] nonces do not repeat across threads, nor in a forked child") {
+    using Nonce = std::array<unsigned char, 24>;
+    std::set<Nonce> seen;
+    std::mutex mutex;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&] {
+        std::vector<Nonce> mine;
+        for (int i = 0; i < 5000; ++i) mine.push_back(kernel::unique_nonce());
+        std::lock_guard lock(mutex);
+        seen.insert(mine.begin(), mine.end());
+      });
+    }
+    for (auto& t : threads) t.join();
+    CHECK(seen.size() == 4u * 5000u);
+
+    // A child that went on counting from its parent's state would seal with the parent's next
+    // nonce: the same nonce under the same key, which breaks the cipher.
+    (void)kernel::unique_nonce();
+    int pipe_fds[2];
+    REQUIRE(pipe(pipe_fds) == 0);
+    auto child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      auto nonce = kernel::unique_nonce();
+      auto written = write(pipe_fds[1], nonce.data(), nonce.size());
+      _exit(written == static_cast<ssize_t>(nonce.size()) ? 0 : 1);
+    }
+    auto mine = kernel::unique_nonce();
+    Nonce theirs{};
+    auto got = read(pipe_fds[0], theirs.data(), theirs.size());
+    int status = 0;
+    waitpid(child, &status, 0);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    REQUIRE(got == 24);
     CHECK(mine != theirs);
   }
 }
