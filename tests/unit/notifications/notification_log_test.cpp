@@ -88,7 +88,7 @@ TEST_SUITE("notifications") {
       CHECK(types.count(e.event_type) == 1);
     }
     // The events that tell a user nothing make no notification.
-    f.rb.inject("orders", oe::PaymentRequested{13, 7, 1000, "USD", "tok"});
+    f.rb.inject("orders", oe::PaymentRequested{13, 7, 1000, "USD", "tok", {}});
     f.rb.inject("payments", pe::PaymentSucceeded{5, 13, 7, 1000, "USD"});
     f.rb.run_until_idle();
     CHECK(all_of(f, 7).size() == 6);

@@ -111,6 +111,27 @@ TEST_SUITE("orders") {
     CHECK(f.all_orders_text().find(kCanary) == std::string::npos);
   }
 
+  TEST_CASE("[CardToken] PaymentRequested carries the stored sealed token, not a second seal") {
+    // Sealing again cost a third of the crypto per order, and a second ciphertext of the token.
+    Fixture f;
+    auto id = f.place();
+    const auto stored = f.stored_token(id);
+    f.rb.inject("inventory", inventory::events::StockReserved{id, {{10, 1}}});
+    f.rb.run_until_idle();
+    std::vector<std::string> payloads;
+    for (const auto& envelope : f.rb.envelopes("orders")) {
+      if (envelope.type == orders::events::PaymentRequested::kType) {
+        payloads.push_back(envelope.payload);
+      }
+    }
+    REQUIRE(payloads.size() == 1);
+    const auto json = boost::json::parse(payloads[0]);
+    CHECK(std::string(json.at("payment_token_sealed").as_string()) == stored);
+    auto requested = f.rb.published<orders::events::PaymentRequested>("orders");
+    REQUIRE(requested.size() == 1);
+    CHECK(requested[0].payment_token == kCanary);
+  }
+
   TEST_CASE("[CardToken] the token goes when the order leaves the path to payment") {
     Fixture f;
     SUBCASE("cancelled by the customer while pending") {

@@ -30,7 +30,7 @@ void use_test_key() {
 TEST_SUITE("orders") {
   TEST_CASE("[PaymentRequested] its JSON carries the token only sealed, and decodes back") {
     use_test_key();
-    const PaymentRequested event{7, 3, 1250, "USD", std::string(kCanary)};
+    const PaymentRequested event{7, 3, 1250, "USD", std::string(kCanary), {}};
     const auto json = boost::json::value_from(event);
     const auto text = boost::json::serialize(json);
     CAPTURE(text);
@@ -53,6 +53,17 @@ TEST_SUITE("orders") {
     CHECK(decoded.payment_token == kCanary);
   }
 
+  TEST_CASE("[PaymentRequested] a token already sealed is written as it is, and decodes back") {
+    use_test_key();
+    const auto sealed = kernel::sealed_text::seal(kCanary);
+    const PaymentRequested event{7, 3, 1250, "USD", std::string(kCanary), sealed};
+    const auto json = boost::json::value_from(event);
+    CHECK(std::string(json.at("payment_token_sealed").as_string()) == sealed);
+    CHECK(boost::json::serialize(json).find(kCanary) == std::string::npos);
+    const auto decoded = eventbus::decode_event<PaymentRequested>(json);
+    CHECK(decoded.payment_token == kCanary);
+  }
+
   TEST_CASE("[PaymentRequested] an event written by an older build, token in the clear, decodes") {
     use_test_key();
     const auto legacy =
@@ -70,7 +81,7 @@ TEST_SUITE("orders") {
   TEST_CASE("[PaymentRequested] a sealed token that does not open is a failed delivery, not ''") {
     use_test_key();
     const auto text = boost::json::serialize(
-        boost::json::value_from(PaymentRequested{7, 3, 100, "USD", "tok_visa"}));
+        boost::json::value_from(PaymentRequested{7, 3, 100, "USD", "tok_visa", {}}));
     // Another deployment's key (a process of a split deployment with another jwt_secret).
     kernel::sealed_text::set_key("another-secret-of-at-least-thirty-two-bytes",
                                  "mart payment token v1");
@@ -83,7 +94,7 @@ TEST_SUITE("orders") {
   TEST_CASE("[PaymentRequested] the recording bus, like the outbox, holds only the sealed form") {
     mart::test::RecordingBus rb;
     rb.host("orders");
-    rb.inject("orders", PaymentRequested{5, 2, 300, "USD", std::string(kCanary)});
+    rb.inject("orders", PaymentRequested{5, 2, 300, "USD", std::string(kCanary), {}});
     const auto envelopes = rb.envelopes("orders");
     REQUIRE(envelopes.size() == 1);
     CHECK(envelopes[0].payload.find(kCanary) == std::string::npos);

@@ -34,7 +34,7 @@ struct Fixture {
 
   void request_payment(std::int64_t order_id, std::string token = "tok_visa",
                        std::int64_t amount = 2500, std::int64_t user_id = 10) {
-    rb.inject("orders", PaymentRequested{order_id, user_id, amount, "USD", std::move(token)});
+    rb.inject("orders", PaymentRequested{order_id, user_id, amount, "USD", std::move(token), {}});
     rb.run_until_idle();
   }
   void cancel(std::int64_t order_id, std::string previous_status = "confirmed") {
@@ -96,8 +96,8 @@ TEST_SUITE("payments") {
 
   TEST_CASE("[ChargeOrder] an invalid amount or currency fails without asking the provider") {
     Fixture f;
-    f.rb.inject("orders", PaymentRequested{1, 10, -5, "USD", "tok_visa"});
-    f.rb.inject("orders", PaymentRequested{2, 10, 100, "usd", "tok_visa"});
+    f.rb.inject("orders", PaymentRequested{1, 10, -5, "USD", "tok_visa", {}});
+    f.rb.inject("orders", PaymentRequested{2, 10, 100, "usd", "tok_visa", {}});
     f.rb.run_until_idle();
     auto failed = f.rb.published<PaymentFailed>("payments");
     REQUIRE(failed.size() == 2);
@@ -207,7 +207,7 @@ TEST_SUITE("payments") {
     // The charge's answer is lost while the customer cancels: the cancel must not overtake the
     // retry, or the money the provider took would never be refunded.
     f.provider->lose_answers = 1;
-    f.rb.inject("orders", PaymentRequested{7, 10, 2500, "USD", "tok_visa"});
+    f.rb.inject("orders", PaymentRequested{7, 10, 2500, "USD", "tok_visa", {}});
     f.rb.inject("orders", OrderCancelled{7, 10, "customer_request", "reserved"});
     f.rb.run_until_idle();
     CHECK(f.payments_of(7).empty());
@@ -327,7 +327,7 @@ TEST_SUITE("payments") {
     rb.host("orders");
     auto module = payments::make_module(
         payments_bus, std::make_shared<payments::SimulatedProvider>(milliseconds(50)));
-    rb.inject("orders", PaymentRequested{7, 10, 100, "USD", "tok_visa"});
+    rb.inject("orders", PaymentRequested{7, 10, 100, "USD", "tok_visa", {}});
     auto start = std::chrono::steady_clock::now();
     rb.run_until_idle();
     CHECK(std::chrono::steady_clock::now() - start >= milliseconds(50));

@@ -33,8 +33,8 @@ struct Fixture {
 
   // Orders 7 (paid) and 8 (declined), both of kOwner; returns their payment ids.
   std::pair<std::int64_t, std::int64_t> seed() {
-    rb.inject("orders", PaymentRequested{7, kOwner, 2500, "USD", "tok_visa"});
-    rb.inject("orders", PaymentRequested{8, kOwner, 900, "USD", "tok_decline"});
+    rb.inject("orders", PaymentRequested{7, kOwner, 2500, "USD", "tok_visa", {}});
+    rb.inject("orders", PaymentRequested{8, kOwner, 900, "USD", "tok_decline", {}});
     rb.run_until_idle();
     auto ok = rb.published<payments::events::PaymentSucceeded>("payments").at(0).payment_id;
     auto failed = rb.published<payments::events::PaymentFailed>("payments").at(0).payment_id;
@@ -216,8 +216,8 @@ TEST_SUITE("payments") {
     rb.host("orders");
     auto module = payments::make_module(bus, nullptr);
     CHECK(module->name() == "payments");
-    rb.inject("orders", PaymentRequested{1, kOwner, 100, "USD", "tok_visa"});
-    rb.inject("orders", PaymentRequested{2, kOwner, 100, "USD", "tok_decline"});
+    rb.inject("orders", PaymentRequested{1, kOwner, 100, "USD", "tok_visa", {}});
+    rb.inject("orders", PaymentRequested{2, kOwner, 100, "USD", "tok_decline", {}});
     rb.run_until_idle();
     CHECK(rb.published<payments::events::PaymentSucceeded>("payments").size() == 1);
     CHECK(rb.published<payments::events::PaymentFailed>("payments").size() == 1);

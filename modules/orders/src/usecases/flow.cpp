@@ -47,7 +47,10 @@ std::optional<std::string> card_token(const Order& order) {
 void stock_reserved(eventbus::Tx& tx, const kernel::Clock& clock, std::int64_t order_id) {
   auto order = store::find(tx.db(), order_id);
   if (!order || order->status != Status::pending) return;  // cancelled meanwhile: it is released
-  auto token = card_token(*order);
+  auto token = card_token(*order);  // opened: a token this key cannot open is not charged
+  std::string sealed = kernel::sealed_text::looks_sealed(order->payment_token)
+                           ? std::move(order->payment_token)
+                           : std::string();
   move(tx, clock, *order, Status::reserved);  // forgets the stored token
   if (!token) {
     // Charging an empty token is no option: cancel, and inventory releases the hold.
@@ -57,8 +60,10 @@ void stock_reserved(eventbus::Tx& tx, const kernel::Clock& clock, std::int64_t o
     cancel(tx, clock, *order, "payment_declined");
     return;
   }
+  // The stored sealed form goes out as it is: sealing again would cost as much as the rest of
+  // this handler's crypto.
   tx.publish(events::PaymentRequested{order->id, order->user_id, order->total_cents,
-                                      order->currency, std::move(*token)});
+                                      order->currency, std::move(*token), std::move(sealed)});
   tx.decided("order " + std::to_string(order_id) + " reserved; payment of " +
                  std::to_string(order->total_cents) + " cents (" + order->currency + ") requested",
              order_id);

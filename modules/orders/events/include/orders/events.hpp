@@ -85,6 +85,9 @@ struct PaymentRequested {
   std::int64_t amount_cents = 0;
   std::string currency;
   std::string payment_token;
+  // The same token already sealed (as Orders stores it), written as it is: set by the publisher
+  // to spare a second seal; empty on a decoded event.
+  std::string payment_token_sealed;
   std::string key() const { return std::to_string(order_id); }
 
   struct Wire;  // its JSON form, for the event catalogue and docs
@@ -102,12 +105,15 @@ struct PaymentRequested::Wire {
 BOOST_DESCRIBE_STRUCT(PaymentRequested::Wire, (),
                       (order_id, user_id, amount_cents, currency, payment_token_sealed))
 
-// Writing seals the token (Boost.JSON picks this over the described members).
+// Writing seals the token, unless the publisher gave it sealed (Boost.JSON picks this over the
+// described members).
 inline void tag_invoke(boost::json::value_from_tag, boost::json::value& json,
                        const PaymentRequested& e) {
   json = boost::json::value_from(
       PaymentRequested::Wire{e.order_id, e.user_id, e.amount_cents, e.currency,
-                             kernel::sealed_text::seal(e.payment_token)},
+                             e.payment_token_sealed.empty()
+                                 ? kernel::sealed_text::seal(e.payment_token)
+                                 : e.payment_token_sealed},
       json.storage());
 }
 
@@ -118,7 +124,8 @@ inline void tag_invoke(boost::json::value_from_tag, boost::json::value& json,
 inline PaymentRequested tag_invoke(boost::json::value_to_tag<PaymentRequested>,
                                    const boost::json::value& json) {
   auto wire = eventbus::decode_event<PaymentRequested::Wire>(json);
-  PaymentRequested e{wire.order_id, wire.user_id, wire.amount_cents, std::move(wire.currency), {}};
+  PaymentRequested e{
+      wire.order_id, wire.user_id, wire.amount_cents, std::move(wire.currency), {}, {}};
   if (!wire.payment_token_sealed.empty()) {
     auto plain = kernel::sealed_text::open(wire.payment_token_sealed);
     if (!plain) {
