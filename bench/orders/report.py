@@ -170,13 +170,35 @@ def verdict(ok):
     return "PASS" if ok else "FAIL"
 
 
-def thread_labels(tasks):
-    """Names for mart's threads: they are unnamed (all "mart"), so they are told apart by creation
-    order, which tids follow: the main thread, then Bus::start() starts one delivery thread per
-    hosted module in the order of its std::map (alphabetical), then the HTTP server its I/O
-    threads (Application::start). The commit counters confirm it: each delivery thread writes
-    only its own module's database."""
+def thread_names(results):
+    """{tid: name} from threads-names.txt (mart names its threads: bus-orders, http-io-1, ...)."""
+    names = {}
+    for row in read_table(results / "threads-names.txt"):
+        if len(row) == 2:
+            names[int(row[0])] = row[1]
+    return names
+
+
+def label_of_name(name):
+    for prefix, label in (("bus-", "delivery: "), ("write-", "request writer: "),
+                          ("http-io-", "HTTP I/O ")):
+        if name.startswith(prefix):
+            rest = name[len(prefix):]
+            # Linux keeps 15 characters of a name: bus-notificatio is notifications'.
+            module = next((m for m in sorted(MODULES) if m.startswith(rest)), rest)
+            return label + (module if prefix != "http-io-" else rest)
+    return name
+
+
+def thread_labels(tasks, results=None):
+    """Names for mart's threads: their own names when the run recorded them (threads-names.txt);
+    otherwise, for runs of builds from before the threads were named, by creation order, which
+    tids follow: the main thread, then Bus::start() starts one delivery thread per hosted module
+    in the order of its std::map (alphabetical), then the HTTP server its I/O threads."""
+    names = thread_names(results) if results is not None else {}
     tids = sorted(int(t) for t in tasks)
+    if names:
+        return {tid: label_of_name(names[tid]) if tid in names else str(tid) for tid in tids}
     labels = {}
     delivery = sorted(MODULES)
     for i, tid in enumerate(tids):
@@ -192,7 +214,7 @@ def thread_labels(tasks):
 def thread_cpu(results, seconds, hz):
     start = {int(r[0]): int(r[1]) + int(r[2]) for r in read_table(results / "threads-start.txt")}
     end = {int(r[0]): int(r[1]) + int(r[2]) for r in read_table(results / "threads-end.txt")}
-    labels = thread_labels(start.keys() | end.keys())
+    labels = thread_labels(start.keys() | end.keys(), results)
     rows = []
     for tid in sorted(end):
         used = (end[tid] - start.get(tid, 0)) / hz
@@ -237,7 +259,7 @@ def build_section(results):
     hz = meta["clk_tck"]
 
     threads = thread_cpu(results, window_s, hz)
-    labels = thread_labels(int(r[0]) for r in read_table(results / "threads-start.txt"))
+    labels = thread_labels((int(r[0]) for r in read_table(results / "threads-start.txt")), results)
     commit_per_s = commit_rates(results, window_s, labels)
     drain_commits = commit_rates_between(results, "commits-end.txt", "commits-quiet.txt",
                                          max(drain_s, 1e-3), labels)
@@ -381,7 +403,7 @@ def build_section(results):
             f"{io['write_bytes'] / 1024:.1f} KiB per order reached the disk (write_bytes).",
             ""]
     if commit_per_s:
-        lines += ["| mart thread (by creation order) | CPU during the load (of one core) | "
+        lines += ["| mart thread | CPU during the load (of one core) | "
                   "running / waiting for a CPU / blocked or idle (schedstat) | "
                   "commits/s during the load | commits/s in the backlog |",
                   "| --- | ---: | ---: | ---: | ---: |"]
@@ -399,7 +421,7 @@ def build_section(results):
         lines += ["", f"Commits per second during the load, all threads: {num(total_commits)} "
                       f"({total_commits / max(placed_rate, 1):.2f} per placed order)."]
     else:
-        lines += ["| mart thread (by creation order) | CPU during the load (of one core) |",
+        lines += ["| mart thread | CPU during the load (of one core) |",
                   "| --- | ---: |"]
         for label, tid, pct in threads:
             lines.append(f"| {label} | {pct:.0f}% |")
@@ -444,7 +466,7 @@ def io_per_order(results, orders):
     quiet = {r[0]: list(map(int, r[1:])) for r in read_table(results / "io-quiet.txt") if len(r) == 6}
     if not quiet or not orders:
         return None
-    labels = thread_labels(int(t) for t in quiet)
+    labels = thread_labels((int(t) for t in quiet), results)
     keys = ["rchar", "wchar", "syscr", "syscw", "write_bytes"]
     out = {k: 0.0 for k in keys}
     out.update({"d_" + k: 0.0 for k in keys})
@@ -473,6 +495,8 @@ def sched_split(results, seconds):
 
 def label_check(results, labels):
     """Checks the creation-order labels against the databases each thread committed to."""
+    if thread_names(results):
+        return "mart's threads are labelled by the names mart gives them (`top -H` shows them)."
     rows = read_table(results / "commits-quiet.txt")
     if not rows:
         return ("mart's threads are unnamed (all show as `mart` in `top -H`); they are labelled by "

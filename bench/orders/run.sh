@@ -167,6 +167,13 @@ machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $9, $2 + $3 + $4 + $5 + $6
 process_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # tid utime stime of every thread of PID (mart's threads are all called "mart": no spaces).
 thread_ticks() { cat /proc/"$1"/task/*/stat 2>/dev/null | awk '{ print $1, $14, $15 }'; }
+# tid name of every thread of PID (mart names them: bus-orders, write-orders, http-io-1, ...).
+thread_names() {
+  local task
+  for task in /proc/"$1"/task/*; do
+    printf '%s %s\n' "${task##*/}" "$(tr -d ' ' <"$task/comm" 2>/dev/null)"
+  done
+}
 # tid run_ns runqueue_wait_ns of every thread of PID (/proc/PID/task/TID/schedstat): the rest
 # of the wall time the thread was blocked (a mutex, a condition variable, I/O) or idle.
 thread_sched() {
@@ -289,6 +296,7 @@ sampler() {
   done
 }
 thread_ticks "$MART_PID" >"$RESULTS/threads-start.txt"
+thread_names "$MART_PID" >"$RESULTS/threads-names.txt"
 thread_io "$MART_PID" >"$RESULTS/io-start.txt"
 thread_sched "$MART_PID" >"$RESULTS/sched-start.txt"
 [[ -n $COUNTER_SO ]] && python3 "$HERE/report.py" commits "$RESULTS/commit-counters.bin" >"$RESULTS/commits-start.txt"
