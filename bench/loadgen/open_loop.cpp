@@ -235,13 +235,17 @@ class Worker {
     });
   }
 
+  // Hands what is due to free connections in turn, from where the last hand-out stopped: always
+  // starting from the first left the last ones unused at low rates, long enough for the server
+  // to close them as idle (a request sent on one then failed).
   void dispatch() {
-    for (auto& connection : connections_) {
-      if (queue_.empty()) break;
-      if (!connection->open || connection->busy) continue;
+    for (std::size_t looked = 0; looked < connections_.size() && !queue_.empty(); ++looked) {
+      auto& connection = *connections_[next_connection_];
+      next_connection_ = (next_connection_ + 1) % connections_.size();
+      if (!connection.open || connection.busy) continue;
       auto due = queue_.front();
       queue_.pop_front();
-      send(*connection, due);
+      send(connection, due);
     }
     if (finished()) {
       timer_.cancel();
@@ -313,6 +317,7 @@ class Worker {
   Clock::duration interval_;
   std::vector<std::unique_ptr<Connection>> connections_;
   std::deque<Clock::time_point> queue_;
+  std::size_t next_connection_ = 0;  // where dispatch() looks first
   Clock::time_point next_due_;
   Clock::time_point record_from_;
   Clock::time_point stop_at_;
