@@ -165,7 +165,7 @@ now_ms() { date +%s%3N; }
 CLK_TCK=$(getconf CLK_TCK)
 machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
 process_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-# tid utime stime of every thread of PID (mart's threads are all called "mart": no spaces).
+# tid utime stime of every thread of PID (mart's thread names have no spaces).
 thread_ticks() { cat /proc/"$1"/task/*/stat 2>/dev/null | awk '{ print $1, $14, $15 }'; }
 # tid name of every thread of PID (mart names them: bus-orders, write-orders, http-io-1, ...).
 thread_names() {
@@ -335,6 +335,7 @@ log "load: $DURATION s of POST /api/v1/orders, $CONNECTIONS connections"
 run_wrk orders "$MART_PID" "$MART_PORT" "$HERE/place_order.lua"
 WRK_END_MS=$(now_ms)
 thread_ticks "$MART_PID" >"$RESULTS/threads-end.txt"
+thread_names "$MART_PID" >>"$RESULTS/threads-names.txt"  # threads started during the load
 thread_sched "$MART_PID" >"$RESULTS/sched-end.txt"
 [[ -n $COUNTER_SO ]] && python3 "$HERE/report.py" commits "$RESULTS/commit-counters.bin" >"$RESULTS/commits-end.txt"
 events_status >"$RESULTS/status-at-wrk-end.json"

@@ -94,7 +94,7 @@ TEST_SUITE("eventbus") {
     // Every wake-up is a context switch, and the linger is there to save them: at moderate load
     // a publisher commits several times during one linger.
     eventbus::BusOptions options;
-    options.batch_linger = std::chrono::milliseconds(1500);
+    options.batch_linger = std::chrono::milliseconds(4000);  // room for slow, sanitized runs
     Relay relay(options);
     publish(*relay.alpha, "k", 0);
     REQUIRE(relay.wait_for(1, std::chrono::seconds(10)));

@@ -13,6 +13,35 @@
 #include <thread>
 #include <vector>
 
+namespace {
+
+// What `make` returns in a forked child of this process, read back through a pipe.
+template <typename Make>
+std::string made_in_forked_child(Make make) {
+  int pipe_fds[2];
+  REQUIRE(pipe(pipe_fds) == 0);
+  auto child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    auto made = make();
+    auto written = write(pipe_fds[1], made.data(), made.size());
+    _exit(written == static_cast<ssize_t>(made.size()) ? 0 : 1);
+  }
+  close(pipe_fds[1]);
+  std::string theirs;
+  char buffer[256];
+  for (ssize_t got; (got = read(pipe_fds[0], buffer, sizeof buffer)) > 0;) {
+    theirs.append(buffer, static_cast<std::size_t>(got));
+  }
+  close(pipe_fds[0]);
+  int status = 0;
+  waitpid(child, &status, 0);
+  CHECK(WIFEXITED(status));
+  return theirs;
+}
+
+}  // namespace
+
 TEST_SUITE("kernel") {
   TEST_CASE("[ids] version-7 UUIDs are well formed and sort by creation time") {
     static const std::regex kUuid7(
@@ -47,23 +76,9 @@ TEST_SUITE("kernel") {
 
   TEST_CASE("[ids] a forked child does not repeat its parent's ids") {
     (void)kernel::unique_hex_id();  // the parent's generator is seeded before the fork
-    int pipe_fds[2];
-    REQUIRE(pipe(pipe_fds) == 0);
-    auto child = fork();
-    REQUIRE(child >= 0);
-    if (child == 0) {
-      auto id = kernel::unique_hex_id();
-      auto written = write(pipe_fds[1], id.data(), id.size());
-      _exit(written == static_cast<ssize_t>(id.size()) ? 0 : 1);
-    }
+    auto theirs = made_in_forked_child([] { return kernel::unique_hex_id(); });
     auto mine = kernel::unique_hex_id();
-    std::string theirs(32, '\0');
-    auto got = read(pipe_fds[0], theirs.data(), theirs.size());
-    int status = 0;
-    waitpid(child, &status, 0);
-    close(pipe_fds[0]);
-    close(pipe_fds[1]);
-    REQUIRE(got == 32);
+    REQUIRE(theirs.size() == 32);
     CHECK(mine != theirs);
   }
 
@@ -85,24 +100,11 @@ TEST_SUITE("kernel") {
 
     // A child that went on counting from its parent's state would seal with the parent's next
     // nonce: the same nonce under the same key, which breaks the cipher.
+    auto as_text = [](const Nonce& nonce) { return std::string(nonce.begin(), nonce.end()); };
     (void)kernel::unique_nonce();
-    int pipe_fds[2];
-    REQUIRE(pipe(pipe_fds) == 0);
-    auto child = fork();
-    REQUIRE(child >= 0);
-    if (child == 0) {
-      auto nonce = kernel::unique_nonce();
-      auto written = write(pipe_fds[1], nonce.data(), nonce.size());
-      _exit(written == static_cast<ssize_t>(nonce.size()) ? 0 : 1);
-    }
-    auto mine = kernel::unique_nonce();
-    Nonce theirs{};
-    auto got = read(pipe_fds[0], theirs.data(), theirs.size());
-    int status = 0;
-    waitpid(child, &status, 0);
-    close(pipe_fds[0]);
-    close(pipe_fds[1]);
-    REQUIRE(got == 24);
+    auto theirs = made_in_forked_child([&] { return as_text(kernel::unique_nonce()); });
+    auto mine = as_text(kernel::unique_nonce());
+    REQUIRE(theirs.size() == 24);
     CHECK(mine != theirs);
   }
 }

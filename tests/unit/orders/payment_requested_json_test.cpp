@@ -62,6 +62,13 @@ TEST_SUITE("orders") {
     CHECK(boost::json::serialize(json).find(kCanary) == std::string::npos);
     const auto decoded = eventbus::decode_event<PaymentRequested>(json);
     CHECK(decoded.payment_token == kCanary);
+
+    // A plain token put there by mistake is not written: the token is sealed afresh.
+    const PaymentRequested mistaken{7, 3, 1250, "USD", std::string(kCanary), std::string(kCanary)};
+    const auto text = boost::json::serialize(boost::json::value_from(mistaken));
+    CHECK(text.find(kCanary) == std::string::npos);
+    CHECK(eventbus::decode_event<PaymentRequested>(boost::json::parse(text)).payment_token ==
+          kCanary);
   }
 
   TEST_CASE("[PaymentRequested] an event written by an older build, token in the clear, decodes") {

@@ -106,14 +106,15 @@ BOOST_DESCRIBE_STRUCT(PaymentRequested::Wire, (),
                       (order_id, user_id, amount_cents, currency, payment_token_sealed))
 
 // Writing seals the token, unless the publisher gave it sealed (Boost.JSON picks this over the
-// described members).
+// described members). Anything in payment_token_sealed that is not a sealed text is ignored, so
+// a mistaken publisher cannot put a token on the wire in the clear.
 inline void tag_invoke(boost::json::value_from_tag, boost::json::value& json,
                        const PaymentRequested& e) {
   json = boost::json::value_from(
       PaymentRequested::Wire{e.order_id, e.user_id, e.amount_cents, e.currency,
-                             e.payment_token_sealed.empty()
-                                 ? kernel::sealed_text::seal(e.payment_token)
-                                 : e.payment_token_sealed},
+                             kernel::sealed_text::looks_sealed(e.payment_token_sealed)
+                                 ? e.payment_token_sealed
+                                 : kernel::sealed_text::seal(e.payment_token)},
       json.storage());
 }
 
