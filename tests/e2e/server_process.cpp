@@ -6,6 +6,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <iostream>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -114,6 +115,10 @@ int ServerProcess::terminate(std::chrono::milliseconds timeout) {
   ::kill(pid_, SIGTERM);
   int status = wait_exit(pid_, timeout);
   pid_ = -1;
+  // The log file goes with this object: an unexpected exit shows what mart said (rare failures
+  // under the sanitizers could not be told apart otherwise).
+  if (status != 0)
+    std::cerr << "mart exited with " << status << "; its output:\n" << read_file(log_);
   return status;
 }
 
