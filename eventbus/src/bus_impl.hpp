@@ -162,6 +162,14 @@ struct Bus::Impl {
     }
   }
 
+  // Sleeps `time` on `worker`'s thread; only stop() ends it sooner (publishes leave it asleep).
+  void wait_out(Worker& worker, std::chrono::milliseconds time) {
+    std::unique_lock lock(worker.mutex);
+    worker.waiting_out = true;
+    worker.wake.wait_for(lock, time, [&] { return stopping.load(); });
+    worker.waiting_out = false;
+  }
+
   void run(Worker& worker, const BusOptions& options, const kernel::Clock& clock) {
     auto last_mark = std::chrono::steady_clock::now() - std::chrono::hours(1);
     // The first pruning comes one interval after start-up, off the busy start.
@@ -184,20 +192,14 @@ struct Bus::Impl {
         // A batch that could not commit (disk full, I/O error) is retried from the saved position.
         kernel::log::error("eventbus", "delivery to " + worker.consumer->module() +
                                            " failed, retrying: " + error.what());
-        std::unique_lock lock(worker.mutex);
-        worker.waiting_out = true;
-        worker.wake.wait_for(lock, failure_delay, [&] { return stopping.load(); });
-        worker.waiting_out = false;
+        wait_out(worker, failure_delay);
         failure_delay = std::min(failure_delay * 2, std::chrono::milliseconds(5000));
         continue;
       }
       if (work > 0) {
         if (options.batch_linger.count() > 0 && !worker.consumer->left_work() &&
             work < static_cast<std::size_t>(std::max(options.batch_size / 8, 1))) {
-          std::unique_lock lock(worker.mutex);
-          worker.waiting_out = true;
-          worker.wake.wait_for(lock, options.batch_linger, [&] { return stopping.load(); });
-          worker.waiting_out = false;
+          wait_out(worker, options.batch_linger);
         }
         continue;
       }

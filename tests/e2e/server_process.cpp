@@ -117,8 +117,9 @@ int ServerProcess::terminate(std::chrono::milliseconds timeout) {
   pid_ = -1;
   // The log file goes with this object: an unexpected exit shows what mart said (rare failures
   // under the sanitizers could not be told apart otherwise).
-  if (status != 0)
+  if (status != 0) {
     std::cerr << "mart exited with " << status << "; its output:\n" << read_file(log_);
+  }
   return status;
 }
 

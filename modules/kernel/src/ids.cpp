@@ -27,20 +27,27 @@ std::array<unsigned char, 16> random_bytes() {
 // A forked child must not repeat its parent's ids: it reseeds every thread's generator it uses.
 std::atomic<unsigned> g_forks{0};
 
-std::array<unsigned char, 16> unique_bytes() {
+// Whether a per-thread generator last seeded at fork count `seeded_at` must be seeded again (it
+// never was, or this process is a child forked since); notes the count it is seeded at now.
+bool must_reseed(unsigned& seeded_at) {
   static const bool watching = pthread_atfork(nullptr, nullptr, [] { ++g_forks; }) == 0;
   (void)watching;
+  auto forks = g_forks.load(std::memory_order_relaxed);
+  if (seeded_at == forks) return false;
+  seeded_at = forks;
+  return true;
+}
+
+std::array<unsigned char, 16> unique_bytes() {
   struct Generator {
     std::mt19937_64 engine;
     unsigned forks = ~0u;  // the fork count it was seeded at; never one yet
   };
   thread_local Generator generator;
-  auto forks = g_forks.load(std::memory_order_relaxed);
-  if (generator.forks != forks) {
+  if (must_reseed(generator.forks)) {
     auto seed = random_bytes();
     std::seed_seq sequence(seed.begin(), seed.end());
     generator.engine.seed(sequence);
-    generator.forks = forks;
   }
   std::array<unsigned char, 16> bytes{};
   const std::uint64_t words[2] = {generator.engine(), generator.engine()};
@@ -57,19 +64,15 @@ std::string to_hex(const std::array<unsigned char, 16>& bytes) {
 }  // namespace
 
 std::array<unsigned char, 24> unique_nonce() {
-  static const bool watching = pthread_atfork(nullptr, nullptr, [] { ++g_forks; }) == 0;
-  (void)watching;
   struct Source {
     std::array<unsigned char, 16> prefix{};
     std::uint64_t counter = 0;
     unsigned forks = ~0u;  // the fork count its prefix was drawn at; never one yet
   };
   thread_local Source source;
-  auto forks = g_forks.load(std::memory_order_relaxed);
-  if (source.forks != forks) {
+  if (must_reseed(source.forks)) {
     source.prefix = random_bytes();
     source.counter = 0;
-    source.forks = forks;
   }
   std::array<unsigned char, 24> nonce{};
   std::memcpy(nonce.data(), source.prefix.data(), source.prefix.size());
