@@ -61,9 +61,10 @@ struct DatabaseOptions {
   // A checkpoint copies the WAL into the database file while writers go on, so under steady load
   // it never reaches the WAL's end and the WAL never restarts (it grew to 17.9 GB in a 5-minute
   // benchmark). Once the WAL holds this many frames (4 KiB pages), a checkpoint copies what is left
-  // with the writers held for that short while (a copy and an fsync, 15-20 ms), and the next write
-  // starts the WAL over. High, so that the holds are rare: at 4,096 they came twice a second
-  // under load and doubled the POST p99.
+  // with the writers held for that short while, and the next write starts the WAL over. The
+  // files are synced just before the hold, so that it writes only its own pages (2-10 ms; 15-50
+  // when the hold flushed all that the passes before it had copied). High, so that the holds are
+  // rare: at 4,096 they came twice a second under load and doubled the POST p99.
   int wal_catch_up_frames = 65536;
 };
 
