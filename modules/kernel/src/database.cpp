@@ -133,14 +133,12 @@ CheckpointResult checkpoint_passive(Connection& connection) {
   return result;
 }
 
-// Flushes to the disk what earlier passes copied into the database file and what was appended
-// to the WAL, through the checkpointer's own file handles. A pass that does not reach the WAL's
-// end leaves its copied pages unsynced in the page cache; the pass that reaches it syncs them
-// all, and with the writers held that flush was most of the hold (15-25 ms). Synced here first,
-// the held pass only has its own few pages to write. A failed sync is thrown, not ignored: Linux
-// reports a write-back error once, and a later sync that succeeds would let the WAL restart over
-// pages that never reached the disk.
-void sync_written_files(Connection& connection) {
+// Syncs the database file and the WAL through the checkpointer's own handles. A pass that does
+// not reach the WAL's end leaves the pages it copied unsynced; the held pass, which reaches it,
+// then wrote them all back inside the hold. A failed sync fails this catch-up (thrown, not
+// ignored). Not covered: Linux reports a write-back error once per open file, so a later
+// checkpoint's sync on the same handle succeeds, as SQLite's own syncs do.
+void sync_written_files(Connection& connection, int sync_flags) {
   auto* handle = connection.raw().getHandle();
   for (int control : {SQLITE_FCNTL_FILE_POINTER, SQLITE_FCNTL_JOURNAL_POINTER}) {
     sqlite3_file* file = nullptr;
@@ -148,7 +146,7 @@ void sync_written_files(Connection& connection) {
         file->pMethods == nullptr) {
       continue;  // no WAL open yet: nothing of it to sync
     }
-    if (int rc = file->pMethods->xSync(file, SQLITE_SYNC_NORMAL); rc != SQLITE_OK) {
+    if (int rc = file->pMethods->xSync(file, sync_flags); rc != SQLITE_OK) {
       throw SQLite::Exception("syncing before a WAL catch-up failed", rc);
     }
   }
@@ -172,7 +170,8 @@ CheckpointResult Database::checkpoint() {
       if (small) break;
     }
     if (result.wal_frames >= options_.wal_catch_up_frames) {
-      sync_written_files(*checkpointer_);
+      sync_written_files(*checkpointer_,
+                         options_.synchronous_full ? SQLITE_SYNC_FULL : SQLITE_SYNC_NORMAL);
       std::lock_guard write_lock(write_mutex_);
       auto started = std::chrono::steady_clock::now();
       result = checkpoint_passive(*checkpointer_);

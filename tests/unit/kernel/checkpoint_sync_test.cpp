@@ -1,8 +1,9 @@
-// A WAL catch-up whose sync fails must fail, whichever of its syncs it is. Linux reports a
-// write-back error to one fsync only; a catch-up that ignored it and synced again would let the
-// WAL restart over pages that never reached the disk. This binary replaces fdatasync (SQLite's
-// unix VFS calls it from the shared library, so the executable's definition is the one it gets)
-// to fail a chosen call; it is its own test executable so that no other test runs with it.
+// A WAL catch-up whose sync fails must fail: the syncs of its unheld pass and the ones made just
+// before the writers are held (with nothing left to copy, the held pass makes none). A catch-up
+// that ignored a failed sync would restart the WAL over pages that may not be on the disk. This
+// binary replaces fdatasync (SQLite's unix VFS calls it from the shared library, so the
+// executable's definition is the one it gets) to fail a chosen call; it is its own test
+// executable so that no other test runs with it.
 
 #include "temp_dir.hpp"
 
@@ -60,7 +61,7 @@ std::shared_ptr<kernel::Database> database_with_a_long_wal(const mart::test::Tem
 
 }  // namespace
 
-TEST_CASE("[Database] a WAL catch-up fails as a storage failure when any of its syncs fails") {
+TEST_CASE("[Database] a WAL catch-up fails as a storage failure when one of its syncs fails") {
   int syncs_of_a_catch_up = 0;
   {
     mart::test::TempDir dir;

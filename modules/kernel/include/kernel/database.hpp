@@ -62,9 +62,9 @@ struct DatabaseOptions {
   // it never reaches the WAL's end and the WAL never restarts (it grew to 17.9 GB in a 5-minute
   // benchmark). Once the WAL holds this many frames (4 KiB pages), a checkpoint copies what is left
   // with the writers held for that short while, and the next write starts the WAL over. The
-  // files are synced just before the hold, so that it writes only its own pages (2-10 ms; 15-50
-  // when the hold flushed all that the passes before it had copied). High, so that the holds are
-  // rare: at 4,096 they came twice a second under load and doubled the POST p99.
+  // files are synced just before the hold, so that the hold writes back only its own pages. High,
+  // so that the holds are rare: at 4,096 they came twice a second under load and doubled the
+  // POST p99.
   int wal_catch_up_frames = 65536;
 };
 
