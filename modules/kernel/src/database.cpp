@@ -133,29 +133,24 @@ CheckpointResult checkpoint_passive(Connection& connection) {
   return result;
 }
 
-// Syncs the database file and the WAL through the checkpointer's own handles. A pass that does
-// not reach the WAL's end leaves the pages it copied unsynced; the held pass, which reaches it,
-// then wrote them all back inside the hold. A failed sync fails this catch-up (thrown, not
-// ignored). Not covered: Linux reports a write-back error once per open file, so a later
-// checkpoint's sync on the same handle succeeds, as SQLite's own syncs do.
-void sync_written_files(Connection& connection, int sync_flags) {
-  auto* handle = connection.raw().getHandle();
-  for (int control : {SQLITE_FCNTL_FILE_POINTER, SQLITE_FCNTL_JOURNAL_POINTER}) {
-    sqlite3_file* file = nullptr;
-    if (sqlite3_file_control(handle, "main", control, &file) != SQLITE_OK || file == nullptr ||
-        file->pMethods == nullptr) {
-      continue;  // no WAL open yet: nothing of it to sync
-    }
-    if (int rc = file->pMethods->xSync(file, sync_flags); rc != SQLITE_OK) {
-      throw SQLite::Exception("syncing before a WAL catch-up failed", rc);
-    }
+bool is_sync_failure(const std::exception& error) {
+  const auto* sqlite = dynamic_cast<const SQLite::Exception*>(&error);
+  return sqlite && (sqlite->getErrorCode() == SQLITE_IOERR_FSYNC ||
+                    sqlite->getExtendedErrorCode() == SQLITE_IOERR_FSYNC);
+}
+
+// Closing the last connection would checkpoint and delete the WAL: only frames past the copied
+// mark would be copied, and those before it, whose pages may not be on the disk, would be lost.
+void keep_wal_on_close(Connection* connection) {
+  if (connection) {
+    sqlite3_db_config(connection->raw().getHandle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
   }
 }
 
 }  // namespace
 
 CheckpointResult Database::checkpoint() {
-  if (in_memory_) return {};
+  if (in_memory_ || checkpoints_stopped()) return {};
   std::lock_guard lock(checkpoint_mutex_);
   try {
     if (!checkpointer_) checkpointer_ = connect(false);
@@ -170,8 +165,6 @@ CheckpointResult Database::checkpoint() {
       if (small) break;
     }
     if (result.wal_frames >= options_.wal_catch_up_frames) {
-      sync_written_files(*checkpointer_,
-                         options_.synchronous_full ? SQLITE_SYNC_FULL : SQLITE_SYNC_NORMAL);
       std::lock_guard write_lock(write_mutex_);
       auto started = std::chrono::steady_clock::now();
       result = checkpoint_passive(*checkpointer_);
@@ -181,6 +174,13 @@ CheckpointResult Database::checkpoint() {
     }
     return result;
   } catch (const std::exception& error) {
+    if (is_sync_failure(error) && !checkpoints_stopped_.exchange(true)) {
+      log::error("sqlite", name_ +
+                               ": a checkpoint's sync failed; checkpoints stop until mart "
+                               "restarts, and the WAL is kept for the next start to copy "
+                               "again: " +
+                               error.what());
+    }
     // Copying pages into a full or read-only file is a storage failure like a write's.
     if (auto cause = storage_cause_of(error)) storage_failed(*cause, error);
     throw;
@@ -385,6 +385,11 @@ Connection* Database::ReadScope::connection_for(const Database* db) {
 
 Database::~Database() {
   drain_queued();
+  if (checkpoints_stopped()) {
+    keep_wal_on_close(writer_.get());
+    keep_wal_on_close(checkpointer_.get());
+    for (auto& reader : readers_) keep_wal_on_close(reader.get());
+  }
 }
 
 }  // namespace kernel

@@ -61,10 +61,9 @@ struct DatabaseOptions {
   // A checkpoint copies the WAL into the database file while writers go on, so under steady load
   // it never reaches the WAL's end and the WAL never restarts (it grew to 17.9 GB in a 5-minute
   // benchmark). Once the WAL holds this many frames (4 KiB pages), a checkpoint copies what is left
-  // with the writers held for that short while, and the next write starts the WAL over. The
-  // files are synced just before the hold, so that the hold writes back only its own pages. High,
-  // so that the holds are rare: at 4,096 they came twice a second under load and doubled the
-  // POST p99.
+  // with the writers held for that short while (a copy and an fsync, 15-20 ms), and the next write
+  // starts the WAL over. High, so that the holds are rare: at 4,096 they came twice a second
+  // under load and doubled the POST p99.
   int wal_catch_up_frames = 65536;
 };
 
@@ -188,7 +187,13 @@ class Database {
   // meanwhile with the writers held, so that the WAL restarts. File databases do not checkpoint
   // on commit (that would put the checkpoint's fsyncs inside a request's write lock); their owner
   // calls this periodically, off the threads that write.
+  // After a sync of the database file or the WAL failed, checkpoints stop for the rest of the
+  // process and the WAL is kept when the database closes: pages copied before the failure may
+  // not be on the disk, and a later sync on the same file would not say so (Linux reports a
+  // write-back error once per open file). The next start rebuilds the WAL's index and copies
+  // every frame again.
   CheckpointResult checkpoint();
+  bool checkpoints_stopped() const { return checkpoints_stopped_.load(std::memory_order_relaxed); }
 
   // Why the last write failed on its storage (disk full, read-only, I/O error), until a write
   // commits again or recheck_storage() finds room; nullopt while writes work.
@@ -276,6 +281,7 @@ class Database {
   std::vector<std::unique_ptr<Connection>> readers_;
   std::mutex checkpoint_mutex_;
   std::unique_ptr<Connection> checkpointer_;
+  std::atomic<bool> checkpoints_stopped_{false};  // a checkpoint's sync failed (see checkpoint())
   // Group commit: callers queue here; one of them at a time (the leader) writes the queue.
   std::mutex group_mutex_;
   std::condition_variable group_done_;
