@@ -133,10 +133,10 @@ CheckpointResult checkpoint_passive(Connection& connection) {
   return result;
 }
 
+// SQLite's step returns the primary code (SQLITE_IOERR); the connection keeps the extended one.
 bool is_sync_failure(const std::exception& error) {
   const auto* sqlite = dynamic_cast<const SQLite::Exception*>(&error);
-  return sqlite && (sqlite->getErrorCode() == SQLITE_IOERR_FSYNC ||
-                    sqlite->getExtendedErrorCode() == SQLITE_IOERR_FSYNC);
+  return sqlite && sqlite->getExtendedErrorCode() == SQLITE_IOERR_FSYNC;
 }
 
 // Closing the last connection would checkpoint and delete the WAL: only frames past the copied
