@@ -480,4 +480,25 @@ TEST_SUITE("kernel") {
     // can fail).
     CHECK(wal_bytes_after_busy_writes(std::numeric_limits<int>::max()) > kBound);
   }
+
+  TEST_CASE("[Database] a checkpointed database closes every file it opened") {
+    // The checkpointer keeps a handle of its own on the database file (to start the write-back
+    // of what it copies); it must close with the database, or every open and close leaks one.
+    auto open_files = [] {
+      return std::distance(std::filesystem::directory_iterator("/proc/self/fd"),
+                           std::filesystem::directory_iterator());
+    };
+    mart::test::TempDir dir;
+    const auto before = open_files();
+    for (int i = 0; i < 3; ++i) {
+      auto db = kernel::Database::open("files", dir.path() / "files.db");
+      db->write([&](kernel::Connection& c) {
+        c.exec("CREATE TABLE IF NOT EXISTS x (v INTEGER)");
+        insert_row(c, i);
+      });
+      db->checkpoint();
+      CHECK(count_rows(*db) == i + 1);
+    }
+    CHECK(open_files() == before);
+  }
 }
