@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include <cassert>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 namespace kernel {
 namespace {
@@ -170,6 +172,10 @@ CheckpointResult Database::checkpoint() {
     if (!checkpointer_) {
       checkpointer_ = connect(false);
       write_back_.fd = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
+      if (write_back_.fd < 0) {
+        log::warn("sqlite", name_ + ": no handle for early write-back (" + std::strerror(errno) +
+                                "); catch-ups hold the writers longer");
+      }
     }
     auto result = checkpoint_passive(*checkpointer_);
     start_write_back(write_back_.fd);

@@ -273,7 +273,8 @@ class Database {
   std::filesystem::path file_;
   // A handle of its own on the database file, through which checkpoint() starts the write-back
   // of the pages it copied. Declared before the connections so that it closes after them:
-  // closing any handle on a file drops the process's POSIX locks on it, SQLite's included.
+  // closing any handle on a file drops the process's POSIX locks on it, SQLite's included (so
+  // one Database per file in a process: closing one would drop the other's locks).
   struct WriteBackHandle {
     int fd = -1;
     WriteBackHandle() = default;
