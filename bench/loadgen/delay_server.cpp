@@ -1,9 +1,10 @@
 // A server with a known latency, to validate bench_open_loop: every request is answered
 // --delay-ms after it arrived (a timer, so any number wait at once). With --stall-at-s A
 // --stall-ms M it also stalls like a server in a long pause: a request arriving in the M ms that
-// start A seconds after the first request is answered only when the stall ends.
+// start A seconds after the first request is answered only when the stall ends. With --close 1
+// each answer has no length and ends with the connection, as an HTTP/1.0 server's may.
 //
-//   bench_delay_server --delay-ms D [--stall-at-s A --stall-ms M]   (prints its port)
+//   bench_delay_server --delay-ms D [--stall-at-s A --stall-ms M] [--close 1]   (prints its port)
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -30,6 +31,7 @@ struct Timing {
   std::chrono::milliseconds stall_at{0};
   std::chrono::milliseconds stall{0};
   std::optional<Clock::time_point> first;
+  bool close = false;  // answers end with the connection instead of carrying a length
 
   // When a request that arrived at `now` is answered.
   Clock::time_point answer_at(Clock::time_point now) {
@@ -66,12 +68,20 @@ class Session : public std::enable_shared_from_this<Session> {
   void answer() {
     response_ = {http::status::ok, request_.version()};
     response_.set(http::field::content_type, "application/json");
-    response_.keep_alive(request_.keep_alive());
     response_.body() = R"({"ok":true})";
-    response_.prepare_payload();
+    if (timing_.close) {
+      response_.keep_alive(false);  // and no Content-Length: the body ends with the connection
+    } else {
+      response_.keep_alive(request_.keep_alive());
+      response_.prepare_payload();
+    }
     http::async_write(stream_, response_,
                       [self = shared_from_this()](beast::error_code error, std::size_t) {
-                        if (!error) self->read();
+                        if (error) return;
+                        if (!self->timing_.close) return self->read();
+                        beast::error_code ignored;
+                        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+                        self->stream_.socket().close(ignored);
                       });
   }
 
@@ -107,6 +117,8 @@ int main(int argc, char** argv) {
       timing.stall_at = value;
     } else if (flag == "--stall-ms") {
       timing.stall = value;
+    } else if (flag == "--close") {
+      timing.close = std::string(argv[i + 1]) == "1";
     } else {
       std::fprintf(stderr, "bench_delay_server: unknown option %s\n", flag.c_str());
       return 2;

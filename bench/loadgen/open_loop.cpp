@@ -6,9 +6,11 @@
 //
 //   bench_open_loop --port P --rate R --duration S [--warmup S] [--connections C] [--threads T]
 //                   [--method GET|POST] [--path TEMPLATE] [--body TEMPLATE] [--ids FILE]
-//                   [--tokens FILE] [--expect STATUS]
+//                   [--tokens FILE] [--expect STATUS] [--send-buffer BYTES]
 //
-// TEMPLATE may hold {id}: a random line of --ids for each request. --tokens: one bearer token a
+// TEMPLATE may hold {id}: a random line of --ids for each request; a --body of @FILE is that
+// file's text. --send-buffer sets each socket's send buffer (validate.sh makes it small so that
+// big requests go out in parts). --tokens: one bearer token a
 // line, connection i sends as token i (mod their number). Keep-alive HTTP/1.1 to 127.0.0.1.
 // Prints one JSON line: what was sent and answered, and the latency percentiles in µs from the
 // due time ("latency_us") and from the send ("service_us").
@@ -28,6 +30,7 @@
 #include <cstdlib>
 #include <deque>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <random>
@@ -57,7 +60,14 @@ struct Options {
   std::vector<std::string> ids;
   std::vector<std::string> tokens;
   unsigned expect = 0;  // 0: any 2xx
+  int send_buffer = 0;  // bytes; 0: the system's
 };
+
+std::string text_of(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + file);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
 
 std::vector<std::string> lines_of(const std::string& file) {
   std::ifstream in(file);
@@ -93,13 +103,15 @@ Options parse(int argc, char** argv) {
     } else if (flag == "--path") {
       o.path = value;
     } else if (flag == "--body") {
-      o.body = value;
+      o.body = value.starts_with('@') ? text_of(value.substr(1)) : value;
     } else if (flag == "--ids") {
       o.ids = lines_of(value);
     } else if (flag == "--tokens") {
       o.tokens = lines_of(value);
     } else if (flag == "--expect") {
       o.expect = static_cast<unsigned>(std::stoi(value));
+    } else if (flag == "--send-buffer") {
+      o.send_buffer = std::stoi(value);
     } else {
       throw std::runtime_error("unknown option " + flag);
     }
@@ -116,9 +128,10 @@ struct Results {
   bench::LatencyHistogram service;  // from the send
   std::uint64_t sent = 0;
   std::uint64_t answered = 0;
-  std::uint64_t unexpected = 0;  // answered with a status not asked for
-  std::uint64_t failed = 0;      // connection errors
-  std::uint64_t unfinished = 0;  // due before the end, not answered by the deadline
+  std::uint64_t unexpected = 0;     // answered with a status not asked for
+  std::uint64_t failed = 0;         // connection errors
+  std::uint64_t unfinished = 0;     // due before the end, not answered by the deadline
+  std::uint64_t partial_sends = 0;  // requests the first send did not take whole
 };
 
 // One thread's share: `connections` connections, requests due every `interval` from `first`.
@@ -186,19 +199,23 @@ class Worker {
 
   void connect(Connection& c) {
     c.open = false;
-    c.socket.async_connect(tcp::endpoint(asio::ip::address_v4::loopback(), options_.port),
-                           [this, &c](beast::error_code error) {
-                             if (error) {
-                               ++results_.failed;
-                               retry_connect(c);
-                               return;
-                             }
-                             c.socket.set_option(tcp::no_delay(true));
-                             c.socket.non_blocking(true);
-                             c.input.clear();
-                             c.open = true;
-                             dispatch();
-                           });
+    c.socket.async_connect(
+        tcp::endpoint(asio::ip::address_v4::loopback(), options_.port),
+        [this, &c](beast::error_code error) {
+          if (error) {
+            ++results_.failed;
+            retry_connect(c);
+            return;
+          }
+          c.socket.set_option(tcp::no_delay(true));
+          if (options_.send_buffer > 0) {
+            c.socket.set_option(asio::socket_base::send_buffer_size(options_.send_buffer));
+          }
+          c.socket.non_blocking(true);
+          c.input.clear();
+          c.open = true;
+          dispatch();
+        });
   }
 
   void retry_connect(Connection& c) {
@@ -287,6 +304,7 @@ class Worker {
     auto written = c.socket.write_some(asio::buffer(c.request), error);
     if (error && error != asio::error::would_block) return fail(c);
     if (written == c.request.size()) return await_answer(c);
+    ++results_.partial_sends;
     asio::async_write(c.socket,
                       asio::buffer(c.request.data() + written, c.request.size() - written),
                       [this, &c](beast::error_code e, std::size_t) {
@@ -414,17 +432,19 @@ int main(int argc, char** argv) {
     all.unexpected += r.unexpected;
     all.failed += r.failed;
     all.unfinished += r.unfinished;
+    all.partial_sends += r.partial_sends;
   }
   std::printf(R"({"rate":%.0f,"duration_s":%.1f,"connections":%d,"answered":%llu,)"
               R"("answered_per_s":%.0f,"unexpected_status":%llu,"connection_errors":%llu,)"
-              R"("unfinished":%llu,"latency_us":%s,"service_us":%s})"
+              R"("unfinished":%llu,"partial_sends":%llu,"latency_us":%s,"service_us":%s})"
               "\n",
               options.rate, options.duration_s, options.connections,
               static_cast<unsigned long long>(all.answered),
               static_cast<double>(all.answered) / options.duration_s,
               static_cast<unsigned long long>(all.unexpected),
               static_cast<unsigned long long>(all.failed),
-              static_cast<unsigned long long>(all.unfinished), percentiles(all.latency).c_str(),
+              static_cast<unsigned long long>(all.unfinished),
+              static_cast<unsigned long long>(all.partial_sends), percentiles(all.latency).c_str(),
               percentiles(all.service).c_str());
   return 0;
 }

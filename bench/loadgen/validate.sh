@@ -4,7 +4,12 @@
 #      (the two cores are shared: a scheduling delay shows, as it would for a server);
 #   2. answers after 1 ms, but one stall of 1 s in a 10 s run at 1,000 requests/s: the requests
 #      due in that second wait up to 1 s, so p99 must be 0.8–1.1 s (an open loop), while the
-#      time from each send (what a closed loop measures) stays small for 99% of them.
+#      time from each send (what a closed loop measures) stays small for 99% of them;
+#   3. answers without a length that end with the connection (--close 1), at 500 requests/s:
+#      every one counted as answered, none as an error, each connection opened again;
+#   4. requests of 256 KiB through a 4 KiB send buffer, at 20 requests/s: each goes out in
+#      parts (the first send takes only some of it), and every one is answered. (Through so small
+#      a buffer one takes about 0.2 s on loopback: the rate leaves the 8 connections room.)
 #
 #   bench/loadgen/validate.sh BUILD_DIR     (exit 1 when a check fails)
 set -euo pipefail
@@ -39,9 +44,9 @@ for k in sys.argv[2].split("."): v=v[k]
 print(v)' "$1" "$2"
 }
 FAILED=0
-check() {  # NAME VALUE LOW HIGH
+check() {  # NAME VALUE LOW HIGH [UNIT, µs if left out]
   if (($2 >= $3 && $2 <= $4)); then verdict=ok; else verdict=FAILED; FAILED=1; fi
-  printf '| %s | %s µs | %s–%s µs | %s |\n' "$1" "$2" "$3" "$4" "$verdict"
+  printf '| %s | %s%s | %s–%s%s | %s |\n' "$1" "$2" "${5- µs}" "$3" "$4" "${5- µs}" "$verdict"
 }
 
 echo "| check | measured | expected | verdict |"
@@ -58,7 +63,26 @@ stop_server
 check "1 s stall in 10 s, 1,000/s: p99 from the due time" "$(field "$TWO" latency_us.p99)" 800000 1100000
 check "the same: p99 from the send" "$(field "$TWO" service_us.p99)" 0 100000
 
+start_server --delay-ms 1 --close 1
+THREE=$("$GEN" --port "$PORT" --rate 500 --duration 5 --warmup 1 --connections 16)
+stop_server
+check "answers ending with the connection, 500/s for 5 s: answered" "$(field "$THREE" answered)" 2490 2510 ""
+check "the same: connection errors" "$(field "$THREE" connection_errors)" 0 0 ""
+check "the same: p99 from the due time" "$(field "$THREE" latency_us.p99)" 1000 20000
+
+head -c 262144 /dev/zero | tr '\0' 'x' >"$WORK/body"
+start_server --delay-ms 1
+FOUR=$("$GEN" --port "$PORT" --rate 20 --duration 3 --warmup 1 --connections 8 --method POST \
+  --body "@$WORK/body" --send-buffer 4096)
+stop_server
+check "256 KiB requests, 4 KiB send buffer, 20/s for 3 s: answered" "$(field "$FOUR" answered)" 59 61 ""
+check "the same: sent in parts (of those due in the run and its warm-up)" "$(field "$FOUR" partial_sends)" 79 81 ""
+check "the same: p99 from the due time" "$(field "$FOUR" latency_us.p99)" 1000 1000000
+check "the same: connection errors" "$(field "$FOUR" connection_errors)" 0 0 ""
+
 echo
 echo "open loop, 5 ms server: $ONE"
 echo "open loop, 1 s stall:   $TWO"
+echo "answers ending with the connection: $THREE"
+echo "256 KiB requests in parts: $FOUR"
 exit $FAILED
