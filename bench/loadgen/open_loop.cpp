@@ -9,9 +9,9 @@
 //                   [--tokens FILE] [--expect STATUS] [--send-buffer BYTES]
 //
 // TEMPLATE may hold {id}: a random line of --ids for each request; a --body of @FILE is that
-// file's text. --send-buffer sets each socket's send buffer (validate.sh makes it small so that
-// big requests go out in parts). --tokens: one bearer token a
-// line, connection i sends as token i (mod their number). Keep-alive HTTP/1.1 to 127.0.0.1.
+// file's text. --tokens: one bearer token a line, connection i sends as token i (mod their
+// number). --send-buffer sets each socket's send buffer (validate.sh makes it small so that big
+// requests go out in parts). Keep-alive HTTP/1.1 to 127.0.0.1.
 // Prints one JSON line: what was sent and answered, and the latency percentiles in µs from the
 // due time ("latency_us") and from the send ("service_us").
 

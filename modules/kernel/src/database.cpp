@@ -177,14 +177,17 @@ CheckpointResult Database::checkpoint() {
                                 "); catch-ups hold the writers longer");
       }
     }
-    auto result = checkpoint_passive(*checkpointer_);
-    start_write_back(write_back_.fd);
+    auto unheld_pass = [this] {
+      auto result = checkpoint_passive(*checkpointer_);
+      start_write_back(write_back_.fd);
+      return result;
+    };
+    auto result = unheld_pass();
     // The counts are of the WAL as a pass began; writers went on meanwhile. Before holding them,
     // a few more passes copy what came during the one before, each shorter than the last, so
     // that the hold copies (and syncs) only what came during a short pass.
     for (int pass = 0; pass < 3 && result.wal_frames >= options_.wal_catch_up_frames; ++pass) {
-      auto next = checkpoint_passive(*checkpointer_);
-      start_write_back(write_back_.fd);
+      auto next = unheld_pass();
       bool small = next.wal_frames - result.wal_frames <= kCatchUpPassFrames;
       result = next;
       if (small) break;
