@@ -125,7 +125,8 @@ void Application::open() {
                   ? kernel::Database::open_in_memory(entry.name)
                   : kernel::Database::open(
                         entry.name, config_.data_dir / (entry.name + ".db"),
-                        kernel::DatabaseOptions{.synchronous_full = config_.durability_power});
+                        kernel::DatabaseOptions{.synchronous_full = config_.durability_power,
+                                                .request_linger = config_.bus_request_linger});
     kernel::apply_migrations(*db, "eventbus", migrations::for_scope("eventbus"));
     kernel::apply_migrations(*db, entry.name, migrations::for_scope(entry.name));
     databases_.push_back(db);

@@ -46,6 +46,7 @@ struct Config {
   int bus_batch_size{};
   std::chrono::milliseconds bus_batch_time_budget{};
   std::chrono::milliseconds bus_batch_linger{};
+  std::chrono::microseconds bus_request_linger{};
   std::chrono::hours bus_retention{};
 
   std::string jwt_secret;  // empty: generated once and kept in <data_dir>/jwt_secret

@@ -293,6 +293,13 @@ const std::vector<Setting>& setting_table() {
            [](Config& c, const std::string& v) {
              c.bus_batch_linger = std::chrono::milliseconds(parse_integer(v, 0, 1000));
            }),
+      make("bus.request_linger_us", "500",
+           "after a small group of queued request writes (fewer than 8), a module's request "
+           "writer waits this long (microseconds) before the next group, so that requests share "
+           "commits; each request is answered before the wait; 0 goes on at once",
+           [](Config& c, const std::string& v) {
+             c.bus_request_linger = std::chrono::microseconds(parse_integer(v, 0, 100'000));
+           }),
       make("bus.retention_hours", "168",
            "delivered outbox rows and inbox rows older than this are deleted (order timelines "
            "show them until then); 0 keeps them forever",

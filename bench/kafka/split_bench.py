@@ -2,6 +2,10 @@
 """Completed orders per second in split mode against the monolith, in the same run.
 
     bench/kafka/split_bench.py BUILD_DIR [--duration 30] [--connections 64] [--json-out FILE]
+                               [--split-arg=FLAG ...] [--split-only]
+
+--split-arg adds a flag to the split processes' command lines (experiments, e.g.
+--split-arg=--kafka-property=linger.ms=20); --split-only skips the monolith (no ratio).
 
 For each deployment: a fresh data directory, bench/orders/setup.py (20 products with plenty of
 stock, 64 logged-in customers, one probe order), then wrk -t2 -cN -dDs with
@@ -196,7 +200,7 @@ def run_monolith(build, work, duration, connections):
         procs.stop_all()
 
 
-def run_split(build, work, duration, connections):
+def run_split(build, work, duration, connections, split_args=()):
     procs = Processes(work)
     try:
         bootstrap_file = work / "bootstrap"
@@ -208,7 +212,7 @@ def run_split(build, work, duration, connections):
                 raise RuntimeError("the mock broker did not start")
             time.sleep(0.05)
         bootstrap = bootstrap_file.read_text().strip().removeprefix("bootstrap=")
-        kafka = ["--kafka-enabled", "true", "--kafka-brokers", bootstrap]
+        kafka = ["--kafka-enabled", "true", "--kafka-brokers", bootstrap, *split_args]
         env = {"MART_JWT_SECRET": SECRET}
         ports = {}
         for name, modules in (("users-products", "users,products"),
@@ -236,6 +240,8 @@ def main():
     parser.add_argument("--duration", type=int, default=30)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--json-out")
+    parser.add_argument("--split-arg", action="append", default=[])
+    parser.add_argument("--split-only", action="store_true")
     args = parser.parse_args()
     build = pathlib.Path(args.build).resolve()
     LIFT_THROTTLE.update(registration_throttle_lifted(build))
@@ -243,10 +249,12 @@ def main():
         work = pathlib.Path(tmp)
         (work / "m").mkdir()
         (work / "s").mkdir()
-        monolith = run_monolith(build, work / "m", args.duration, args.connections)
-        split = run_split(build, work / "s", args.duration, args.connections)
-    result = {"monolith": monolith, "split": split,
-              "ratio": round(split["completed_per_s"] / max(monolith["completed_per_s"], 0.1), 3)}
+        monolith = (None if args.split_only else
+                    run_monolith(build, work / "m", args.duration, args.connections))
+        split = run_split(build, work / "s", args.duration, args.connections, args.split_arg)
+    result = {"monolith": monolith, "split": split, "split_args": args.split_arg}
+    if monolith:
+        result["ratio"] = round(split["completed_per_s"] / max(monolith["completed_per_s"], 0.1), 3)
     print(json.dumps(result))
     if args.json_out:
         pathlib.Path(args.json_out).write_text(json.dumps(result, indent=1))

@@ -9,7 +9,9 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 namespace kernel {
 namespace {
@@ -68,6 +70,7 @@ void Database::run_queue(std::uint64_t generation) {
       std::lock_guard write_lock(write_mutex_);
       write_group(group);
     }
+    bool small = batch.size() < kSmallRequestGroup;
     for (auto& item : batch) {
       log::Scope scope(item->write.request_id, item->write.trace_id);
       try {
@@ -77,6 +80,11 @@ void Database::run_queue(std::uint64_t generation) {
       } catch (...) {
         log::error("sqlite", name_ + ": a queued write's completion threw a non-exception");
       }
+    }
+    // Not woken by the writes queued meanwhile (a wake per request is a context switch each);
+    // a drain waits at most this long more.
+    if (small && options_.request_linger.count() > 0) {
+      std::this_thread::sleep_for(options_.request_linger);
     }
     lock.lock();
   }

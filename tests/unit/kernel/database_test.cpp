@@ -335,6 +335,33 @@ TEST_SUITE("kernel") {
     }
   }
 
+  TEST_CASE(
+      "[Database] after a small group the request writer lingers, so the next ones share "
+      "a commit") {
+    mart::test::TempDir dir;
+    auto db = kernel::Database::open(
+        "t", dir.path() / "t.db",
+        kernel::DatabaseOptions{.request_linger = std::chrono::milliseconds(300)});
+    db->write([](kernel::Connection& c) { c.exec("CREATE TABLE x (v INTEGER PRIMARY KEY)"); });
+    auto commits = count_commits(*db);
+    std::atomic<int> done{0};
+    auto count = [&](const std::exception_ptr& error) {
+      CHECK_FALSE(error);
+      ++done;
+    };
+    db->write_queued([](kernel::Connection& c) { insert_row(c, 1); }, count);
+    while (done.load() < 1) std::this_thread::yield();  // answered before the linger
+    // Spaced out so that a writer that does not linger takes each alone.
+    for (int v = 2; v <= 4; ++v) {
+      db->write_queued([v](kernel::Connection& c) { insert_row(c, v); }, count);
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    }
+    db->drain_queued();
+    CHECK(done.load() == 4);
+    CHECK(all_rows(*db) == std::vector<int>{1, 2, 3, 4});
+    CHECK(commits->load() == 2);  // the first alone, then the three queued during the linger
+  }
+
   TEST_CASE("[Database] a throwing queued write undoes only itself and fails only its own done") {
     mart::test::TempDir dir;
     auto db = kernel::Database::open("t", dir.path() / "t.db");
