@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <cstddef>
 #include <stdexcept>
 #include <thread>
 
@@ -20,6 +21,9 @@ namespace {
 constexpr const char* kGroupSavepoint = "SAVEPOINT grouped_write";
 constexpr const char* kGroupRelease = "RELEASE grouped_write";
 constexpr const char* kGroupRollbackTo = "ROLLBACK TO grouped_write";
+
+// Fewer queued writes than this in a group make the request writer linger (request_linger).
+constexpr std::size_t kSmallRequestGroup = 8;
 
 }  // namespace
 
@@ -70,7 +74,7 @@ void Database::run_queue(std::uint64_t generation) {
       std::lock_guard write_lock(write_mutex_);
       write_group(group);
     }
-    bool small = batch.size() < kSmallRequestGroup;
+    const bool small = batch.size() < kSmallRequestGroup;
     for (auto& item : batch) {
       log::Scope scope(item->write.request_id, item->write.trace_id);
       try {
@@ -81,12 +85,14 @@ void Database::run_queue(std::uint64_t generation) {
         log::error("sqlite", name_ + ": a queued write's completion threw a non-exception");
       }
     }
-    // Not woken by the writes queued meanwhile (a wake per request is a context switch each);
-    // a drain waits at most this long more.
-    if (small && options_.request_linger.count() > 0) {
-      std::this_thread::sleep_for(options_.request_linger);
-    }
     lock.lock();
+    if (small && options_.request_linger.count() > 0 && !stopping()) {
+      // A sleep, not a wait on queue_wake_: each queued write would wake it (a context switch
+      // per request). A drain that starts meanwhile waits for this one linger at most.
+      lock.unlock();
+      std::this_thread::sleep_for(options_.request_linger);
+      lock.lock();
+    }
   }
 }
 

@@ -11,7 +11,6 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <filesystem>
@@ -68,16 +67,13 @@ struct DatabaseOptions {
   // over. High, so that the holds are rare: at 4,096 they came twice a second under load and
   // doubled the POST p99.
   int wal_catch_up_frames = 65536;
-  // After a group of fewer than kSmallRequestGroup queued writes (write_queued), the request
-  // writer waits this long before it takes the next group, so that at moderate load requests
-  // share commits: a commit per request or two made the machine busier and the tail longer
-  // (POST p99 at half load 8.5-19.6 ms without it, 7.1-11.9 with 0.5-1 ms, docs/benchmarks.md).
+  // After a group of fewer than 8 queued writes (write_queued), the request writer waits this
+  // long before it takes the next group, so that at moderate load requests share commits: a
+  // commit per request or two made the machine busier and the tail longer (POST p99 at half
+  // load 7.8-19.6 ms without it, 7.1-13.8 with it, #18's ninth step in docs/benchmarks.md).
   // Each request is answered before the wait. 0 takes the next group at once.
   std::chrono::microseconds request_linger{0};
 };
-
-// Fewer queued writes than this in a group make the request writer linger (request_linger).
-inline constexpr std::size_t kSmallRequestGroup = 8;
 
 // What a checkpoint did, in WAL frames (pages).
 struct CheckpointResult {
