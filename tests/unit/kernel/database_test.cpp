@@ -350,8 +350,9 @@ TEST_SUITE("kernel") {
       ++done;
     };
     db->write_queued([](kernel::Connection& c) { insert_row(c, 1); }, count);
-    while (done.load() < 1) std::this_thread::yield();  // answered before the linger
-    // Spaced out so that a writer that does not linger takes each alone.
+    while (done.load() < 1) std::this_thread::yield();
+    // Spaced out so that a writer that does not linger takes each alone (4 commits), and one that
+    // lingers before answering instead of after takes write 2 alone as well (3 commits).
     for (int v = 2; v <= 4; ++v) {
       db->write_queued([v](kernel::Connection& c) { insert_row(c, v); }, count);
       std::this_thread::sleep_for(std::chrono::milliseconds(30));
