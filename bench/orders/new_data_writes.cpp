@@ -1,0 +1,103 @@
+// What this machine charges for writing new data, as the five-minute run writes it (#18, "no sag
+// as data grows"): the same fixed work, 4 KiB pages appended to one growing file with the write-
+// back started every 2,000 pages and an fdatasync every 8,000 (as a checkpoint pass copies pages
+// and syncs), then the same pages overwritten in place. For each 256 MiB it prints the CPU time
+// per page of this thread and of the whole machine (/proc/stat), so a cost that rises with the
+// data written shows as a step in the first pass and not in the second.
+//
+//   bench_new_data_writes FILE [GIB]      (default 8 GiB; FILE is removed at the end)
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <string>
+
+namespace {
+
+constexpr long kPageBytes = 4096;
+constexpr long kPagesPerRow = 256L * 1024 * 1024 / kPageBytes;
+constexpr long kWriteBackEvery = 2000;
+constexpr long kSyncEvery = 8000;
+
+double thread_cpu_seconds() {
+  timespec t{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
+
+// Busy time of all CPUs (everything but idle and iowait), in seconds.
+double machine_busy_seconds() {
+  std::ifstream stat("/proc/stat");
+  std::string cpu;
+  std::array<long long, 8> ticks{};
+  stat >> cpu;
+  for (auto& t : ticks) stat >> t;
+  long long busy = 0;
+  for (std::size_t i = 0; i < ticks.size(); ++i) {
+    if (i != 3 && i != 4) busy += ticks[i];  // idle, iowait
+  }
+  return static_cast<double>(busy) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// One pass over `pages` pages: each step writes page p (new data in the first pass) and
+// rewrites one page a little behind it, as an index leaf being filled is written again.
+void pass(int fd, long pages, const char* label) {
+  std::array<char, kPageBytes> page{};
+  page.fill('x');
+  double thread_start = thread_cpu_seconds();
+  double machine_start = machine_busy_seconds();
+  long writes = 0;
+  for (long p = 0; p < pages; ++p) {
+    bool ok = ::pwrite(fd, page.data(), page.size(), p * kPageBytes) == kPageBytes;
+    long behind = p - 1 - p % 64;
+    if (behind >= 0) ok = ok && ::pwrite(fd, page.data(), page.size(), behind * kPageBytes) > 0;
+    if (!ok) {
+      std::perror("pwrite");
+      std::exit(1);
+    }
+    writes += behind >= 0 ? 2 : 1;
+    if (p % kWriteBackEvery == kWriteBackEvery - 1)
+      ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    if (p % kSyncEvery == kSyncEvery - 1) ::fdatasync(fd);
+    if (p % kPagesPerRow == kPagesPerRow - 1) {
+      double thread_now = thread_cpu_seconds();
+      double machine_now = machine_busy_seconds();
+      std::printf("| %s | %ld | %.2f | %.2f |\n", label, (p + 1) / (1024 * 1024 / kPageBytes),
+                  (thread_now - thread_start) / static_cast<double>(writes) * 1e6,
+                  (machine_now - machine_start) / static_cast<double>(writes) * 1e6);
+      std::fflush(stdout);
+      thread_start = thread_now;
+      machine_start = machine_now;
+      writes = 0;
+    }
+  }
+  ::fdatasync(fd);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: %s FILE [GIB]\n", argv[0]);
+    return 2;
+  }
+  long gib = argc > 2 ? std::atol(argv[2]) : 8;
+  int fd = ::open(argv[1], O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    std::perror(argv[1]);
+    return 1;
+  }
+  long pages = gib * 1024 * 1024 * 1024 / kPageBytes;
+  std::printf("| pass | MiB written | this thread, µs per write | whole machine, µs per write |\n");
+  std::printf("| --- | ---: | ---: | ---: |\n");
+  pass(fd, pages, "new data");
+  pass(fd, pages, "the same pages again");
+  ::close(fd);
+  ::unlink(argv[1]);
+  return 0;
+}
