@@ -1,6 +1,7 @@
 #include "file_io.hpp"
 
 #include <kernel/ids.hpp>
+#include <kernel/unique_fd.hpp>
 
 #include <sodium.h>
 
@@ -22,21 +23,11 @@ namespace {
                            std::string(std::strerror(errno)));
 }
 
-class Fd {
- public:
-  Fd(const std::filesystem::path& path, int flags, mode_t mode = 0)
-      : fd_(::open(path.c_str(), flags | O_CLOEXEC, mode)) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  explicit operator bool() const { return fd_ >= 0; }
-
- private:
-  int fd_;
-};
+// `path` opened with `flags` (close-on-exec); holding nothing when the open failed (errno says
+// why).
+kernel::UniqueFd open_file(const std::filesystem::path& path, int flags, mode_t mode = 0) {
+  return kernel::UniqueFd(::open(path.c_str(), flags | O_CLOEXEC, mode));
+}
 
 void write_all(int fd, const char* data, std::size_t size, const std::filesystem::path& file) {
   while (size > 0) {
@@ -54,7 +45,7 @@ void write_all(int fd, const char* data, std::size_t size, const std::filesystem
 
 std::string sha256_of_file(const std::filesystem::path& file) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
-  Fd in(file, O_RDONLY);
+  auto in = open_file(file, O_RDONLY);
   if (!in) fail("open", file);
   crypto_hash_sha256_state state;
   crypto_hash_sha256_init(&state);
@@ -76,22 +67,22 @@ std::string sha256_of_file(const std::filesystem::path& file) {
 }
 
 void sync_path(const std::filesystem::path& path) {
-  Fd fd(path, O_RDONLY);
+  auto fd = open_file(path, O_RDONLY);
   if (!fd) fail("open", path);
   if (::fsync(fd.get()) != 0) fail("fsync", path);
 }
 
 void write_file(const std::filesystem::path& file, const std::string& text) {
-  Fd out(file, O_WRONLY | O_CREAT | O_EXCL, 0600);
+  auto out = open_file(file, O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (!out) fail("create", file);
   write_all(out.get(), text.data(), text.size(), file);
   if (::fsync(out.get()) != 0) fail("fsync", file);
 }
 
 void copy_file_synced(const std::filesystem::path& from, const std::filesystem::path& to) {
-  Fd in(from, O_RDONLY);
+  auto in = open_file(from, O_RDONLY);
   if (!in) fail("open", from);
-  Fd out(to, O_WRONLY | O_CREAT | O_EXCL, 0600);
+  auto out = open_file(to, O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (!out) fail("create", to);
   std::array<char, 1 << 16> buffer{};
   for (;;) {

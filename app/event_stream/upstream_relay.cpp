@@ -2,6 +2,7 @@
 
 #include <kernel/log.hpp>
 #include <kernel/thread_name.hpp>
+#include <kernel/unique_fd.hpp>
 
 #include <boost/algorithm/string/predicate.hpp>
 #include <boost/json/serialize.hpp>
@@ -26,23 +27,7 @@ constexpr std::chrono::milliseconds kRetryAfter{2'000};
 constexpr std::size_t kRememberedTimes = 10'000;
 constexpr std::size_t kMaxFrame = std::size_t{4} << 20;
 
-// A connected socket, closed when it goes.
-class Socket {
- public:
-  Socket() = default;
-  explicit Socket(int fd) : fd_(fd) {}
-  ~Socket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Socket(Socket&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Socket& operator=(Socket&&) = delete;
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-  int fd() const { return fd_; }
-
- private:
-  int fd_ = -1;
-};
+using Socket = kernel::UniqueFd;  // a connected socket
 
 // Connects within kConnectTimeout; throws std::runtime_error with the reason.
 Socket connect_to(const std::string& host, std::uint16_t port) {
@@ -57,19 +42,19 @@ Socket connect_to(const std::string& host, std::uint16_t port) {
   std::string error = "no address";
   for (auto* a = found; a; a = a->ai_next) {
     Socket socket(::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (socket.fd() < 0) continue;
-    if (::connect(socket.fd(), a->ai_addr, a->ai_addrlen) != 0 && errno != EINPROGRESS) {
+    if (!socket) continue;
+    if (::connect(socket.get(), a->ai_addr, a->ai_addrlen) != 0 && errno != EINPROGRESS) {
       error = std::strerror(errno);
       continue;
     }
-    pollfd p{socket.fd(), POLLOUT, 0};
+    pollfd p{socket.get(), POLLOUT, 0};
     if (::poll(&p, 1, static_cast<int>(kConnectTimeout.count())) <= 0) {
       error = "connect timed out";
       continue;
     }
     int so_error = 0;
     socklen_t length = sizeof so_error;
-    ::getsockopt(socket.fd(), SOL_SOCKET, SO_ERROR, &so_error, &length);
+    ::getsockopt(socket.get(), SOL_SOCKET, SO_ERROR, &so_error, &length);
     if (so_error != 0) {
       error = std::strerror(so_error);
       continue;
@@ -206,13 +191,13 @@ void UpstreamRelays::relay(const RelayTarget& target, RelayRequest request,
       for (const auto& [name, value] : request.headers.all()) get += name + ": " + value + "\r\n";
       if (request.last_event_id) get += "Last-Event-ID: " + *request.last_event_id + "\r\n";
       get += "\r\n";
-      send_all(socket.fd(), get);
+      send_all(socket.get(), get);
 
       std::string raw;
       auto deadline = std::chrono::steady_clock::now() + kHeadTimeout;
       while (raw.find("\r\n\r\n") == std::string::npos) {
         if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("no answer");
-        if (!receive(socket.fd(), raw, kPollInterval)) throw std::runtime_error("closed");
+        if (!receive(socket.get(), raw, kPollInterval)) throw std::runtime_error("closed");
         if (stopping() || !writer->open()) return;
       }
       auto head_end = raw.find("\r\n\r\n");
@@ -264,7 +249,8 @@ void UpstreamRelays::relay(const RelayTarget& target, RelayRequest request,
         }
         if (text.size() > kMaxFrame) throw std::runtime_error("a frame too large");
         if (stopping() || !writer->open()) return;
-        if (!receive(socket.fd(), raw, kPollInterval)) throw std::runtime_error("the stream ended");
+        if (!receive(socket.get(), raw, kPollInterval))
+          throw std::runtime_error("the stream ended");
       }
     } catch (const std::exception& failure) {
       error = failure.what();

@@ -161,25 +161,21 @@ void start_write_back(int fd) {
 
 }  // namespace
 
-Database::WriteBackHandle::~WriteBackHandle() {
-  if (fd >= 0) ::close(fd);
-}
-
 CheckpointResult Database::checkpoint() {
   if (in_memory_ || checkpoints_stopped()) return {};
   std::lock_guard lock(checkpoint_mutex_);
   try {
     if (!checkpointer_) {
       checkpointer_ = connect(false);
-      write_back_.fd = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
-      if (write_back_.fd < 0) {
+      write_back_.reset(::open(file_.c_str(), O_RDONLY | O_CLOEXEC));
+      if (!write_back_) {
         log::warn("sqlite", name_ + ": no handle for early write-back (" + std::strerror(errno) +
                                 "); catch-ups hold the writers longer");
       }
     }
     auto unheld_pass = [this] {
       auto result = checkpoint_passive(*checkpointer_);
-      start_write_back(write_back_.fd);
+      start_write_back(write_back_.get());
       return result;
     };
     auto result = unheld_pass();

@@ -4,6 +4,7 @@
 // them read while the writer writes). Statements are prepared once per connection and cached.
 
 #include "kernel/storage.hpp"
+#include "kernel/unique_fd.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -282,13 +283,7 @@ class Database {
   // of the pages it copied. Declared before the connections so that it closes after them:
   // closing any handle on a file drops the process's POSIX locks on it, SQLite's included (so
   // one Database per file in a process: closing one would drop the other's locks).
-  struct WriteBackHandle {
-    int fd = -1;
-    WriteBackHandle() = default;
-    WriteBackHandle(const WriteBackHandle&) = delete;
-    WriteBackHandle& operator=(const WriteBackHandle&) = delete;
-    ~WriteBackHandle();
-  } write_back_;
+  UniqueFd write_back_;
   bool in_memory_;
   DatabaseOptions options_;
   std::atomic<int> storage_failure_{kStorageOk};    // a StorageCause, or kStorageOk
