@@ -46,5 +46,9 @@ TEST_SUITE("kernel") {
     CHECK_FALSE(owner);
     kernel::UniqueFd none;
     CHECK(none.get() == -1);
+    int third = open_null();
+    kernel::UniqueFd same(third);
+    same.reset(third);  // holding it again does not close it
+    CHECK(is_open(third));
   }
 }
