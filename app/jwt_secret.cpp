@@ -2,6 +2,7 @@
 
 #include <kernel/ids.hpp>
 #include <kernel/log.hpp>
+#include <kernel/unique_fd.hpp>
 
 #include <fstream>
 #include <sstream>
@@ -48,17 +49,17 @@ std::string load_or_create_jwt_secret(const Config& config) {
   if (!config.jwt_secret.empty()) return config.jwt_secret;
   if (config.in_memory) return fresh_secret();
   auto file = config.data_dir / "jwt_secret";
-  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
-  if (fd < 0) {
+  kernel::UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!fd) {
     if (errno != EEXIST) throw std::runtime_error("cannot create " + file.string());
     warn_if_readable_by_others(file);
     return read_secret(file);
   }
   auto secret = fresh_secret();
   auto line = secret + "\n";
-  bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
-                 ::fsync(fd) == 0;
-  ::close(fd);
+  bool written = ::write(fd.get(), line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+                 ::fsync(fd.get()) == 0;
+  fd.reset();
   if (!written) {
     std::filesystem::remove(file);
     throw std::runtime_error("cannot write " + file.string());

@@ -92,7 +92,6 @@ TEST_SUITE("e2e") {
       // orders until that is used up. So the test posts until a refusal that readiness names too,
       // keeping every order acknowledged on the way.
       HttpResponse refused;
-      HttpResponse ready;
       bool refused_and_named = false;
       for (int i = 0; i < 5000 && !refused_and_named; ++i) {
         auto r = client.post("/api/v1/orders", order_body(product, 1), customer);
@@ -102,7 +101,7 @@ TEST_SUITE("e2e") {
         }
         refused = r;
         REQUIRE(refused.status == 503);
-        ready = client.get("/readyz");
+        auto ready = client.get("/readyz");
         // Readiness may be 503 for another module's storage while orders' took a write again.
         refused_and_named =
             ready.status == 503 && ready.json().at("checks").at("storage_orders") == "disk_full";
@@ -114,7 +113,6 @@ TEST_SUITE("e2e") {
       CHECK(problem.at("type") == "urn:mart:problem:storage-unavailable");
       CHECK(problem.at("module") == "orders");
       CHECK(problem.at("cause") == "disk_full");
-      CHECK(ready.json().at("checks").at("storage_orders") == "disk_full");
 
       // Reads keep working.
       auto order = client.get("/api/v1/orders/" + std::to_string(acknowledged.front()), customer);
