@@ -6,7 +6,12 @@
 // machine (/proc/stat), so a cost that rises with the data written shows as a step in the first
 // pass and not in the second.
 //
-//   bench_new_data_writes FILE [GIB]      (default 8 GiB; FILE is removed at the end)
+//   bench_new_data_writes FILE [GIB [DROP_BEHIND_MIB]]   (default 8 GiB; FILE is removed at the
+//   end)
+//
+// With DROP_BEHIND_MIB, each fdatasync is followed by POSIX_FADV_DONTNEED for the pages written
+// more than that far behind, so that the file's page cache stays bounded and its memory is given
+// back to the machine's free pages as it grows: does new data then still cost more?
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -24,6 +29,7 @@ constexpr long kPageBytes = 4096;
 constexpr long kPagesPerRow = 256L * 1024 * 1024 / kPageBytes;
 constexpr long kWriteBackEvery = 2000;
 constexpr long kSyncEvery = 8000;
+long drop_behind_pages = 0;  // 0: keep everything cached
 
 double thread_cpu_seconds() {
   timespec t{};
@@ -65,7 +71,12 @@ bool pass(int fd, long pages, const char* label) {
     writes += behind >= 0 ? 2 : 1;
     if (p % kWriteBackEvery == kWriteBackEvery - 1)
       ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-    if (p % kSyncEvery == kSyncEvery - 1) ::fdatasync(fd);
+    if (p % kSyncEvery == kSyncEvery - 1) {
+      ::fdatasync(fd);
+      if (drop_behind_pages > 0 && p > drop_behind_pages) {
+        ::posix_fadvise(fd, 0, (p - drop_behind_pages) * kPageBytes, POSIX_FADV_DONTNEED);
+      }
+    }
     if (p % kPagesPerRow == kPagesPerRow - 1) {
       double thread_now = thread_cpu_seconds();
       double machine_now = machine_busy_seconds();
@@ -90,6 +101,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   long gib = argc > 2 ? std::atol(argv[2]) : 8;
+  drop_behind_pages = argc > 3 ? std::atol(argv[3]) * 1024 * 1024 / kPageBytes : 0;
   int fd = ::open(argv[1], O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
     std::perror(argv[1]);

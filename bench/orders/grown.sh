@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Does the order flow cost more on a grown database? (issue #18, "no sag as data grows")
+#
+#   bench/orders/grown.sh BUILD_DIR
+#
+# The five-minute run (sag.sh) mixes two things that grow together: the data and the time in the
+# run (the machine's phase, its page cache). This separates them:
+# 1. set-up once (bench/orders/setup.py: 20 products, 64 customers), mart stopped, the data dir
+#    kept as the pristine copy;
+# 2. a copy of it grown by GROWN_SECONDS of closed-loop orders (wrk, place_order.lua);
+# 3. GROWN_PAIRS pairs of closed-loop runs of GROWN_RUN seconds, alternating: mart started on a
+#    fresh copy of the pristine dir, then on the grown dir (which grows on). Both arms use the
+#    same customers' tokens and products, at the same time of the machine.
+# Each run: mart's CPU time (/proc/PID/stat) from wrk's start until no event waits, over the
+# orders created (wrk's 201s); the POST rate. Prints a markdown table and the means.
+# Environment (optional): GROWN_SECONDS=300, GROWN_PAIRS=3, GROWN_RUN=20,
+# GROWN_PERF=0 (N > 0: perf record -g of mart for N s in the middle of each measured run, into
+# GROWN_RESULTS/perf-<arm><pair>.data), GROWN_RESULTS=BUILD_DIR/bench-grown-results/<time>,
+# GROWN_TMPDIR=/tmp (the data dirs: the grown one takes about 4 KB per order).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HERE="$ROOT/bench/orders"
+BUILD_DIR=$(cd "${1:?usage: bench/orders/grown.sh BUILD_DIR}" && pwd)
+MART="$BUILD_DIR/app/mart"
+GROW_SECONDS=${GROWN_SECONDS:-300}
+PAIRS=${GROWN_PAIRS:-3}
+RUN_SECONDS=${GROWN_RUN:-20}
+PERF_SECONDS=${GROWN_PERF:-0}
+RESULTS=${GROWN_RESULTS:-$BUILD_DIR/bench-grown-results/$(date -u +%Y%m%dT%H%M%SZ)}
+[[ -x $MART ]] || { echo "$MART is missing" >&2; exit 1; }
+for tool in wrk curl python3 sqlite3; do
+  command -v "$tool" >/dev/null || { echo "$tool is not installed" >&2; exit 1; }
+done
+mkdir -p "$RESULTS"
+WORK=$(mktemp -d "${GROWN_TMPDIR:-/tmp}/mart-bench-grown.XXXXXX")
+export MART_ADMIN_EMAIL=bench-admin@example.com MART_ADMIN_PASSWORD=bench-admin-password
+export MART_GATEWAY_REGISTRATIONS_PER_CLIENT=1000000
+CLK_TCK=$(getconf CLK_TCK)
+MART_PID=""
+PORT=""
+STARTED_AT=$SECONDS
+
+log() { printf '[grown %4ds] %s\n' $((SECONDS - STARTED_AT)) "$*" >&2; }
+die() {
+  log "error: $*"
+  exit 1
+}
+stop_mart() {
+  [[ -n $MART_PID ]] || return 0
+  kill -TERM "$MART_PID" 2>/dev/null || true
+  wait "$MART_PID" 2>/dev/null || true
+  MART_PID=""
+}
+# shellcheck disable=SC2317  # called by the EXIT trap
+cleanup() {
+  stop_mart
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+start_mart() {
+  local dir=$1 i
+  PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$MART" --host 127.0.0.1 --port "$PORT" --data-dir "$dir" --io-threads 2 --log-level warn \
+    --durability process >>"$RESULTS/mart.log" 2>&1 &
+  MART_PID=$!
+  for ((i = 0; i < 300; i++)); do
+    kill -0 "$MART_PID" 2>/dev/null || die "mart exited; see $RESULTS/mart.log"
+    curl -sf -o /dev/null -m 1 "http://127.0.0.1:$PORT/readyz" && return 0
+    sleep 0.05
+  done
+  die "mart on $dir was not ready within 15 s"
+}
+
+# Events still to handle over the modules (outbox_waiting + retrying), or "?".
+waiting() {
+  curl -s -m 2 -H "Authorization: Bearer $(cat "$WORK/admin.txt")" \
+    "http://127.0.0.1:$PORT/api/v1/admin/events/status" |
+    { grep -o '"\(outbox_waiting\|retrying\)":[0-9]*' || true; } |
+    awk -F: '{ s += $2 } END { if (NR) print s; else print "?" }'
+}
+
+# load SECONDS NAME: closed-loop orders, then until nothing waits (120 s at most);
+# prints "created cpu_ticks".
+load() {
+  local seconds=$1 name=$2 ticks_before ticks_after i perf_pid=""
+  ticks_before=$(awk '{ print $14 + $15 }' "/proc/$MART_PID/stat")
+  if ((PERF_SECONDS > 0)) && [[ $name != grow ]] && command -v perf >/dev/null; then
+    perf record -F 497 -g -p "$MART_PID" -o "$RESULTS/perf-$name.data" \
+      -D $(((seconds - PERF_SECONDS) * 500)) -- sleep $(((seconds + PERF_SECONDS) / 2)) \
+      >"$RESULTS/perf-$name.txt" 2>&1 &
+    perf_pid=$!
+  fi
+  ORDERS_WRK_THREADS=2 ORDERS_TOKENS_FILE="$WORK/tokens.txt" ORDERS_IDS_FILE="$WORK/ids.txt" \
+    timeout --kill-after=5 $((seconds + 30)) wrk -t2 -c64 -d"${seconds}s" --timeout 5s \
+    -s "$HERE/place_order.lua" "http://127.0.0.1:$PORT/" >"$RESULTS/wrk-$name.txt" 2>&1 ||
+    die "wrk failed; see $RESULTS/wrk-$name.txt"
+  for ((i = 0; i < 600; i++)); do
+    [[ $(waiting) == 0 ]] && break
+    sleep 0.2
+  done
+  ticks_after=$(awk '{ print $14 + $15 }' "/proc/$MART_PID/stat")
+  [[ -n $perf_pid ]] && wait "$perf_pid"
+  local created
+  created=$(sed -n 's/^BENCH_JSON .*"created":\([0-9]*\).*/\1/p' "$RESULTS/wrk-$name.txt")
+  [[ -n $created && $created -gt 0 ]] || die "no orders created; see $RESULTS/wrk-$name.txt"
+  echo "$created $((ticks_after - ticks_before))"
+}
+
+log "results in $RESULTS; data in $WORK"
+mkdir -p "$WORK/pristine"
+start_mart "$WORK/pristine"
+timeout --kill-after=5 120 python3 "$HERE/setup.py" --port "$PORT" --products 20 --customers 64 \
+  --ids-out "$WORK/ids.txt" --tokens-out "$WORK/tokens.txt" --admin-token-out "$WORK/admin.txt" \
+  >"$RESULTS/setup.txt" 2>&1 || die "set-up failed: $(tail -n 3 "$RESULTS/setup.txt")"
+stop_mart
+cp -a "$WORK/pristine" "$WORK/grown"
+log "growing a copy by $GROW_SECONDS s of orders"
+start_mart "$WORK/grown"
+read -r grown_orders _ < <(load "$GROW_SECONDS" grow)
+stop_mart
+log "grown by $grown_orders orders ($(du -sh "$WORK/grown" | cut -f1)); $PAIRS pairs of $RUN_SECONDS s"
+
+echo "| pair | orders in the database, fresh / grown | completed orders/s, fresh | grown | mart CPU per order, fresh | grown |" >"$RESULTS/table.md"
+echo "| ---: | ---: | ---: | ---: | ---: | ---: |" >>"$RESULTS/table.md"
+: >"$RESULTS/runs.txt"
+for ((pair = 1; pair <= PAIRS; pair++)); do
+  row="| $pair |"
+  sizes="" rates="" costs=""
+  for arm in fresh grown; do
+    if [[ $arm == fresh ]]; then
+      rm -rf "$WORK/fresh"
+      cp -a "$WORK/pristine" "$WORK/fresh"
+    fi
+    before=$(sqlite3 "file:$WORK/$arm/orders.db?mode=ro" 'SELECT COALESCE(MAX(id), 0) FROM orders')
+    start_mart "$WORK/$arm"
+    read -r created ticks < <(load "$RUN_SECONDS" "$arm$pair")
+    stop_mart
+    echo "$arm $pair $before $created $ticks" >>"$RESULTS/runs.txt"
+    sizes+="$(python3 -c "print(f'{$before:,}')") / "
+    rates+=" $(python3 -c "print(f'{$created / $RUN_SECONDS:,.0f}')") |"
+    costs+=" $(python3 -c "print(f'{1e6 * $ticks / $CLK_TCK / $created:.0f} µs')") |"
+    log "$arm $pair: $created orders on $before, $ticks ticks"
+  done
+  echo "$row ${sizes% / } |$rates$costs" >>"$RESULTS/table.md"
+done
+cat "$RESULTS/table.md"
+python3 - "$RESULTS/runs.txt" "$CLK_TCK" "$RUN_SECONDS" <<'PY'
+import statistics, sys
+runs = [line.split() for line in open(sys.argv[1])]
+hz, seconds = int(sys.argv[2]), int(sys.argv[3])
+for arm in ("fresh", "grown"):
+    rows = [r for r in runs if r[0] == arm]
+    cost = [1e6 * int(r[4]) / hz / int(r[3]) for r in rows]
+    rate = [int(r[3]) / seconds for r in rows]
+    print(f"{arm}: mean {statistics.mean(rate):,.0f} orders/s, mean {statistics.mean(cost):.0f} µs "
+          f"of mart's CPU per order")
+PY
