@@ -189,7 +189,7 @@ CheckpointResult Database::checkpoint() {
       if (small) break;
     }
     if (result.wal_frames >= options_.wal_catch_up_frames) {
-      std::lock_guard write_lock(write_mutex_);
+      LockFirst write_lock(write_mutex_);
       auto started = std::chrono::steady_clock::now();
       result = checkpoint_passive(*checkpointer_);
       result.caught_up = true;

@@ -511,6 +511,7 @@ TEST_SUITE("kernel") {
     for (int run = 1; run < 3 && smallest >= kBound; ++run) {
       smallest = std::min(smallest, wal_bytes_after_busy_writes(256));
     }
+    MESSAGE("the smallest WAL left with the catch-up: " << (smallest >> 20) << " MiB");
     CHECK(smallest < kBound);
     // Without the catch-up, the same writes leave a WAL many times that size (so the check above
     // can fail).

@@ -3,6 +3,7 @@
 // second writer thread only adds lock contention) plus a pool of reader connections (WAL lets
 // them read while the writer writes). Statements are prepared once per connection and cached.
 
+#include "kernel/priority_mutex.hpp"
 #include "kernel/storage.hpp"
 #include "kernel/unique_fd.hpp"
 
@@ -289,7 +290,9 @@ class Database {
   std::atomic<int> storage_failure_{kStorageOk};    // a StorageCause, or kStorageOk
   metrics::Histogram* commit_seconds_ = nullptr;    // mart_sqlite_commit_duration_seconds{module}
   metrics::Histogram* catch_up_seconds_ = nullptr;  // mart_sqlite_wal_catch_up_seconds{module}
-  std::mutex write_mutex_;
+  // Every writer's lock; the WAL catch-up takes it ahead of them (lock_first), or a writer
+  // that never pauses could keep it from the catch-up for as long as it writes.
+  PriorityMutex write_mutex_;
   std::unique_ptr<Connection> writer_;
   std::mutex pool_mutex_;
   std::vector<std::unique_ptr<Connection>> readers_;
