@@ -9,10 +9,11 @@
 #    kept as the pristine copy;
 # 2. a copy of it grown by GROWN_SECONDS of closed-loop orders (wrk, place_order.lua);
 # 3. GROWN_PAIRS pairs of closed-loop runs of GROWN_RUN seconds, alternating: mart started on a
-#    fresh copy of the pristine dir, then on the grown dir (which grows on). Both arms use the
-#    same customers' tokens and products, at the same time of the machine.
+#    fresh copy of the pristine dir and on the grown dir (which grows on), in the order fresh,
+#    grown, then grown, fresh, and so on; a fresh copy is removed right after its run. Both arms
+#    use the same customers' tokens and products, at the same time of the machine.
 # Each run: mart's CPU time (/proc/PID/stat) from wrk's start until no event waits, over the
-# orders created (wrk's 201s); the POST rate. Prints a markdown table and the means.
+# orders placed (wrk's 201s); orders placed per second. Prints a markdown table and the means.
 # Environment (optional): GROWN_SECONDS=300, GROWN_PAIRS=3, GROWN_RUN=20,
 # GROWN_PERF=0 (N > 0: perf record -g of mart for N s in the middle of each measured run, into
 # GROWN_RESULTS/perf-<arm><pair>.data), GROWN_RESULTS=BUILD_DIR/bench-grown-results/<time>,
@@ -85,11 +86,14 @@ waiting() {
 # load SECONDS NAME: closed-loop orders, then until nothing waits (120 s at most);
 # prints "created cpu_ticks".
 load() {
-  local seconds=$1 name=$2 ticks_before ticks_after i perf_pid=""
+  local seconds=$1 name=$2 ticks_before ticks_after i perf_pid="" quiet=0
   ticks_before=$(awk '{ print $14 + $15 }' "/proc/$MART_PID/stat")
-  if ((PERF_SECONDS > 0)) && [[ $name != grow ]] && command -v perf >/dev/null; then
-    perf record -F 497 -g -p "$MART_PID" -o "$RESULTS/perf-$name.data" \
-      -D $(((seconds - PERF_SECONDS) * 500)) -- sleep $(((seconds + PERF_SECONDS) / 2)) \
+  if ((PERF_SECONDS > 0 && PERF_SECONDS < seconds)) && [[ $name != grow ]] &&
+    command -v perf >/dev/null; then
+    # PERF_SECONDS in the middle of the load: -D is in milliseconds.
+    local delay_ms=$(((seconds - PERF_SECONDS) * 500))
+    perf record -F 497 -g -p "$MART_PID" -o "$RESULTS/perf-$name.data" -D "$delay_ms" \
+      -- sleep "$(((delay_ms + PERF_SECONDS * 1000 + 999) / 1000))" \
       >"$RESULTS/perf-$name.txt" 2>&1 &
     perf_pid=$!
   fi
@@ -98,11 +102,17 @@ load() {
     -s "$HERE/place_order.lua" "http://127.0.0.1:$PORT/" >"$RESULTS/wrk-$name.txt" 2>&1 ||
     die "wrk failed; see $RESULTS/wrk-$name.txt"
   for ((i = 0; i < 600; i++)); do
-    [[ $(waiting) == 0 ]] && break
+    if [[ $(waiting) == 0 ]]; then
+      quiet=1
+      break
+    fi
     sleep 0.2
   done
+  ((quiet == 1)) || die "$name: events still waiting 120 s after the load"
   ticks_after=$(awk '{ print $14 + $15 }' "/proc/$MART_PID/stat")
-  [[ -n $perf_pid ]] && wait "$perf_pid"
+  if [[ -n $perf_pid ]] && ! wait "$perf_pid"; then
+    log "perf record failed; see $RESULTS/perf-$name.txt"
+  fi
   local created
   created=$(sed -n 's/^BENCH_JSON .*"created":\([0-9]*\).*/\1/p' "$RESULTS/wrk-$name.txt")
   [[ -n $created && $created -gt 0 ]] || die "no orders created; see $RESULTS/wrk-$name.txt"
@@ -123,28 +133,27 @@ read -r grown_orders _ < <(load "$GROW_SECONDS" grow)
 stop_mart
 log "grown by $grown_orders orders ($(du -sh "$WORK/grown" | cut -f1)); $PAIRS pairs of $RUN_SECONDS s"
 
-echo "| pair | orders in the database, fresh / grown | completed orders/s, fresh | grown | mart CPU per order, fresh | grown |" >"$RESULTS/table.md"
+echo "| pair | orders in the database, fresh / grown | orders placed per second, fresh | grown | mart CPU per order, fresh | grown |" >"$RESULTS/table.md"
 echo "| ---: | ---: | ---: | ---: | ---: | ---: |" >>"$RESULTS/table.md"
 : >"$RESULTS/runs.txt"
 for ((pair = 1; pair <= PAIRS; pair++)); do
-  row="| $pair |"
-  sizes="" rates="" costs=""
-  for arm in fresh grown; do
-    if [[ $arm == fresh ]]; then
-      rm -rf "$WORK/fresh"
-      cp -a "$WORK/pristine" "$WORK/fresh"
-    fi
+  order=(fresh grown)
+  ((pair % 2 == 0)) && order=(grown fresh)
+  declare -A size rate cost
+  for arm in "${order[@]}"; do
+    [[ $arm == fresh ]] && cp -a "$WORK/pristine" "$WORK/fresh"
     before=$(sqlite3 "file:$WORK/$arm/orders.db?mode=ro" 'SELECT COALESCE(MAX(id), 0) FROM orders')
     start_mart "$WORK/$arm"
     read -r created ticks < <(load "$RUN_SECONDS" "$arm$pair")
     stop_mart
+    [[ $arm == fresh ]] && rm -rf "$WORK/fresh"
     echo "$arm $pair $before $created $ticks" >>"$RESULTS/runs.txt"
-    sizes+="$(python3 -c "print(f'{$before:,}')") / "
-    rates+=" $(python3 -c "print(f'{$created / $RUN_SECONDS:,.0f}')") |"
-    costs+=" $(python3 -c "print(f'{1e6 * $ticks / $CLK_TCK / $created:.0f} µs')") |"
+    size[$arm]=$(python3 -c "print(f'{$before:,}')")
+    rate[$arm]=$(python3 -c "print(f'{$created / $RUN_SECONDS:,.0f}')")
+    cost[$arm]=$(python3 -c "print(f'{1e6 * $ticks / $CLK_TCK / $created:.0f} µs')")
     log "$arm $pair: $created orders on $before, $ticks ticks"
   done
-  echo "$row ${sizes% / } |$rates$costs" >>"$RESULTS/table.md"
+  echo "| $pair | ${size[fresh]} / ${size[grown]} | ${rate[fresh]} | ${rate[grown]} | ${cost[fresh]} | ${cost[grown]} |" >>"$RESULTS/table.md"
 done
 cat "$RESULTS/table.md"
 python3 - "$RESULTS/runs.txt" "$CLK_TCK" "$RUN_SECONDS" <<'PY'
