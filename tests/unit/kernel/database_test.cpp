@@ -503,9 +503,10 @@ TEST_SUITE("kernel") {
     // plus what comes in while the checkpointing thread waits for a CPU or a slow fsync: 20-30 MB
     // on an idle machine; while the whole test suite ran in parallel, up to 98 MB, and 178 MB
     // once commits became quicker (one write per commit, #18).
-    // Under a parallel suite on 2 CPUs the checkpointing thread can also go without a CPU (or
-    // without the write lock, which this writer takes again at once) for most of a run: 280 MB
-    // once. So the bound must hold in one of three runs; without the catch-up no run is near it.
+    // Under a parallel suite on 2 CPUs the checkpointing thread can also go without a CPU (or,
+    // before the catch-up took the write lock first, without the lock, which this writer takes
+    // again at once) for most of a run: 280 MB once. So the bound must hold in one of three
+    // runs; without the catch-up no run is near it.
     constexpr std::uintmax_t kBound = 240 << 20;
     auto smallest = wal_bytes_after_busy_writes(256);
     for (int run = 1; run < 3 && smallest >= kBound; ++run) {
