@@ -8,7 +8,9 @@ SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
 
 # netavark and aardvark-dns: without them podman 4.3 falls back to CNI, whose networks give
 # containers no names to resolve (Prometheus could not find mart, nor mart the broker).
-packages=(podman runc netavark aardvark-dns debootstrap docker-compose curl python3)
+# iptables: netavark 1.4 sets up every bridge network with it, and Debian only suggests it, so a
+# machine without it fails the image's first RUN step ("netavark: No such file or directory").
+packages=(podman runc netavark aardvark-dns iptables debootstrap docker-compose curl python3)
 # kubectl renders the kustomization: the Kubernetes project's package when an apt source offers
 # it (Debian's kubernetes-client 1.20 embeds a kustomize too old for `labels` and `envs`).
 if ! command -v kubectl >/dev/null; then
