@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
+#include <system_error>
 #include <thread>
 
 namespace {
@@ -14,6 +16,25 @@ void work_for(std::chrono::microseconds duration) {
   while (std::chrono::steady_clock::now() < until) {
   }
 }
+
+// A std::mutex whose lock() throws, as std::mutex::lock may (std::system_error), on the thread
+// that set fail_next_lock.
+class FailingMutex {
+ public:
+  static inline thread_local bool fail_next_lock = false;
+
+  void lock() {
+    if (fail_next_lock) {
+      fail_next_lock = false;
+      throw std::system_error(std::make_error_code(std::errc::resource_deadlock_would_occur));
+    }
+    mutex_.lock();
+  }
+  void unlock() { mutex_.unlock(); }
+
+ private:
+  std::mutex mutex_;
+};
 
 }  // namespace
 
@@ -75,5 +96,15 @@ TEST_SUITE("kernel") {
     first.join();
     CHECK(counter == 2 * kEach);
     CHECK(mutex.first_waiting() == 0);
+  }
+
+  TEST_CASE("[PriorityMutex] a lock_first that throws leaves no one waiting for it") {
+    // If it stayed counted as waiting, every later lock() would wait for ever.
+    kernel::BasicPriorityMutex<FailingMutex> mutex;
+    FailingMutex::fail_next_lock = true;
+    CHECK_THROWS_AS(mutex.lock_first(), std::system_error);
+    REQUIRE(mutex.first_waiting() == 0);
+    std::thread writer([&] { std::lock_guard lock(mutex); });
+    writer.join();
   }
 }

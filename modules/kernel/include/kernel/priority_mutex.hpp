@@ -9,7 +9,9 @@
 
 namespace kernel {
 
-class PriorityMutex {
+// `Mutex` is std::mutex but for tests, which give it one whose lock() throws.
+template <class Mutex>
+class BasicPriorityMutex {
  public:
   // Waits while a lock_first() is waiting, then takes the lock.
   void lock() {
@@ -24,28 +26,40 @@ class PriorityMutex {
   // mutex may still go first).
   void lock_first() {
     first_waiting_.fetch_add(1, std::memory_order_acq_rel);
+    // Stops waiting first whether lock() returns or throws: a count left raised would make every
+    // later lock() wait for ever.
+    struct StopWaiting {
+      std::atomic<int>& waiting;
+      ~StopWaiting() {
+        if (waiting.fetch_sub(1, std::memory_order_acq_rel) == 1) waiting.notify_all();
+      }
+    } stop_waiting{first_waiting_};
     mutex_.lock();
-    if (first_waiting_.fetch_sub(1, std::memory_order_acq_rel) == 1) first_waiting_.notify_all();
   }
 
   // How many lock_first() calls are waiting (for tests).
   int first_waiting() const { return first_waiting_.load(std::memory_order_acquire); }
 
  private:
-  std::mutex mutex_;
+  Mutex mutex_;
   std::atomic<int> first_waiting_{0};
 };
 
+using PriorityMutex = BasicPriorityMutex<std::mutex>;
+
 // Takes `mutex` with lock_first() for a scope.
-class LockFirst {
+template <class Mutex>
+class BasicLockFirst {
  public:
-  explicit LockFirst(PriorityMutex& mutex) : mutex_(mutex) { mutex_.lock_first(); }
-  ~LockFirst() { mutex_.unlock(); }
-  LockFirst(const LockFirst&) = delete;
-  LockFirst& operator=(const LockFirst&) = delete;
+  explicit BasicLockFirst(BasicPriorityMutex<Mutex>& mutex) : mutex_(mutex) { mutex_.lock_first(); }
+  ~BasicLockFirst() { mutex_.unlock(); }
+  BasicLockFirst(const BasicLockFirst&) = delete;
+  BasicLockFirst& operator=(const BasicLockFirst&) = delete;
 
  private:
-  PriorityMutex& mutex_;
+  BasicPriorityMutex<Mutex>& mutex_;
 };
+
+using LockFirst = BasicLockFirst<std::mutex>;
 
 }  // namespace kernel
