@@ -50,45 +50,19 @@ ADMIN_ENV=(MART_ADMIN_EMAIL=bench-admin@example.com MART_ADMIN_PASSWORD=bench-ad
 RESULTS="$ROOT/bench/results/$(date -u +%Y%m%dT%H%M%SZ)"
 WORK=$(mktemp -d /tmp/mart-bench.XXXXXX)
 mkdir -p "$RESULTS"
-STARTED_AT=$SECONDS
-SERVER_PIDS=()
-
-log() { printf '[bench %3ds] %s\n' $((SECONDS - STARTED_AT)) "$*" >&2; }
-die() {
-  log "error: $*"
-  exit 1
-}
-
-# Stops one server that start_server started: SIGTERM, then SIGKILL after 5 s; reaps it and
-# forgets its pid (so that a reused pid is never signalled).
-stop_pid() {
-  local pid=$1 i kept=()
-  for i in "${SERVER_PIDS[@]}"; do [[ $i == "$pid" ]] || kept+=("$i"); done
-  SERVER_PIDS=("${kept[@]}")
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for ((i = 0; i < 100; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "pid $pid ignored SIGTERM for 5 s: SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-}
+LOG_NAME=bench
+# shellcheck source=bench/lib.sh
+source "$BENCH/lib.sh"
 
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
-  local pid
-  for pid in "${SERVER_PIDS[@]}"; do stop_pid "$pid"; done
+  stop_servers
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-for tool in wrk curl python3 timeout; do
-  command -v "$tool" >/dev/null || die "$tool is not installed"
-done
+require_tools wrk curl python3 timeout
 for program in bench_ceiling_fixed bench_ceiling_sqlite_read bench_ceiling_sqlite_insert \
   bench_startup_probe; do
   [[ -x "$BIN/$program" ]] || die "$BIN/$program is missing: build the bench targets first"
@@ -100,10 +74,6 @@ else
   log "warning: $MART is missing; measuring the ceilings only"
 fi
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
 # start_server NAME COMMAND...: runs it in the background, logs to RESULTS/NAME.log; sets PID.
 start_server() {
   local name=$1
@@ -113,24 +83,10 @@ start_server() {
   SERVER_PIDS+=("$PID")
 }
 
-# wait_ready PID URL [any]: until URL answers 200 (or any HTTP status with "any"); 15 s at most.
-wait_ready() {
-  local pid=$1 url=$2 want=${3:-200} code deadline=$((SECONDS + 15))
-  while ((SECONDS < deadline)); do
-    kill -0 "$pid" 2>/dev/null || die "the server for $url exited; see $RESULTS/*.log"
-    code=$(curl -s -o /dev/null -m 1 -w '%{http_code}' "$url" || true)
-    if [[ $code == 200 || ($want == any && $code != 000) ]]; then return 0; fi
-    sleep 0.02
-  done
-  die "$url did not answer ${want} within 15 s"
-}
-
 # CPU accounting, to tell a quiet run from one that shared the CPUs with something else:
-# the machine's busy ticks (user+nice+system+steal; loopback softirq left out) minus the server's
-# and wrk's own, as a percentage of all ticks of the run.
+# the machine's busy ticks minus the server's and wrk's own, as a percentage of all ticks of the
+# run (machine_ticks and process_ticks: bench/lib.sh).
 CLK_TCK=$(getconf CLK_TCK)
-machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
-process_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # run_wrk OUTPUT SERVER_PID PORT SCRIPT SECONDS [IDS_FILE]: one bounded wrk run; checks its
 # BENCH_JSON line and writes OUTPUT.cpu: "other_pct server_pct wrk_pct" of the machine's ticks.

@@ -41,32 +41,19 @@ export ORDERS_WRK_THREADS=2
 mkdir -p "$RESULTS"
 WORK=$(mktemp -d "${BACKUP_TMPDIR:-/tmp}/mart-bench-backup.XXXXXX")
 DATA="$WORK/data"
-STARTED_AT=$SECONDS
-MART_PID=""
+LOG_NAME=backup
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
-log() { printf '[backup %4ds] %s\n' $((SECONDS - STARTED_AT)) "$*" >&2; }
-die() {
-  log "error: $*"
-  exit 1
-}
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
-  if [[ -n $MART_PID ]]; then
-    kill -TERM "$MART_PID" 2>/dev/null || true
-    wait "$MART_PID" 2>/dev/null || true
-  fi
+  stop_servers
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-for tool in wrk curl python3 sqlite3 awk; do
-  command -v "$tool" >/dev/null || die "$tool is not installed"
-done
-now_ms() { date +%s%3N; }
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
+require_tools wrk curl python3 sqlite3 awk
 # Read-only: the benchmark's own queries must not take a write lock.
 orders_where() { sqlite3 -readonly "$DATA/orders.db" "PRAGMA busy_timeout = 5000; SELECT COUNT(*) FROM orders $1" | tail -n 1; }
 # wrk's max latency of a run, in ms (its "Latency" line: avg, stdev, max, +/- stdev).
@@ -91,10 +78,8 @@ PORT=$(free_port)
 "$MART" --host 127.0.0.1 --port "$PORT" --data-dir "$DATA" --io-threads 2 --log-level warn \
   >"$RESULTS/mart.log" 2>&1 &
 MART_PID=$!
-for _ in $(seq 300); do
-  curl -s -o /dev/null -m 1 "http://127.0.0.1:$PORT/readyz" && break
-  sleep 0.05
-done
+SERVER_PIDS+=("$MART_PID")
+wait_ready "$MART_PID" "http://127.0.0.1:$PORT/readyz"
 python3 "$ORDERS_BENCH/setup.py" --port "$PORT" --products 20 --customers 64 \
   --ids-out "$RESULTS/product-ids.txt" --tokens-out "$WORK/tokens.txt" \
   --admin-token-out "$WORK/admin-token.txt" >"$RESULTS/setup.txt" 2>&1 ||

@@ -46,21 +46,19 @@ export MART_GATEWAY_REGISTRATIONS_PER_CLIENT=1000000
 for program in "$MART" "$GEN"; do
   [[ -x $program ]] || { echo "missing $program (cmake --build $BUILD_DIR --target mart bench_open_loop)" >&2; exit 2; }
 done
-for tool in wrk curl python3; do command -v "$tool" >/dev/null || { echo "$tool is not installed" >&2; exit 2; }; done
+LOG_NAME=latency
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+require_tools wrk curl python3
 mkdir -p "$RESULTS"
 WORK=$(mktemp -d /tmp/mart-bench-latency.XXXXXX)
-MART_PID=
+# shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
-  if [[ -n $MART_PID ]]; then
-    kill -TERM "$MART_PID" 2>/dev/null || true
-    wait "$MART_PID" 2>/dev/null || true
-  fi
+  stop_servers
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-STARTED_AT=$SECONDS
-log() { printf '[latency %3ds] %s\n' $((SECONDS - STARTED_AT)) "$*" >&2; }
 # The generator's threads: one per 25,000 requests/s due (at 33 µs per request, one thread
 # would be busy at about 30,000/s).
 # A second thread where one suffices costs the shared CPUs a third more per request (more wake-ups)
@@ -68,15 +66,13 @@ log() { printf '[latency %3ds] %s\n' $((SECONDS - STARTED_AT)) "$*" >&2; }
 # that answers at once.
 generator_threads() { echo $((($1 + 24999) / 25000)); }
 
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 # shellcheck disable=SC2086  # MART_ARGS is a list of flags
 "$MART" --host 127.0.0.1 --port "$PORT" --data-dir "$WORK/data" --io-threads 2 --log-level warn \
   $MART_ARGS >"$RESULTS/mart.log" 2>&1 &
 MART_PID=$!
-for _ in $(seq 300); do
-  [[ $(curl -s -o /dev/null -m 1 -w '%{http_code}' "http://127.0.0.1:$PORT/readyz" || true) == 200 ]] && break
-  sleep 0.05
-done
+SERVER_PIDS+=("$MART_PID")
+wait_ready "$MART_PID" "http://127.0.0.1:$PORT/readyz"
 python3 "$ROOT/bench/orders/setup.py" --port "$PORT" --products 20 --customers 64 \
   --ids-out "$WORK/ids.txt" --tokens-out "$WORK/tokens.txt" \
   --admin-token-out "$WORK/admin-token.txt" >"$RESULTS/setup.txt" 2>&1
@@ -87,10 +83,7 @@ log "mart ready, $(tail -n 1 "$RESULTS/setup.txt")"
 drain() {
   local waiting deadline=$((SECONDS + 120))
   while ((SECONDS < deadline)); do
-    waiting=$(curl -s -m 2 -H "Authorization: Bearer $ADMIN_TOKEN" \
-      "http://127.0.0.1:$PORT/api/v1/admin/events/status" |
-      { grep -o '"\(outbox_waiting\|retrying\)":[0-9]*' || true; } |
-      awk -F: '{ s += $2 } END { print NR ? s : "?" }')
+    waiting=$(events_status "$PORT" "$ADMIN_TOKEN" | waiting_total)
     [[ $waiting == 0 ]] && return 0
     sleep 0.5
   done

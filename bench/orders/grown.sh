@@ -29,10 +29,11 @@ PAIRS=${GROWN_PAIRS:-3}
 RUN_SECONDS=${GROWN_RUN:-20}
 PERF_SECONDS=${GROWN_PERF:-0}
 RESULTS=${GROWN_RESULTS:-$BUILD_DIR/bench-grown-results/$(date -u +%Y%m%dT%H%M%SZ)}
-[[ -x $MART ]] || { echo "$MART is missing" >&2; exit 1; }
-for tool in wrk curl python3 sqlite3; do
-  command -v "$tool" >/dev/null || { echo "$tool is not installed" >&2; exit 1; }
-done
+LOG_NAME=grown
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+[[ -x $MART ]] || die "$MART is missing"
+require_tools wrk curl python3 sqlite3
 mkdir -p "$RESULTS"
 WORK=$(mktemp -d "${GROWN_TMPDIR:-/tmp}/mart-bench-grown.XXXXXX")
 export MART_ADMIN_EMAIL=bench-admin@example.com MART_ADMIN_PASSWORD=bench-admin-password
@@ -40,54 +41,38 @@ export MART_GATEWAY_REGISTRATIONS_PER_CLIENT=1000000
 CLK_TCK=$(getconf CLK_TCK)
 MART_PID=""
 PORT=""
-STARTED_AT=$SECONDS
 
-log() { printf '[grown %4ds] %s\n' $((SECONDS - STARTED_AT)) "$*" >&2; }
-die() {
-  log "error: $*"
-  exit 1
-}
 stop_mart() {
   [[ -n $MART_PID ]] || return 0
-  kill -TERM "$MART_PID" 2>/dev/null || true
-  wait "$MART_PID" 2>/dev/null || true
+  stop_pid "$MART_PID"
   MART_PID=""
 }
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
-  stop_mart
+  stop_servers
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 start_mart() {
-  local dir=$1 i
-  PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  local dir=$1
+  PORT=$(free_port)
   "$MART" --host 127.0.0.1 --port "$PORT" --data-dir "$dir" --io-threads 2 --log-level warn \
     --durability process >>"$RESULTS/mart.log" 2>&1 &
   MART_PID=$!
-  for ((i = 0; i < 300; i++)); do
-    kill -0 "$MART_PID" 2>/dev/null || die "mart exited; see $RESULTS/mart.log"
-    curl -sf -o /dev/null -m 1 "http://127.0.0.1:$PORT/readyz" && return 0
-    sleep 0.05
-  done
-  die "mart on $dir was not ready within 15 s"
+  SERVER_PIDS+=("$MART_PID")
+  wait_ready "$MART_PID" "http://127.0.0.1:$PORT/readyz"
 }
 
 # Events still to handle over the modules (outbox_waiting + retrying), or "?".
-waiting() {
-  curl -s -m 2 -H "Authorization: Bearer $(cat "$WORK/admin.txt")" \
-    "http://127.0.0.1:$PORT/api/v1/admin/events/status" |
-    { grep -o '"\(outbox_waiting\|retrying\)":[0-9]*' || true; } |
-    awk -F: '{ s += $2 } END { if (NR) print s; else print "?" }'
-}
+waiting() { events_status "$PORT" "$(cat "$WORK/admin.txt")" | waiting_total; }
 
 # load SECONDS NAME: closed-loop orders, then until nothing waits (120 s at most);
 # prints "created cpu_ticks".
 load() {
   local seconds=$1 name=$2 ticks_before ticks_after i perf_pid="" quiet=0
-  ticks_before=$(awk '{ print $14 + $15 }' "/proc/$MART_PID/stat")
+  ticks_before=$(process_ticks "$MART_PID")
   if ((PERF_SECONDS > 0 && PERF_SECONDS < seconds)) && [[ $name != grow ]] &&
     command -v perf >/dev/null; then
     # PERF_SECONDS in the middle of the load: -D is in milliseconds.
@@ -109,7 +94,7 @@ load() {
     sleep 0.2
   done
   ((quiet == 1)) || die "$name: events still waiting 120 s after the load"
-  ticks_after=$(awk '{ print $14 + $15 }' "/proc/$MART_PID/stat")
+  ticks_after=$(process_ticks "$MART_PID")
   if [[ -n $perf_pid ]] && ! wait "$perf_pid"; then
     log "perf record failed; see $RESULTS/perf-$name.txt"
   fi

@@ -37,6 +37,8 @@
 # ORDERS_STALLED_STREAMS=0 (console event streams that never read, stalled_stream.py),
 # ORDERS_DURABILITY=process (or DURABILITY=...; power: mart's `durability = power`, synchronous=FULL,
 # an fsync per commit; process: synchronous=NORMAL, the default),
+# ORDERS_MEMORY_LIMIT_MIB="" (N: mart runs in a memory cgroup of its own limited to N MiB, page
+# cache included, as a container's limit would; needs a writable cgroup file system),
 # ORDERS_TMPDIR=/tmp (where the data dir is made: a disk-backed file system for durable commits;
 # /dev/shm only for what-if experiments), ORDERS_RESULTS=dir, ORDERS_STRICT=0 (1: exit 3 when a target fails).
 set -euo pipefail
@@ -69,6 +71,7 @@ DOC=${ORDERS_DOC:-$ROOT/docs/benchmarks.md}
 STRICT=${ORDERS_STRICT:-0}
 STREAMS=${ORDERS_STREAMS:-0}
 STALLED_STREAMS=${ORDERS_STALLED_STREAMS:-0}
+MEMORY_LIMIT_MIB=${ORDERS_MEMORY_LIMIT_MIB:-}
 DURABILITY=${ORDERS_DURABILITY:-${DURABILITY:-process}}
 RESULTS=${ORDERS_RESULTS:-$BUILD_DIR/bench-orders-results/$(date -u +%Y%m%dT%H%M%SZ)}
 export MART_ADMIN_EMAIL=bench-admin@example.com MART_ADMIN_PASSWORD=bench-admin-password
@@ -82,33 +85,12 @@ fi
 
 mkdir -p "$RESULTS"
 WORK=$(mktemp -d "${ORDERS_TMPDIR:-/tmp}/mart-bench-orders.XXXXXX")
-STARTED_AT=$SECONDS
-SERVER_PIDS=()
+LOG_NAME=orders
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 HELPER_PIDS=()
 STREAM_PIDS=()
-
-log() { printf '[orders %3ds] %s\n' $((SECONDS - STARTED_AT)) "$*" >&2; }
-die() {
-  log "error: $*"
-  exit 1
-}
-
-# Stops one process this script started: SIGTERM, SIGKILL after 5 s; reaps it and forgets its pid.
-stop_pid() {
-  local pid=$1 i kept=()
-  for i in "${SERVER_PIDS[@]}"; do [[ $i == "$pid" ]] || kept+=("$i"); done
-  SERVER_PIDS=("${kept[@]}")
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for ((i = 0; i < 100; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "pid $pid ignored SIGTERM for 5 s: SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-}
+MART_CGROUP=""
 
 stop_helpers() {
   local pid
@@ -124,15 +106,14 @@ cleanup() {
   local pid
   for pid in "${STREAM_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   stop_helpers
-  for pid in "${SERVER_PIDS[@]}"; do stop_pid "$pid"; done
+  stop_servers
+  [[ -z $MART_CGROUP ]] || rmdir "$MART_CGROUP" 2>/dev/null || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-for tool in wrk curl python3 timeout awk; do
-  command -v "$tool" >/dev/null || die "$tool is not installed"
-done
+require_tools wrk curl python3 timeout awk
 [[ -x $MART ]] || die "$MART is missing: cmake --build $BUILD_DIR --target mart"
 [[ $DURABILITY == process || $DURABILITY == power ]] ||
   die "ORDERS_DURABILITY must be process or power, not '$DURABILITY'"
@@ -145,26 +126,7 @@ if [[ $RUN_CEILING == 1 && ! -x $CEILING ]]; then
   die "$CEILING is missing: cmake --build $BUILD_DIR --target bench_ceiling_sqlite_insert"
 fi
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-# wait_ready PID URL [any]: until URL answers 200 (any HTTP status with "any"); 15 s at most.
-wait_ready() {
-  local pid=$1 url=$2 want=${3:-200} code deadline=$((SECONDS + 15))
-  while ((SECONDS < deadline)); do
-    kill -0 "$pid" 2>/dev/null || die "the server for $url exited; see $RESULTS/*.log"
-    code=$(curl -s -o /dev/null -m 1 -w '%{http_code}' "$url" || true)
-    if [[ $code == 200 || ($want == any && $code != 000) ]]; then return 0; fi
-    sleep 0.02
-  done
-  die "$url did not answer ${want} within 15 s"
-}
-
-now_ms() { date +%s%3N; }
 CLK_TCK=$(getconf CLK_TCK)
-machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
-process_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # tid utime stime of every thread of PID (mart's thread names have no spaces).
 thread_ticks() { cat /proc/"$1"/task/*/stat 2>/dev/null | awk '{ print $1, $14, $15 }'; }
 # tid name of every thread of PID (mart names them: bus-orders, write-orders, http-io-1, ...).
@@ -222,16 +184,7 @@ wrk_brief() {
 }
 
 ADMIN_TOKEN=""
-events_status() {
-  curl -s -m 2 -H "Authorization: Bearer $ADMIN_TOKEN" \
-    "http://127.0.0.1:$MART_PORT/api/v1/admin/events/status" || true
-}
-# Prints the events still to handle (outbox_waiting + retrying over the modules) in an events
-# status answer on stdin, or "?" when there is none (awk, not python: this runs every 0.5 s).
-waiting_total() {
-  { grep -o '"\(outbox_waiting\|retrying\)":[0-9]*' || true; } |
-    awk -F: '{ s += $2 } END { if (NR) print s; else print "?" }'
-}
+mart_events_status() { events_status "$MART_PORT" "$ADMIN_TOKEN"; }
 
 LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
 log "results in $RESULTS; load average $LOADAVG; durability $DURABILITY"
@@ -258,8 +211,13 @@ if [[ -n $COUNTER_SO ]]; then
 elif [[ -n $PRELOAD ]]; then
   mart_env=(LD_PRELOAD="$PRELOAD")
 fi
+if [[ -n $MEMORY_LIMIT_MIB ]]; then
+  MART_CGROUP=$(memory_cgroup "mart-bench-$$" "$MEMORY_LIMIT_MIB")
+  log "mart runs in a memory cgroup limited to $MEMORY_LIMIT_MIB MiB"
+fi
+in_cgroup "$MART_CGROUP"
 # shellcheck disable=SC2086  # MART_ARGS is a list of flags
-env "${mart_env[@]}" "$MART" --host 127.0.0.1 --port "$MART_PORT" --data-dir "$DATA" \
+"${IN_CGROUP[@]}" env "${mart_env[@]}" "$MART" --host 127.0.0.1 --port "$MART_PORT" --data-dir "$DATA" \
   --io-threads "$IO_THREADS" --log-level warn $MART_ARGS >"$RESULTS/mart.log" 2>&1 &
 MART_PID=$!
 SERVER_PIDS+=("$MART_PID")
@@ -283,7 +241,7 @@ sampler() {
   local i=0 child=""
   trap '[[ -n $child ]] && kill -TERM "$child" 2>/dev/null; exit 0' TERM
   while :; do
-    printf '%s %s\n' "$(now_ms)" "$(events_status)" >>"$RESULTS/status.log"
+    printf '%s %s\n' "$(now_ms)" "$(mart_events_status)" >>"$RESULTS/status.log"
     if ((i == 10)); then
       top -H -b -n 2 -d 2 -p "$MART_PID" >"$RESULTS/top.txt" 2>&1 &
     else
@@ -338,7 +296,7 @@ thread_ticks "$MART_PID" >"$RESULTS/threads-end.txt"
 thread_names "$MART_PID" >>"$RESULTS/threads-names.txt"  # threads started during the load
 thread_sched "$MART_PID" >"$RESULTS/sched-end.txt"
 [[ -n $COUNTER_SO ]] && python3 "$HERE/report.py" commits "$RESULTS/commit-counters.bin" >"$RESULTS/commits-end.txt"
-events_status >"$RESULTS/status-at-wrk-end.json"
+mart_events_status >"$RESULTS/status-at-wrk-end.json"
 kill -0 "$MART_PID" 2>/dev/null || die "mart died under load; see $RESULTS/mart.log"
 log "orders: $(wrk_brief "$RESULTS/wrk-orders.txt"); waiting at wrk's end: $(waiting_total <"$RESULTS/status-at-wrk-end.json")"
 
@@ -346,7 +304,7 @@ log "orders: $(wrk_brief "$RESULTS/wrk-orders.txt"); waiting at wrk's end: $(wai
 DRAIN_TIMED_OUT=false
 drain_deadline=$((SECONDS + DRAIN_MAX))
 while :; do
-  waiting=$(events_status | tee "$RESULTS/status-last.json" | waiting_total)
+  waiting=$(mart_events_status | tee "$RESULTS/status-last.json" | waiting_total)
   printf '%s %s\n' "$(now_ms)" "$(cat "$RESULTS/status-last.json")" >>"$RESULTS/status.log"
   [[ $waiting == 0 ]] && break
   if ((SECONDS >= drain_deadline)); then

@@ -6,7 +6,8 @@
 #
 # Writes its section between the bench:sag markers of docs/benchmarks.md (SAG_DOC=- for nowhere).
 # Takes about 6 to 7 minutes. Environment (optional): SAG_DURATION=300 (s of load),
-# SAG_RESULTS=BUILD_DIR/bench-sag-results/<time>.
+# SAG_RESULTS=BUILD_DIR/bench-sag-results/<time>, ORDERS_MEMORY_LIMIT_MIB="" (mart in a memory
+# cgroup limited to N MiB, page cache included: bench/orders/run.sh).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -37,13 +38,15 @@ SHARE=$(python3 "$ROOT/bench/orders/minutes.py" --share "$RESULTS")
 COUNT=${ORDERS//,/}
 VERDICT=$(python3 -c "print('PASS' if $SHARE >= 0.9 and '$COUNT'.isdigit() and int('$COUNT') >= 1_500_000 else 'FAIL')")
 SHARE_PCT=$(python3 -c "print(f'{100 * $SHARE:.1f}')")
+LIMIT=""
+[[ -n ${ORDERS_MEMORY_LIMIT_MIB:-} ]] && LIMIT=", mart in a memory cgroup limited to ${ORDERS_MEMORY_LIMIT_MIB} MiB"
 SOURCE=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "an unknown revision")
 [[ -n $(git -C "$ROOT" status --porcelain 2>/dev/null) ]] && SOURCE+=" with uncommitted changes"
 
 SECTION=$(
   cat <<EOF
 Measured $(date -u +%Y-%m-%dT%H:%MZ) on ${SOURCE}, \`bench/orders/sag.sh\` (the order run of
-\`bench/orders/run.sh\` with ${DURATION} s of load, ${CONNECTIONS} clients; $(nproc) CPUs): ${ORDERS} orders
+\`bench/orders/run.sh\` with ${DURATION} s of load, ${CONNECTIONS} clients; $(nproc) CPUs${LIMIT}): ${ORDERS} orders
 completed. Target: the last minute at least 90% of the first, with at least 1.5 million orders:
 **${VERDICT}** (${SHARE_PCT}%).
 
