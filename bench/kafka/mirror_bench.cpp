@@ -4,9 +4,13 @@
 //
 //   bench_kafka_mirror [--events N] [--partitions P] [--payload-bytes B]
 //
-// Prints one JSON line: {"events":..,"raw_per_s":..,"mirror_per_s":..,"ratio":..}. The mock
-// cluster keeps about 5 MiB or 100k message sets per partition (librdkafka 2.0.2) and drops older
-// data silently, which does not matter here: nothing is read back, only acknowledged.
+// Prints one JSON line: {"events":..,"raw_per_s":..,"mirror_per_s":..,"ratio":..}, with the
+// process's CPU time per message (every thread: the clients', the in-process mock broker's) for
+// the best raw producer, the mirror, and a plain consumer reading such messages back: the least
+// that a message produced and a message consumed cost the machine, which bounds split mode
+// (bench/orders/what-bounds-it.md). The mock cluster keeps about 5 MiB or 100k message sets per
+// partition (librdkafka 2.0.2) and drops older data silently, so the consumer reads a topic of
+// its own holding at most 100,000 messages.
 
 #include <eventbus/bus.hpp>
 #include <eventbus/kafka/bridge.hpp>
@@ -20,7 +24,9 @@
 
 #include <boost/describe/class.hpp>
 
+#include <sys/resource.h>
 #include <unistd.h>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -45,6 +51,32 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// CPU time of the whole process (every thread) so far, in µs.
+double process_cpu_us() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto us = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) * 1e6 + static_cast<double>(t.tv_usec);
+  };
+  return us(usage.ru_utime) + us(usage.ru_stime);
+}
+
+// Messages per second, and the process's CPU time per message.
+struct Cost {
+  double per_s = 0;
+  double cpu_us = 0;
+};
+
+// Measures `work`, which handles `messages` messages.
+template <class Work>
+Cost measure(std::size_t messages, Work&& work) {
+  auto cpu = process_cpu_us();
+  auto start = Clock::now();
+  work();
+  auto n = static_cast<double>(messages);
+  return {n / seconds_since(start), (process_cpu_us() - cpu) / n};
 }
 
 using Settings = std::vector<std::pair<std::string, std::string>>;
@@ -72,8 +104,8 @@ std::string describe(const Settings& settings) {
 }
 
 // The same messages the mirror sends, produced straight from memory.
-double raw_producer_rate(const std::string& bootstraps, const std::vector<eventbus::Envelope>& rows,
-                         const Settings& settings) {
+Cost raw_producer(const std::string& bootstraps, const std::vector<eventbus::Envelope>& rows,
+                  const Settings& settings, const char* topic = "RawEvents") {
   char error[512];
   auto* conf = rd_kafka_conf_new();
   Settings all = {{"bootstrap.servers", bootstraps},
@@ -89,45 +121,91 @@ double raw_producer_rate(const std::string& bootstraps, const std::vector<eventb
   }
   auto* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
   if (!producer) throw std::runtime_error(error);
-  auto start = Clock::now();
-  for (const auto& row : rows) {
-    auto* headers = rd_kafka_headers_new(9);
-    auto add = [&](const char* name, const std::string& value) {
-      rd_kafka_header_add(headers, name, -1, value.data(), static_cast<ssize_t>(value.size()));
-    };
-    add("ce_specversion", "1.0");
-    add("ce_id", row.id);
-    add("ce_type", row.type);
-    add("ce_source", "/mart/" + row.source);
-    add("ce_time", kernel::format_rfc3339(kernel::from_unix_millis(row.occurred_ms)));
-    add("content-type", "application/json");
-    add("ce_correlationid", row.correlation_id);
-    add("traceparent", "00-0123456789abcdef0123456789abcdef-0123456789abcdef-01");
-    for (;;) {
-      std::array<rd_kafka_vu_t, 5> values{};
-      values[0].vtype = RD_KAFKA_VTYPE_TOPIC;
-      values[0].u.cstr = "RawEvents";
-      values[1].vtype = RD_KAFKA_VTYPE_KEY;
-      values[1].u.mem = {const_cast<char*>(row.key.data()), row.key.size()};
-      values[2].vtype = RD_KAFKA_VTYPE_VALUE;
-      values[2].u.mem = {const_cast<char*>(row.payload.data()), row.payload.size()};
-      values[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-      values[3].u.i = RD_KAFKA_MSG_F_COPY;
-      values[4].vtype = RD_KAFKA_VTYPE_HEADERS;
-      values[4].u.headers = headers;
-      auto* failed = rd_kafka_produceva(producer, values.data(), values.size());
-      if (!failed) break;
-      auto code = rd_kafka_error_code(failed);
-      rd_kafka_error_destroy(failed);
-      if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL) throw std::runtime_error(rd_kafka_err2str(code));
-      rd_kafka_poll(producer, 1);
+  auto cost = measure(rows.size(), [&] {
+    for (const auto& row : rows) {
+      auto* headers = rd_kafka_headers_new(9);
+      auto add = [&](const char* name, const std::string& value) {
+        rd_kafka_header_add(headers, name, -1, value.data(), static_cast<ssize_t>(value.size()));
+      };
+      add("ce_specversion", "1.0");
+      add("ce_id", row.id);
+      add("ce_type", row.type);
+      add("ce_source", "/mart/" + row.source);
+      add("ce_time", kernel::format_rfc3339(kernel::from_unix_millis(row.occurred_ms)));
+      add("content-type", "application/json");
+      add("ce_correlationid", row.correlation_id);
+      add("traceparent", "00-0123456789abcdef0123456789abcdef-0123456789abcdef-01");
+      for (;;) {
+        std::array<rd_kafka_vu_t, 5> values{};
+        values[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+        values[0].u.cstr = topic;
+        values[1].vtype = RD_KAFKA_VTYPE_KEY;
+        values[1].u.mem = {const_cast<char*>(row.key.data()), row.key.size()};
+        values[2].vtype = RD_KAFKA_VTYPE_VALUE;
+        values[2].u.mem = {const_cast<char*>(row.payload.data()), row.payload.size()};
+        values[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+        values[3].u.i = RD_KAFKA_MSG_F_COPY;
+        values[4].vtype = RD_KAFKA_VTYPE_HEADERS;
+        values[4].u.headers = headers;
+        auto* failed = rd_kafka_produceva(producer, values.data(), values.size());
+        if (!failed) break;
+        auto code = rd_kafka_error_code(failed);
+        rd_kafka_error_destroy(failed);
+        if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL) throw std::runtime_error(rd_kafka_err2str(code));
+        rd_kafka_poll(producer, 1);
+      }
+      rd_kafka_poll(producer, 0);
     }
-    rd_kafka_poll(producer, 0);
-  }
-  rd_kafka_flush(producer, 60'000);
-  auto rate = static_cast<double>(rows.size()) / seconds_since(start);
+    rd_kafka_flush(producer, 60'000);
+  });
   rd_kafka_destroy(producer);
-  return rate;
+  return cost;
+}
+
+// A consumer of its own group reading `messages` messages of `topic` from the start, as a split
+// process's feed reads another module's topic (without handling them).
+Cost raw_consumer(const std::string& bootstraps, const char* topic, std::size_t messages) {
+  char error[512];
+  auto* conf = rd_kafka_conf_new();
+  const Settings all = {{"bootstrap.servers", bootstraps},
+                        {"group.id", "bench-raw-consumer"},
+                        {"auto.offset.reset", "earliest"},
+                        {"enable.auto.commit", "true"},
+                        {"log_level", "3"}};
+  for (const auto& [k, v] : all) {
+    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), error, sizeof error) != RD_KAFKA_CONF_OK) {
+      throw std::runtime_error(error);
+    }
+  }
+  auto* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
+  if (!consumer) throw std::runtime_error(error);
+  rd_kafka_poll_set_consumer(consumer);
+  // From the subscription on: the group's join costs little CPU, and the consumer fetches ahead
+  // of what it is asked for, so a clock started at the first message would miss the fetches.
+  std::size_t received = 0;
+  auto cost = measure(messages, [&] {
+    auto* topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(topics, topic, RD_KAFKA_PARTITION_UA);
+    auto subscribed = rd_kafka_subscribe(consumer, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (subscribed != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      throw std::runtime_error(rd_kafka_err2str(subscribed));
+    }
+    auto deadline = Clock::now() + std::chrono::seconds(300);
+    while (received < messages && Clock::now() < deadline) {
+      auto* message = rd_kafka_consumer_poll(consumer, 100);
+      if (!message) continue;
+      if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) ++received;
+      rd_kafka_message_destroy(message);
+    }
+  });
+  if (received < messages) {
+    throw std::runtime_error("the raw consumer received " + std::to_string(received) + " of " +
+                             std::to_string(messages) + " messages in 300 s");
+  }
+  rd_kafka_consumer_close(consumer);
+  rd_kafka_destroy(consumer);
+  return cost;
 }
 
 int run(int argc, char** argv) {
@@ -151,6 +229,7 @@ int run(int argc, char** argv) {
   std::string bootstraps = rd_kafka_mock_cluster_bootstraps(cluster);
   rd_kafka_mock_topic_create(cluster, "OrderEvents", partitions, 1);
   rd_kafka_mock_topic_create(cluster, "RawEvents", partitions, 1);
+  rd_kafka_mock_topic_create(cluster, "ConsumedEvents", partitions, 1);
 
   // An outbox of `events` rows, written in big transactions (set-up, not measured).
   auto dir =
@@ -187,16 +266,25 @@ int run(int argc, char** argv) {
   });
 
   std::string raw_json;
-  double raw = 0;
+  Cost raw;
   const Settings* best = nullptr;
   for (const auto& candidate : kRawCandidates) {
-    auto rate = raw_producer_rate(bootstraps, rows, candidate);
-    std::fprintf(stderr, "raw producer, %s: %.0f/s\n", describe(candidate).c_str(), rate);
+    auto cost = raw_producer(bootstraps, rows, candidate);
+    std::fprintf(stderr, "raw producer, %s: %.0f/s, %.2f us of CPU each\n",
+                 describe(candidate).c_str(), cost.per_s, cost.cpu_us);
     if (!raw_json.empty()) raw_json += ',';
     raw_json += "{\"settings\":\"" + describe(candidate) +
-                "\",\"per_s\":" + std::to_string(std::lround(rate)) + "}";
-    if (rate > raw) raw = rate, best = &candidate;
+                "\",\"per_s\":" + std::to_string(std::lround(cost.per_s)) + "}";
+    if (cost.per_s > raw.per_s) raw = cost, best = &candidate;
   }
+  // Messages to read back: produced with the best settings to a topic of their own.
+  std::vector<eventbus::Envelope> to_consume(
+      rows.begin(),
+      rows.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(rows.size(), 100'000)));
+  raw_producer(bootstraps, to_consume, *best, "ConsumedEvents");
+  auto consumed = raw_consumer(bootstraps, "ConsumedEvents", to_consume.size());
+  std::fprintf(stderr, "raw consumer: %.0f/s, %.2f us of CPU each\n", consumed.per_s,
+               consumed.cpu_us);
 
   // The mirror as shipped, then with the best raw producer's settings as operator properties
   // (kafka.properties): what the defaults leave on the table.
@@ -209,17 +297,18 @@ int run(int argc, char** argv) {
     options.properties["log_level"] = "3";
     for (const auto& [k, v] : settings) options.properties[k] = v;
     eventbus::kafka::Bridge bridge(bus, {"orders"}, options);
-    auto start = Clock::now();
-    bridge.start();
-    // mirrored_seq reads no database: the poll takes nothing from the mirror's two cores.
-    while (bridge.mirrored_seq("orders") < events) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-      if (seconds_since(start) > 300)
-        throw std::runtime_error("the mirror did not finish in 300 s");
-    }
-    auto rate = static_cast<double>(events) / seconds_since(start);
+    auto cost = measure(static_cast<std::size_t>(events), [&] {
+      auto start = Clock::now();
+      bridge.start();
+      // mirrored_seq reads no database: the poll takes nothing from the mirror's two cores.
+      while (bridge.mirrored_seq("orders") < events) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        if (seconds_since(start) > 300)
+          throw std::runtime_error("the mirror did not finish in 300 s");
+      }
+    });
     bridge.stop();
-    return rate;
+    return cost;
   };
   auto mirror = mirror_rate({});
   auto mirror_tuned = mirror_rate(*best);
@@ -227,9 +316,13 @@ int run(int argc, char** argv) {
   std::printf(
       "{\"events\":%lld,\"partitions\":%d,\"payload_bytes\":%zu,\"raw\":[%s],"
       "\"raw_per_s\":%.0f,\"raw_settings\":\"%s\",\"mirror_per_s\":%.0f,"
-      "\"mirror_tuned_per_s\":%.0f,\"ratio\":%.3f,\"ratio_tuned\":%.3f}\n",
-      static_cast<long long>(events), partitions, payload_bytes, raw_json.c_str(), raw,
-      describe(*best).c_str(), mirror, mirror_tuned, mirror / raw, mirror_tuned / raw);
+      "\"mirror_tuned_per_s\":%.0f,\"ratio\":%.3f,\"ratio_tuned\":%.3f,"
+      "\"raw_cpu_us\":%.2f,\"mirror_cpu_us\":%.2f,\"consumer_per_s\":%.0f,"
+      "\"consumer_cpu_us\":%.2f,\"consumer_messages\":%zu}\n",
+      static_cast<long long>(events), partitions, payload_bytes, raw_json.c_str(), raw.per_s,
+      describe(*best).c_str(), mirror.per_s, mirror_tuned.per_s, mirror.per_s / raw.per_s,
+      mirror_tuned.per_s / raw.per_s, raw.cpu_us, mirror.cpu_us, consumed.per_s, consumed.cpu_us,
+      to_consume.size());
   db.reset();
   std::filesystem::remove_all(dir);
   rd_kafka_mock_cluster_destroy(cluster);

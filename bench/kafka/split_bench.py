@@ -200,6 +200,20 @@ def run_monolith(build, work, duration, connections):
         procs.stop_all()
 
 
+def kafka_counts(ports):
+    """Messages produced and consumed (handled and skipped) so far, over the processes' /metrics."""
+    counts = {"produced": 0, "consumed": 0}
+    for port in ports:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+            for line in r.read().decode().splitlines():
+                name, _, value = line.partition(" ")
+                if name == "mart_kafka_produced_total":
+                    counts["produced"] += int(float(value))
+                elif name in ("mart_kafka_consumed_total", "mart_kafka_skipped_total"):
+                    counts["consumed"] += int(float(value))
+    return counts
+
+
 def run_split(build, work, duration, connections, split_args=()):
     procs = Processes(work)
     try:
@@ -228,8 +242,18 @@ def run_split(build, work, duration, connections, split_args=()):
             upstreams += ["--upstream", f"{module}=http://127.0.0.1:{ports[name]}"]
         gateway = start_mart(procs, build, "gateway", work / "gateway", "none", upstreams, env)
         setup(gateway, work, ports.values())
-        return measure("split", ports["orders-payments"], work,
-                       work / "inventory-notifications" / "notifications.db", duration, connections)
+        before = kafka_counts(ports.values())
+        result = measure("split", ports["orders-payments"], work,
+                         work / "inventory-notifications" / "notifications.db", duration,
+                         connections)
+        after = kafka_counts(ports.values())
+        # Per completed order: every message the three processes produced and consumed meanwhile.
+        for what in ("produced", "consumed"):
+            result[f"kafka_{what}_per_order"] = round(
+                (after[what] - before[what]) / max(result["completed_total"], 1), 2)
+        log(f"split: Kafka messages per order: {result['kafka_produced_per_order']} produced, "
+            f"{result['kafka_consumed_per_order']} consumed")
+        return result
     finally:
         procs.stop_all()
 
