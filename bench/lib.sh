@@ -87,10 +87,12 @@ process_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # memory_cgroup NAME MIB: makes a child of this shell's memory cgroup limited to MIB MiB (page
 # cache included) and prints its directory; dies where that cannot be done (no cgroup file system
-# to write, or no memory controller). Processes started with in_cgroup's prefix are charged to it; remove it
+# to write, or no memory controller). Used on cgroup v1; on v2 the parent must have the memory
+# controller in its cgroup.subtree_control, which a cgroup holding this shell cannot. Processes started with in_cgroup's prefix are charged to it; remove it
 # with rmdir once they have exited.
 memory_cgroup() {
   local name=$1 mib=$2 path dir limit_file
+  [[ $mib =~ ^[1-9][0-9]*$ ]] || die "a memory limit must be a whole number of MiB, not '$mib'"
   if [[ -f /sys/fs/cgroup/cgroup.controllers ]]; then # v2: one hierarchy
     path=$(sed -n 's/^0:://p' /proc/self/cgroup)
     dir="/sys/fs/cgroup${path%/}/$name"
@@ -107,6 +109,18 @@ memory_cgroup() {
     die "cannot limit $dir to $mib MiB (is the memory controller enabled for its parent?)"
   fi
   echo "$dir"
+}
+
+# memory_cgroup_report DIR: what the cgroup's memory came to, so that a run shows whether its
+# limit was reached (v1: the peak, how often the limit was hit, memory.stat; v2: the same files'
+# counterparts).
+memory_cgroup_report() {
+  local file
+  for file in memory.limit_in_bytes memory.max_usage_in_bytes memory.failcnt memory.max \
+    memory.peak memory.events memory.stat; do
+    [[ -r $1/$file ]] && printf '== %s\n%s\n' "$file" "$(cat "$1/$file")"
+  done
+  return 0
 }
 
 # in_cgroup DIR: sets IN_CGROUP to a command prefix that runs what follows it in the cgroup DIR

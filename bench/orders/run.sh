@@ -38,7 +38,8 @@
 # ORDERS_DURABILITY=process (or DURABILITY=...; power: mart's `durability = power`, synchronous=FULL,
 # an fsync per commit; process: synchronous=NORMAL, the default),
 # ORDERS_MEMORY_LIMIT_MIB="" (N: mart runs in a memory cgroup of its own limited to N MiB, page
-# cache included, as a container's limit would; needs a writable cgroup file system),
+# cache included, as a container's limit would; needs a writable cgroup v1 memory hierarchy; what
+# the cgroup came to goes to memory-cgroup.txt),
 # ORDERS_TMPDIR=/tmp (where the data dir is made: a disk-backed file system for durable commits;
 # /dev/shm only for what-if experiments), ORDERS_RESULTS=dir, ORDERS_STRICT=0 (1: exit 3 when a target fails).
 set -euo pipefail
@@ -393,6 +394,11 @@ python3 "$HERE/report.py" collect "$RESULTS" "$DATA" >"$RESULTS/collect.txt" 2>&
   die "reading the databases failed: $(tail -n 3 "$RESULTS/collect.txt")"
 log "$(cat "$RESULTS/collect.txt"); peak RSS $((VMHWM / 1024)) MiB"
 stop_pid "$MART_PID"
+if [[ -n $MART_CGROUP ]]; then
+  memory_cgroup_report "$MART_CGROUP" >"$RESULTS/memory-cgroup.txt"
+  log "memory cgroup: $(awk '/^== memory.(max_usage_in_bytes|peak)$/ { getline; printf "peak %d MiB ", $1 / 1048576 }
+    /^== memory.failcnt$/ { getline; printf "limit reached %d times", $1 }' "$RESULTS/memory-cgroup.txt")"
+fi
 
 # 4. The insert ceiling, same load.
 if [[ $RUN_CEILING == 1 ]]; then
