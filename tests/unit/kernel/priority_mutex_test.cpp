@@ -18,14 +18,16 @@ void work_for(std::chrono::microseconds duration) {
 }
 
 // A std::mutex whose lock() throws, as std::mutex::lock may (std::system_error), on the thread
-// that set fail_next_lock.
+// that set fail_next_lock; while hold_failure is set, that lock() waits before it throws.
 class FailingMutex {
  public:
   static inline thread_local bool fail_next_lock = false;
+  static inline std::atomic<bool> hold_failure{false};
 
   void lock() {
     if (fail_next_lock) {
       fail_next_lock = false;
+      while (hold_failure.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
       throw std::system_error(std::make_error_code(std::errc::resource_deadlock_would_occur));
     }
     mutex_.lock();
@@ -106,5 +108,36 @@ TEST_SUITE("kernel") {
     REQUIRE(mutex.first_waiting() == 0);
     std::thread writer([&] { std::lock_guard lock(mutex); });
     writer.join();
+  }
+
+  TEST_CASE("[PriorityMutex] a lock waiting for a lock_first that throws goes on") {
+    kernel::BasicPriorityMutex<FailingMutex> mutex;
+    FailingMutex::hold_failure = true;
+    bool threw = false;
+    std::thread first([&] {
+      FailingMutex::fail_next_lock = true;
+      try {
+        mutex.lock_first();
+      } catch (const std::system_error&) {
+        threw = true;
+      }
+    });
+    while (mutex.first_waiting() == 0) std::this_thread::yield();
+    std::atomic<bool> locked{false};
+    std::thread writer([&] {
+      std::lock_guard lock(mutex);
+      locked = true;
+    });
+    // The writer waits for the lock_first; there is no telling when it has begun to, so it gets
+    // time to.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    CHECK_FALSE(locked.load());
+    FailingMutex::hold_failure = false;  // the lock_first's lock() throws now
+    first.join();
+    CHECK(threw);
+    // Without a wake-up the writer would wait for ever (and CTest's timeout fail the test).
+    writer.join();
+    CHECK(locked.load());
+    CHECK(mutex.first_waiting() == 0);
   }
 }

@@ -48,18 +48,15 @@ class BasicPriorityMutex {
 using PriorityMutex = BasicPriorityMutex<std::mutex>;
 
 // Takes `mutex` with lock_first() for a scope.
-template <class Mutex>
-class BasicLockFirst {
+class LockFirst {
  public:
-  explicit BasicLockFirst(BasicPriorityMutex<Mutex>& mutex) : mutex_(mutex) { mutex_.lock_first(); }
-  ~BasicLockFirst() { mutex_.unlock(); }
-  BasicLockFirst(const BasicLockFirst&) = delete;
-  BasicLockFirst& operator=(const BasicLockFirst&) = delete;
+  explicit LockFirst(PriorityMutex& mutex) : mutex_(mutex) { mutex_.lock_first(); }
+  ~LockFirst() { mutex_.unlock(); }
+  LockFirst(const LockFirst&) = delete;
+  LockFirst& operator=(const LockFirst&) = delete;
 
  private:
-  BasicPriorityMutex<Mutex>& mutex_;
+  PriorityMutex& mutex_;
 };
-
-using LockFirst = BasicLockFirst<std::mutex>;
 
 }  // namespace kernel
