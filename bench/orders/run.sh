@@ -331,8 +331,12 @@ if ((PERF_SECONDS > 0)) && [[ -f $RESULTS/perf.data ]]; then
     --percent-limit 0.5 >"$RESULTS/perf-symbols.txt" 2>/dev/null || true
 fi
 
-REVISION=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "no commit")
-if [[ -n $(git -C "$ROOT" status --porcelain 2>/dev/null | head -n 1) ]]; then
+# The revision of the tree the build was configured from (another worktree's, for a build of an
+# earlier revision run against this one), not of the tree this script is in.
+SOURCE_DIR=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null || true)
+[[ -d $SOURCE_DIR ]] || SOURCE_DIR=$ROOT
+REVISION=$(git -C "$SOURCE_DIR" rev-parse --short HEAD 2>/dev/null || echo "no commit")
+if [[ -n $(git -C "$SOURCE_DIR" status --porcelain 2>/dev/null | head -n 1) ]]; then
   REVISION="$REVISION with uncommitted changes"
 fi
 REL_BUILD=${BUILD_DIR#"$ROOT"/}
