@@ -88,8 +88,8 @@ process_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # memory_cgroup NAME MIB: makes a child of this shell's memory cgroup limited to MIB MiB (page
 # cache included) and prints its directory; dies where that cannot be done (no cgroup file system
 # to write, or no memory controller). Used on cgroup v1; on v2 the parent must have the memory
-# controller in its cgroup.subtree_control, which a cgroup holding this shell cannot. Processes started with in_cgroup's prefix are charged to it; remove it
-# with rmdir once they have exited.
+# controller in its cgroup.subtree_control, which a cgroup holding this shell cannot. Processes
+# started with in_cgroup's prefix are charged to it; remove it with rmdir once they have exited.
 memory_cgroup() {
   local name=$1 mib=$2 path dir limit_file
   [[ $mib =~ ^[1-9][0-9]*$ ]] || die "a memory limit must be a whole number of MiB, not '$mib'"

@@ -162,8 +162,9 @@ Cost raw_producer(const std::string& bootstraps, const std::vector<eventbus::Env
   return cost;
 }
 
-// A consumer of its own group reading `messages` messages of `topic` from the start, as a split
-// process's feed reads another module's topic (without handling them).
+// A consumer reading `messages` messages of `topic` from the start, as a split process's feed reads
+// another module's topic (without handling them). It assigns itself every partition, so there is
+// no group to join; group.id is set because librdkafka's consumer wants one.
 Cost raw_consumer(const std::string& bootstraps, const char* topic, int partitions,
                   std::size_t messages) {
   char error[512];
@@ -289,7 +290,8 @@ int run(int argc, char** argv) {
   // than the mock keeps (about 5 MiB per partition; a message is its key, value and ~300 B of
   // headers and framing).
   std::size_t message_bytes = rows.front().key.size() + rows.front().payload.size() + 300;
-  std::size_t kept = static_cast<std::size_t>(partitions) * (4u << 20) / message_bytes;
+  std::size_t kept =
+      std::max<std::size_t>(1, static_cast<std::size_t>(partitions) * (4u << 20) / message_bytes);
   std::vector<eventbus::Envelope> to_consume(
       rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(
                                        std::min({rows.size(), std::size_t{100'000}, kept})));

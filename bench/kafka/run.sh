@@ -6,8 +6,9 @@
 #   2. bench/kafka/split_bench.py: completed orders/s of three processes meeting through the mock
 #      broker, against the monolith (target >= 90%, #18), and the Kafka messages produced and
 #      consumed per order in split mode;
-#   3. from both: what those messages cost the machine at the least (the best raw producer's and
-#      a plain consumer's CPU per message), and so the most split mode can reach on this machine.
+#   3. from both: what those messages cost the machine at the least (the cheapest raw producer
+#      setting's and a plain consumer's CPU per message), and so the most split mode can reach on
+#      this machine.
 # Writes the section between <!-- bench:kafka:begin/end --> of docs/benchmarks.md.
 #
 #   bench/kafka/run.sh BUILD_DIR     (BUILD_DIR holds app/mart, tools/mart-kafka-mock and
@@ -29,7 +30,14 @@ echo "[kafka] split vs monolith, ${DURATION}s of load each" >&2
 timeout 1200 python3 "$ROOT/bench/kafka/split_bench.py" "$BUILD_DIR" --duration "$DURATION" \
   --json-out "$OUT/split.json" >/dev/null
 
-python3 - "$OUT/mirror.json" "$OUT/split.json" "$DOC" "$(git -C "$ROOT" rev-parse --short HEAD)" <<'PY'
+# The revision of the tree the build was configured from, as bench/orders/run.sh reports it.
+SOURCE_DIR=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null || true)
+[[ -d $SOURCE_DIR ]] || SOURCE_DIR=$ROOT
+REVISION=$(git -C "$SOURCE_DIR" rev-parse --short HEAD 2>/dev/null || echo "no commit")
+if [[ -n $(git -C "$SOURCE_DIR" status --porcelain 2>/dev/null | head -n 1) ]]; then
+  REVISION="$REVISION with uncommitted changes"
+fi
+python3 - "$OUT/mirror.json" "$OUT/split.json" "$DOC" "$REVISION" <<'PY'
 import json, sys, datetime, pathlib
 mirror = json.loads(open(sys.argv[1]).read())
 split = json.loads(open(sys.argv[2]).read())
