@@ -80,6 +80,31 @@ waiting_total() {
     awk -F: '{ s += $2 } END { if (NR) print s; else print "?" }'
 }
 
+# wait_until_quiet PORT TOKEN SECONDS [INTERVAL]: until a running mart has no events waiting
+# (outbox_waiting + retrying over the modules), polling every INTERVAL s (0.5); 1 if it did not
+# within SECONDS.
+wait_until_quiet() {
+  local deadline=$((SECONDS + $3))
+  while ((SECONDS < deadline)); do
+    [[ $(events_status "$1" "$2" | waiting_total) == 0 ]] && return 0
+    sleep "${4:-0.5}"
+  done
+  return 1
+}
+
+# build_revision BUILD_DIR: the short revision of the tree BUILD_DIR was configured from (another
+# worktree's, for a build of an earlier revision), "with uncommitted changes" when that tree has
+# some; the tree of this script when the build's cannot be found.
+build_revision() {
+  local tree revision
+  tree=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$1/CMakeCache.txt" 2>/dev/null || true)
+  [[ -d $tree ]] || tree=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  revision=$(git -C "$tree" rev-parse --short HEAD 2>/dev/null || echo "no commit")
+  [[ -z $(git -C "$tree" status --porcelain 2>/dev/null | head -n 1) ]] ||
+    revision+=" with uncommitted changes"
+  echo "$revision"
+}
+
 # CPU accounting: the machine's busy ticks (user+nice+system+steal; loopback softirq left out)
 # and all its ticks; a process's own (user+system).
 machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }

@@ -103,61 +103,76 @@ std::string describe(const Settings& settings) {
   return text;
 }
 
+// A librdkafka client of `type` with `settings`.
+rd_kafka_t* new_client(rd_kafka_type_t type, const Settings& settings) {
+  char error[512];
+  auto* conf = rd_kafka_conf_new();
+  for (const auto& [k, v] : settings) {
+    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), error, sizeof error) != RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      throw std::runtime_error(error);
+    }
+  }
+  auto* client = rd_kafka_new(type, conf, error, sizeof error);  // takes conf when it succeeds
+  if (!client) {
+    rd_kafka_conf_destroy(conf);
+    throw std::runtime_error(error);
+  }
+  return client;
+}
+
+// Produces `rows` to `topic` as the mirror would (same keys, values and headers), waiting when the
+// producer's queue is full.
+void produce_all(rd_kafka_t* producer, const std::vector<eventbus::Envelope>& rows,
+                 const char* topic) {
+  for (const auto& row : rows) {
+    auto* headers = rd_kafka_headers_new(9);
+    auto add = [&](const char* name, const std::string& value) {
+      rd_kafka_header_add(headers, name, -1, value.data(), static_cast<ssize_t>(value.size()));
+    };
+    add("ce_specversion", "1.0");
+    add("ce_id", row.id);
+    add("ce_type", row.type);
+    add("ce_source", "/mart/" + row.source);
+    add("ce_time", kernel::format_rfc3339(kernel::from_unix_millis(row.occurred_ms)));
+    add("content-type", "application/json");
+    add("ce_correlationid", row.correlation_id);
+    add("traceparent", "00-0123456789abcdef0123456789abcdef-0123456789abcdef-01");
+    for (;;) {
+      std::array<rd_kafka_vu_t, 5> values{};
+      values[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+      values[0].u.cstr = topic;
+      values[1].vtype = RD_KAFKA_VTYPE_KEY;
+      values[1].u.mem = {const_cast<char*>(row.key.data()), row.key.size()};
+      values[2].vtype = RD_KAFKA_VTYPE_VALUE;
+      values[2].u.mem = {const_cast<char*>(row.payload.data()), row.payload.size()};
+      values[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+      values[3].u.i = RD_KAFKA_MSG_F_COPY;
+      values[4].vtype = RD_KAFKA_VTYPE_HEADERS;
+      values[4].u.headers = headers;
+      auto* failed = rd_kafka_produceva(producer, values.data(), values.size());
+      if (!failed) break;
+      auto code = rd_kafka_error_code(failed);
+      rd_kafka_error_destroy(failed);
+      if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL) throw std::runtime_error(rd_kafka_err2str(code));
+      rd_kafka_poll(producer, 1);
+    }
+    rd_kafka_poll(producer, 0);
+  }
+  rd_kafka_flush(producer, 60'000);
+}
+
 // The same messages the mirror sends, produced straight from memory.
 Cost raw_producer(const std::string& bootstraps, const std::vector<eventbus::Envelope>& rows,
                   const Settings& settings, const char* topic = "RawEvents") {
-  char error[512];
-  auto* conf = rd_kafka_conf_new();
   Settings all = {{"bootstrap.servers", bootstraps},
                   {"enable.idempotence", "true"},
                   {"acks", "all"},
                   {"queue.buffering.max.messages", "200000"},
                   {"log_level", "3"}};
   all.insert(all.end(), settings.begin(), settings.end());
-  for (const auto& [k, v] : all) {
-    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), error, sizeof error) != RD_KAFKA_CONF_OK) {
-      throw std::runtime_error(error);
-    }
-  }
-  auto* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
-  if (!producer) throw std::runtime_error(error);
-  auto cost = measure(rows.size(), [&] {
-    for (const auto& row : rows) {
-      auto* headers = rd_kafka_headers_new(9);
-      auto add = [&](const char* name, const std::string& value) {
-        rd_kafka_header_add(headers, name, -1, value.data(), static_cast<ssize_t>(value.size()));
-      };
-      add("ce_specversion", "1.0");
-      add("ce_id", row.id);
-      add("ce_type", row.type);
-      add("ce_source", "/mart/" + row.source);
-      add("ce_time", kernel::format_rfc3339(kernel::from_unix_millis(row.occurred_ms)));
-      add("content-type", "application/json");
-      add("ce_correlationid", row.correlation_id);
-      add("traceparent", "00-0123456789abcdef0123456789abcdef-0123456789abcdef-01");
-      for (;;) {
-        std::array<rd_kafka_vu_t, 5> values{};
-        values[0].vtype = RD_KAFKA_VTYPE_TOPIC;
-        values[0].u.cstr = topic;
-        values[1].vtype = RD_KAFKA_VTYPE_KEY;
-        values[1].u.mem = {const_cast<char*>(row.key.data()), row.key.size()};
-        values[2].vtype = RD_KAFKA_VTYPE_VALUE;
-        values[2].u.mem = {const_cast<char*>(row.payload.data()), row.payload.size()};
-        values[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-        values[3].u.i = RD_KAFKA_MSG_F_COPY;
-        values[4].vtype = RD_KAFKA_VTYPE_HEADERS;
-        values[4].u.headers = headers;
-        auto* failed = rd_kafka_produceva(producer, values.data(), values.size());
-        if (!failed) break;
-        auto code = rd_kafka_error_code(failed);
-        rd_kafka_error_destroy(failed);
-        if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL) throw std::runtime_error(rd_kafka_err2str(code));
-        rd_kafka_poll(producer, 1);
-      }
-      rd_kafka_poll(producer, 0);
-    }
-    rd_kafka_flush(producer, 60'000);
-  });
+  auto* producer = new_client(RD_KAFKA_PRODUCER, all);
+  auto cost = measure(rows.size(), [&] { produce_all(producer, rows, topic); });
   rd_kafka_destroy(producer);
   return cost;
 }
@@ -167,19 +182,10 @@ Cost raw_producer(const std::string& bootstraps, const std::vector<eventbus::Env
 // no group to join; group.id is set because librdkafka's consumer wants one.
 Cost raw_consumer(const std::string& bootstraps, const char* topic, int partitions,
                   std::size_t messages) {
-  char error[512];
-  auto* conf = rd_kafka_conf_new();
-  const Settings all = {{"bootstrap.servers", bootstraps},
-                        {"group.id", "bench-raw-consumer"},
-                        {"enable.auto.commit", "false"},
-                        {"log_level", "3"}};
-  for (const auto& [k, v] : all) {
-    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), error, sizeof error) != RD_KAFKA_CONF_OK) {
-      throw std::runtime_error(error);
-    }
-  }
-  auto* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
-  if (!consumer) throw std::runtime_error(error);
+  auto* consumer = new_client(RD_KAFKA_CONSUMER, {{"bootstrap.servers", bootstraps},
+                                                  {"group.id", "bench-raw-consumer"},
+                                                  {"enable.auto.commit", "false"},
+                                                  {"log_level", "3"}});
   rd_kafka_poll_set_consumer(consumer);
   // Every partition assigned from its start (no group join to wait for), the clock from there:
   // the consumer fetches ahead of what it is asked for.

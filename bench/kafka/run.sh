@@ -20,6 +20,9 @@ BUILD_DIR=$(cd "${1:?usage: $0 BUILD_DIR}" && pwd)
 EVENTS=${KAFKA_EVENTS:-200000}
 DURATION=${KAFKA_DURATION:-30}
 DOC=${KAFKA_DOC:-$ROOT/docs/benchmarks.md}
+LOG_NAME=kafka
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/mart-bench-kafka.XXXXXX")
 trap 'rm -rf "$OUT"' EXIT
 
@@ -30,15 +33,8 @@ echo "[kafka] split vs monolith, ${DURATION}s of load each" >&2
 timeout 1200 python3 "$ROOT/bench/kafka/split_bench.py" "$BUILD_DIR" --duration "$DURATION" \
   --json-out "$OUT/split.json" >/dev/null
 
-# The revision of the tree the build was configured from, as bench/orders/run.sh reports it.
-SOURCE_DIR=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null || true)
-[[ -d $SOURCE_DIR ]] || SOURCE_DIR=$ROOT
-REVISION=$(git -C "$SOURCE_DIR" rev-parse --short HEAD 2>/dev/null || echo "no commit")
-if [[ -n $(git -C "$SOURCE_DIR" status --porcelain 2>/dev/null | head -n 1) ]]; then
-  REVISION="$REVISION with uncommitted changes"
-fi
-python3 - "$OUT/mirror.json" "$OUT/split.json" "$DOC" "$REVISION" <<'PY'
-import json, sys, datetime, pathlib
+python3 - "$OUT/mirror.json" "$OUT/split.json" "$DOC" "$(build_revision "$BUILD_DIR")" <<'PY'
+import json, os, sys, datetime, pathlib
 mirror = json.loads(open(sys.argv[1]).read())
 split = json.loads(open(sys.argv[2]).read())
 doc, revision = sys.argv[3], sys.argv[4]
@@ -80,7 +76,6 @@ for name, r in (("monolith", m), ("split", s)):
 # a split process's handling of a consumed message to cost what the monolith's reading of the same
 # event from another module's outbox costs, which it replaces.
 if "least_cpu_us" in mirror and "kafka_consumed_per_order" in s:
-    import os
     produced, consumed = s["kafka_produced_per_order"], s["kafka_consumed_per_order"]
     floor_us = produced * mirror["least_cpu_us"] + consumed * mirror["consumer_cpu_us"]
     machine_us = os.cpu_count() * 1e6 / m["completed_per_s"]

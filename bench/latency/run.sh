@@ -81,13 +81,7 @@ log "mart ready, $(tail -n 1 "$RESULTS/setup.txt")"
 
 # Until no module has events waiting (the flow is quiet), 120 s at most.
 drain() {
-  local waiting deadline=$((SECONDS + 120))
-  while ((SECONDS < deadline)); do
-    waiting=$(events_status "$PORT" "$ADMIN_TOKEN" | waiting_total)
-    [[ $waiting == 0 ]] && return 0
-    sleep 0.5
-  done
-  log "warning: the flow did not go quiet in 120 s"
+  wait_until_quiet "$PORT" "$ADMIN_TOKEN" 120 || log "warning: the flow did not go quiet in 120 s"
 }
 
 # 2. The closed-loop maxima (or the ones given).

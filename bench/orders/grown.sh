@@ -65,13 +65,10 @@ start_mart() {
   wait_ready "$MART_PID" "http://127.0.0.1:$PORT/readyz"
 }
 
-# Events still to handle over the modules (outbox_waiting + retrying), or "?".
-waiting() { events_status "$PORT" "$(cat "$WORK/admin.txt")" | waiting_total; }
-
 # load SECONDS NAME: closed-loop orders, then until nothing waits (120 s at most);
 # prints "created cpu_ticks".
 load() {
-  local seconds=$1 name=$2 ticks_before ticks_after i perf_pid="" quiet=0
+  local seconds=$1 name=$2 ticks_before ticks_after perf_pid=""
   ticks_before=$(process_ticks "$MART_PID")
   if ((PERF_SECONDS > 0 && PERF_SECONDS < seconds)) && [[ $name != grow ]] &&
     command -v perf >/dev/null; then
@@ -86,14 +83,8 @@ load() {
     timeout --kill-after=5 $((seconds + 30)) wrk -t2 -c64 -d"${seconds}s" --timeout 5s \
     -s "$HERE/place_order.lua" "http://127.0.0.1:$PORT/" >"$RESULTS/wrk-$name.txt" 2>&1 ||
     die "wrk failed; see $RESULTS/wrk-$name.txt"
-  for ((i = 0; i < 600; i++)); do
-    if [[ $(waiting) == 0 ]]; then
-      quiet=1
-      break
-    fi
-    sleep 0.2
-  done
-  ((quiet == 1)) || die "$name: events still waiting 120 s after the load"
+  wait_until_quiet "$PORT" "$(cat "$WORK/admin.txt")" 120 0.2 ||
+    die "$name: events still waiting 120 s after the load"
   ticks_after=$(process_ticks "$MART_PID")
   if [[ -n $perf_pid ]] && ! wait "$perf_pid"; then
     log "perf record failed; see $RESULTS/perf-$name.txt"
@@ -118,13 +109,10 @@ read -r grown_orders _ < <(load "$GROW_SECONDS" grow)
 stop_mart
 log "grown by $grown_orders orders ($(du -sh "$WORK/grown" | cut -f1)); $PAIRS pairs of $RUN_SECONDS s"
 
-echo "| pair | orders in the database, fresh / grown | orders placed per second, fresh | grown | mart CPU per order, fresh | grown |" >"$RESULTS/table.md"
-echo "| ---: | ---: | ---: | ---: | ---: | ---: |" >>"$RESULTS/table.md"
 : >"$RESULTS/runs.txt"
 for ((pair = 1; pair <= PAIRS; pair++)); do
   order=(fresh grown)
   ((pair % 2 == 0)) && order=(grown fresh)
-  declare -A size rate cost
   for arm in "${order[@]}"; do
     [[ $arm == fresh ]] && cp -a "$WORK/pristine" "$WORK/fresh"
     before=$(sqlite3 "file:$WORK/$arm/orders.db?mode=ro" 'SELECT COALESCE(MAX(id), 0) FROM orders')
@@ -133,18 +121,23 @@ for ((pair = 1; pair <= PAIRS; pair++)); do
     stop_mart
     [[ $arm == fresh ]] && rm -rf "$WORK/fresh"
     echo "$arm $pair $before $created $ticks" >>"$RESULTS/runs.txt"
-    size[$arm]=$(python3 -c "print(f'{$before:,}')")
-    rate[$arm]=$(python3 -c "print(f'{$created / $RUN_SECONDS:,.0f}')")
-    cost[$arm]=$(python3 -c "print(f'{1e6 * $ticks / $CLK_TCK / $created:.0f} µs')")
     log "$arm $pair: $created orders on $before, $ticks ticks"
   done
-  echo "| $pair | ${size[fresh]} / ${size[grown]} | ${rate[fresh]} | ${rate[grown]} | ${cost[fresh]} | ${cost[grown]} |" >>"$RESULTS/table.md"
 done
-cat "$RESULTS/table.md"
-python3 - "$RESULTS/runs.txt" "$CLK_TCK" "$RUN_SECONDS" <<'PY'
+# The table and the means, from runs.txt: arm, pair, orders before, orders created, CPU ticks.
+python3 - "$RESULTS/runs.txt" "$CLK_TCK" "$RUN_SECONDS" <<'PY' | tee "$RESULTS/table.md"
 import statistics, sys
 runs = [line.split() for line in open(sys.argv[1])]
 hz, seconds = int(sys.argv[2]), int(sys.argv[3])
+run = {(r[0], int(r[1])): (int(r[2]), int(r[3]), int(r[4])) for r in runs}
+print("| pair | orders in the database, fresh / grown | orders placed per second, fresh | grown "
+      "| mart CPU per order, fresh | grown |")
+print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+for pair in sorted({p for _, p in run}):
+    (fb, fc, ft), (gb, gc, gt) = run[("fresh", pair)], run[("grown", pair)]
+    print(f"| {pair} | {fb:,} / {gb:,} | {fc / seconds:,.0f} | {gc / seconds:,.0f} "
+          f"| {1e6 * ft / hz / fc:.0f} µs | {1e6 * gt / hz / gc:.0f} µs |")
+print()
 for arm in ("fresh", "grown"):
     rows = [r for r in runs if r[0] == arm]
     cost = [1e6 * int(r[4]) / hz / int(r[3]) for r in rows]

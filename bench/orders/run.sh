@@ -331,14 +331,7 @@ if ((PERF_SECONDS > 0)) && [[ -f $RESULTS/perf.data ]]; then
     --percent-limit 0.5 >"$RESULTS/perf-symbols.txt" 2>/dev/null || true
 fi
 
-# The revision of the tree the build was configured from (another worktree's, for a build of an
-# earlier revision run against this one), not of the tree this script is in.
-SOURCE_DIR=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null || true)
-[[ -d $SOURCE_DIR ]] || SOURCE_DIR=$ROOT
-REVISION=$(git -C "$SOURCE_DIR" rev-parse --short HEAD 2>/dev/null || echo "no commit")
-if [[ -n $(git -C "$SOURCE_DIR" status --porcelain 2>/dev/null | head -n 1) ]]; then
-  REVISION="$REVISION with uncommitted changes"
-fi
+REVISION=$(build_revision "$BUILD_DIR")
 REL_BUILD=${BUILD_DIR#"$ROOT"/}
 REL_RESULTS=${RESULTS#"$ROOT"/}
 BUILD_TYPE=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null || true)

@@ -12,6 +12,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD_DIR=$(cd "${1:?usage: bench/orders/sag.sh BUILD_DIR}" && pwd)
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 DURATION=${SAG_DURATION:-300}
 ((DURATION >= 120)) || { echo "SAG_DURATION must be at least 120 s (two whole minutes)" >&2; exit 2; }
 CONNECTIONS=${ORDERS_CONNECTIONS:-64}
@@ -40,8 +42,7 @@ VERDICT=$(python3 -c "print('PASS' if $SHARE >= 0.9 and '$COUNT'.isdigit() and i
 SHARE_PCT=$(python3 -c "print(f'{100 * $SHARE:.1f}')")
 LIMIT=""
 [[ -n ${ORDERS_MEMORY_LIMIT_MIB:-} ]] && LIMIT=", mart in a memory cgroup limited to ${ORDERS_MEMORY_LIMIT_MIB} MiB"
-SOURCE=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "an unknown revision")
-[[ -n $(git -C "$ROOT" status --porcelain 2>/dev/null) ]] && SOURCE+=" with uncommitted changes"
+SOURCE=$(build_revision "$BUILD_DIR")
 
 SECTION=$(
   cat <<EOF
